@@ -1,0 +1,71 @@
+#pragma once
+/// Sensor adapters: (topic, payload) from the home broker -> normalised sensor inputs.
+/// One adapter per source (zigbee2mqtt, tasmota, esphome, shelly gen1/gen2, json).
+/// Pure: no I/O, no logging; a bad payload is a counted result, never an exception or an alarm.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "warden/common/event.hpp"
+#include "warden/config/hub_config.hpp"
+
+namespace warden::sensors {
+
+/// Payloads larger than this are dropped unread.
+inline constexpr std::size_t max_payload_bytes = 64 * 1024;
+
+/// Why a message produced nothing.
+enum class drop_reason { none, unknown_topic, oversized, malformed, wrong_type, unexpected };
+std::string_view to_string(drop_reason r) noexcept;
+
+struct decode_result {
+    std::vector<sensor_input> inputs;  ///< empty when dropped or when the message carries nothing we use
+    drop_reason dropped = drop_reason::none;
+    std::string detail;                ///< short reason for the (rate-limited) log; never the payload itself
+};
+
+/// Counters of what was decoded and dropped, for the local state topic and the heartbeat.
+struct decode_stats {
+    std::uint64_t messages = 0, inputs = 0, unknown_topic = 0, oversized = 0, malformed = 0,
+                  wrong_type = 0, unexpected = 0;
+};
+
+/// Routes home-broker messages to the adapter of the configured sensor they belong to.
+/// Thread rules: not thread-safe; call from one thread (the hub's io_context).
+class router {
+public:
+    explicit router(const std::vector<config::sensor_spec>& sensors);
+    ~router();
+    router(router&&) noexcept;
+    router& operator=(router&&) noexcept;
+
+    /// MQTT topic filters to subscribe to (deduplicated), e.g. "zigbee2mqtt/pendant",
+    /// "zigbee2mqtt/pendant/availability", "zigbee2mqtt/bridge/state", "tele/tasmota_1/LWT".
+    std::vector<std::string> subscriptions() const;
+
+    /// Decodes one message received at `at`. Never throws.
+    decode_result decode(std::string_view topic, std::string_view payload, time_point at);
+
+    const decode_stats& stats() const noexcept { return stats_; }
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+    decode_stats stats_;
+};
+
+/// The default silence after which a sensor counts as offline when `report_every` is not set:
+/// zigbee2mqtt 25h, tasmota 1h (telemetry period + margin), esphome 1h, shelly 25h, json: none.
+std::optional<milliseconds> default_report_every(config::source_type source);
+
+/// A realistic payload for a sensor in its own source's format, for `warden-ctl simulate` and tests:
+/// returns (topic, payload) pairs. `event` is a signal word ("press", "open", "occupied", "wet", ...),
+/// "battery-low", "tamper", "offline", "online", or "<attribute>=<number>" ("temperature=8.5").
+/// Throws std::invalid_argument for an event the kind cannot have.
+std::vector<std::pair<std::string, std::string>> simulate_payload(const config::sensor_spec& sensor,
+                                                                  std::string_view event);
+
+}  // namespace warden::sensors
