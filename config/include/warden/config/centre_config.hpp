@@ -1,0 +1,47 @@
+#pragma once
+/// The centre's configuration (SPEC 5) as plain values, and its loader.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "warden/config/hub_config.hpp"
+
+namespace warden::config {
+
+/// One `[[dc09.account]]`: a DC-09 account number mapped to the hub it speaks for.
+struct dc09_account_spec {
+    std::string account;
+    std::string hub;
+    std::string key;  ///< raw key bytes (from key or key_hex); empty = plain frames
+    bool operator==(const dc09_account_spec&) const = default;
+};
+
+struct dc09_receiver_spec {
+    std::string listen = "0.0.0.0:5000";  ///< host:port
+    std::string transport = "tcp";        ///< "tcp" or "udp"
+    milliseconds max_clock_skew{600'000}; ///< frames whose timestamp is further off than this are NAKed
+    std::vector<dc09_account_spec> accounts;
+    bool operator==(const dc09_receiver_spec&) const = default;
+};
+
+struct centre_config {
+    std::string database;                  ///< SQLite file; relative paths resolved against the config's folder
+    broker_spec mqtt;                      ///< [mqtt] uri, username, password, ca_file, cert_file, key_file
+    std::string client_id = "warden-centre";  ///< [mqtt] client_id: the centre's MQTT client id
+    std::string http_listen = "127.0.0.1:8080";  ///< [http] listen
+    std::string web_root;                  ///< [http] web_root: console files; empty = the built-in default
+    milliseconds session_ttl{8 * 3'600'000};     ///< [http] session_ttl: idle sessions expire after this
+    milliseconds heartbeat_grace{180'000};       ///< [supervision] heartbeat_grace
+    milliseconds escalate_after{900'000};        ///< [supervision] escalate_after: hub_offline becomes high
+    std::optional<dc09_receiver_spec> dc09;
+    std::string source_file;
+    bool operator==(const centre_config&) const = default;
+};
+
+/// Reads and fully validates a centre config; throws config_error listing every problem
+/// ("FILE:LINE:COLUMN: message").
+centre_config load_centre_config(const std::string& path);
+centre_config parse_centre_config(std::string_view text, const std::string& name);
+
+}  // namespace warden::config
