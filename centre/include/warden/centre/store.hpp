@@ -1,0 +1,210 @@
+#pragma once
+/// The centre's storage seam: what the centre needs from a database, and nothing more.
+/// A SQLite implementation comes first (sqlite_store.hpp); a PostgreSQL one can follow for a
+/// multi-server centre without touching ingest, supervision or the HTTP API.
+///
+/// Thread rules: every method may be called from any thread; implementations serialise writes and
+/// allow concurrent reads. Methods throw store_error when the database itself fails (disk full,
+/// corrupt file); bad input is reported through return values.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "warden/common/alert.hpp"
+#include "warden/common/time.hpp"
+
+namespace warden::centre {
+
+/// The database failed (not: the caller asked for something that does not exist).
+class store_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// Where an alert is in the operators' hands.
+enum class alert_status { open, acknowledged, resolved };
+/// "open", "acknowledged", "resolved".
+std::string_view to_string(alert_status s) noexcept;
+/// Parses the names above; nullopt for anything else.
+std::optional<alert_status> parse_alert_status(std::string_view name) noexcept;
+
+/// An alert as the centre keeps it: the hub's fields plus the operators' handling.
+struct stored_alert {
+    alert a;
+    alert_status status = alert_status::open;
+    time_point received_at{};
+    std::optional<time_point> acknowledged_at;
+    std::optional<std::string> acknowledged_by;
+    std::optional<time_point> resolved_at;
+    std::optional<std::string> resolved_by;
+    std::optional<std::string> outcome;
+    std::optional<std::string> note;
+    std::optional<time_point> cleared_at;  ///< set when a `cleared` alert (or the centre) ended the condition
+    bool operator==(const stored_alert&) const = default;
+};
+
+/// One line of an alert's history: a state change or an operator action.
+struct history_entry {
+    time_point at{};
+    std::string action;  ///< received, acknowledged, resolved, reopened, cleared, escalated
+    std::string user;    ///< the operator, or "hub" / "system"
+    std::string detail;
+    bool operator==(const history_entry&) const = default;
+};
+
+/// What the centre knows about one hub.
+struct hub_record {
+    std::string id;
+    bool online = true;                   ///< the centre's verdict (supervision)
+    std::optional<time_point> last_seen;  ///< any message from the hub
+    std::optional<time_point> last_heartbeat;
+    std::string status;          ///< last `status` topic state ("online"/"offline"), "" if none
+    std::int64_t outbox = 0;     ///< from the last heartbeat
+    std::string sensors = "{}";  ///< sensors summary JSON from the last heartbeat
+    std::string version;
+    bool operator==(const hub_record&) const = default;
+};
+
+/// A heartbeat as ingest read it.
+struct heartbeat_record {
+    std::string hub;
+    std::int64_t outbox = 0;
+    std::string sensors = "{}";  ///< JSON object text
+    std::string version;
+};
+
+/// A `status` message as ingest read it.
+struct status_record {
+    std::string hub;
+    std::string state;  ///< "online" or "offline"
+};
+
+/// Everything ingest received in one turn; stored in one transaction.
+struct ingest_batch {
+    std::vector<alert> alerts;
+    std::vector<heartbeat_record> heartbeats;
+    std::vector<status_record> statuses;
+    time_point received_at{};
+};
+
+/// Filters for listing alerts. `state`: "open" (raised, not resolved: the queue, most urgent first),
+/// "acknowledged", "resolved" or "all" (newest first, cleared notices included).
+struct alert_query {
+    std::string state = "open";
+    std::optional<std::string> hub;
+    std::optional<std::string>
+        text;  ///< case-insensitive substring of id, hub, type, text, location, note...
+    int limit = 200;
+};
+
+struct user_record {
+    std::string name;
+    std::string role;
+    std::string password_hash;  ///< libsodium crypto_pwhash_str (argon2id)
+    time_point created{};
+};
+
+/// A login session. Only a hash of the token is stored.
+struct session_record {
+    std::string token_hash;
+    std::string user;
+    std::string role;  ///< filled in by find_session from the user's row
+    std::string csrf;
+    time_point created{};
+    time_point last_seen{};
+    time_point expires{};
+};
+
+struct audit_entry {
+    std::int64_t id = 0;
+    time_point at{};
+    std::string user;
+    std::string action;
+    std::string target;
+    std::string detail;
+};
+
+/// The outcome of an operator action on an alert.
+enum class change_result { ok, not_found, conflict };
+
+/// One raised alert's receipt and (if any) acknowledgement, for time-to-answer figures.
+struct answer_time {
+    std::string priority;
+    time_point received_at{};
+    std::optional<time_point> acknowledged_at;
+};
+
+/// Count of raised alerts by status and priority (for /metrics).
+struct alert_count {
+    alert_status status = alert_status::open;
+    priority prio = priority::normal;
+    std::int64_t count = 0;
+};
+
+/// The narrow storage interface. See the file comment for thread rules.
+class store {
+public:
+    virtual ~store() = default;
+
+    // --- ingest (one transaction per call) ---
+    /// Stores a batch. Returns, per alert, true if it was new (false: a duplicate id, not stored again).
+    /// A `cleared` alert is stored as its own row (status resolved, never in the queue) and sets
+    /// cleared_at on the raised alert it names. Hubs mentioned are created on first sight.
+    virtual std::vector<bool> ingest(const ingest_batch& batch) = 0;
+
+    // --- operators (each writes the alert, its history and the audit in one transaction) ---
+    virtual change_result acknowledge(const std::string& id, const std::string& user, time_point now) = 0;
+    virtual change_result resolve(const std::string& id, const std::string& user, const std::string& outcome,
+                                  const std::string& note, time_point now) = 0;
+    /// A resolved alert back into the queue (status open; resolution fields kept in history only).
+    virtual change_result reopen(const std::string& id, const std::string& user, time_point now) = 0;
+
+    // --- supervision ---
+    /// Marks the condition ended (cleared_at, history). If `auto_resolve_outcome` is given and nobody
+    /// has acknowledged the alert yet, it is also resolved by `user` with that outcome.
+    virtual change_result clear(const std::string& id, const std::string& user, const std::string& detail,
+                                const std::optional<std::string>& auto_resolve_outcome, time_point now) = 0;
+    /// Raises the priority of an unresolved alert (history "escalated").
+    virtual change_result escalate(const std::string& id, priority to, const std::string& detail,
+                                   time_point now) = 0;
+    /// The newest raised alert of `type` for `hub` whose condition has not cleared.
+    virtual std::optional<stored_alert> uncleared_alert(const std::string& hub, const std::string& type) = 0;
+    /// How many raised alerts of `type` the hub has had (to number centre-side alerts).
+    virtual std::int64_t count_alerts(const std::string& hub, const std::string& type) = 0;
+    virtual void set_hub_online(const std::string& hub, bool online) = 0;
+
+    // --- reads ---
+    virtual std::optional<stored_alert> get_alert(const std::string& id) = 0;
+    virtual std::vector<history_entry> history(const std::string& id) = 0;
+    virtual std::vector<stored_alert> list_alerts(const alert_query& q) = 0;
+    virtual std::vector<hub_record> list_hubs() = 0;
+    virtual std::optional<hub_record> get_hub(const std::string& id) = 0;
+    /// Raised alerts received at or after `since`.
+    virtual std::vector<answer_time> answer_times(time_point since) = 0;
+    virtual std::vector<alert_count> alert_counts() = 0;
+
+    // --- users, sessions, audit ---
+    /// False if the name is taken.
+    virtual bool add_user(const user_record& u) = 0;
+    virtual std::optional<user_record> find_user(const std::string& name) = 0;
+    virtual std::vector<user_record> list_users() = 0;
+    virtual void add_session(const session_record& s) = 0;
+    /// The session with this token hash if it has not expired at `now`.
+    virtual std::optional<session_record> find_session(const std::string& token_hash, time_point now) = 0;
+    virtual void touch_session(const std::string& token_hash, time_point now, time_point expires) = 0;
+    virtual void delete_session(const std::string& token_hash) = 0;
+    virtual void audit(const std::string& user, const std::string& action, const std::string& target,
+                       const std::string& detail, time_point now) = 0;
+    /// Newest first.
+    virtual std::vector<audit_entry> list_audit(int limit) = 0;
+
+    /// True if the database answers a trivial query.
+    virtual bool healthy() noexcept = 0;
+};
+
+}  // namespace warden::centre

@@ -1,0 +1,254 @@
+// The centre's SQLite store on a real database file: store-once ingest, cleared alerts, the operator
+// workflow with history and audit, the queue order, hubs, users, sessions and migrations.
+#include <gtest/gtest.h>
+
+#include <sqlite3.h>
+
+#include "warden/centre/sqlite_store.hpp"
+#include "warden/harness/harness.hpp"
+
+using namespace warden;
+using namespace warden::centre;
+using namespace std::chrono_literals;
+
+namespace {
+
+time_point t0() {
+    return *parse_time("2026-11-28T12:00:00Z");
+}
+
+alert make(const std::string& hub, std::uint64_t seq, priority p = priority::critical,
+           alert_state st = alert_state::raised) {
+    alert a;
+    a.hub = hub;
+    a.seq = seq;
+    a.id = make_alert_id(hub, seq);
+    a.type = "pendant";
+    a.state = st;
+    a.priority = p;
+    a.sia = "QA";
+    a.at = t0();
+    a.rule = "pendant";
+    a.sensor = "pendant";
+    a.location = "worn";
+    a.text = "Pendant pressed";
+    return a;
+}
+
+ingest_batch batch(std::vector<alert> alerts, time_point at) {
+    ingest_batch b;
+    b.alerts = std::move(alerts);
+    b.received_at = at;
+    return b;
+}
+
+}  // namespace
+
+TEST(CentreStore, StoresEachIdOnceAndKeepsItAcrossReopen) {
+    harness::temp_dir dir;
+    auto path = (dir / "centre.db").string();
+    {
+        auto s = open_sqlite_store(path);
+        auto fresh = s->ingest(batch({make("hub-a", 1), make("hub-a", 2), make("hub-a", 1)}, t0()));
+        EXPECT_EQ(fresh, (std::vector<bool>{true, true, false}));
+        EXPECT_EQ(s->ingest(batch({make("hub-a", 2)}, t0() + 5s)), std::vector<bool>{false});
+    }
+    auto s = open_sqlite_store(path);
+    auto all = s->list_alerts({.state = "all"});
+    ASSERT_EQ(all.size(), 2u);
+    auto one = s->get_alert("hub-a-1");
+    ASSERT_TRUE(one);
+    EXPECT_EQ(one->a, make("hub-a", 1));
+    EXPECT_EQ(one->status, alert_status::open);
+    EXPECT_EQ(one->received_at, t0());
+    auto h = s->history("hub-a-1");
+    ASSERT_EQ(h.size(), 1u);
+    EXPECT_EQ(h[0].action, "received");
+    auto hubs = s->list_hubs();
+    ASSERT_EQ(hubs.size(), 1u);
+    EXPECT_EQ(hubs[0].id, "hub-a");
+}
+
+TEST(CentreStore, MigratesAndRefusesANewerSchema) {
+    harness::temp_dir dir;
+    auto path = (dir / "centre.db").string();
+    { auto s = open_sqlite_store(path); }
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int(st, 0), sqlite_schema_version());
+    sqlite3_finalize(st);
+    sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, nullptr);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "wal");
+    sqlite3_finalize(st);
+    sqlite3_exec(db, "PRAGMA user_version = 999", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    EXPECT_THROW(open_sqlite_store(path), store_error);
+}
+
+TEST(CentreStore, QueueIsMostUrgentFirstThenOldest) {
+    harness::temp_dir dir;
+    auto s = open_sqlite_store((dir / "c.db").string());
+    s->ingest(batch({make("h", 1, priority::normal)}, t0()));
+    s->ingest(batch({make("h", 2, priority::critical)}, t0() + 1s));
+    s->ingest(batch({make("h", 3, priority::high)}, t0() + 2s));
+    s->ingest(batch({make("h", 4, priority::critical)}, t0() + 3s));
+    auto q = s->list_alerts({});
+    ASSERT_EQ(q.size(), 4u);
+    EXPECT_EQ(q[0].a.id, "h-2");
+    EXPECT_EQ(q[1].a.id, "h-4");
+    EXPECT_EQ(q[2].a.id, "h-3");
+    EXPECT_EQ(q[3].a.id, "h-1");
+    EXPECT_EQ(s->list_alerts({.state = "open", .hub = "other"}).size(), 0u);
+    EXPECT_EQ(s->list_alerts({.state = "open", .text = "PENDANT"}).size(), 4u);
+    EXPECT_EQ(s->list_alerts({.state = "open", .limit = 2}).size(), 2u);
+}
+
+TEST(CentreStore, AcknowledgeResolveReopenWithHistoryAndAudit) {
+    harness::temp_dir dir;
+    auto s = open_sqlite_store((dir / "c.db").string());
+    s->ingest(batch({make("h", 1)}, t0()));
+    EXPECT_EQ(s->acknowledge("nope", "ann", t0()), change_result::not_found);
+    EXPECT_EQ(s->acknowledge("h-1", "ann", t0() + 10s), change_result::ok);
+    EXPECT_EQ(s->acknowledge("h-1", "bob", t0() + 11s), change_result::conflict);
+    auto a = s->get_alert("h-1");
+    EXPECT_EQ(a->status, alert_status::acknowledged);
+    EXPECT_EQ(a->acknowledged_by, "ann");
+    EXPECT_EQ(a->acknowledged_at, t0() + 10s);
+    // Acknowledged alerts stay in the open queue.
+    EXPECT_EQ(s->list_alerts({}).size(), 1u);
+    EXPECT_EQ(s->list_alerts({.state = "acknowledged"}).size(), 1u);
+
+    EXPECT_EQ(s->resolve("h-1", "ann", "resident_ok", "spoke to resident", t0() + 60s), change_result::ok);
+    EXPECT_EQ(s->resolve("h-1", "ann", "resident_ok", "", t0() + 61s), change_result::conflict);
+    a = s->get_alert("h-1");
+    EXPECT_EQ(a->status, alert_status::resolved);
+    EXPECT_EQ(a->outcome, "resident_ok");
+    EXPECT_EQ(a->note, "spoke to resident");
+    EXPECT_TRUE(s->list_alerts({}).empty());
+    EXPECT_EQ(s->list_alerts({.state = "resolved"}).size(), 1u);
+
+    EXPECT_EQ(s->reopen("h-1", "sue", t0() + 120s), change_result::ok);
+    EXPECT_EQ(s->get_alert("h-1")->status, alert_status::open);
+
+    auto h = s->history("h-1");
+    ASSERT_EQ(h.size(), 4u);
+    EXPECT_EQ(h[1].action, "acknowledged");
+    EXPECT_EQ(h[1].user, "ann");
+    EXPECT_EQ(h[2].action, "resolved");
+    EXPECT_EQ(h[3].action, "reopened");
+    EXPECT_EQ(h[3].user, "sue");
+    auto audit = s->list_audit(10);
+    ASSERT_EQ(audit.size(), 3u);
+    EXPECT_EQ(audit[0].action, "reopen");
+    EXPECT_EQ(audit[2].action, "acknowledge");
+    EXPECT_EQ(audit[2].target, "h-1");
+}
+
+TEST(CentreStore, ClearedAlertMarksTheRaisedOneAndStaysOutOfTheQueue) {
+    harness::temp_dir dir;
+    auto s = open_sqlite_store((dir / "c.db").string());
+    auto raised = make("h", 1, priority::normal);
+    raised.type = "sensor_offline";
+    auto cleared = make("h", 2, priority::normal, alert_state::cleared);
+    cleared.type = "sensor_offline";
+    cleared.clears = "h-1";
+    s->ingest(batch({raised}, t0()));
+    s->ingest(batch({cleared}, t0() + 30s));
+    auto q = s->list_alerts({});
+    ASSERT_EQ(q.size(), 1u);
+    EXPECT_EQ(q[0].a.id, "h-1");
+    EXPECT_EQ(q[0].cleared_at, t0() + 30s);
+    EXPECT_EQ(s->list_alerts({.state = "all"}).size(), 2u);
+    EXPECT_EQ(s->history("h-1").back().action, "cleared");
+    EXPECT_FALSE(s->uncleared_alert("h", "sensor_offline"));
+}
+
+TEST(CentreStore, ClearCanAutoResolveAnUnacknowledgedAlert) {
+    harness::temp_dir dir;
+    auto s = open_sqlite_store((dir / "c.db").string());
+    auto a = make("h", 1, priority::normal);
+    a.id = "centre-hub_offline-h-1";
+    a.type = "hub_offline";
+    s->ingest(batch({a}, t0()));
+    EXPECT_EQ(s->uncleared_alert("h", "hub_offline")->a.id, a.id);
+    EXPECT_EQ(s->count_alerts("h", "hub_offline"), 1);
+    EXPECT_EQ(s->escalate(a.id, priority::high, "silent 15m", t0() + 15min), change_result::ok);
+    EXPECT_EQ(s->escalate(a.id, priority::high, "again", t0() + 16min), change_result::conflict);
+    EXPECT_EQ(s->get_alert(a.id)->a.priority, priority::high);
+    EXPECT_EQ(s->clear(a.id, "system", "hub heard again", std::string("hub_back_online"), t0() + 20min),
+              change_result::ok);
+    auto got = s->get_alert(a.id);
+    EXPECT_EQ(got->status, alert_status::resolved);
+    EXPECT_EQ(got->outcome, "hub_back_online");
+    EXPECT_EQ(got->resolved_by, "system");
+    EXPECT_EQ(got->cleared_at, t0() + 20min);
+    EXPECT_EQ(s->clear(a.id, "system", "", std::nullopt, t0() + 21min), change_result::conflict);
+
+    // An acknowledged one is cleared but left for the operator to resolve.
+    auto b = a;
+    b.id = "centre-hub_offline-h-2";
+    s->ingest(batch({b}, t0() + 1h));
+    s->acknowledge(b.id, "ann", t0() + 1h + 5s);
+    s->clear(b.id, "system", "hub heard again", std::string("hub_back_online"), t0() + 2h);
+    got = s->get_alert(b.id);
+    EXPECT_EQ(got->status, alert_status::acknowledged);
+    EXPECT_TRUE(got->cleared_at);
+}
+
+TEST(CentreStore, HubsFromHeartbeatsAndStatus) {
+    harness::temp_dir dir;
+    auto s = open_sqlite_store((dir / "c.db").string());
+    ingest_batch b;
+    b.received_at = t0();
+    b.heartbeats.push_back({"hub-1", 3, R"({"online":2,"offline":1,"battery_low":0})", "0.1.0"});
+    b.statuses.push_back({"hub-2", "offline"});
+    s->ingest(b);
+    s->set_hub_online("hub-2", false);
+    auto hubs = s->list_hubs();
+    ASSERT_EQ(hubs.size(), 2u);
+    EXPECT_EQ(hubs[0].outbox, 3);
+    EXPECT_EQ(hubs[0].last_heartbeat, t0());
+    EXPECT_EQ(hubs[0].version, "0.1.0");
+    EXPECT_TRUE(hubs[0].online);
+    EXPECT_EQ(hubs[1].status, "offline");
+    EXPECT_FALSE(hubs[1].online);
+    EXPECT_FALSE(hubs[1].last_seen);
+}
+
+TEST(CentreStore, UsersAndSessionsExpire) {
+    harness::temp_dir dir;
+    auto s = open_sqlite_store((dir / "c.db").string());
+    EXPECT_TRUE(s->add_user({"ann", "operator", "hash", t0()}));
+    EXPECT_FALSE(s->add_user({"ann", "admin", "hash2", t0()}));
+    EXPECT_EQ(s->find_user("ann")->role, "operator");
+    EXPECT_EQ(s->list_users().size(), 1u);
+    s->add_session({"tok", "ann", "", "csrf", t0(), t0(), t0() + 1h});
+    auto found = s->find_session("tok", t0() + 30min);
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->role, "operator");
+    EXPECT_EQ(found->csrf, "csrf");
+    EXPECT_FALSE(s->find_session("tok", t0() + 2h));
+    s->touch_session("tok", t0() + 50min, t0() + 3h);
+    EXPECT_TRUE(s->find_session("tok", t0() + 2h));
+    s->delete_session("tok");
+    EXPECT_FALSE(s->find_session("tok", t0()));
+    EXPECT_TRUE(s->healthy());
+}
+
+TEST(CentreStore, AnswerTimesAndCounts) {
+    harness::temp_dir dir;
+    auto s = open_sqlite_store((dir / "c.db").string());
+    s->ingest(batch({make("h", 1), make("h", 2, priority::low)}, t0()));
+    s->acknowledge("h-1", "ann", t0() + 42s);
+    auto t = s->answer_times(t0() - 1h);
+    ASSERT_EQ(t.size(), 2u);
+    EXPECT_EQ(*t[0].acknowledged_at - t[0].received_at, 42s);
+    EXPECT_FALSE(t[1].acknowledged_at);
+    EXPECT_TRUE(s->answer_times(t0() + 1h).empty());
+    auto c = s->alert_counts();
+    ASSERT_EQ(c.size(), 2u);
+}
