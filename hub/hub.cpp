@@ -1,0 +1,718 @@
+#include "warden/hub/hub.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <csignal>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <date/tz.h>
+#include <spdlog/spdlog.h>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
+
+#include "warden/alerts/engine.hpp"
+#include "warden/hub/store.hpp"
+#include "warden/hub/uplink.hpp"
+#include "warden/mqtt/session.hpp"
+#include "warden/sensors/adapters.hpp"
+
+#ifndef WARDEN_VERSION
+#define WARDEN_VERSION "0.0.0"
+#endif
+
+namespace warden::hub {
+
+const char* version() noexcept {
+    return WARDEN_VERSION;
+}
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+using json = nlohmann::json;
+
+namespace topic {
+constexpr const char* state = "warden/local/state";
+constexpr const char* prealarm = "warden/local/prealarm";
+constexpr const char* cancel = "warden/local/cancel";
+constexpr const char* away = "warden/local/away";
+constexpr const char* command = "warden/local/command";
+constexpr const char* result = "warden/local/result";
+}  // namespace topic
+
+/// Group commit: a batch is written when the io_context has run what was queued, or at this size.
+constexpr std::size_t max_batch_messages = 256;
+/// The local state topic is republished on change at most this often.
+constexpr milliseconds state_min_interval{1000};
+/// An uplink down this long raises uplink_fault.
+constexpr milliseconds uplink_fault_after{10 * 60'000};
+/// Event log retention (SPEC: warden-ctl export reads up to a week back).
+constexpr milliseconds retention{8 * 24 * 3'600'000LL};
+constexpr milliseconds prune_every{3'600'000};
+/// The rule timer never sleeps longer than this, so a wall-clock jump is noticed.
+constexpr milliseconds max_timer_sleep{5 * 60'000};
+/// Dropped-payload log lines: at most one per topic per this interval.
+constexpr milliseconds drop_log_interval{60'000};
+constexpr std::size_t drop_log_topics = 1024;
+
+json iso_or_null(const std::optional<time_point>& t) {
+    return t ? json(format_time(*t)) : json(nullptr);
+}
+
+/// Reads warden/local/away: {"on":true}, "on"/"off", true/false.
+std::optional<bool> parse_away(const std::string& payload) {
+    std::string p = payload;
+    auto j = json::parse(payload, nullptr, false);
+    if (!j.is_discarded()) {
+        if (j.is_boolean()) return j.get<bool>();
+        if (j.is_object() && j.contains("on") && j["on"].is_boolean()) return j["on"].get<bool>();
+        if (j.is_string())
+            p = j.get<std::string>();
+        else
+            return std::nullopt;
+    }
+    std::transform(p.begin(), p.end(), p.begin(), [](unsigned char c) { return std::tolower(c); });
+    while (!p.empty() && std::isspace(static_cast<unsigned char>(p.back()))) p.pop_back();
+    if (p == "on" || p == "true") return true;
+    if (p == "off" || p == "false") return false;
+    return std::nullopt;
+}
+
+}  // namespace
+
+struct hub::impl {
+    impl(config::hub_config c, std::shared_ptr<spdlog::logger> l);
+
+    // Start and stop.
+    int run();
+    void start();
+    void shutdown();
+
+    // Input.
+    void home_message(mqtt::message m);
+    void local_command(const std::string& payload);
+    void centre_command(const std::string& payload);
+    void note_drop(const std::string& topic, const sensors::decode_result& r);
+
+    // Rules -> batch.
+    void apply(alerts::output out);
+    void raise_test(std::optional<std::string> request_id);
+    void arm_rule_timer();
+
+    // Batch -> store -> uplink.
+    void schedule_flush();
+    void flush();
+    void storage_failed(batch b, const store_error& e);
+
+    // Output to the home.
+    void mark_state_dirty();
+    void publish_state();
+    std::string state_json();
+    std::string heartbeat_json();
+    void publish_local(const char* t, std::string payload, bool retained = false);
+    void arm_prune();
+    void uplink_connection(bool up);
+
+    asio::io_context io_;
+    asio::signal_set signals_;
+    config::hub_config cfg_;
+    std::shared_ptr<spdlog::logger> log_;
+    const date::time_zone* zone_;
+    store store_;
+    sensors::router router_;
+    alerts::engine engine_;
+    mqtt::session home_;
+    uplink uplink_;
+
+    asio::steady_timer rule_timer_;
+    asio::steady_timer retry_timer_;
+    asio::steady_timer state_timer_;
+    asio::steady_timer prune_timer_;
+    asio::steady_timer uplink_fault_timer_;
+
+    batch pending_;
+    std::size_t pending_messages_ = 0;
+    bool engine_dirty_ = false;
+    bool flush_posted_ = false;
+    bool stopping_ = false;
+
+    // Storage faults: the batch is kept and retried with backoff; the event log gives way to alerts.
+    bool storage_fault_ = false;
+    bool retry_armed_ = false;
+    int failures_ = 0;
+
+    // Test alarms: pending_ alert index -> request id until committed; then alert id -> request.
+    struct test_request {
+        std::string request_id;
+        steady::time_point committed{};
+    };
+    std::vector<std::pair<std::size_t, std::string>> tests_uncommitted_;
+    std::map<std::string, test_request> tests_sent_;
+
+    // Dropped payloads, rate-limited per topic.
+    struct drop_log {
+        steady::time_point last{};
+        std::uint64_t suppressed = 0;
+    };
+    std::map<std::string, drop_log> drop_log_;
+
+    bool state_dirty_ = false;
+    bool state_timer_armed_ = false;
+    steady::time_point last_state_{};
+    std::optional<time_point> rule_deadline_;
+};
+
+namespace {
+
+config::hub_config with_report_defaults(config::hub_config cfg) {
+    for (auto& s : cfg.sensors)
+        if (!s.report_every) s.report_every = sensors::default_report_every(s.source);
+    return cfg;
+}
+
+mqtt::options home_options(const config::hub_config& cfg) {
+    mqtt::options o;
+    o.uri = cfg.local.uri;
+    o.client_id = "warden-hub-" + cfg.id;
+    o.username = cfg.local.username;
+    o.password = cfg.local.password;
+    o.ca_file = cfg.local.ca_file;
+    o.cert_file = cfg.local.cert_file;
+    o.key_file = cfg.local.key_file;
+    // Persistent: the broker keeps QoS 1 sensor messages while the hub restarts.
+    o.clean_session = false;
+    o.max_backoff = milliseconds{10'000};
+    return o;
+}
+
+uplink_options uplink_opts(const config::hub_config& cfg) {
+    uplink_options o;
+    o.hub_id = cfg.id;
+    o.broker = cfg.centre.broker;
+    o.ack_timeout = cfg.centre.ack_timeout;
+    o.heartbeat = cfg.centre.heartbeat;
+    return o;
+}
+
+const date::time_zone* locate(const std::string& name) {
+    try {
+        return date::locate_zone(name);
+    } catch (const std::exception& e) {
+        throw std::runtime_error("unknown timezone '" + name + "': " + e.what());
+    }
+}
+
+}  // namespace
+
+hub::impl::impl(config::hub_config c, std::shared_ptr<spdlog::logger> l)
+    : signals_(io_, SIGINT, SIGTERM),
+      cfg_(with_report_defaults(std::move(c))),
+      log_(std::move(l)),
+      zone_(locate(cfg_.timezone)),
+      store_(store_options{.file = std::filesystem::path(cfg_.data_dir) / "hub.db", .hub_id = cfg_.id}),
+      router_(cfg_.sensors),
+      engine_(cfg_, zone_),
+      home_(io_, home_options(cfg_), log_),
+      uplink_(io_, uplink_opts(cfg_), store_, log_),
+      rule_timer_(io_),
+      retry_timer_(io_),
+      state_timer_(io_),
+      prune_timer_(io_),
+      uplink_fault_timer_(io_) {
+    if (auto saved = store_.engine_state()) {
+        auto j = json::parse(*saved, nullptr, false);
+        if (j.is_discarded()) {
+            log_->error("rule state unreadable, starting fresh file={}", store_.file().string());
+        } else {
+            try {
+                engine_.restore_state(j);
+            } catch (const std::exception& e) {
+                log_->error("rule state not restored error=\"{}\"", e.what());
+            }
+        }
+    }
+}
+
+int hub::impl::run() {
+    start();
+    io_.run();
+    log_->info("hub stopped hub={}", cfg_.id);
+    return 0;
+}
+
+void hub::impl::start() {
+    auto now = now_ms();
+    log_->info("hub starting hub={} version={} sensors={} rules={} outbox={} next_seq={}", cfg_.id, version(),
+               cfg_.sensors.size(), cfg_.rules.size(), store_.undelivered_count(), store_.next_seq());
+    if (cfg_.dc09) log_->warn("dc09 configured but not wired in this build role={}", cfg_.dc09->role);
+
+    // hub_started (and any state the restart implies) is committed before anything connects.
+    apply(engine_.start(now));
+    apply(engine_.technical("storage_fault", false, "Storage working", now));
+    engine_dirty_ = true;
+    flush();
+
+    signals_.async_wait([this](std::error_code ec, int sig) {
+        if (ec) return;
+        log_->info("hub stopping signal={}", sig);
+        shutdown();
+    });
+
+    home_.on_message([this](mqtt::message m) { home_message(std::move(m)); });
+    home_.on_connection([this](bool up) {
+        if (up) mark_state_dirty();
+    });
+    for (const auto& f : router_.subscriptions()) home_.subscribe(f, 1);
+    for (const char* t : {topic::cancel, topic::away, topic::command}) home_.subscribe(t, 1);
+
+    uplink_.on_acked([this](const std::string& id, std::optional<milliseconds>) {
+        pending_.delivered.push_back(id);
+        if (auto it = tests_sent_.find(id); it != tests_sent_.end()) {
+            double rtt =
+                std::chrono::duration<double, std::milli>(steady::now() - it->second.committed).count();
+            publish_local(topic::result, json{{"id", it->second.request_id},
+                                              {"alert", id},
+                                              {"state", "acked"},
+                                              {"rtt_ms", std::round(rtt * 10) / 10},
+                                              {"at", format_time(now_ms())}}
+                                             .dump());
+            tests_sent_.erase(it);
+        }
+        schedule_flush();
+    });
+    uplink_.on_command([this](const std::string& payload) { centre_command(payload); });
+    uplink_.on_connection([this](bool up) { uplink_connection(up); });
+    uplink_.set_heartbeat_source([this] {
+        mark_state_dirty();
+        return heartbeat_json();
+    });
+
+    home_.start();
+    uplink_.start();
+    uplink_connection(false);
+    arm_rule_timer();
+    arm_prune();
+}
+
+void hub::impl::shutdown() {
+    if (stopping_) return;
+    stopping_ = true;
+    // Stop taking messages first; whatever Paho has already handed over is queued behind this
+    // handler and still processed before the final commit below.
+    home_.stop();
+    for (auto* t : {&rule_timer_, &retry_timer_, &state_timer_, &prune_timer_, &uplink_fault_timer_})
+        t->cancel();
+    asio::post(io_, [this] {
+        engine_dirty_ = true;
+        for (int attempt = 0; attempt < 3 && !pending_.empty(); ++attempt) {
+            pending_.engine_state = engine_.save_state().dump();
+            pending_.sent = uplink_.take_sent();
+            pending_.now = now_ms();
+            auto r = store_.commit(pending_);
+            if (r) {
+                pending_ = {};
+                uplink_.enqueue(r.added);
+                break;
+            }
+            log_->error("final commit failed code={} error=\"{}\"", r.error->code, r.error->message);
+        }
+        if (!pending_.empty())
+            log_->error("stopping with uncommitted input events={} alerts={}", pending_.events.size(),
+                        pending_.alerts.size());
+        uplink_.stop([this] {
+            signals_.cancel();
+            io_.stop();
+        });
+    });
+}
+
+void hub::impl::home_message(mqtt::message m) {
+    auto now = now_ms();
+    ++pending_messages_;
+    // The event log keeps what the home broker said, byte for byte (oversized payloads excepted).
+    if (m.payload.size() <= sensors::max_payload_bytes) pending_.events.push_back({now, m.topic, m.payload});
+
+    if (m.topic == topic::cancel) {
+        apply(engine_.cancel_prealarm(now));
+    } else if (m.topic == topic::away) {
+        if (auto on = parse_away(m.payload)) {
+            apply(engine_.set_away(*on, now));
+            mark_state_dirty();
+        } else {
+            log_->warn("away message dropped reason=malformed bytes={}", m.payload.size());
+        }
+    } else if (m.topic == topic::command) {
+        local_command(m.payload);
+    } else {
+        auto r = router_.decode(m.topic, m.payload, now);
+        if (r.dropped != sensors::drop_reason::none) note_drop(m.topic, r);
+        for (const auto& in : r.inputs) apply(engine_.on_input(in, now));
+        if (!r.inputs.empty()) mark_state_dirty();
+    }
+    engine_dirty_ = true;
+    schedule_flush();
+    arm_rule_timer();
+}
+
+void hub::impl::local_command(const std::string& payload) {
+    auto j = json::parse(payload, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("cmd") || !j["cmd"].is_string()) {
+        log_->warn("local command dropped reason=malformed bytes={}", payload.size());
+        return;
+    }
+    std::optional<std::string> request;
+    if (j.contains("id") && j["id"].is_string() && j["id"].get_ref<const std::string&>().size() <= 128)
+        request = j["id"].get<std::string>();
+    const auto& cmd = j["cmd"].get_ref<const std::string&>();
+    if (cmd == "test") {
+        raise_test(request);
+    } else if (cmd == "away" && j.contains("on") && j["on"].is_boolean()) {
+        apply(engine_.set_away(j["on"].get<bool>(), now_ms()));
+        mark_state_dirty();
+    } else {
+        log_->warn("local command dropped reason=unknown_cmd");
+    }
+}
+
+void hub::impl::centre_command(const std::string& payload) {
+    auto j = json::parse(payload, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("cmd") || !j["cmd"].is_string()) {
+        log_->warn("centre command dropped reason=malformed bytes={}", payload.size());
+        return;
+    }
+    const auto& cmd = j["cmd"].get_ref<const std::string&>();
+    std::string id = j.contains("id") && j["id"].is_string() ? j["id"].get<std::string>() : std::string{};
+    log_->info("centre command cmd={} id={}", cmd, id.size() <= 64 ? id : id.substr(0, 64));
+    auto now = now_ms();
+    if (cmd == "test") {
+        raise_test(std::nullopt);
+    } else if (cmd == "away" && j.contains("on") && j["on"].is_boolean()) {
+        apply(engine_.set_away(j["on"].get<bool>(), now));
+        mark_state_dirty();
+    } else {
+        log_->warn("centre command dropped reason=unknown_cmd");
+        return;
+    }
+    engine_dirty_ = true;
+    schedule_flush();
+    arm_rule_timer();
+}
+
+void hub::impl::note_drop(const std::string& t, const sensors::decode_result& r) {
+    auto key = drop_log_.size() < drop_log_topics || drop_log_.count(t) ? t : std::string("(other)");
+    auto& d = drop_log_[key];
+    auto now = steady::now();
+    if (d.last != steady::time_point{} && now - d.last < drop_log_interval) {
+        ++d.suppressed;
+        return;
+    }
+    // Never the payload: it may carry personal data.
+    log_->warn("payload dropped topic={} reason={} detail=\"{}\" suppressed={}", key,
+               sensors::to_string(r.dropped), r.detail, d.suppressed);
+    d.last = now;
+    d.suppressed = 0;
+}
+
+void hub::impl::apply(alerts::output out) {
+    for (auto& d : out.alerts) {
+        new_alert n;
+        n.key = std::move(d.key);
+        n.alert.type = std::move(d.type);
+        n.alert.state = d.state;
+        n.alert.priority = d.priority;
+        n.alert.sia = std::move(d.sia);
+        n.alert.at = d.at;
+        n.alert.rule = std::move(d.rule);
+        n.alert.sensor = std::move(d.sensor);
+        n.alert.location = std::move(d.location);
+        n.alert.text = std::move(d.text);
+        n.alert.value = d.value;
+        pending_.alerts.push_back(std::move(n));
+    }
+    for (const auto& n : out.notices) {
+        switch (n.kind) {
+            case alerts::local_notice::what::prealarm:
+                log_->info("prealarm rule={} deadline={}", n.rule, format_time(n.deadline));
+                publish_local(topic::prealarm, json{{"rule", n.rule},
+                                                    {"at", format_time(n.at)},
+                                                    {"deadline", format_time(n.deadline)},
+                                                    {"state", "pending"}}
+                                                   .dump());
+                break;
+            case alerts::local_notice::what::prealarm_cancelled:
+                log_->info("prealarm cancelled rule={}", n.rule);
+                publish_local(
+                    topic::prealarm,
+                    json{{"rule", n.rule}, {"at", format_time(n.at)}, {"state", "cancelled"}}.dump());
+                break;
+            case alerts::local_notice::what::away_changed:
+                log_->info("away changed on={}", n.away);
+                mark_state_dirty();
+                break;
+        }
+    }
+}
+
+void hub::impl::raise_test(std::optional<std::string> request_id) {
+    new_alert n;
+    n.alert.type = "test";
+    n.alert.state = alert_state::raised;
+    n.alert.priority = priority::low;
+    n.alert.sia = alerts::sia_code("test", alert_state::raised);
+    if (n.alert.sia.empty()) n.alert.sia = "RP";
+    n.alert.at = now_ms();
+    n.alert.rule = "test";
+    n.alert.text = "Test alarm";
+    if (request_id) tests_uncommitted_.emplace_back(pending_.alerts.size(), *request_id);
+    pending_.alerts.push_back(std::move(n));
+    schedule_flush();
+}
+
+void hub::impl::arm_rule_timer() {
+    if (stopping_) return;
+    auto deadline = engine_.next_deadline();
+    if (deadline == rule_deadline_) return;
+    rule_deadline_ = deadline;
+    if (!deadline) {
+        rule_timer_.cancel();
+        return;
+    }
+    auto wait = std::clamp(*deadline - now_ms(), milliseconds{0}, max_timer_sleep);
+    rule_timer_.expires_after(wait);
+    rule_timer_.async_wait([this](std::error_code ec) {
+        if (ec || stopping_) return;
+        rule_deadline_.reset();
+        apply(engine_.on_time(now_ms()));
+        engine_dirty_ = true;
+        schedule_flush();
+        arm_rule_timer();
+    });
+}
+
+void hub::impl::schedule_flush() {
+    if (retry_armed_) return;  // the storage retry timer flushes
+    if (pending_messages_ >= max_batch_messages) {
+        flush();
+        return;
+    }
+    if (flush_posted_) return;
+    flush_posted_ = true;
+    // Posted behind whatever is already queued: under load one commit covers many messages,
+    // a message alone is committed at once.
+    asio::post(io_, [this] {
+        flush_posted_ = false;
+        if (!retry_armed_) flush();
+    });
+}
+
+void hub::impl::flush() {
+    if (engine_dirty_) pending_.engine_state = engine_.save_state().dump();
+    auto sent = uplink_.take_sent();
+    pending_.sent.insert(pending_.sent.end(), sent.begin(), sent.end());
+    if (pending_.empty()) return;
+    pending_.now = now_ms();
+
+    batch b = std::move(pending_);
+    pending_ = {};
+    pending_messages_ = 0;
+    auto started = steady::now();
+    auto r = store_.commit(b);
+    if (!r) {
+        storage_failed(std::move(b), *r.error);
+        return;
+    }
+    engine_dirty_ = false;
+    auto took = steady::now() - started;
+    if (took > milliseconds{500})
+        log_->warn("slow commit ms={} events={} alerts={}",
+                   std::chrono::duration_cast<milliseconds>(took).count(), b.events.size(), b.alerts.size());
+    failures_ = 0;
+
+    for (const auto& e : r.added) {
+        auto a = json::parse(e.json);
+        log_->info("alert committed alert={} type={} state={} sensor={} rule={}", e.id, a.value("type", ""),
+                   a.value("state", ""), a.value("sensor", ""), a.value("rule", ""));
+    }
+    for (const auto& [index, request] : tests_uncommitted_) {
+        if (index >= r.added.size()) continue;
+        const auto& id = r.added[index].id;
+        tests_sent_[id] = test_request{request, steady::now()};
+        publish_local(
+            topic::result,
+            json{{"id", request}, {"alert", id}, {"state", "sent"}, {"at", format_time(now_ms())}}.dump());
+    }
+    tests_uncommitted_.clear();
+    uplink_.enqueue(r.added);
+    if (!r.added.empty() || !b.delivered.empty()) mark_state_dirty();
+
+    if (storage_fault_) {
+        storage_fault_ = false;
+        log_->info("storage working again");
+        apply(engine_.technical("storage_fault", false, "Storage working again", now_ms()));
+        engine_dirty_ = true;
+        schedule_flush();
+    }
+}
+
+void hub::impl::storage_failed(batch b, const store_error& e) {
+    ++failures_;
+    log_->error("commit failed code={} error=\"{}\" events={} alerts={} attempt={}", e.code, e.message,
+                b.events.size(), b.alerts.size(), failures_);
+    // Keep the batch (ahead of anything newer) and try again; nothing of it was stored or sent.
+    b.engine_state.reset();
+    engine_dirty_ = true;
+    pending_messages_ = b.events.size();
+    pending_ = std::move(b);
+    if (e.code == 13 /* SQLITE_FULL */) {
+        // A full disk: the event log gives way to alerts. Shed the oldest log rows, and after a
+        // second failure do not log this batch's events either.
+        std::uint64_t shed = 0;
+        store_.shed_events(10'000, &shed);
+        if (shed) log_->warn("event log shed rows={} reason=storage_full", shed);
+        if (failures_ >= 2 && !pending_.events.empty()) {
+            log_->warn("event log skipped rows={} reason=storage_full", pending_.events.size());
+            pending_.events.clear();
+        }
+    }
+    if (!storage_fault_) {
+        storage_fault_ = true;
+        apply(engine_.technical("storage_fault", true, "Hub cannot write its database", now_ms()));
+    }
+    retry_armed_ = true;
+    auto delay = std::min(milliseconds{100} * (1 << std::min(failures_, 9)), milliseconds{30'000});
+    retry_timer_.expires_after(delay);
+    retry_timer_.async_wait([this](std::error_code ec) {
+        retry_armed_ = false;
+        if (ec || stopping_) return;
+        flush();
+    });
+}
+
+void hub::impl::uplink_connection(bool up) {
+    auto now = now_ms();
+    mark_state_dirty();
+    if (up) {
+        uplink_fault_timer_.cancel();
+        // Clears an uplink_fault raised in this or an earlier run; nothing if none is open.
+        apply(engine_.technical("uplink_fault", false, "Centre reachable again", now));
+        engine_dirty_ = true;
+        schedule_flush();
+        return;
+    }
+    if (stopping_) return;
+    uplink_fault_timer_.expires_after(uplink_fault_after);
+    uplink_fault_timer_.async_wait([this](std::error_code ec) {
+        if (ec || stopping_) return;
+        log_->warn("uplink down too long minutes={}", uplink_fault_after.count() / 60'000);
+        apply(engine_.technical("uplink_fault", true, "Hub cannot reach the centre", now_ms()));
+        engine_dirty_ = true;
+        schedule_flush();
+    });
+}
+
+void hub::impl::mark_state_dirty() {
+    state_dirty_ = true;
+    if (state_timer_armed_ || stopping_) return;
+    auto since = steady::now() - last_state_;
+    if (since >= state_min_interval) {
+        publish_state();
+        return;
+    }
+    state_timer_armed_ = true;
+    state_timer_.expires_after(state_min_interval - since);
+    state_timer_.async_wait([this](std::error_code ec) {
+        state_timer_armed_ = false;
+        if (ec || stopping_) return;
+        if (state_dirty_) publish_state();
+    });
+}
+
+void hub::impl::publish_state() {
+    state_dirty_ = false;
+    last_state_ = steady::now();
+    publish_local(topic::state, state_json(), true);
+}
+
+void hub::impl::publish_local(const char* t, std::string payload, bool retained) {
+    if (!home_.connected()) return;
+    home_.publish(t, std::move(payload), 1, retained);
+}
+
+std::string hub::impl::state_json() {
+    const auto& st = router_.stats();
+    auto dropped = st.unknown_topic + st.oversized + st.malformed + st.wrong_type + st.unexpected;
+    json sensors = json::array();
+    auto health = engine_.health();
+    for (const auto& s : cfg_.sensors) {
+        auto h = std::find_if(health.begin(), health.end(), [&](const auto& x) { return x.sensor == s.id; });
+        json j{{"id", s.id}, {"kind", to_string(s.kind)}, {"location", s.location}};
+        if (h != health.end()) {
+            j["online"] = h->online;
+            j["battery"] = h->battery ? json(*h->battery) : json(nullptr);
+            j["battery_low"] = h->battery_low;
+            j["tamper"] = h->tamper;
+            j["link"] = h->link ? json(*h->link) : json(nullptr);
+            j["last_seen"] = iso_or_null(h->last_seen);
+            j["last_event"] = iso_or_null(h->last_event);
+            j["last_signal"] = h->last_signal.empty() ? json(nullptr) : json(h->last_signal);
+        }
+        sensors.push_back(std::move(j));
+    }
+    json uplink{{"connected", uplink_.connected()},
+                {"since", iso_or_null(uplink_.since())},
+                {"last_ack", iso_or_null(uplink_.last_ack())}};
+    return json{{"hub", cfg_.id},
+                {"at", format_time(now_ms())},
+                {"version", version()},
+                {"away", engine_.away()},
+                {"uplink", std::move(uplink)},
+                {"dc09", {{"enabled", cfg_.dc09.has_value()}, {"connected", false}}},
+                {"outbox", store_.undelivered_count()},
+                {"dropped", dropped},
+                {"sensors", std::move(sensors)}}
+        .dump();
+}
+
+std::string hub::impl::heartbeat_json() {
+    int online = 0, offline = 0, battery_low = 0;
+    for (const auto& h : engine_.health()) {
+        (h.online ? online : offline)++;
+        battery_low += h.battery_low;
+    }
+    return json{{"hub", cfg_.id},
+                {"at", format_time(now_ms())},
+                {"outbox", store_.undelivered_count()},
+                {"sensors", {{"online", online}, {"offline", offline}, {"battery_low", battery_low}}},
+                {"version", version()}}
+        .dump();
+}
+
+void hub::impl::arm_prune() {
+    std::uint64_t n = 0;
+    if (auto err = store_.prune(now_ms() - retention, &n))
+        log_->warn("prune failed code={} error=\"{}\"", err->code, err->message);
+    else if (n)
+        log_->info("pruned rows={}", n);
+    prune_timer_.expires_after(prune_every);
+    prune_timer_.async_wait([this](std::error_code ec) {
+        if (!ec && !stopping_) arm_prune();
+    });
+}
+
+hub::hub(config::hub_config cfg, std::shared_ptr<spdlog::logger> log)
+    : impl_(std::make_unique<impl>(std::move(cfg), std::move(log))) {}
+
+hub::~hub() = default;
+
+int hub::run() {
+    return impl_->run();
+}
+
+}  // namespace warden::hub

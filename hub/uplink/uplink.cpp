@@ -1,0 +1,243 @@
+#include "warden/hub/uplink.hpp"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
+namespace warden::hub {
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+/// An ack carries at most this many ids; more is a broken or hostile centre.
+constexpr std::size_t max_ack_ids = 10'000;
+
+std::string status_json(const char* state) {
+    return nlohmann::json{{"state", state}, {"at", format_time(now_ms())}}.dump();
+}
+
+}  // namespace
+
+uplink::uplink(asio::io_context& io, uplink_options opts, const store& outbox,
+               std::shared_ptr<spdlog::logger> log)
+    : io_(io),
+      opts_(std::move(opts)),
+      outbox_(outbox),
+      log_(std::move(log)),
+      resend_timer_(io),
+      heartbeat_timer_(io),
+      stop_timer_(io) {
+    mqtt::options o;
+    o.uri = opts_.broker.uri;
+    // Distinct from the home session's id: the two brokers may be one in small set-ups.
+    o.client_id = "warden-hub-" + opts_.hub_id + "-uplink";
+    o.username = opts_.broker.username;
+    o.password = opts_.broker.password;
+    o.ca_file = opts_.broker.ca_file;
+    o.cert_file = opts_.broker.cert_file;
+    o.key_file = opts_.broker.key_file;
+    // A persistent session keeps acks and commands the centre sends while the hub reconnects;
+    // the resend path would cover lost acks anyway.
+    o.clean_session = false;
+    o.will = mqtt::message{topic("status"), R"({"state":"offline"})", 1, true};
+    o.max_backoff = std::chrono::milliseconds{30'000};
+    session_ = std::make_unique<mqtt::session>(io_, std::move(o), log_);
+    session_->on_message([this](mqtt::message m) { message(std::move(m)); });
+    session_->on_connection([this](bool up) { connected_changed(up); });
+    session_->subscribe(topic("ack"), 1);
+    session_->subscribe(topic("command"), 1);
+}
+
+uplink::~uplink() = default;
+
+std::string uplink::topic(const char* suffix) const {
+    return "warden/v1/" + opts_.hub_id + "/" + suffix;
+}
+
+void uplink::start() {
+    if (started_) return;
+    started_ = true;
+    since_ = now_ms();
+    refill();
+    session_->start();
+    arm_heartbeat();
+}
+
+void uplink::stop(std::function<void()> done, milliseconds timeout) {
+    if (stopping_) return;
+    stopping_ = true;
+    resend_timer_.cancel();
+    heartbeat_timer_.cancel();
+    // Whichever comes first: the broker took the offline status, or the timeout.
+    auto finish = std::make_shared<std::function<void()>>([this, done = std::move(done)]() mutable {
+        stop_timer_.cancel();
+        session_->stop(std::chrono::milliseconds{500});
+        if (done) std::exchange(done, nullptr)();
+    });
+    if (!session_->connected()) {
+        (*finish)();
+        return;
+    }
+    // A clean disconnect does not fire the last will: say it ourselves.
+    auto once = [finish] {
+        if (*finish) std::exchange(*finish, nullptr)();
+    };
+    session_->publish(topic("status"), status_json("offline"), 1, true, [once](bool) { once(); });
+    stop_timer_.expires_after(timeout);
+    stop_timer_.async_wait([once](std::error_code ec) {
+        if (!ec) once();
+    });
+}
+
+bool uplink::connected() const noexcept {
+    return session_->connected();
+}
+
+void uplink::connected_changed(bool up) {
+    since_ = now_ms();
+    if (up) {
+        log_->info("uplink connected hub={} outbox_window={}", opts_.hub_id, window_.size());
+        session_->publish(topic("status"), status_json("online"), 1, true);
+        if (heartbeat_source_) session_->publish(topic("heartbeat"), heartbeat_source_(), 1, false);
+        // Everything not acked goes again at once, in order, on the new connection.
+        for (auto& f : window_) f.published = false;
+        pump();
+    } else {
+        log_->warn("uplink disconnected hub={} outbox_window={}", opts_.hub_id, window_.size());
+        for (auto& f : window_) f.published = false;
+        resend_timer_.cancel();
+    }
+    if (on_connection_) on_connection_(up);
+}
+
+void uplink::message(mqtt::message m) {
+    if (m.topic == topic("ack")) {
+        handle_ack(m.payload);
+    } else if (m.topic == topic("command")) {
+        if (on_command_) on_command_(m.payload);
+    }
+}
+
+void uplink::handle_ack(const std::string& payload) {
+    auto j = nlohmann::json::parse(payload, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("ids") || !j["ids"].is_array() ||
+        j["ids"].size() > max_ack_ids) {
+        log_->warn("uplink ack dropped reason=malformed bytes={}", payload.size());
+        return;
+    }
+    last_ack_ = now_ms();
+    auto now = steady::now();
+    for (const auto& v : j["ids"]) {
+        if (!v.is_string()) continue;
+        const auto& id = v.get_ref<const std::string&>();
+        std::optional<milliseconds> rtt;
+        auto it =
+            std::find_if(window_.begin(), window_.end(), [&](const flight& f) { return f.entry.id == id; });
+        if (it != window_.end()) {
+            if (it->first_sent) rtt = std::chrono::duration_cast<milliseconds>(now - *it->first_sent);
+            window_.erase(it);
+        }
+        // Ids outside the window (a resend acked twice, a row loaded later) are marked delivered too.
+        if (on_acked_) on_acked_(id, rtt);
+    }
+    refill();
+    pump();
+}
+
+void uplink::enqueue(const std::vector<outbox_entry>& rows) {
+    for (const auto& r : rows) {
+        if (r.seq <= loaded_upto_) continue;
+        if (more_in_store_ || window_.size() >= opts_.window) {
+            more_in_store_ = true;  // it is in the store; refill() takes it in order later
+            continue;
+        }
+        window_.push_back(flight{.entry = r, .queued = steady::now()});
+        loaded_upto_ = r.seq;
+    }
+    refill();
+    pump();
+}
+
+void uplink::refill() {
+    while (more_in_store_ && window_.size() < opts_.window) {
+        auto want = opts_.window - window_.size();
+        auto rows = outbox_.undelivered(loaded_upto_, want);
+        for (auto& r : rows) {
+            loaded_upto_ = std::max(loaded_upto_, r.seq);
+            window_.push_back(flight{.entry = std::move(r), .queued = steady::now()});
+        }
+        if (rows.size() < want) more_in_store_ = false;
+        if (rows.empty()) break;
+    }
+}
+
+milliseconds uplink::backoff(int attempts) const {
+    auto d = opts_.ack_timeout;
+    for (int i = 1; i < attempts && d < opts_.max_backoff; ++i) d *= 2;
+    return std::min(d, opts_.max_backoff);
+}
+
+void uplink::pump() {
+    if (stopping_ || !session_->connected()) return;
+    auto now = steady::now();
+    for (auto& f : window_) {
+        if (f.published) continue;
+        f.published = true;
+        ++f.attempts;
+        f.due = now + backoff(f.attempts);
+        if (!f.first_sent) f.first_sent = now;
+        if (f.attempts > 1) log_->info("uplink resend alert={} attempt={}", f.entry.id, f.attempts);
+        session_->publish(topic("alert"), f.entry.json, 1, false);
+        sent_.push_back(f.entry.id);
+    }
+    arm_resend();
+}
+
+void uplink::arm_resend() {
+    if (window_.empty() || !session_->connected()) {
+        resend_timer_.cancel();
+        return;
+    }
+    auto due = std::min_element(window_.begin(), window_.end(), [](const flight& a, const flight& b) {
+                   return a.due < b.due;
+               })->due;
+    resend_timer_.expires_at(due);
+    resend_timer_.async_wait([this](std::error_code ec) {
+        if (ec || stopping_) return;
+        auto now = steady::now();
+        // The overdue ones go again from the oldest, each with its own id and bytes unchanged.
+        for (auto& f : window_)
+            if (f.published && f.due <= now) f.published = false;
+        pump();
+    });
+}
+
+void uplink::arm_heartbeat() {
+    heartbeat_timer_.expires_after(opts_.heartbeat);
+    heartbeat_timer_.async_wait([this](std::error_code ec) {
+        if (ec || stopping_) return;
+        if (session_->connected() && heartbeat_source_)
+            session_->publish(topic("heartbeat"), heartbeat_source_(), 1, false);
+        arm_heartbeat();
+    });
+}
+
+void uplink::publish(const std::string& topic_suffix, std::string payload, bool retained) {
+    if (!session_->connected()) return;
+    session_->publish("warden/v1/" + opts_.hub_id + "/" + topic_suffix, std::move(payload), 1, retained);
+}
+
+std::vector<std::string> uplink::take_sent() {
+    return std::exchange(sent_, {});
+}
+
+std::vector<outbox_entry> uplink::unacked_older_than(milliseconds age) const {
+    std::vector<outbox_entry> out;
+    auto limit = steady::now() - age;
+    for (const auto& f : window_)
+        if (f.queued <= limit) out.push_back(f.entry);
+    return out;
+}
+
+}  // namespace warden::hub

@@ -1,0 +1,131 @@
+#pragma once
+/// The hub's native uplink (SPEC 3): publishes committed outbox rows QoS 1 to
+/// warden/v1/<hub>/alert in seq order, takes acks from warden/v1/<hub>/ack, resends what is not acked
+/// after ack_timeout with exponential backoff (the same id and bytes), publishes the heartbeat and the
+/// retained status with its last will, and hands centre commands to the hub.
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "warden/common/time.hpp"
+#include "warden/config/hub_config.hpp"
+#include "warden/hub/store.hpp"
+#include "warden/mqtt/session.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace warden::hub {
+
+struct uplink_options {
+    std::string hub_id;
+    config::broker_spec broker;
+    milliseconds ack_timeout{10'000};
+    milliseconds max_backoff{5 * 60'000};  ///< cap of the resend backoff
+    milliseconds heartbeat{60'000};
+    std::size_t window = 64;  ///< at most this many alerts published and not yet acked
+};
+
+/// Thread rules: construct, call and destroy on the io_context's thread. Handlers run there too.
+class uplink {
+public:
+    /// An alert the centre acked; `rtt` from its first publish by this process, if it was one.
+    using ack_handler = std::function<void(const std::string& id, std::optional<milliseconds> rtt)>;
+    /// A message on warden/v1/<hub>/command, parsed; malformed ones are logged and dropped.
+    using command_handler = std::function<void(const std::string& payload)>;
+    using connection_handler = std::function<void(bool connected)>;
+    /// Builds the heartbeat payload when it is due.
+    using heartbeat_source = std::function<std::string()>;
+
+    /// `outbox` is read to load undelivered rows (at start and when the window has room); it must
+    /// outlive the uplink. Throws std::invalid_argument for an unusable broker URI.
+    uplink(asio::io_context& io, uplink_options opts, const store& outbox,
+           std::shared_ptr<spdlog::logger> log);
+    ~uplink();
+    uplink(const uplink&) = delete;
+    uplink& operator=(const uplink&) = delete;
+
+    void on_acked(ack_handler h) { on_acked_ = std::move(h); }
+    void on_command(command_handler h) { on_command_ = std::move(h); }
+    void on_connection(connection_handler h) { on_connection_ = std::move(h); }
+    void set_heartbeat_source(heartbeat_source h) { heartbeat_source_ = std::move(h); }
+
+    /// Loads the undelivered outbox and starts connecting (and reconnecting forever).
+    void start();
+    /// Publishes the retained offline status if connected, waits for the broker to take it (at most
+    /// `timeout`, without blocking the io_context), disconnects, then calls `done`.
+    void stop(std::function<void()> done, milliseconds timeout = milliseconds{1500});
+
+    /// Rows the store has just committed (seq order): they are published now if the window allows.
+    void enqueue(const std::vector<outbox_entry>& rows);
+
+    /// Publishes a message to the centre broker (QoS 1) if connected; for the heartbeat and tools.
+    void publish(const std::string& topic_suffix, std::string payload, bool retained = false);
+
+    /// Ids published since the last call, for the store's sent_count / last_sent_ms.
+    std::vector<std::string> take_sent();
+
+    bool connected() const noexcept;
+    /// When the current connection (or the current outage) began.
+    std::optional<time_point> since() const noexcept { return since_; }
+    std::optional<time_point> last_ack() const noexcept { return last_ack_; }
+    /// Alerts published or waiting in the window (not yet acked).
+    std::size_t in_window() const noexcept { return window_.size(); }
+    /// Alerts of the window older than `age` since their commit and not acked (DC-09 backup).
+    std::vector<outbox_entry> unacked_older_than(milliseconds age) const;
+
+private:
+    struct flight {
+        outbox_entry entry;
+        bool published = false;  ///< on the current connection
+        int attempts = 0;
+        std::chrono::steady_clock::time_point due{};  ///< resend if no ack by then
+        std::optional<std::chrono::steady_clock::time_point> first_sent;
+        std::chrono::steady_clock::time_point queued{};
+    };
+
+    void connected_changed(bool up);
+    void message(mqtt::message m);
+    void handle_ack(const std::string& payload);
+    void refill();
+    void pump();
+    void arm_resend();
+    void arm_heartbeat();
+    milliseconds backoff(int attempts) const;
+    std::string topic(const char* suffix) const;
+
+    asio::io_context& io_;
+    uplink_options opts_;
+    const store& outbox_;
+    std::shared_ptr<spdlog::logger> log_;
+    std::unique_ptr<mqtt::session> session_;
+    asio::steady_timer resend_timer_;
+    asio::steady_timer heartbeat_timer_;
+    asio::steady_timer stop_timer_;
+
+    std::deque<flight> window_;
+    std::uint64_t loaded_upto_ = 0;  ///< highest seq ever taken into the window
+    bool more_in_store_ = true;      ///< undelivered rows above loaded_upto_ may exist
+    std::vector<std::string> sent_;
+    std::optional<time_point> since_;
+    std::optional<time_point> last_ack_;
+    bool started_ = false;
+    bool stopping_ = false;
+
+    ack_handler on_acked_;
+    command_handler on_command_;
+    connection_handler on_connection_;
+    heartbeat_source heartbeat_source_;
+};
+
+}  // namespace warden::hub
