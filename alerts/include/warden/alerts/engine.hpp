@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -13,7 +14,9 @@
 #include "warden/common/event.hpp"
 #include "warden/config/hub_config.hpp"
 
-namespace date { class time_zone; }
+namespace date {
+class time_zone;
+}
 
 namespace warden::alerts {
 
@@ -109,6 +112,11 @@ private:
 };
 
 /// The SIA code for an alert type (SPEC 4 and docs/dc09.md), e.g. "pendant" -> "QA"; raised vs cleared.
+/// Types without a code of their own get "UA"/"UR" (untyped alarm). Table: docs/sia-codes.md.
 std::string sia_code(std::string_view type, alert_state state);
+
+/// The Contact ID event code (ADM-CID `EEE`) for an alert type, e.g. "pendant" -> 101; the qualifier
+/// (1 new event, 3 restore) follows the alert's state. Unknown types get 140 (general alarm).
+int contact_id_code(std::string_view type);
 
 }  // namespace warden::alerts

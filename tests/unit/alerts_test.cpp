@@ -1,0 +1,1057 @@
+// Unit tests of the rule engine: virtual time, driven the way the hub drives it.
+
+// Test helper: drives the rule engine the way the hub does (sleep until next_deadline(), call
+// on_time(); feed inputs at the current virtual time). Virtual time only; no sleeping.
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <date/tz.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "warden/alerts/engine.hpp"
+
+namespace warden::alerts::test {
+
+inline time_point at(const char* iso) {
+    auto t = parse_time(iso);
+    EXPECT_TRUE(t) << iso;
+    return t.value_or(time_point{});
+}
+
+inline config::sensor_spec sensor(std::string id, sensor_kind kind, std::string location = {}) {
+    config::sensor_spec s;
+    s.id = std::move(id);
+    s.kind = kind;
+    s.topic = "zigbee2mqtt/" + s.id;
+    s.location = std::move(location);
+    return s;
+}
+
+inline time_window window(const char* text) {
+    return parse_time_window(text).value();
+}
+
+/// One home: a config, an engine, virtual time and everything the engine said.
+struct home {
+    config::hub_config cfg;
+    const date::time_zone* zone = date::locate_zone("Europe/London");
+    std::optional<engine> eng;
+    time_point now{};
+    std::vector<alert_draft> alerts;
+    std::vector<local_notice> notices;
+    int wakeups = 0;
+
+    home() { cfg.id = "hub-test"; }
+
+    void take(output o) {
+        alerts.insert(alerts.end(), o.alerts.begin(), o.alerts.end());
+        notices.insert(notices.end(), o.notices.begin(), o.notices.end());
+    }
+
+    void start(time_point t) {
+        eng.emplace(cfg, zone);
+        now = t;
+        take(eng->start(t));
+    }
+
+    /// The hub's loop: wake at each deadline up to `t`, then at `t`.
+    void run_until(time_point t) {
+        for (int guard = 0; guard < 100000; ++guard) {
+            auto d = eng->next_deadline();
+            if (!d || *d > t) break;
+            ASSERT_GE(*d, now) << "deadline in the past was not processed";
+            now = *d;
+            ++wakeups;
+            take(eng->on_time(now));
+        }
+        now = t;
+        take(eng->on_time(t));
+    }
+    void run_for(milliseconds d) { run_until(now + d); }
+
+    void event(const std::string& id, warden::signal s) {
+        sensor_event e;
+        e.sensor = id;
+        e.kind = kind_of(id);
+        e.signal = s;
+        e.at = now;
+        input(e);
+    }
+    void value(const std::string& id, double v) {
+        sensor_event e;
+        e.sensor = id;
+        e.kind = kind_of(id);
+        e.value = v;
+        e.at = now;
+        input(e);
+    }
+    void input(const sensor_input& in) { take(eng->on_input(in, now)); }
+
+    sensor_kind kind_of(const std::string& id) const {
+        for (const auto& s : cfg.sensors)
+            if (s.id == id) return s.kind;
+        return sensor_kind::motion;
+    }
+
+    /// Alerts of a type (and state), in order.
+    std::vector<alert_draft> of(std::string_view type, alert_state state = alert_state::raised) const {
+        std::vector<alert_draft> out;
+        for (const auto& a : alerts)
+            if (a.type == type && a.state == state) out.push_back(a);
+        return out;
+    }
+    std::vector<local_notice> notices_of(local_notice::what w) const {
+        std::vector<local_notice> out;
+        for (const auto& n : notices)
+            if (n.kind == w) out.push_back(n);
+        return out;
+    }
+    void forget() {
+        alerts.clear();
+        notices.clear();
+    }
+};
+
+}  // namespace warden::alerts::test
+
+namespace warden::alerts::test {
+namespace {
+
+using namespace std::chrono_literals;
+using config::rule_spec;
+using config::rule_type;
+using what = local_notice::what;
+
+// January: Europe/London is on GMT, so local time == UTC in these tests unless they say otherwise.
+
+// --- alarm kinds ---------------------------------------------------------------------------------
+
+TEST(AlarmKinds, EveryKindRaisesAtOnceWithItsPriorityAndCode) {
+    struct expect {
+        sensor_kind kind;
+        priority prio;
+        const char* sia;
+        bool latching;
+    };
+    const expect kinds[] = {
+        {sensor_kind::pendant, priority::critical, "QA", false},
+        {sensor_kind::pull_cord, priority::critical, "QA", false},
+        {sensor_kind::fall, priority::critical, "MA", false},
+        {sensor_kind::smoke, priority::critical, "FA", true},
+        {sensor_kind::heat, priority::critical, "KA", true},
+        {sensor_kind::co, priority::critical, "GA", true},
+        {sensor_kind::gas, priority::critical, "GA", true},
+        {sensor_kind::flood, priority::high, "WA", true},
+        {sensor_kind::epilepsy, priority::critical, "MA", true},
+        {sensor_kind::enuresis, priority::high, "MA", true},
+    };
+    for (const auto& k : kinds) {
+        SCOPED_TRACE(std::string{to_string(k.kind)});
+        home h;
+        h.cfg.sensors = {sensor("s1", k.kind, "hall")};
+        h.start(at("2026-01-10T12:00:00Z"));
+        h.forget();
+        h.event("s1", signal::active);
+        ASSERT_EQ(h.alerts.size(), 1u);
+        const auto a = h.alerts[0];
+        EXPECT_EQ(a.type, to_string(k.kind));
+        EXPECT_EQ(a.state, alert_state::raised);
+        EXPECT_EQ(a.priority, k.prio);
+        EXPECT_EQ(a.sia, k.sia);
+        EXPECT_EQ(a.rule, "s1");
+        EXPECT_EQ(a.sensor, "s1");
+        EXPECT_EQ(a.location, "hall");
+        EXPECT_EQ(a.at, h.now);
+        EXPECT_EQ(a.key, "s1/s1");
+        EXPECT_NE(a.text.find("(hall)"), std::string::npos) << a.text;
+        h.run_for(10s);
+        h.event("s1", signal::active);  // the same condition reported again, or a bounced press
+        EXPECT_EQ(h.alerts.size(), 1u);
+        h.event("s1", signal::inactive);
+        if (k.latching) {
+            ASSERT_EQ(h.alerts.size(), 2u);
+            EXPECT_EQ(h.alerts[1].state, alert_state::cleared);
+            EXPECT_EQ(h.alerts[1].key, "s1/s1");
+            EXPECT_EQ(h.alerts[1].type, a.type);
+            EXPECT_EQ(h.alerts[1].priority, a.priority);
+            EXPECT_EQ(h.alerts[1].sia, sia_code(a.type, alert_state::cleared));
+        } else {
+            EXPECT_EQ(h.alerts.size(), 1u) << "a press has no cleared alert";
+        }
+    }
+}
+
+TEST(AlarmKinds, PendantPressedAgainAfterDebounceIsANewCall) {
+    home h;
+    h.cfg.sensors = {sensor("pendant", sensor_kind::pendant, "worn")};
+    h.start(at("2026-01-10T12:00:00Z"));
+    h.forget();
+    h.event("pendant", signal::active);
+    h.run_for(20s);
+    h.event("pendant", signal::active);  // within 30 s: the same call
+    h.run_for(40s);
+    h.event("pendant", signal::active);  // a minute after the first: a new call
+    auto raised = h.of("pendant");
+    ASSERT_EQ(raised.size(), 2u);
+    EXPECT_EQ(raised[0].text, "Pendant pressed (worn)");
+    EXPECT_EQ(raised[1].at, at("2026-01-10T12:01:00Z"));
+}
+
+TEST(AlarmKinds, LatchingAlarmRaisesAgainAfterItCleared) {
+    home h;
+    h.cfg.sensors = {sensor("smoke", sensor_kind::smoke, "kitchen")};
+    h.start(at("2026-01-10T12:00:00Z"));
+    h.event("smoke", signal::active);
+    h.event("smoke", signal::inactive);
+    h.event("smoke", signal::inactive);  // no second cleared
+    h.run_for(5min);
+    h.event("smoke", signal::active);
+    EXPECT_EQ(h.of("smoke").size(), 2u);
+    EXPECT_EQ(h.of("smoke", alert_state::cleared).size(), 1u);
+}
+
+// --- inactivity ----------------------------------------------------------------------------------
+
+rule_spec inactivity(std::string id, milliseconds period, std::optional<milliseconds> warn = {},
+                     std::vector<time_window> windows = {}) {
+    rule_spec r;
+    r.id = std::move(id);
+    r.type = rule_type::inactivity;
+    r.period = period;
+    r.warn = warn;
+    r.windows = std::move(windows);
+    return r;
+}
+
+home living_room() {
+    home h;
+    h.cfg.sensors = {
+        sensor("hall", sensor_kind::motion, "hall"), sensor("door", sensor_kind::door, "front door"),
+        sensor("bed", sensor_kind::bed, "bedroom"), sensor("pendant", sensor_kind::pendant, "worn"),
+        sensor("smoke", sensor_kind::smoke, "kitchen")};
+    return h;
+}
+
+TEST(Inactivity, WarnsThenRaisesOnceThenClearsOnActivity) {
+    auto h = living_room();
+    h.cfg.rules = {inactivity("day", 2h, 15min)};
+    h.start(at("2026-01-10T08:00:00Z"));
+    h.event("hall", signal::active);
+    h.run_until(at("2026-01-10T09:44:59Z"));
+    EXPECT_TRUE(h.notices.empty());
+    h.run_until(at("2026-01-10T09:45:00Z"));
+    auto pre = h.notices_of(what::prealarm);
+    ASSERT_EQ(pre.size(), 1u);
+    EXPECT_EQ(pre[0].rule, "day");
+    EXPECT_EQ(pre[0].at, at("2026-01-10T09:45:00Z"));
+    EXPECT_EQ(pre[0].deadline, at("2026-01-10T10:00:00Z"));
+    h.run_until(at("2026-01-10T16:00:00Z"));
+    auto raised = h.of("inactivity");
+    ASSERT_EQ(raised.size(), 1u) << "no repeats while nothing moves";
+    EXPECT_EQ(raised[0].at, at("2026-01-10T10:00:00Z"));
+    EXPECT_EQ(raised[0].priority, priority::high);
+    EXPECT_EQ(raised[0].sia, "MA");
+    EXPECT_EQ(raised[0].key, "day");
+    EXPECT_EQ(raised[0].text, "No activity for 2h");
+    h.event("door", signal::inactive);  // a door closing is activity
+    auto cleared = h.of("inactivity", alert_state::cleared);
+    ASSERT_EQ(cleared.size(), 1u);
+    EXPECT_EQ(cleared[0].key, "day");
+    EXPECT_EQ(cleared[0].at, at("2026-01-10T16:00:00Z"));
+    // A new period starts from that activity.
+    h.run_until(at("2026-01-10T18:00:00Z"));
+    EXPECT_EQ(h.of("inactivity").size(), 2u);
+    EXPECT_EQ(h.of("inactivity").back().at, at("2026-01-10T18:00:00Z"));
+}
+
+TEST(Inactivity, CancelledPrealarmRestartsThePeriod) {
+    auto h = living_room();
+    h.cfg.rules = {inactivity("day", 2h, 15min)};
+    h.start(at("2026-01-10T08:00:00Z"));
+    h.run_until(at("2026-01-10T09:50:00Z"));
+    ASSERT_EQ(h.notices_of(what::prealarm).size(), 1u);
+    h.take(h.eng->cancel_prealarm(h.now));
+    auto cancelled = h.notices_of(what::prealarm_cancelled);
+    ASSERT_EQ(cancelled.size(), 1u);
+    EXPECT_EQ(cancelled[0].rule, "day");
+    h.run_until(at("2026-01-10T11:49:59Z"));
+    EXPECT_TRUE(h.of("inactivity").empty());
+    h.run_until(at("2026-01-10T11:50:00Z"));
+    EXPECT_EQ(h.of("inactivity").size(), 1u);
+    // A cancel with nothing pending changes nothing.
+    EXPECT_TRUE(h.eng->cancel_prealarm(h.now).empty());
+}
+
+TEST(Inactivity, ActivityCancelsPrealarm) {
+    auto h = living_room();
+    h.cfg.rules = {inactivity("day", 2h, 15min)};
+    h.start(at("2026-01-10T08:00:00Z"));
+    h.run_until(at("2026-01-10T09:50:00Z"));
+    h.event("bed", signal::inactive);  // bed going vacant is activity
+    EXPECT_EQ(h.notices_of(what::prealarm_cancelled).size(), 1u);
+    h.run_until(at("2026-01-10T11:49:00Z"));
+    EXPECT_TRUE(h.of("inactivity").empty());
+}
+
+TEST(Inactivity, OnlySensorsOfTheRuleCount) {
+    auto h = living_room();
+    auto r = inactivity("day", 1h);
+    r.sensors = {"bed"};
+    h.cfg.rules = {r};
+    h.start(at("2026-01-10T08:00:00Z"));
+    h.run_for(50min);
+    h.event("hall", signal::active);     // not watched
+    h.event("pendant", signal::active);  // an alarm kind, not activity
+    h.run_until(at("2026-01-10T09:00:00Z"));
+    EXPECT_EQ(h.of("inactivity").size(), 1u);
+}
+
+TEST(Inactivity, WindowCrossingMidnightCountsOnlyTimeInside) {
+    auto h = living_room();
+    h.cfg.rules = {inactivity("night", 2h, {}, {window("22:00-07:00")})};
+    h.start(at("2026-01-10T18:00:00Z"));
+    h.event("hall", signal::active);  // 20:00 of evening activity; the period counts from 22:00
+    h.run_until(at("2026-01-10T23:59:59Z"));
+    EXPECT_TRUE(h.of("inactivity").empty());
+    h.run_until(at("2026-01-11T00:00:00Z"));
+    auto raised = h.of("inactivity");
+    ASSERT_EQ(raised.size(), 1u);
+    EXPECT_EQ(raised[0].text, "No activity for 2h (22:00-07:00)");
+    h.run_until(at("2026-01-11T06:30:00Z"));
+    h.event("hall", signal::active);
+    EXPECT_EQ(h.of("inactivity", alert_state::cleared).size(), 1u);
+    // 30 minutes counted before 07:00, the other 90 after 22:00.
+    h.run_until(at("2026-01-11T23:29:59Z"));
+    EXPECT_EQ(h.of("inactivity").size(), 1u);
+    h.run_until(at("2026-01-11T23:30:00Z"));
+    EXPECT_EQ(h.of("inactivity").size(), 2u);
+    // Outside the window the engine sleeps: few wake-ups for a day and a half.
+    EXPECT_LT(h.wakeups, 10);
+}
+
+TEST(Inactivity, DaysOfVirtualTimeWithDailyLife) {
+    auto h = living_room();
+    h.cfg.rules = {inactivity("night", 6h, 30min, {window("22:00-07:00")})};
+    h.start(at("2026-01-01T07:00:00Z"));
+    // Thirty days: up at 07:30, about every hour in the day, in bed at 22:30, one night-time trip.
+    for (int day = 0; day < 30; ++day) {
+        auto midnight = at("2026-01-01T00:00:00Z") + date::days{day};
+        for (int hour = 7; hour <= 22; ++hour) {
+            h.run_until(midnight + std::chrono::hours{hour} + 30min);
+            h.event("hall", signal::active);
+        }
+        h.run_until(midnight + date::days{1} + 2h);
+        h.event("hall", signal::active);
+    }
+    h.run_until(at("2026-01-31T06:00:00Z"));
+    EXPECT_TRUE(h.of("inactivity").empty());
+    EXPECT_TRUE(h.notices_of(what::prealarm).empty());
+    // Then a day with no activity at all: 5 h counted until 07:00, the last hour from 22:00.
+    h.run_until(at("2026-01-31T23:00:00Z"));
+    ASSERT_EQ(h.notices_of(what::prealarm).size(), 1u);
+    EXPECT_EQ(h.notices_of(what::prealarm)[0].at, at("2026-01-31T22:30:00Z"));
+    ASSERT_EQ(h.of("inactivity").size(), 1u);
+    EXPECT_EQ(h.of("inactivity")[0].at, at("2026-01-31T23:00:00Z"));
+}
+
+// --- out of bed ----------------------------------------------------------------------------------
+
+TEST(OutOfBed, VacantInWindowNotBackWithinRaisesAndClears) {
+    auto h = living_room();
+    rule_spec r;
+    r.id = "night-bed";
+    r.type = rule_type::out_of_bed;
+    r.sensor = "bed";
+    r.within = 30min;
+    r.windows = {window("22:00-07:00")};
+    h.cfg.rules = {r};
+    h.start(at("2026-01-10T12:00:00Z"));
+    h.event("bed", signal::inactive);  // midday: outside the window
+    h.run_until(at("2026-01-10T23:00:00Z"));
+    EXPECT_TRUE(h.of("out_of_bed").empty());
+    h.event("bed", signal::active);
+    h.run_for(1h);
+    h.event("bed", signal::inactive);  // 00:00: a trip to the toilet
+    h.run_for(10min);
+    h.event("bed", signal::active);
+    h.run_until(at("2026-01-11T02:00:00Z"));
+    EXPECT_TRUE(h.of("out_of_bed").empty());
+    h.event("bed", signal::inactive);
+    h.run_until(at("2026-01-11T03:00:00Z"));
+    auto raised = h.of("out_of_bed");
+    ASSERT_EQ(raised.size(), 1u);
+    EXPECT_EQ(raised[0].at, at("2026-01-11T02:30:00Z"));
+    EXPECT_EQ(raised[0].key, "night-bed/bed");
+    EXPECT_EQ(raised[0].text, "Out of bed for 30m (bedroom)");
+    h.event("bed", signal::active);
+    auto cleared = h.of("out_of_bed", alert_state::cleared);
+    ASSERT_EQ(cleared.size(), 1u);
+    EXPECT_EQ(cleared[0].at, at("2026-01-11T03:00:00Z"));
+}
+
+// --- exit ----------------------------------------------------------------------------------------
+
+TEST(Exit, DoorOpenedAndNoOneInsideRaisesThenInsideActivityClears) {
+    auto h = living_room();
+    rule_spec r;
+    r.id = "night-exit";
+    r.type = rule_type::exit;
+    r.sensor = "door";
+    r.inside = {"hall"};
+    r.within = 10min;
+    r.open_for = 15min;
+    r.windows = {window("23:00-06:00")};
+    h.cfg.rules = {r};
+    h.start(at("2026-01-10T20:00:00Z"));
+    h.event("door", signal::active);  // evening visitor, outside the window
+    h.run_for(20min);
+    h.event("door", signal::inactive);
+    h.run_until(at("2026-01-11T01:00:00Z"));
+    EXPECT_TRUE(h.of("exit").empty());
+    h.event("door", signal::active);
+    h.run_for(1min);
+    h.event("door", signal::inactive);
+    h.run_until(at("2026-01-11T01:09:59Z"));
+    EXPECT_TRUE(h.of("exit").empty());
+    h.run_until(at("2026-01-11T02:00:00Z"));
+    auto raised = h.of("exit");
+    ASSERT_EQ(raised.size(), 1u);
+    EXPECT_EQ(raised[0].at, at("2026-01-11T01:10:00Z"));
+    EXPECT_EQ(raised[0].text, "Door opened, no activity inside for 10m (front door)");
+    h.event("hall", signal::active);
+    ASSERT_EQ(h.of("exit", alert_state::cleared).size(), 1u);
+}
+
+TEST(Exit, ActivityInsideCancelsButDoorLeftOpenRaises) {
+    auto h = living_room();
+    rule_spec r;
+    r.id = "night-exit";
+    r.type = rule_type::exit;
+    r.sensor = "door";
+    r.within = 10min;  // inside defaults to the motion, bed and chair sensors
+    r.open_for = 15min;
+    r.windows = {window("23:00-06:00")};
+    h.cfg.rules = {r};
+    h.start(at("2026-01-11T03:00:00Z"));
+    h.event("door", signal::active);
+    h.run_for(2min);
+    h.event("hall", signal::active);
+    h.run_until(at("2026-01-11T03:14:59Z"));
+    EXPECT_TRUE(h.of("exit").empty());
+    h.run_until(at("2026-01-11T03:15:00Z"));
+    auto raised = h.of("exit");
+    ASSERT_EQ(raised.size(), 1u);
+    EXPECT_EQ(raised[0].text, "Door open for 15m (front door)");
+    h.run_for(5min);
+    h.event("door", signal::inactive);
+    ASSERT_EQ(h.of("exit", alert_state::cleared).size(), 1u);
+    EXPECT_EQ(h.of("exit", alert_state::cleared)[0].text, "Door closed (front door)");
+}
+
+// --- due -----------------------------------------------------------------------------------------
+
+rule_spec due(std::string id, const char* event, const char* from, const char* by) {
+    rule_spec r;
+    r.id = std::move(id);
+    r.type = rule_type::due;
+    r.event = event;
+    r.from_minute = parse_time_of_day(from);
+    r.by_minute = parse_time_of_day(by);
+    return r;
+}
+
+TEST(Due, RaisesAtByClearsWhenTheEventComes) {
+    auto h = living_room();
+    h.cfg.rules = {due("up", "active", "07:00", "10:00")};
+    h.cfg.rules[0].sensors = {"hall"};
+    h.start(at("2026-01-10T06:00:00Z"));
+    h.run_until(at("2026-01-10T08:00:00Z"));
+    h.event("hall", signal::inactive);  // "clear" is not the event asked for
+    h.run_until(at("2026-01-10T12:00:00Z"));
+    auto raised = h.of("due");
+    ASSERT_EQ(raised.size(), 1u);
+    EXPECT_EQ(raised[0].at, at("2026-01-10T10:00:00Z"));
+    EXPECT_EQ(raised[0].text, "Expected 'active' not seen between 07:00 and 10:00");
+    h.event("hall", signal::active);
+    EXPECT_EQ(h.of("due", alert_state::cleared).size(), 1u);
+    // Next day: up at 08:00, nothing raised.
+    h.run_until(at("2026-01-11T08:00:00Z"));
+    h.event("hall", signal::active);
+    h.run_until(at("2026-01-12T06:00:00Z"));
+    EXPECT_EQ(h.of("due").size(), 1u);
+}
+
+TEST(Due, CheckInButtonPress) {
+    home h;
+    h.cfg.sensors = {sensor("checkin", sensor_kind::button, "lounge"), sensor("hall", sensor_kind::motion)};
+    h.cfg.rules = {due("check-in", "press", "08:00", "10:00")};
+    h.start(at("2026-01-10T06:00:00Z"));
+    h.run_until(at("2026-01-10T09:00:00Z"));
+    h.event("hall", signal::active);  // motion is not a press
+    h.run_until(at("2026-01-10T09:30:00Z"));
+    h.event("checkin", signal::active);
+    h.run_until(at("2026-01-11T09:00:00Z"));
+    EXPECT_TRUE(h.of("due").empty());
+    h.run_until(at("2026-01-11T10:00:00Z"));
+    EXPECT_EQ(h.of("due").size(), 1u);
+}
+
+TEST(Due, NotInBedByCrossingMidnight) {
+    auto h = living_room();
+    h.cfg.rules = {due("bedtime", "occupied", "21:00", "00:30")};
+    h.start(at("2026-01-10T12:00:00Z"));
+    h.run_until(at("2026-01-10T23:00:00Z"));
+    h.event("bed", signal::active);
+    h.run_until(at("2026-01-11T23:59:00Z"));
+    EXPECT_TRUE(h.of("due").empty());
+    h.run_until(at("2026-01-12T00:30:00Z"));
+    ASSERT_EQ(h.of("due").size(), 1u);
+    EXPECT_EQ(h.of("due")[0].at, at("2026-01-12T00:30:00Z"));
+}
+
+/// Runs a due rule for a week around a date with no matching event until noon, and returns the
+/// instants it raised at.
+std::vector<time_point> due_week(rule_spec r, const char* first_day) {
+    auto h = living_room();
+    r.sensors = {"hall"};
+    h.cfg.rules = {r};
+    auto start = at(first_day);
+    h.start(start);
+    for (int day = 0; day < 7; ++day) {
+        // 11:00 and 23:00 UTC: daytime life and evening, never inside the morning checks below.
+        h.run_until(start + date::days{day} + 11h);
+        h.event("hall", signal::active);
+        h.run_until(start + date::days{day} + 23h);
+        h.event("hall", signal::active);
+    }
+    std::vector<time_point> out;
+    for (const auto& a : h.of("due")) out.push_back(a.at);
+    return out;
+}
+
+TEST(Due, SpringForwardDayInLondon) {
+    // 2026-03-29: 01:00 GMT becomes 02:00 BST. "By 10:00" is 10:00Z before and 09:00Z from that day.
+    auto raised = due_week(due("up", "active", "07:00", "10:00"), "2026-03-26T00:00:00Z");
+    std::vector<time_point> want = {at("2026-03-26T10:00:00Z"), at("2026-03-27T10:00:00Z"),
+                                    at("2026-03-28T10:00:00Z"), at("2026-03-29T09:00:00Z"),
+                                    at("2026-03-30T09:00:00Z"), at("2026-03-31T09:00:00Z"),
+                                    at("2026-04-01T09:00:00Z")};
+    EXPECT_EQ(raised, want);
+}
+
+TEST(Due, FallBackDayInLondon) {
+    // 2026-10-25: 02:00 BST becomes 01:00 GMT.
+    auto raised = due_week(due("up", "active", "07:00", "10:00"), "2026-10-22T00:00:00Z");
+    std::vector<time_point> want = {at("2026-10-22T09:00:00Z"), at("2026-10-23T09:00:00Z"),
+                                    at("2026-10-24T09:00:00Z"), at("2026-10-25T10:00:00Z"),
+                                    at("2026-10-26T10:00:00Z"), at("2026-10-27T10:00:00Z"),
+                                    at("2026-10-28T10:00:00Z")};
+    EXPECT_EQ(raised, want);
+}
+
+TEST(Due, ByInTheSkippedHourFallsAtTheChange) {
+    // 01:30 does not exist on 2026-03-29: the check closes at the change itself, 01:00Z.
+    auto raised = due_week(due("night", "active", "00:10", "01:30"), "2026-03-27T00:00:00Z");
+    ASSERT_GE(raised.size(), 4u);
+    EXPECT_EQ(raised[0], at("2026-03-27T01:30:00Z"));
+    EXPECT_EQ(raised[1], at("2026-03-28T01:30:00Z"));
+    EXPECT_EQ(raised[2], at("2026-03-29T01:00:00Z"));
+    EXPECT_EQ(raised[3], at("2026-03-30T00:30:00Z"));
+}
+
+TEST(Due, ByInTheRepeatedHourIsItsFirstOccurrence) {
+    // 01:30 happens twice on 2026-10-25 (BST then GMT): the check closes at the first, 00:30Z.
+    auto raised = due_week(due("night", "active", "00:10", "01:30"), "2026-10-24T00:00:00Z");
+    ASSERT_GE(raised.size(), 3u);
+    EXPECT_EQ(raised[0], at("2026-10-24T00:30:00Z"));
+    EXPECT_EQ(raised[1], at("2026-10-25T00:30:00Z"));
+    EXPECT_EQ(raised[2], at("2026-10-26T01:30:00Z"));
+}
+
+TEST(Due, FromInTheSkippedHourOpensAtTheChange) {
+    auto h = living_room();
+    h.cfg.rules = {due("early", "active", "01:30", "03:00")};
+    h.start(at("2026-03-28T12:00:00Z"));
+    h.run_until(at("2026-03-29T01:05:00Z"));  // 02:05 BST: inside the check
+    h.event("hall", signal::active);
+    h.run_until(at("2026-03-29T12:00:00Z"));
+    EXPECT_TRUE(h.of("due").empty());
+}
+
+// --- threshold -----------------------------------------------------------------------------------
+
+TEST(Threshold, LowForAWhileWithHysteresis) {
+    home h;
+    h.cfg.sensors = {sensor("temp", sensor_kind::temperature, "lounge")};
+    rule_spec r;
+    r.id = "cold";
+    r.type = rule_type::threshold;
+    r.sensor = "temp";
+    r.below = 16;
+    r.for_ = 30min;
+    r.hysteresis = 1.0;
+    h.cfg.rules = {r};
+    h.start(at("2026-01-10T12:00:00Z"));
+    h.value("temp", 15.5);
+    h.run_for(20min);
+    h.value("temp", 16.1);  // recovered before `for` ran out
+    h.run_for(1h);
+    EXPECT_TRUE(h.of("temperature_low").empty());
+    h.value("temp", 15.5);
+    h.run_for(10min);
+    h.value("temp", 15.2);
+    h.run_for(30min);
+    auto raised = h.of("temperature_low");
+    ASSERT_EQ(raised.size(), 1u);
+    EXPECT_EQ(raised[0].at, at("2026-01-10T13:50:00Z"));
+    EXPECT_EQ(raised[0].sia, "ZA");
+    EXPECT_EQ(raised[0].value, 15.2);
+    EXPECT_EQ(raised[0].text, "Temperature 15.2 below 16.0 for 30m (lounge)");
+    h.value("temp", 16.5);  // above the threshold but not by the hysteresis
+    h.value("temp", 15.0);
+    h.run_for(2h);
+    EXPECT_EQ(h.of("temperature_low").size(), 1u);
+    EXPECT_TRUE(h.of("temperature_low", alert_state::cleared).empty());
+    h.value("temp", 17.0);
+    auto cleared = h.of("temperature_low", alert_state::cleared);
+    ASSERT_EQ(cleared.size(), 1u);
+    EXPECT_EQ(cleared[0].value, 17.0);
+    EXPECT_EQ(cleared[0].sia, "ZH");
+    h.value("temp", 15.0);  // re-armed
+    h.run_for(31min);
+    EXPECT_EQ(h.of("temperature_low").size(), 2u);
+}
+
+TEST(Threshold, HighAtOnceAndRise) {
+    home h;
+    h.cfg.sensors = {sensor("temp", sensor_kind::temperature, "kitchen")};
+    rule_spec r;
+    r.id = "heat";
+    r.type = rule_type::threshold;
+    r.sensor = "temp";
+    r.above = 27;
+    r.hysteresis = 1.0;
+    r.rise = 3;
+    r.over = 10min;
+    h.cfg.rules = {r};
+    h.start(at("2026-01-10T12:00:00Z"));
+    h.value("temp", 20);
+    h.run_for(6min);
+    h.value("temp", 21.5);
+    h.run_for(6min);
+    h.value("temp", 23.2);  // +1.7 within 10 min: the 20.0 reading has aged out
+    EXPECT_TRUE(h.of("temperature_rise").empty());
+    h.run_for(4min);
+    h.value("temp", 24.6);  // +3.1 over the 21.5 reading 10 min ago
+    auto rise = h.of("temperature_rise");
+    ASSERT_EQ(rise.size(), 1u);
+    EXPECT_EQ(rise[0].sia, "KA");
+    EXPECT_EQ(rise[0].value, 24.6);
+    h.value("temp", 28);
+    auto high = h.of("temperature_high");
+    ASSERT_EQ(high.size(), 1u);
+    EXPECT_EQ(high[0].at, h.now);
+    EXPECT_EQ(high[0].key, "heat/temp/high");
+    h.value("temp", 29);
+    h.value("temp", 26.5);
+    EXPECT_EQ(h.of("temperature_high").size(), 1u);
+    EXPECT_TRUE(h.of("temperature_high", alert_state::cleared).empty());
+    h.value("temp", 25.9);
+    EXPECT_EQ(h.of("temperature_high", alert_state::cleared).size(), 1u);
+    h.value("temp", 21.0);
+    EXPECT_EQ(h.of("temperature_rise", alert_state::cleared).size(), 1u);
+}
+
+// --- technical -----------------------------------------------------------------------------------
+
+TEST(Technical, HubStartedAndSilentSensorGoesOfflineUntilHeard) {
+    auto h = living_room();
+    h.cfg.sensors[0].report_every = 1h;
+    h.start(at("2026-01-10T12:00:00Z"));
+    auto started = h.of("hub_started");
+    ASSERT_EQ(started.size(), 1u);
+    EXPECT_EQ(started[0].priority, priority::normal);
+    EXPECT_EQ(started[0].sia, "RR");
+    h.run_for(50min);
+    h.event("hall", signal::active);
+    h.run_until(at("2026-01-10T13:49:59Z"));
+    EXPECT_TRUE(h.of("sensor_offline").empty());
+    h.run_until(at("2026-01-10T20:00:00Z"));
+    auto offline = h.of("sensor_offline");
+    ASSERT_EQ(offline.size(), 1u);
+    EXPECT_EQ(offline[0].at, at("2026-01-10T13:50:00Z"));
+    EXPECT_EQ(offline[0].sensor, "hall");
+    EXPECT_EQ(offline[0].key, "sensor_offline/hall");
+    EXPECT_EQ(offline[0].text, "No report for 1h (hall)");
+    EXPECT_FALSE(h.eng->health()[0].online);
+    sensor_event battery_report;
+    battery_report.sensor = "hall";
+    battery_report.battery = 80;
+    h.input(battery_report);  // any message means it is alive
+    ASSERT_EQ(h.of("sensor_offline", alert_state::cleared).size(), 1u);
+    EXPECT_TRUE(h.eng->health()[0].online);
+    // Sensors without report_every are never declared silent.
+    EXPECT_EQ(h.eng->next_deadline(), h.now + 1h);
+}
+
+TEST(Technical, AvailabilityBridgeTamper) {
+    auto h = living_room();
+    h.start(at("2026-01-10T12:00:00Z"));
+    EXPECT_FALSE(h.eng->next_deadline()) << "nothing to wake up for";
+    h.input(availability_change{"door", false, h.now});
+    h.input(availability_change{"door", false, h.now});
+    h.input(bridge_change{"zigbee2mqtt", false, h.now});
+    ASSERT_EQ(h.of("sensor_offline").size(), 1u);
+    EXPECT_EQ(h.of("sensor_offline")[0].text, "Sensor offline (front door)");
+    ASSERT_EQ(h.of("bridge_offline").size(), 1u);
+    EXPECT_EQ(h.of("bridge_offline")[0].sia, "ET");
+    h.input(availability_change{"door", true, h.now});
+    h.input(bridge_change{"zigbee2mqtt", true, h.now});
+    EXPECT_EQ(h.of("sensor_offline", alert_state::cleared).size(), 1u);
+    EXPECT_EQ(h.of("bridge_offline", alert_state::cleared).size(), 1u);
+    sensor_event e;
+    e.sensor = "door";
+    e.tamper = true;
+    h.input(e);
+    h.input(e);
+    e.tamper = false;
+    h.input(e);
+    EXPECT_EQ(h.of("tamper").size(), 1u);
+    EXPECT_EQ(h.of("tamper")[0].sia, "TA");
+    EXPECT_EQ(h.of("tamper", alert_state::cleared).size(), 1u);
+}
+
+TEST(Technical, BatteryLowWithHysteresis) {
+    auto h = living_room();
+    h.start(at("2026-01-10T12:00:00Z"));
+    sensor_event e;
+    e.sensor = "hall";
+    for (int pct : {40, 16, 15, 14, 20, 25}) {
+        e.battery = pct;
+        h.input(e);
+    }
+    ASSERT_EQ(h.of("battery_low").size(), 1u);
+    EXPECT_EQ(h.of("battery_low")[0].text, "Battery low 15% (hall)");
+    EXPECT_EQ(h.of("battery_low")[0].sia, "XT");
+    EXPECT_TRUE(h.eng->health()[0].battery_low);
+    EXPECT_TRUE(h.of("battery_low", alert_state::cleared).empty());
+    e.battery = 26;
+    h.input(e);
+    EXPECT_EQ(h.of("battery_low", alert_state::cleared).size(), 1u);
+    EXPECT_EQ(h.eng->health()[0].battery, 26);
+    // A sensor that only reports a flag.
+    sensor_event flag;
+    flag.sensor = "door";
+    flag.battery_low = true;
+    h.input(flag);
+    flag.battery_low = false;
+    h.input(flag);
+    EXPECT_EQ(h.of("battery_low").size(), 2u);
+    EXPECT_EQ(h.of("battery_low", alert_state::cleared).size(), 2u);
+}
+
+TEST(Technical, HubFaultsAndTests) {
+    auto h = living_room();
+    h.start(at("2026-01-10T12:00:00Z"));
+    h.take(h.eng->technical("uplink_fault", true, "Centre unreachable for 10m", h.now));
+    h.take(h.eng->technical("uplink_fault", true, "Centre unreachable for 20m", h.now));
+    h.take(h.eng->technical("uplink_fault", false, "Centre reachable again", h.now));
+    EXPECT_EQ(h.of("uplink_fault").size(), 1u);
+    EXPECT_EQ(h.of("uplink_fault")[0].sia, "YC");
+    EXPECT_EQ(h.of("uplink_fault", alert_state::cleared).size(), 1u);
+    h.take(h.eng->technical("test", true, "Test alarm", h.now));
+    h.take(h.eng->technical("test", true, "Test alarm", h.now));
+    auto tests = h.of("test");
+    ASSERT_EQ(tests.size(), 2u) << "each test request is raised";
+    EXPECT_EQ(tests[0].priority, priority::low);
+    EXPECT_EQ(tests[0].sia, "RP");
+    h.take(h.eng->technical("test", false, "", h.now));
+    EXPECT_TRUE(h.of("test", alert_state::cleared).empty());
+}
+
+// --- away ------------------------------------------------------------------------------------------
+
+TEST(Away, SuspendsBehaviourNeverAlarms) {
+    auto h = living_room();
+    h.cfg.sensors.push_back(sensor("away", sensor_kind::button, "hall"));
+    h.cfg.sensors.back().away_button = true;
+    h.cfg.rules = {inactivity("day", 2h, 15min), due("up", "active", "07:00", "10:00")};
+    h.start(at("2026-01-10T06:00:00Z"));
+    h.run_until(at("2026-01-10T07:50:00Z"));
+    ASSERT_EQ(h.notices_of(what::prealarm).size(), 1u);
+    h.event("away", signal::active);  // leaving for a few days
+    EXPECT_TRUE(h.eng->away());
+    h.run_for(2s);
+    h.event("away", signal::active);  // a bounced press does not toggle back
+    EXPECT_TRUE(h.eng->away());
+    EXPECT_EQ(h.notices_of(what::prealarm_cancelled).size(), 1u);
+    ASSERT_EQ(h.notices_of(what::away_changed).size(), 1u);
+    EXPECT_TRUE(h.notices_of(what::away_changed)[0].away);
+    h.run_until(at("2026-01-12T12:00:00Z"));
+    EXPECT_TRUE(h.of("inactivity").empty());
+    EXPECT_TRUE(h.of("due").empty());
+    h.event("smoke", signal::active);
+    h.event("pendant", signal::active);
+    sensor_event low;
+    low.sensor = "hall";
+    low.battery = 5;
+    h.input(low);
+    EXPECT_EQ(h.of("smoke").size(), 1u);
+    EXPECT_EQ(h.of("pendant").size(), 1u);
+    EXPECT_EQ(h.of("battery_low").size(), 1u);
+    h.run_for(1min);
+    h.event("away", signal::active);  // home again
+    EXPECT_FALSE(h.eng->away());
+    auto back = h.now;
+    h.run_until(back + 2h - 1s);
+    EXPECT_TRUE(h.of("inactivity").empty()) << "coming home does not raise at once";
+    h.run_until(back + 2h);
+    EXPECT_EQ(h.of("inactivity").size(), 1u);
+}
+
+TEST(Away, ReturnInsideADueWindowCountsAsTheEvent) {
+    auto h = living_room();
+    h.cfg.rules = {due("up", "active", "07:00", "10:00")};
+    h.start(at("2026-01-10T06:00:00Z"));
+    h.take(h.eng->set_away(true, h.now));
+    h.run_until(at("2026-01-11T09:55:00Z"));
+    h.take(h.eng->set_away(false, h.now));
+    h.run_until(at("2026-01-11T12:00:00Z"));
+    EXPECT_TRUE(h.of("due").empty());
+    h.run_until(at("2026-01-12T10:00:00Z"));
+    EXPECT_EQ(h.of("due").size(), 1u);
+}
+
+TEST(CancelButton, CancelsThePrealarm) {
+    auto h = living_room();
+    h.cfg.sensors.push_back(sensor("ok", sensor_kind::button, "lounge"));
+    h.cfg.sensors.back().cancel_button = true;
+    auto r = inactivity("day", 2h, 15min);
+    r.sensors = {"hall"};  // the cancel button is not an activity sensor of this rule
+    h.cfg.rules = {r};
+    h.start(at("2026-01-10T08:00:00Z"));
+    h.run_until(at("2026-01-10T09:50:00Z"));
+    h.event("ok", signal::active);
+    EXPECT_EQ(h.notices_of(what::prealarm_cancelled).size(), 1u);
+    h.run_until(at("2026-01-10T11:49:00Z"));
+    EXPECT_TRUE(h.of("inactivity").empty());
+}
+
+// --- the wall clock jumps --------------------------------------------------------------------------
+
+TEST(WallClock, BackwardsJumpRaisesNothingFalse) {
+    auto h = living_room();
+    h.cfg.rules = {inactivity("day", 2h), due("up", "active", "07:00", "10:00")};
+    h.cfg.sensors[0].report_every = 2h;
+    h.start(at("2026-01-10T11:00:00Z"));
+    h.event("hall", signal::active);
+    h.run_until(at("2026-01-10T12:30:00Z"));
+    h.event("hall", signal::active);
+    // NTP pulls the clock back three hours.
+    h.now = at("2026-01-10T09:30:00Z");
+    h.take(h.eng->on_time(h.now));
+    h.run_until(at("2026-01-10T10:30:00Z"));
+    h.event("hall", signal::active);
+    h.run_until(at("2026-01-10T12:29:59Z"));
+    EXPECT_TRUE(h.of("inactivity").empty());
+    EXPECT_TRUE(h.of("due").empty()) << "a day already checked is not checked again";
+    EXPECT_TRUE(h.of("sensor_offline").empty());
+    h.run_until(at("2026-01-10T12:30:00Z"));
+    EXPECT_EQ(h.of("inactivity").size(), 1u) << "and the period is not stretched by the jump";
+}
+
+TEST(WallClock, ForwardJumpProcessesWhatFellDueOnceInOrder) {
+    auto h = living_room();
+    h.cfg.rules = {inactivity("day", 2h, 15min), due("up", "active", "07:00", "10:00")};
+    h.start(at("2026-01-10T06:00:00Z"));
+    h.take(h.eng->on_time(at("2026-01-12T12:00:00Z")));  // two days ahead in one step
+    ASSERT_EQ(h.notices_of(what::prealarm).size(), 1u);
+    auto inact = h.of("inactivity");
+    ASSERT_EQ(inact.size(), 1u);
+    EXPECT_EQ(inact[0].at, at("2026-01-10T08:00:00Z"));
+    auto dues = h.of("due");
+    ASSERT_EQ(dues.size(), 1u) << "no repeats while the condition lasts";
+    EXPECT_EQ(dues[0].at, at("2026-01-10T10:00:00Z"));
+    EXPECT_GT(*h.eng->next_deadline(), at("2026-01-12T12:00:00Z"));
+}
+
+// --- restart -----------------------------------------------------------------------------------------
+
+TEST(Restart, InactivityPeriodContinuesAcrossARestart) {
+    auto h = living_room();
+    h.cfg.rules = {inactivity("day", 2h, 15min)};
+    h.start(at("2026-01-10T07:00:00Z"));
+    h.run_until(at("2026-01-10T08:00:00Z"));
+    h.event("hall", signal::active);
+    h.run_until(at("2026-01-10T09:00:00Z"));
+    auto saved = h.eng->save_state();
+    // The hub restarts 20 minutes later from the saved state (as JSON text, as the store keeps it).
+    home h2 = living_room();
+    h2.cfg = h.cfg;
+    h2.eng.emplace(h2.cfg, h2.zone);
+    h2.eng->restore_state(nlohmann::json::parse(saved.dump()));
+    h2.now = at("2026-01-10T09:20:00Z");
+    h2.take(h2.eng->start(h2.now));
+    h2.run_until(at("2026-01-10T09:59:59Z"));
+    EXPECT_TRUE(h2.of("inactivity").empty());
+    EXPECT_EQ(h2.notices_of(what::prealarm).size(), 1u);
+    h2.run_until(at("2026-01-10T10:00:00Z"));
+    ASSERT_EQ(h2.of("inactivity").size(), 1u) << "not restarted by the restart";
+    // Saved again with the condition open: a second restart neither repeats nor forgets it.
+    auto saved2 = h2.eng->save_state();
+    home h3 = living_room();
+    h3.cfg = h.cfg;
+    h3.eng.emplace(h3.cfg, h3.zone);
+    h3.eng->restore_state(saved2);
+    h3.now = at("2026-01-10T11:00:00Z");
+    h3.take(h3.eng->start(h3.now));
+    h3.run_until(at("2026-01-10T15:00:00Z"));
+    EXPECT_TRUE(h3.of("inactivity").empty());
+    h3.event("hall", signal::active);
+    ASSERT_EQ(h3.of("inactivity", alert_state::cleared).size(), 1u);
+    EXPECT_EQ(h3.of("inactivity", alert_state::cleared)[0].key, "day");
+}
+
+TEST(Restart, PeriodThatRanOutWhileDownIsNotRaisedOnStart) {
+    auto h = living_room();
+    h.cfg.rules = {inactivity("day", 2h)};
+    h.start(at("2026-01-10T08:00:00Z"));
+    h.run_until(at("2026-01-10T08:30:00Z"));
+    auto saved = h.eng->save_state();
+    home h2 = living_room();
+    h2.cfg = h.cfg;
+    h2.eng.emplace(h2.cfg, h2.zone);
+    h2.eng->restore_state(saved);
+    h2.now = at("2026-01-10T10:30:00Z");
+    h2.take(h2.eng->start(h2.now));
+    h2.run_for(5min);
+    h2.event("hall", signal::active);
+    h2.run_until(at("2026-01-10T12:34:00Z"));
+    EXPECT_TRUE(h2.of("inactivity").empty());
+    h2.run_until(at("2026-01-10T12:35:00Z"));
+    EXPECT_EQ(h2.of("inactivity").size(), 1u);
+}
+
+TEST(Restart, OpenAlarmsDueMarkersAndSensorHealthSurvive) {
+    auto h = living_room();
+    h.cfg.rules = {due("up", "active", "07:00", "10:00")};
+    h.start(at("2026-01-10T06:00:00Z"));
+    h.event("smoke", signal::active);
+    h.run_until(at("2026-01-10T08:00:00Z"));
+    h.event("hall", signal::active);  // up: today's check is done
+    sensor_event low;
+    low.sensor = "door";
+    low.battery = 10;
+    h.input(low);
+    h.take(h.eng->set_away(false, h.now));
+    auto saved = h.eng->save_state();
+    home h2 = living_room();
+    h2.cfg = h.cfg;
+    h2.eng.emplace(h2.cfg, h2.zone);
+    h2.eng->restore_state(saved);
+    h2.now = at("2026-01-10T09:00:00Z");
+    h2.take(h2.eng->start(h2.now));
+    h2.event("smoke", signal::active);
+    low.battery = 12;
+    h2.input(low);
+    EXPECT_TRUE(h2.of("smoke").empty());
+    EXPECT_TRUE(h2.of("battery_low").empty());
+    h2.run_until(at("2026-01-10T12:00:00Z"));
+    EXPECT_TRUE(h2.of("due").empty());
+    h2.event("smoke", signal::inactive);
+    EXPECT_EQ(h2.of("smoke", alert_state::cleared).size(), 1u);
+    auto health = h2.eng->health();
+    ASSERT_EQ(health.size(), 5u);
+    EXPECT_EQ(health[1].sensor, "door");
+    EXPECT_TRUE(health[1].battery_low);
+    EXPECT_EQ(health[1].battery, 12);
+    EXPECT_EQ(health[0].last_signal, "active");
+    EXPECT_EQ(health[0].last_event, at("2026-01-10T08:00:00Z"));
+}
+
+TEST(Restart, StateOfRemovedRulesAndSensorsIsIgnored) {
+    auto h = living_room();
+    h.cfg.rules = {inactivity("day", 2h)};
+    h.start(at("2026-01-10T06:00:00Z"));
+    h.event("smoke", signal::active);
+    h.run_until(at("2026-01-10T09:00:00Z"));
+    auto saved = h.eng->save_state();
+    home h2;
+    h2.cfg.sensors = {sensor("hall", sensor_kind::motion)};
+    h2.eng.emplace(h2.cfg, h2.zone);
+    h2.eng->restore_state(saved);
+    h2.eng->restore_state(nlohmann::json("garbage"));
+    h2.now = at("2026-01-10T09:00:00Z");
+    h2.take(h2.eng->start(h2.now));
+    auto j = h2.eng->save_state();
+    EXPECT_TRUE(j["open"].empty());
+    EXPECT_FALSE(j["sensors"].contains("smoke"));
+}
+
+// --- construction and codes ----------------------------------------------------------------------
+
+TEST(Engine, RejectsRulesNamingUnknownSensors) {
+    auto h = living_room();
+    auto r = inactivity("day", 2h);
+    r.sensors = {"nowhere"};
+    h.cfg.rules = {r};
+    EXPECT_THROW(engine(h.cfg, h.zone), std::invalid_argument);
+}
+
+TEST(Codes, EveryAlertTypeHasSiaAndContactIdCodes) {
+    EXPECT_EQ(sia_code("pendant", alert_state::raised), "QA");
+    EXPECT_EQ(sia_code("pendant", alert_state::cleared), "QH");
+    EXPECT_EQ(sia_code("smoke", alert_state::raised), "FA");
+    EXPECT_EQ(sia_code("co", alert_state::cleared), "GH");
+    EXPECT_EQ(sia_code("flood", alert_state::raised), "WA");
+    EXPECT_EQ(sia_code("temperature_low", alert_state::raised), "ZA");
+    EXPECT_EQ(sia_code("temperature_high", alert_state::raised), "KA");
+    EXPECT_EQ(sia_code("battery_low", alert_state::raised), "XT");
+    EXPECT_EQ(sia_code("tamper", alert_state::cleared), "TR");
+    EXPECT_EQ(sia_code("test", alert_state::raised), "RP");
+    EXPECT_EQ(contact_id_code("pendant"), 101);
+    EXPECT_EQ(contact_id_code("fall"), 100);
+    EXPECT_EQ(contact_id_code("smoke"), 110);
+    EXPECT_EQ(contact_id_code("co"), 162);
+    EXPECT_EQ(contact_id_code("flood"), 154);
+    EXPECT_EQ(contact_id_code("temperature_high"), 158);
+    EXPECT_EQ(contact_id_code("temperature_low"), 159);
+    EXPECT_EQ(contact_id_code("battery_low"), 384);
+    EXPECT_EQ(contact_id_code("tamper"), 137);
+    EXPECT_EQ(contact_id_code("test"), 602);
+    for (const char* t : {"pendant",
+                          "pull_cord",
+                          "fall",
+                          "smoke",
+                          "heat",
+                          "co",
+                          "gas",
+                          "flood",
+                          "epilepsy",
+                          "enuresis",
+                          "inactivity",
+                          "out_of_bed",
+                          "exit",
+                          "due",
+                          "temperature_low",
+                          "temperature_high",
+                          "temperature_rise",
+                          "sensor_offline",
+                          "battery_low",
+                          "tamper",
+                          "bridge_offline",
+                          "hub_started",
+                          "storage_fault",
+                          "uplink_fault",
+                          "test"}) {
+        EXPECT_NE(sia_code(t, alert_state::raised), "UA") << t;
+        EXPECT_NE(contact_id_code(t), 140) << t;
+    }
+}
+
+}  // namespace
+}  // namespace warden::alerts::test
