@@ -5,8 +5,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "warden/common/event.hpp"
@@ -17,6 +19,10 @@ namespace warden::sensors {
 /// Payloads larger than this are dropped unread.
 inline constexpr std::size_t max_payload_bytes = 64 * 1024;
 
+/// A battery at or below this percentage counts as low when the device sends no low-battery flag
+/// of its own (zigbee2mqtt `battery_low` takes precedence).
+inline constexpr int battery_low_percent = 10;
+
 /// Why a message produced nothing.
 enum class drop_reason { none, unknown_topic, oversized, malformed, wrong_type, unexpected };
 std::string_view to_string(drop_reason r) noexcept;
@@ -24,13 +30,15 @@ std::string_view to_string(drop_reason r) noexcept;
 struct decode_result {
     std::vector<sensor_input> inputs;  ///< empty when dropped or when the message carries nothing we use
     drop_reason dropped = drop_reason::none;
-    std::string detail;                ///< short reason for the (rate-limited) log; never the payload itself
+    std::string detail;  ///< short reason for the (rate-limited) log; never the payload itself
+    // When `dropped` is none but `detail` is set, a secondary attribute (battery, link, tamper) had the
+    // wrong type: it was ignored, the rest was used, and stats().wrong_type counted it.
 };
 
 /// Counters of what was decoded and dropped, for the local state topic and the heartbeat.
 struct decode_stats {
-    std::uint64_t messages = 0, inputs = 0, unknown_topic = 0, oversized = 0, malformed = 0,
-                  wrong_type = 0, unexpected = 0;
+    std::uint64_t messages = 0, inputs = 0, unknown_topic = 0, oversized = 0, malformed = 0, wrong_type = 0,
+                  unexpected = 0;
 };
 
 /// Routes home-broker messages to the adapter of the configured sensor they belong to.

@@ -1,0 +1,390 @@
+// Helpers every adapter shares: text, numbers, JSON paths and the generic reading of a value.
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <stdexcept>
+
+#include "detail.hpp"
+
+namespace warden::sensors::detail {
+
+const json* message::parsed() {
+    if (tried_) return doc_ ? &*doc_ : nullptr;
+    tried_ = true;
+    if (trim(payload).empty()) {
+        why_ = "empty payload";
+        return nullptr;
+    }
+    // Refuse deep nesting before the parser sees it: cheap, and no recursion anywhere later.
+    if (nests_deeper_than(payload, max_json_depth)) {
+        why_ = "JSON nested too deep";
+        return nullptr;
+    }
+    try {
+        json doc = json::parse(payload.begin(), payload.end(), nullptr, /*allow_exceptions=*/false);
+        if (doc.is_discarded()) {
+            why_ = "not valid JSON";
+            return nullptr;
+        }
+        doc_ = std::move(doc);
+        return &*doc_;
+    } catch (const std::exception&) {
+        why_ = "not valid JSON";
+        return nullptr;
+    }
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::string_view trim(std::string_view s) noexcept {
+    auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+    while (!s.empty() && space(s.front())) s.remove_prefix(1);
+    while (!s.empty() && space(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+std::optional<double> parse_number(std::string_view text) noexcept {
+    text = trim(text);
+    if (text.empty() || text.size() > 64) return std::nullopt;
+    if (text.front() == '+') text.remove_prefix(1);
+    double v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(v)) return std::nullopt;
+    return v;
+}
+
+std::optional<double> json_number(const json& v) noexcept {
+    if (v.is_number()) {
+        double d = v.get<double>();
+        if (std::isfinite(d)) return d;
+        return std::nullopt;
+    }
+    if (v.is_string()) return parse_number(v.get_ref<const std::string&>());
+    return std::nullopt;
+}
+
+std::optional<bool> parse_online_word(std::string_view text) noexcept {
+    text = trim(text);
+    if (iequals(text, "online") || iequals(text, "true")) return true;
+    if (iequals(text, "offline") || iequals(text, "false")) return false;
+    return std::nullopt;
+}
+
+std::optional<std::string_view> subtopic(std::string_view topic, std::string_view prefix) noexcept {
+    if (topic.size() <= prefix.size() + 1 || topic.substr(0, prefix.size()) != prefix ||
+        topic[prefix.size()] != '/')
+        return std::nullopt;
+    return topic.substr(prefix.size() + 1);
+}
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+    std::vector<std::string_view> parts;
+    std::size_t start = 0;
+    for (;;) {
+        auto pos = s.find(sep, start);
+        parts.push_back(
+            s.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
+        if (pos == std::string_view::npos) break;
+        start = pos + 1;
+    }
+    return parts;
+}
+
+bool nests_deeper_than(std::string_view payload, int limit) noexcept {
+    int depth = 0;
+    bool in_string = false, escaped = false;
+    for (char c : payload) {
+        if (in_string) {
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                in_string = false;
+            continue;
+        }
+        if (c == '"')
+            in_string = true;
+        else if (c == '{' || c == '[') {
+            if (++depth > limit) return true;
+        } else if (c == '}' || c == ']') {
+            --depth;
+        }
+    }
+    return false;
+}
+
+const json* find_path(const json& root, std::string_view dotted, bool ignore_case) {
+    const json* at = &root;
+    for (auto part : split(dotted, '.')) {
+        if (!at->is_object()) return nullptr;
+        auto it = at->find(std::string(part));
+        if (it != at->end()) {
+            at = &*it;
+            continue;
+        }
+        if (!ignore_case) return nullptr;
+        const json* found = nullptr;
+        for (auto i = at->begin(); i != at->end(); ++i)
+            if (iequals(i.key(), part)) {
+                found = &i.value();
+                break;
+            }
+        if (!found) return nullptr;
+        at = found;
+    }
+    return at;
+}
+
+void set_path(json& root, std::string_view dotted, json value) {
+    json* at = &root;
+    auto parts = split(dotted, '.');
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (!at->is_object()) *at = json::object();
+        at = &(*at)[std::string(parts[i])];
+    }
+    *at = std::move(value);
+}
+
+std::string_view last_segment(std::string_view dotted) noexcept {
+    auto pos = dotted.rfind('.');
+    return pos == std::string_view::npos ? dotted : dotted.substr(pos + 1);
+}
+
+sensor_event make_event(const config::sensor_spec& s, time_point at) {
+    sensor_event ev;
+    ev.sensor = s.id;
+    ev.kind = s.kind;
+    ev.at = at;
+    return ev;
+}
+
+namespace {
+
+// Words bridges and devices use for the two states of a binary attribute.
+constexpr std::array active_words{"on",     "true",     "1",    "yes",     "open",     "opened",
+                                  "active", "detected", "wet",  "alarm",   "occupied", "motion",
+                                  "leak",   "smoke",    "fire", "pressed", "press"};
+constexpr std::array inactive_words{"off",      "false", "0",       "no",      "closed",  "close",
+                                    "inactive", "clear", "cleared", "dry",     "vacant",  "normal",
+                                    "idle",     "none",  "ok",      "release", "released"};
+// Switch actions that say something happened but not which state it is in now.
+constexpr std::array neutral_words{"toggle", "hold", "inc_dec", "inv", ""};
+
+template <std::size_t N>
+bool in(const std::array<const char*, N>& words, std::string_view w) {
+    return std::any_of(words.begin(), words.end(), [&](const char* x) { return iequals(x, w); });
+}
+
+bool ends_with(std::string_view s, std::string_view tail) {
+    return s.size() >= tail.size() && iequals(s.substr(s.size() - tail.size()), tail);
+}
+
+std::string fmt_attr_expected(std::string_view attr, std::string_view what) {
+    return std::string(attr.empty() ? std::string_view("value") : attr) + ": expected " + std::string(what);
+}
+
+reading wrong(std::string why) {
+    reading r;
+    r.bad = drop_reason::wrong_type;
+    r.why = std::move(why);
+    return r;
+}
+
+reading from_bool(bool b) {
+    reading r;
+    r.sig = b ? signal::active : signal::inactive;
+    return r;
+}
+
+}  // namespace
+
+bool is_press_word(std::string_view w) noexcept {
+    w = trim(w);
+    if (w.empty() || in(inactive_words, w)) return false;
+    return !(ends_with(w, "release") || ends_with(w, "stop") || iequals(w, "clear"));
+}
+
+reading interpret(const json& v, const config::sensor_spec& s, std::string_view attr) {
+    if (v.is_null()) return {};
+    const bool momentary = is_momentary_kind(s.kind);
+    if (s.kind == sensor_kind::temperature) {
+        auto n = json_number(v);
+        if (!n) return wrong(fmt_attr_expected(attr, "a number"));
+        reading r;
+        r.sig = signal::active;
+        r.value = n;
+        return r;
+    }
+    if (s.threshold) {
+        auto n = json_number(v);
+        if (!n) return wrong(fmt_attr_expected(attr, "a number"));
+        reading r = from_bool(*n >= *s.threshold);
+        r.value = n;
+        return r;
+    }
+    if (s.active) {
+        const std::string& want = *s.active;
+        if (v.is_boolean()) {
+            auto w = parse_number(want) ? std::optional<bool>(*parse_number(want) != 0)
+                     : iequals(want, "true") || iequals(want, "on")   ? std::optional<bool>(true)
+                     : iequals(want, "false") || iequals(want, "off") ? std::optional<bool>(false)
+                                                                      : std::nullopt;
+            return from_bool(w && v.get<bool>() == *w);
+        }
+        if (v.is_number()) {
+            auto n = json_number(v);
+            auto w = parse_number(want);
+            if (!n) return wrong(fmt_attr_expected(attr, "a finite number"));
+            reading r = from_bool(w && *n == *w);
+            r.value = n;
+            return r;
+        }
+        if (v.is_string()) return from_bool(iequals(trim(v.get_ref<const std::string&>()), trim(want)));
+        return wrong(fmt_attr_expected(attr, "a value to compare with `active`"));
+    }
+    // The contact of a reed switch is true when closed: a door is "active" when open. A bed or chair
+    // pad closes its contact under weight, so there contact true is occupied.
+    const bool invert =
+        iequals(attr, "contact") && s.kind != sensor_kind::bed && s.kind != sensor_kind::chair;
+    auto result = [&](bool active) { return from_bool(invert ? !active : active); };
+    if (v.is_boolean()) return result(v.get<bool>());
+    if (v.is_number()) {
+        auto n = json_number(v);
+        if (!n) return wrong(fmt_attr_expected(attr, "a finite number"));
+        return result(*n != 0);
+    }
+    if (v.is_string()) {
+        auto w = trim(v.get_ref<const std::string&>());
+        if (momentary) return is_press_word(w) ? from_bool(true) : reading{};
+        if (in(active_words, w)) return result(true);
+        if (in(inactive_words, w)) return result(false);
+        if (in(neutral_words, w)) return {};
+        return wrong(fmt_attr_expected(attr, "a state word (ON/OFF, true/false, open/close)"));
+    }
+    return wrong(fmt_attr_expected(attr, "a boolean or a state word"));
+}
+
+bool apply(sensor_event& ev, const reading& r, outcome& out) {
+    if (r.bad != drop_reason::none) {
+        out.dropped = r.bad;
+        out.detail = r.why;
+        return false;
+    }
+    ev.signal = r.sig;
+    // A pendant, pull cord or button has no "released" state worth reporting.
+    if (is_momentary_kind(ev.kind) && ev.signal == signal::inactive) ev.signal = signal::none;
+    if (r.value) ev.value = r.value;
+    return true;
+}
+
+void set_battery(const json& v, sensor_event& ev, outcome& out) {
+    if (v.is_null()) return;
+    auto n = json_number(v);
+    if (!n || !v.is_number() || *n < 0 || *n > 100) {
+        out.partial = true;
+        out.detail = "battery: expected a percentage";
+        return;
+    }
+    ev.battery = static_cast<int>(std::lround(*n));
+}
+
+void read_health(const json& obj, sensor_event& ev, outcome& out, std::string_view battery_key,
+                 std::string_view link_key) {
+    if (!obj.is_object()) return;
+    auto get = [&](std::string_view key) -> const json* {
+        auto it = obj.find(std::string(key));
+        return it == obj.end() || it->is_null() ? nullptr : &*it;
+    };
+    if (auto* b = get(battery_key)) set_battery(*b, ev, out);
+    if (auto* b = get("battery_low")) {
+        if (b->is_boolean())
+            ev.battery_low = b->get<bool>();
+        else {
+            out.partial = true;
+            out.detail = "battery_low: expected a boolean";
+        }
+    }
+    if (auto* t = get("tamper")) {
+        if (t->is_boolean())
+            ev.tamper = t->get<bool>();
+        else {
+            out.partial = true;
+            out.detail = "tamper: expected a boolean";
+        }
+    }
+    if (auto* l = get(link_key)) {
+        auto n = l->is_number() ? json_number(*l) : std::nullopt;
+        if (n && *n >= -1000 && *n <= 100000)
+            ev.link = static_cast<int>(std::lround(*n));
+        else {
+            out.partial = true;
+            out.detail = std::string(link_key) + ": expected a number";
+        }
+    }
+    derive_battery_low(ev);
+}
+
+void derive_battery_low(sensor_event& ev) {
+    if (ev.battery && !ev.battery_low) ev.battery_low = *ev.battery <= battery_low_percent;
+}
+
+// ---- simulate helpers ----
+
+json sim_value(const config::sensor_spec& s, const sim_request& req, std::string_view attr) {
+    if (req.ask == sim_request::what::number) return req.number;
+    const bool on = req.sig == signal::active;
+    if (s.threshold) return on ? *s.threshold : *s.threshold - 1.0;
+    if (s.active) {
+        const std::string& a = *s.active;
+        if (auto n = parse_number(a)) return on ? *n : (*n == 0 ? 1.0 : 0.0);
+        if (iequals(a, "true")) return on;
+        if (iequals(a, "false")) return !on;
+        if (on) return a;
+        // The opposite word in the same spelling family.
+        static constexpr std::array<std::pair<const char*, const char*>, 6> pairs{{{"on", "off"},
+                                                                                   {"open", "closed"},
+                                                                                   {"yes", "no"},
+                                                                                   {"wet", "dry"},
+                                                                                   {"alarm", "clear"},
+                                                                                   {"occupied", "vacant"}}};
+        for (auto [x, y] : pairs) {
+            auto cased = [&](const char* w) {
+                std::string out(w);
+                if (!a.empty() && std::isupper(static_cast<unsigned char>(a[0])))
+                    for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+                return out;
+            };
+            if (iequals(a, x)) return cased(y);
+            if (iequals(a, y)) return cased(x);
+        }
+        return "not-" + a;
+    }
+    const bool invert =
+        iequals(attr, "contact") && s.kind != sensor_kind::bed && s.kind != sensor_kind::chair;
+    return invert ? !on : on;
+}
+
+void cannot(const config::sensor_spec& s, std::string_view why) {
+    throw std::invalid_argument("sensor '" + s.id + "': " + std::string(why));
+}
+
+std::string iso_now() {
+    return format_time(now_ms());
+}
+
+}  // namespace warden::sensors::detail

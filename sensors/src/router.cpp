@@ -1,0 +1,314 @@
+// The router: which configured sensor a topic belongs to, and the per-source decoder to call.
+
+#include <algorithm>
+#include <map>
+#include <stdexcept>
+
+#include "detail.hpp"
+
+namespace warden::sensors {
+
+using namespace detail;
+
+std::string_view to_string(drop_reason r) noexcept {
+    switch (r) {
+        case drop_reason::none:
+            return "none";
+        case drop_reason::unknown_topic:
+            return "unknown_topic";
+        case drop_reason::oversized:
+            return "oversized";
+        case drop_reason::malformed:
+            return "malformed";
+        case drop_reason::wrong_type:
+            return "wrong_type";
+        case drop_reason::unexpected:
+            return "unexpected";
+    }
+    return "unknown";
+}
+
+std::optional<milliseconds> default_report_every(config::source_type source) {
+    using std::chrono::hours;
+    switch (source) {
+        case config::source_type::zigbee2mqtt:
+            return hours(25);
+        case config::source_type::tasmota:
+            return hours(1);
+        case config::source_type::esphome:
+            return hours(1);
+        case config::source_type::shelly:
+            return hours(25);
+        case config::source_type::json:
+            return std::nullopt;
+    }
+    return std::nullopt;
+}
+
+namespace detail {
+
+std::optional<bool> read_online(message& m, bool json_form_allowed, outcome& err) {
+    auto online = parse_online_word(m.payload);
+    if (!online && json_form_allowed) {
+        const json* doc = m.parsed();
+        if (!doc) {
+            err = outcome::drop(drop_reason::malformed, m.why());
+            return std::nullopt;
+        }
+        if (doc->is_string())
+            online = parse_online_word(doc->get_ref<const std::string&>());
+        else if (doc->is_object()) {
+            auto it = doc->find("state");
+            if (it != doc->end() && it->is_string())
+                online = parse_online_word(it->get_ref<const std::string&>());
+        }
+    }
+    if (!online) err = outcome::drop(drop_reason::unexpected, "availability: expected online or offline");
+    return online;
+}
+
+outcome availability(const config::sensor_spec& s, message& m, bool json_form_allowed) {
+    outcome o;
+    auto online = read_online(m, json_form_allowed, o);
+    if (online) o.inputs.emplace_back(availability_change{s.id, *online, m.at});
+    return o;
+}
+
+}  // namespace detail
+
+namespace {
+
+std::vector<route> routes_of(const config::sensor_spec& s) {
+    switch (s.source) {
+        case config::source_type::zigbee2mqtt:
+            return z2m_routes(s);
+        case config::source_type::tasmota:
+            return tasmota_routes(s);
+        case config::source_type::esphome:
+            return esphome_routes(s);
+        case config::source_type::shelly:
+            return shelly_routes(s);
+        case config::source_type::json:
+            return json_routes(s);
+    }
+    return {};
+}
+
+outcome decode_for(const config::sensor_spec& s, role r, message& m) {
+    switch (s.source) {
+        case config::source_type::zigbee2mqtt:
+            return z2m_decode(s, r, m);
+        case config::source_type::tasmota:
+            return tasmota_decode(s, r, m);
+        case config::source_type::esphome:
+            return esphome_decode(s, r, m);
+        case config::source_type::shelly:
+            return shelly_decode(s, r, m);
+        case config::source_type::json:
+            return json_decode(s, r, m);
+    }
+    return outcome::drop(drop_reason::unexpected, "unknown source");
+}
+
+}  // namespace
+
+struct router::impl {
+    struct entry {
+        std::size_t sensor;  // index into sensors
+        route how;
+    };
+    std::vector<config::sensor_spec> sensors;
+    std::vector<std::string> filters;
+    std::map<std::string, std::vector<entry>, std::less<>> exact;
+    std::vector<entry> prefixed;
+
+    void add(std::size_t i, route r) {
+        if (std::find(filters.begin(), filters.end(), r.filter) == filters.end()) filters.push_back(r.filter);
+        if (r.prefix) {
+            prefixed.push_back({i, std::move(r)});
+            return;
+        }
+        auto& list = exact[r.match];
+        // One bridge_change per bridge, however many sensors sit behind it.
+        if (r.what == role::z2m_bridge && std::any_of(list.begin(), list.end(), [&](const entry& e) {
+                return e.how.what == role::z2m_bridge;
+            }))
+            return;
+        list.push_back({i, std::move(r)});
+    }
+
+    std::vector<const entry*> lookup(std::string_view topic) const {
+        std::vector<const entry*> found;
+        if (auto it = exact.find(topic); it != exact.end())
+            for (const auto& e : it->second) found.push_back(&e);
+        for (const auto& e : prefixed)
+            if (topic.size() > e.how.match.size() && topic.substr(0, e.how.match.size()) == e.how.match)
+                found.push_back(&e);
+        return found;
+    }
+};
+
+router::router(const std::vector<config::sensor_spec>& sensors) : impl_(std::make_unique<impl>()) {
+    impl_->sensors = sensors;
+    for (std::size_t i = 0; i < sensors.size(); ++i)
+        for (auto& r : routes_of(sensors[i])) impl_->add(i, std::move(r));
+}
+
+router::~router() = default;
+router::router(router&&) noexcept = default;
+router& router::operator=(router&&) noexcept = default;
+
+std::vector<std::string> router::subscriptions() const {
+    return impl_->filters;
+}
+
+decode_result router::decode(std::string_view topic, std::string_view payload, time_point at) {
+    decode_result result;
+    bool partial = false;
+    drop_reason partial_reason = drop_reason::none;
+    try {
+        ++stats_.messages;
+        if (payload.size() > max_payload_bytes) {
+            result.dropped = drop_reason::oversized;
+            result.detail = "payload larger than 64 KiB";
+        } else if (auto entries = impl_->lookup(topic); entries.empty()) {
+            result.dropped = drop_reason::unknown_topic;
+            result.detail = "no sensor is configured for this topic";
+        } else {
+            message m(topic, payload, at);
+            drop_reason first_drop = drop_reason::none;
+            std::string first_detail;
+            for (const auto* e : entries) {
+                outcome o;
+                try {
+                    if (e->how.what == role::z2m_bridge) {
+                        if (auto up = read_online(m, true, o))
+                            o.inputs.emplace_back(bridge_change{e->how.bridge, *up, at});
+                    } else {
+                        o = decode_for(impl_->sensors[e->sensor], e->how.what, m);
+                    }
+                } catch (const std::exception& ex) {
+                    o = outcome::drop(drop_reason::malformed, std::string("could not decode: ") + ex.what());
+                }
+                if (o.dropped != drop_reason::none) {
+                    o.inputs.clear();  // never act on half of a bad message
+                    if (first_drop == drop_reason::none) {
+                        first_drop = o.dropped;
+                        first_detail = o.detail;
+                    }
+                } else if (o.partial) {
+                    partial = true;
+                    partial_reason = drop_reason::wrong_type;
+                    if (first_detail.empty()) first_detail = o.detail;
+                }
+                for (auto& in : o.inputs) result.inputs.push_back(std::move(in));
+            }
+            if (result.inputs.empty() && first_drop != drop_reason::none) {
+                result.dropped = first_drop;
+                result.detail = first_detail;
+            } else if (first_drop != drop_reason::none) {
+                // Another sensor on the same topic could use the message; count what this one could not.
+                partial = true;
+                partial_reason = first_drop;
+                result.detail = first_detail;
+            } else if (partial) {
+                result.detail = first_detail;
+            }
+        }
+    } catch (...) {
+        result.inputs.clear();
+        result.dropped = drop_reason::malformed;
+        result.detail = "could not decode";
+    }
+    auto count = [&](drop_reason r) {
+        switch (r) {
+            case drop_reason::unknown_topic:
+                ++stats_.unknown_topic;
+                break;
+            case drop_reason::oversized:
+                ++stats_.oversized;
+                break;
+            case drop_reason::malformed:
+                ++stats_.malformed;
+                break;
+            case drop_reason::wrong_type:
+                ++stats_.wrong_type;
+                break;
+            case drop_reason::unexpected:
+                ++stats_.unexpected;
+                break;
+            case drop_reason::none:
+                break;
+        }
+    };
+    if (result.dropped != drop_reason::none)
+        count(result.dropped);
+    else if (partial)
+        count(partial_reason);
+    stats_.inputs += result.inputs.size();
+    return result;
+}
+
+// ---- simulate ----
+
+namespace {
+
+sim_request parse_request(const config::sensor_spec& s, std::string_view event) {
+    sim_request req;
+    if (event == "offline")
+        req.ask = sim_request::what::offline;
+    else if (event == "online")
+        req.ask = sim_request::what::online;
+    else if (event == "battery-low")
+        req.ask = sim_request::what::battery_low;
+    else if (event == "tamper")
+        req.ask = sim_request::what::tamper;
+    else if (auto eq = event.find('='); eq != std::string_view::npos) {
+        req.ask = sim_request::what::number;
+        req.attr = std::string(event.substr(0, eq));
+        auto n = parse_number(event.substr(eq + 1));
+        if (!n) cannot(s, "'" + std::string(event) + "': expected <attribute>=<number>");
+        req.number = *n;
+        if (req.attr == "temperature") {
+            if (s.kind != sensor_kind::temperature)
+                cannot(s, "only a temperature sensor reports temperature");
+        } else if (req.attr == "battery") {
+            if (*n < 0 || *n > 100) cannot(s, "battery is a percentage 0..100");
+        } else if (req.attr == "power") {
+            if (s.kind != sensor_kind::power) cannot(s, "only a power sensor reports power");
+        } else {
+            cannot(s, "unknown attribute '" + req.attr + "' (temperature, battery, power)");
+        }
+    } else {
+        auto sig = parse_signal_name(s.kind, event);
+        if (!sig || s.kind == sensor_kind::temperature)
+            cannot(s, "a " + std::string(to_string(s.kind)) + " sensor has no event '" + std::string(event) +
+                          "'");
+        if (*sig == signal::inactive && is_momentary_kind(s.kind))
+            cannot(s, "a " + std::string(to_string(s.kind)) + " only reports presses");
+        req.sig = *sig;
+    }
+    return req;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> simulate_payload(const config::sensor_spec& sensor,
+                                                                  std::string_view event) {
+    auto req = parse_request(sensor, event);
+    switch (sensor.source) {
+        case config::source_type::zigbee2mqtt:
+            return z2m_simulate(sensor, req);
+        case config::source_type::tasmota:
+            return tasmota_simulate(sensor, req);
+        case config::source_type::esphome:
+            return esphome_simulate(sensor, req);
+        case config::source_type::shelly:
+            return shelly_simulate(sensor, req);
+        case config::source_type::json:
+            return json_simulate(sensor, req);
+    }
+    cannot(sensor, "unknown source");
+}
+
+}  // namespace warden::sensors

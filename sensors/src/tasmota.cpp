@@ -1,0 +1,134 @@
+// Tasmota: JSON on tele/<t>/SENSOR, tele/<t>/STATE and stat/<t>/RESULT; tele/<t>/LWT Online/Offline.
+
+#include "detail.hpp"
+
+namespace warden::sensors::detail {
+namespace {
+
+/// The default place of the primary value when `field` is not set.
+std::vector<std::string> default_fields(const config::sensor_spec& s) {
+    switch (s.kind) {
+        case sensor_kind::power:
+            if (s.threshold) return {"ENERGY.Power"};
+            return {"POWER", "POWER1"};
+        case sensor_kind::pendant:
+        case sensor_kind::pull_cord:
+        case sensor_kind::button:
+            return {"Button1", "Switch1"};
+        case sensor_kind::temperature:
+            return {};  // first "<sensor>.Temperature"
+        default:
+            return {"Switch1"};
+    }
+}
+
+std::string tele(const config::sensor_spec& s, std::string_view what) {
+    return "tele/" + s.topic + "/" + std::string(what);
+}
+std::string stat_result(const config::sensor_spec& s) {
+    return "stat/" + s.topic + "/RESULT";
+}
+
+}  // namespace
+
+std::vector<route> tasmota_routes(const config::sensor_spec& s) {
+    std::vector<route> out;
+    for (auto t : {tele(s, "SENSOR"), tele(s, "STATE"), stat_result(s)})
+        out.push_back({t, t, false, role::tasmota_data, {}});
+    out.push_back({tele(s, "LWT"), tele(s, "LWT"), false, role::tasmota_lwt, {}});
+    return out;
+}
+
+outcome tasmota_decode(const config::sensor_spec& s, role r, message& m) {
+    if (r == role::tasmota_lwt) return availability(s, m, false);
+    const json* doc = m.parsed();
+    if (!doc) return outcome::drop(drop_reason::malformed, m.why());
+    if (!doc->is_object()) return outcome::drop(drop_reason::unexpected, "expected a JSON object");
+    outcome o;
+    auto ev = make_event(s, m.at);
+    // tele/STATE: Wifi.RSSI is the link quality in percent.
+    if (const json* rssi = find_path(*doc, "Wifi.RSSI")) {
+        if (auto n = rssi->is_number() ? json_number(*rssi) : std::nullopt) ev.link = static_cast<int>(*n);
+    }
+
+    const json* v = nullptr;
+    std::string attr;
+    if (s.field) {
+        v = find_path(*doc, *s.field, /*ignore_case=*/true);
+        attr = std::string(last_segment(*s.field));
+    } else if (s.kind == sensor_kind::temperature) {
+        // {"DS18B20":{"Temperature":21.5}}, {"AM2301":{"Temperature":..,"Humidity":..}}, ...
+        for (auto it = doc->begin(); it != doc->end() && !v; ++it)
+            if (it->is_object())
+                if (auto t = it->find("Temperature"); t != it->end()) v = &*t;
+        attr = "Temperature";
+    } else {
+        for (const auto& f : default_fields(s))
+            if ((v = find_path(*doc, f, true))) {
+                attr = std::string(last_segment(f));
+                break;
+            }
+    }
+    // The detached-switch form: {"Switch1":{"Action":"ON"}}, {"Button1":{"Action":"SINGLE"}}.
+    if (v && v->is_object())
+        if (const json* action = find_path(*v, "Action", true)) v = action;
+
+    reading rd = v ? interpret(*v, s, attr) : reading{};
+    if (rd.value && s.kind == sensor_kind::temperature) {
+        if (const json* unit = find_path(*doc, "TempUnit"); unit && unit->is_string() && *unit == "F")
+            rd.value = (*rd.value - 32.0) * 5.0 / 9.0;
+    }
+    if (!apply(ev, rd, o)) return o;
+    o.inputs.emplace_back(std::move(ev));
+    return o;
+}
+
+topic_payloads tasmota_simulate(const config::sensor_spec& s, const sim_request& req) {
+    using what = sim_request::what;
+    switch (req.ask) {
+        case what::offline:
+            return {{tele(s, "LWT"), "Offline"}};
+        case what::online:
+            return {{tele(s, "LWT"), "Online"}};
+        case what::battery_low:
+        case what::tamper:
+            cannot(s, "a Tasmota device reports neither battery nor tamper");
+        case what::number:
+            if (req.attr == "battery") cannot(s, "a Tasmota device reports no battery");
+            break;
+        case what::signal:
+            break;
+    }
+    json sensor_msg = {{"Time", iso_now().substr(0, 19)}};
+    if (req.ask == what::number) {
+        if (s.field)
+            set_path(sensor_msg, *s.field, req.number);
+        else if (req.attr == "power")
+            sensor_msg["ENERGY"] = {{"Power", req.number}, {"Voltage", 231}};
+        else
+            sensor_msg["DS18B20"] = {{"Id", "01144A0CB2AA"}, {"Temperature", req.number}};
+        if (req.attr == "temperature") sensor_msg["TempUnit"] = "C";
+        return {{tele(s, "SENSOR"), sensor_msg.dump()}};
+    }
+    const std::string path =
+        s.field.value_or(default_fields(s).empty() ? "Switch1" : default_fields(s).front());
+    json value = sim_value(s, req, last_segment(path));
+    if (value.is_boolean()) {
+        bool on = value.get<bool>();
+        const bool button = iequals(path.substr(0, 6), "Button");
+        value = button ? (on ? "SINGLE" : "CLEAR") : (on ? "ON" : "OFF");
+    }
+    if (path.find('.') != std::string::npos || value.is_number()) {
+        set_path(sensor_msg, path, value);
+        return {{tele(s, "SENSOR"), sensor_msg.dump()}};
+    }
+    // Relays answer {"POWER":"ON"}; detached switches and buttons {"Switch1":{"Action":"ON"}}.
+    json result = json::object();
+    if (iequals(path.substr(0, 5), "POWER"))
+        result[path] = value;
+    else
+        result[path] = {{"Action", value}};
+    return {{stat_result(s), result.dump()}};
+}
+
+}  // namespace warden::sensors::detail

@@ -1,0 +1,258 @@
+// zigbee2mqtt: one JSON object per device on <base>/<friendly_name>, availability on .../availability,
+// the bridge's own state on <base>/bridge/state.
+
+#include <array>
+
+#include "detail.hpp"
+
+namespace warden::sensors::detail {
+namespace {
+
+/// The bridge's base topic: the first level of the device topic ("zigbee2mqtt/hall/pir" -> "zigbee2mqtt").
+std::string base_of(std::string_view topic) {
+    auto slash = topic.find('/');
+    return std::string(slash == std::string_view::npos ? topic : topic.substr(0, slash));
+}
+
+/// Attributes that carry the primary state of a binary kind, in the order they are looked for.
+std::vector<std::string_view> candidates(sensor_kind k) {
+    switch (k) {
+        case sensor_kind::smoke:
+            return {"smoke"};
+        case sensor_kind::heat:
+            return {"heat", "smoke"};
+        case sensor_kind::co:
+            return {"carbon_monoxide"};
+        case sensor_kind::gas:
+            return {"gas"};
+        case sensor_kind::flood:
+        case sensor_kind::enuresis:
+            return {"water_leak"};
+        case sensor_kind::epilepsy:
+            return {"alarm"};
+        case sensor_kind::motion:
+            return {"occupancy", "presence"};
+        case sensor_kind::door:
+            return {"contact"};
+        case sensor_kind::bed:
+        case sensor_kind::chair:
+            return {"occupancy", "presence", "contact"};
+        case sensor_kind::fall:
+            return {"fall"};
+        case sensor_kind::power:
+            return {"state"};
+        case sensor_kind::temperature:
+            return {"temperature"};
+        case sensor_kind::pendant:
+        case sensor_kind::pull_cord:
+        case sensor_kind::button:
+            return {"action", "sos"};
+    }
+    return {};
+}
+
+const json* member(const json& obj, std::string_view key) {
+    auto it = obj.find(std::string(key));
+    return it == obj.end() || it->is_null() ? nullptr : &*it;
+}
+
+reading wrong(std::string_view attr, std::string_view what) {
+    reading r;
+    r.bad = drop_reason::wrong_type;
+    r.why = std::string(attr) + ": expected " + std::string(what);
+    return r;
+}
+
+reading active_if(bool b) {
+    reading r;
+    r.sig = b ? signal::active : signal::inactive;
+    return r;
+}
+
+/// `action` of a button: any press ("single", "double", "hold", "emergency", "sos", ...) is active;
+/// "" (the reset some devices send after a press) and releases carry nothing.
+reading action_reading(const json& v, const config::sensor_spec& s) {
+    if (!v.is_string()) return wrong("action", "a string");
+    const auto& word = v.get_ref<const std::string&>();
+    if (s.active) return active_if(iequals(word, *s.active));
+    return is_press_word(word) ? active_if(true) : reading{};
+}
+
+reading primary(const config::sensor_spec& s, const json& obj) {
+    if (s.field) {
+        const json* v = find_path(obj, *s.field);
+        if (!v) return {};
+        auto attr = last_segment(*s.field);
+        if (attr == "action") return action_reading(*v, s);
+        return interpret(*v, s, attr);
+    }
+    switch (s.kind) {
+        case sensor_kind::pendant:
+        case sensor_kind::pull_cord:
+        case sensor_kind::button: {
+            // The three ways an SOS or plain button reports: "action":"emergency"/"sos", "sos":true,
+            // and "action":"single" (a plain button worn as a pendant).
+            if (const json* a = member(obj, "action")) {
+                auto r = action_reading(*a, s);
+                if (r.bad != drop_reason::none || r.sig == signal::active) return r;
+            }
+            if (const json* sos = member(obj, "sos")) {
+                if (!sos->is_boolean()) return wrong("sos", "a boolean");
+                return sos->get<bool>() ? active_if(true) : reading{};
+            }
+            return {};
+        }
+        case sensor_kind::fall: {
+            // Fall detectors report `fall` (a boolean, or a status word where anything but
+            // "none"/"normal" is a fall) or "action":"fall".
+            if (const json* f = member(obj, "fall")) {
+                if (f->is_boolean()) return f->get<bool>() ? active_if(true) : reading{};
+                if (f->is_string()) {
+                    const auto& w = f->get_ref<const std::string&>();
+                    bool calm = w.empty() || iequals(w, "none") || iequals(w, "normal") ||
+                                iequals(w, "no_fall") || iequals(w, "false");
+                    return calm ? reading{} : active_if(true);
+                }
+                return wrong("fall", "a boolean or a status word");
+            }
+            if (const json* a = member(obj, "action")) {
+                if (!a->is_string()) return wrong("action", "a string");
+                return iequals(a->get_ref<const std::string&>(), "fall") ? active_if(true) : reading{};
+            }
+            return {};
+        }
+        case sensor_kind::power: {
+            if (s.threshold) {
+                const json* p = member(obj, "power");
+                return p ? interpret(*p, s, "power") : reading{};
+            }
+            const json* st = member(obj, "state");
+            if (!st) return {};
+            if (s.active) return interpret(*st, s, "state");
+            if (st->is_boolean()) return active_if(st->get<bool>());
+            if (st->is_string()) {
+                const auto& w = st->get_ref<const std::string&>();
+                if (iequals(w, "ON")) return active_if(true);
+                if (iequals(w, "OFF")) return active_if(false);
+            }
+            return wrong("state", "ON or OFF");
+        }
+        case sensor_kind::temperature: {
+            const json* t = member(obj, "temperature");
+            if (!t) return {};
+            if (!t->is_number()) return wrong("temperature", "a number");
+            return interpret(*t, s, "temperature");
+        }
+        default:
+            break;
+    }
+    for (auto attr : candidates(s.kind)) {
+        const json* v = member(obj, attr);
+        if (!v) continue;
+        if (s.active || s.threshold) return interpret(*v, s, attr);
+        // zigbee2mqtt publishes these as JSON booleans; anything else is a broken converter.
+        if (!v->is_boolean()) return wrong(attr, "a boolean");
+        return interpret(*v, s, attr);
+    }
+    return {};
+}
+
+}  // namespace
+
+std::vector<route> z2m_routes(const config::sensor_spec& s) {
+    std::string base = base_of(s.topic);
+    std::vector<route> out;
+    out.push_back({s.topic, s.topic, false, role::z2m_state, {}});
+    out.push_back({s.topic + "/availability", s.topic + "/availability", false, role::z2m_availability, {}});
+    out.push_back({base + "/bridge/state", base + "/bridge/state", false, role::z2m_bridge, base});
+    return out;
+}
+
+outcome z2m_decode(const config::sensor_spec& s, role r, message& m) {
+    if (r == role::z2m_availability) return availability(s, m, true);
+    const json* doc = m.parsed();
+    if (!doc) return outcome::drop(drop_reason::malformed, m.why());
+    if (!doc->is_object()) return outcome::drop(drop_reason::unexpected, "expected a JSON object");
+    outcome o;
+    auto ev = make_event(s, m.at);
+    read_health(*doc, ev, o);
+    if (!apply(ev, primary(s, *doc), o)) return o;
+    o.inputs.emplace_back(std::move(ev));
+    return o;
+}
+
+topic_payloads z2m_simulate(const config::sensor_spec& s, const sim_request& req) {
+    using what = sim_request::what;
+    if (req.ask == what::offline || req.ask == what::online)
+        return {{s.topic + "/availability",
+                 json{{"state", req.ask == what::online ? "online" : "offline"}}.dump()}};
+    const bool mains = s.kind == sensor_kind::power;
+    json p = json::object();
+    switch (req.ask) {
+        case what::battery_low:
+            if (mains) cannot(s, "a mains-powered plug has no battery");
+            p["battery"] = 5;
+            p["battery_low"] = true;
+            break;
+        case what::tamper:
+            p["tamper"] = true;
+            break;
+        case what::number:
+            if (req.attr == "battery") {
+                if (mains) cannot(s, "a mains-powered plug has no battery");
+                p["battery"] = req.number;
+            } else if (req.attr == "power") {
+                if (s.field)
+                    set_path(p, *s.field, req.number);
+                else {
+                    p["state"] = req.number > 0 ? "ON" : "OFF";
+                    p["power"] = req.number;
+                }
+            } else {
+                set_path(p, s.field.value_or("temperature"), req.number);
+                if (!s.field) p["humidity"] = 52.4;
+            }
+            break;
+        case what::signal: {
+            const bool on = req.sig == signal::active;
+            if (s.field) {
+                auto attr = last_segment(*s.field);
+                if (attr == "action")
+                    set_path(p, *s.field, s.active.value_or("single"));
+                else
+                    set_path(p, *s.field, sim_value(s, req, attr));
+                break;
+            }
+            switch (s.kind) {
+                case sensor_kind::pendant:
+                case sensor_kind::pull_cord:
+                    p["action"] = s.active.value_or("emergency");
+                    break;
+                case sensor_kind::button:
+                    p["action"] = s.active.value_or("single");
+                    break;
+                case sensor_kind::power:
+                    if (s.threshold) {
+                        p["state"] = "ON";
+                        p["power"] = sim_value(s, req, "power");
+                    } else {
+                        p["state"] = s.active ? sim_value(s, req, "state") : json(on ? "ON" : "OFF");
+                        p["power"] = on ? 48.5 : 0.0;
+                    }
+                    break;
+                default: {
+                    auto attr = candidates(s.kind).front();
+                    p[std::string(attr)] = sim_value(s, req, attr);
+                }
+            }
+            break;
+        }
+        default:
+            break;
+    }
+    if (!mains && !p.contains("battery")) p["battery"] = 87;
+    p["linkquality"] = 116;
+    return {{s.topic, p.dump()}};
+}
+
+}  // namespace warden::sensors::detail
