@@ -358,6 +358,39 @@ TEST(Inactivity, DaysOfVirtualTimeWithDailyLife) {
     EXPECT_EQ(h.of("inactivity")[0].at, at("2026-01-31T23:00:00Z"));
 }
 
+TEST(Inactivity, CountsRealTimeAcrossTheDaylightSavingChanges) {
+    // Spring forward: 00:30 GMT + 2 h of real time is 02:30Z (03:30 BST), not 02:30 on the wall clock.
+    auto h = living_room();
+    h.cfg.rules = {inactivity("night", 2h, {}, {window("22:00-07:00")})};
+    h.start(at("2026-03-28T23:00:00Z"));
+    h.run_until(at("2026-03-29T00:30:00Z"));
+    h.event("hall", signal::active);
+    h.run_until(at("2026-03-29T06:00:00Z"));
+    ASSERT_EQ(h.of("inactivity").size(), 1u);
+    EXPECT_EQ(h.of("inactivity")[0].at, at("2026-03-29T02:30:00Z"));
+    // Fall back: 00:30 BST (23:30Z) + 2 h is 01:30Z, during the repeated hour.
+    auto h2 = living_room();
+    h2.cfg.rules = {inactivity("night", 2h, {}, {window("22:00-07:00")})};
+    h2.start(at("2026-10-24T22:00:00Z"));
+    h2.run_until(at("2026-10-24T23:30:00Z"));
+    h2.event("hall", signal::active);
+    h2.run_until(at("2026-10-25T06:00:00Z"));
+    ASSERT_EQ(h2.of("inactivity").size(), 1u);
+    EXPECT_EQ(h2.of("inactivity")[0].at, at("2026-10-25T01:30:00Z"));
+}
+
+TEST(Inactivity, WindowEdgeInTheRepeatedHourFollowsTheWallClock) {
+    // Window from 01:30: on 2026-10-25 it opens at 01:30 BST (00:30Z), closes when the clocks go
+    // back to 01:00 GMT (01:00Z), and opens again at 01:30 GMT (01:30Z).
+    auto h = living_room();
+    h.cfg.rules = {inactivity("late", 2h, {}, {window("01:30-07:00")})};
+    h.start(at("2026-10-24T23:00:00Z"));
+    h.event("hall", signal::active);
+    h.run_until(at("2026-10-25T08:00:00Z"));
+    ASSERT_EQ(h.of("inactivity").size(), 1u);
+    EXPECT_EQ(h.of("inactivity")[0].at, at("2026-10-25T03:00:00Z"));  // 30 min + 90 min inside
+}
+
 // --- out of bed ----------------------------------------------------------------------------------
 
 TEST(OutOfBed, VacantInWindowNotBackWithinRaisesAndClears) {
@@ -877,6 +910,40 @@ TEST(WallClock, ForwardJumpProcessesWhatFellDueOnceInOrder) {
     ASSERT_EQ(dues.size(), 1u) << "no repeats while the condition lasts";
     EXPECT_EQ(dues[0].at, at("2026-01-10T10:00:00Z"));
     EXPECT_GT(*h.eng->next_deadline(), at("2026-01-12T12:00:00Z"));
+}
+
+TEST(WallClock, PollingAtArbitraryTimesGivesTheSameAlerts) {
+    auto make = [] {
+        auto h = living_room();
+        h.cfg.sensors[0].report_every = 5h;
+        h.cfg.rules = {inactivity("night", 2h, 20min, {window("22:00-07:00")}),
+                       due("up", "active", "07:00", "10:00")};
+        return h;
+    };
+    auto script = [](home& h, bool poll) {
+        h.start(at("2026-01-10T12:00:00Z"));
+        auto step = [&](time_point t) {
+            if (poll)
+                while (h.now + 7min < t) {
+                    h.now += 7min;
+                    h.take(h.eng->on_time(h.now));
+                    h.take(h.eng->on_time(h.now));  // twice: harmless
+                }
+            h.run_until(t);
+        };
+        step(at("2026-01-10T21:00:00Z"));
+        h.event("hall", signal::active);
+        step(at("2026-01-11T11:00:00Z"));
+        h.event("hall", signal::active);
+        step(at("2026-01-12T12:00:00Z"));
+    };
+    auto deadlines = make();
+    auto polled = make();
+    script(deadlines, false);
+    script(polled, true);
+    EXPECT_FALSE(deadlines.alerts.empty());
+    EXPECT_EQ(deadlines.alerts, polled.alerts);
+    EXPECT_EQ(deadlines.notices, polled.notices);
 }
 
 // --- restart -----------------------------------------------------------------------------------------

@@ -21,8 +21,10 @@ class time_zone;
 namespace warden::alerts {
 
 /// An alert before the hub's store gives it an id and seq. `key` names the condition
-/// ("<rule>/<sensor>"); a cleared draft has the same key as the raised one it ends, so the store
-/// can fill in `clears` with that raised alert's id.
+/// ("<rule>/<sensor>"; "<rule>" for inactivity and due, "<type>/<sensor>" for technical alerts,
+/// see docs/rules.md); a cleared draft has the same key as the raised one it ends, so the store
+/// can fill in `clears` with that raised alert's id. Events that are never cleared (a press,
+/// hub_started, test) also carry a key; the store must not expect a `cleared` for them.
 struct alert_draft {
     std::string key;
     std::string type;
