@@ -442,8 +442,9 @@ struct engine::impl {
         }
         for (auto& st : sensors) {
             if (st.silence_from > now) st.silence_from = now;
-            if (st.last_press_alert && *st.last_press_alert > now) st.last_press_alert.reset();
-            if (st.last_toggle && *st.last_toggle > now) st.last_toggle.reset();
+            // A press just before the jump was "now": a repeat seconds later is still the same call.
+            if (st.last_press_alert && *st.last_press_alert > now) st.last_press_alert = now;
+            if (st.last_toggle && *st.last_toggle > now) st.last_toggle = now;
         }
     }
 

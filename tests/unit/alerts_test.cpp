@@ -897,6 +897,20 @@ TEST(WallClock, BackwardsJumpRaisesNothingFalse) {
     EXPECT_EQ(h.of("inactivity").size(), 1u) << "and the period is not stretched by the jump";
 }
 
+TEST(WallClock, PressRepeatedJustAfterABackwardJumpIsStillTheSameCall) {
+    auto h = living_room();
+    h.start(at("2026-01-10T12:00:00Z"));
+    h.event("pendant", signal::active);
+    h.now = at("2026-01-10T11:00:00Z");  // the clock goes back an hour
+    h.take(h.eng->on_time(h.now));
+    h.run_for(10s);
+    h.event("pendant", signal::active);
+    EXPECT_EQ(h.of("pendant").size(), 1u);
+    h.run_for(1min);
+    h.event("pendant", signal::active);
+    EXPECT_EQ(h.of("pendant").size(), 2u);
+}
+
 TEST(WallClock, ForwardJumpProcessesWhatFellDueOnceInOrder) {
     auto h = living_room();
     h.cfg.rules = {inactivity("day", 2h, 15min), due("up", "active", "07:00", "10:00")};
