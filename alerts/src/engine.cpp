@@ -781,13 +781,15 @@ struct engine::impl {
         auto base = rule_key(r, sp.id);
         s.last_value = v;
         auto name = attribute_name(r);
+        // Outside the rule's window a reading may end a condition but does not start one.
+        bool armed = clock.inside(r.windows, now);
         if (r.below) {
             auto key = base + "/low";
             if (is_open(key)) {
                 if (v >= *r.below + r.hysteresis)
                     clear(out, key, now, fmt::format("{} back to {}{}", name, number(v), where(sp.location)),
                           v);
-            } else if (v < *r.below) {
+            } else if (v < *r.below && (armed || s.low_since)) {
                 if (!r.for_)
                     raise(out, key, "temperature_low", prio, now, r.id, sp.id, sp.location,
                           fmt::format("{} {} below {}{}", name, number(v), number(*r.below),
@@ -805,7 +807,7 @@ struct engine::impl {
                 if (v <= *r.above - r.hysteresis)
                     clear(out, key, now, fmt::format("{} back to {}{}", name, number(v), where(sp.location)),
                           v);
-            } else if (v > *r.above) {
+            } else if (v > *r.above && (armed || s.high_since)) {
                 if (!r.for_)
                     raise(out, key, "temperature_high", prio, now, r.id, sp.id, sp.location,
                           fmt::format("{} {} above {}{}", name, number(v), number(*r.above),
@@ -828,7 +830,7 @@ struct engine::impl {
             } else {
                 double low = v;
                 for (const auto& h : s.history) low = std::min(low, h.second);
-                if (v - low >= *r.rise) {
+                if (armed && v - low >= *r.rise) {
                     s.rise_base = low;
                     raise(out, key, "temperature_rise", prio, now, r.id, sp.id, sp.location,
                           fmt::format("{} rose by {} within {} to {}{}", name, number(v - low),

@@ -699,6 +699,29 @@ TEST(Threshold, HighAtOnceAndRise) {
     EXPECT_EQ(h.of("temperature_rise", alert_state::cleared).size(), 1u);
 }
 
+TEST(Threshold, WindowCrossingMidnight) {
+    home h;
+    h.cfg.sensors = {sensor("temp", sensor_kind::temperature, "bedroom")};
+    rule_spec r;
+    r.id = "cold-night";
+    r.type = rule_type::threshold;
+    r.sensor = "temp";
+    r.below = 16;
+    r.windows = {window("22:00-06:00")};
+    h.cfg.rules = {r};
+    h.start(at("2026-01-10T12:00:00Z"));
+    h.value("temp", 15);  // midday: the heating is off on purpose
+    h.run_until(at("2026-01-10T21:59:00Z"));
+    h.value("temp", 15);
+    EXPECT_TRUE(h.of("temperature_low").empty());
+    h.run_until(at("2026-01-11T01:00:00Z"));
+    h.value("temp", 15);
+    ASSERT_EQ(h.of("temperature_low").size(), 1u);
+    h.run_until(at("2026-01-11T09:00:00Z"));
+    h.value("temp", 18);  // clearing is not limited to the window
+    EXPECT_EQ(h.of("temperature_low", alert_state::cleared).size(), 1u);
+}
+
 // --- technical -----------------------------------------------------------------------------------
 
 TEST(Technical, HubStartedAndSilentSensorGoesOfflineUntilHeard) {
