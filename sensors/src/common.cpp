@@ -176,9 +176,9 @@ sensor_event make_event(const config::sensor_spec& s, time_point at) {
 namespace {
 
 // Words bridges and devices use for the two states of a binary attribute.
-constexpr std::array active_words{"on",     "true",     "1",    "yes",     "open",     "opened",
-                                  "active", "detected", "wet",  "alarm",   "occupied", "motion",
-                                  "leak",   "smoke",    "fire", "pressed", "press"};
+constexpr std::array active_words{"on",     "true",     "1",    "yes",    "open",     "opened",
+                                  "active", "detected", "wet",  "alarm",  "occupied", "motion",
+                                  "leak",   "smoke",    "fire", "pressed"};
 constexpr std::array inactive_words{"off",      "false", "0",       "no",      "closed",  "close",
                                     "inactive", "clear", "cleared", "dry",     "vacant",  "normal",
                                     "idle",     "none",  "ok",      "release", "released"};
@@ -211,6 +211,26 @@ reading from_bool(bool b) {
     return r;
 }
 
+reading compare_with_active(const json& v, const std::string& want, std::string_view attr) {
+    if (v.is_boolean()) {
+        auto w = parse_number(want) ? std::optional<bool>(*parse_number(want) != 0)
+                 : iequals(want, "true") || iequals(want, "on")   ? std::optional<bool>(true)
+                 : iequals(want, "false") || iequals(want, "off") ? std::optional<bool>(false)
+                                                                  : std::nullopt;
+        return from_bool(w && v.get<bool>() == *w);
+    }
+    if (v.is_number()) {
+        auto n = json_number(v);
+        auto w = parse_number(want);
+        if (!n) return wrong(fmt_attr_expected(attr, "a finite number"));
+        reading r = from_bool(w && *n == *w);
+        r.value = n;
+        return r;
+    }
+    if (v.is_string()) return from_bool(iequals(trim(v.get_ref<const std::string&>()), trim(want)));
+    return wrong(fmt_attr_expected(attr, "a value to compare with `active`"));
+}
+
 }  // namespace
 
 bool is_press_word(std::string_view w) noexcept {
@@ -235,33 +255,26 @@ reading interpret(const json& v, const config::sensor_spec& s, std::string_view 
         if (!n) return wrong(fmt_attr_expected(attr, "a number"));
         reading r = from_bool(*n >= *s.threshold);
         r.value = n;
+        r.level = momentary;
         return r;
     }
     if (s.active) {
-        const std::string& want = *s.active;
-        if (v.is_boolean()) {
-            auto w = parse_number(want) ? std::optional<bool>(*parse_number(want) != 0)
-                     : iequals(want, "true") || iequals(want, "on")   ? std::optional<bool>(true)
-                     : iequals(want, "false") || iequals(want, "off") ? std::optional<bool>(false)
-                                                                      : std::nullopt;
-            return from_bool(w && v.get<bool>() == *w);
-        }
-        if (v.is_number()) {
-            auto n = json_number(v);
-            auto w = parse_number(want);
-            if (!n) return wrong(fmt_attr_expected(attr, "a finite number"));
-            reading r = from_bool(w && *n == *w);
-            r.value = n;
-            return r;
-        }
-        if (v.is_string()) return from_bool(iequals(trim(v.get_ref<const std::string&>()), trim(want)));
-        return wrong(fmt_attr_expected(attr, "a value to compare with `active`"));
+        reading r = compare_with_active(v, *s.active, attr);
+        r.level =
+            momentary && (v.is_boolean() || v.is_number() ||
+                          (v.is_string() && (in(active_words, trim(v.get_ref<const std::string&>())) ||
+                                             in(inactive_words, trim(v.get_ref<const std::string&>())))));
+        return r;
     }
     // The contact of a reed switch is true when closed: a door is "active" when open. A bed or chair
     // pad closes its contact under weight, so there contact true is occupied.
     const bool invert =
         iequals(attr, "contact") && s.kind != sensor_kind::bed && s.kind != sensor_kind::chair;
-    auto result = [&](bool active) { return from_bool(invert ? !active : active); };
+    auto result = [&](bool active) {
+        reading r = from_bool(invert ? !active : active);
+        r.level = momentary;
+        return r;
+    };
     if (v.is_boolean()) return result(v.get<bool>());
     if (v.is_number()) {
         auto n = json_number(v);
@@ -270,9 +283,9 @@ reading interpret(const json& v, const config::sensor_spec& s, std::string_view 
     }
     if (v.is_string()) {
         auto w = trim(v.get_ref<const std::string&>());
-        if (momentary) return is_press_word(w) ? from_bool(true) : reading{};
         if (in(active_words, w)) return result(true);
         if (in(inactive_words, w)) return result(false);
+        if (momentary) return is_press_word(w) ? from_bool(true) : reading{};
         if (in(neutral_words, w)) return {};
         return wrong(fmt_attr_expected(attr, "a state word (ON/OFF, true/false, open/close)"));
     }
@@ -286,6 +299,7 @@ bool apply(sensor_event& ev, const reading& r, outcome& out) {
         return false;
     }
     ev.signal = r.sig;
+    if (r.level) out.level = r.sig == signal::active;
     // A pendant, pull cord or button has no "released" state worth reporting.
     if (is_momentary_kind(ev.kind) && ev.signal == signal::inactive) ev.signal = signal::none;
     if (r.value) ev.value = r.value;
@@ -336,11 +350,6 @@ void read_health(const json& obj, sensor_event& ev, outcome& out, std::string_vi
             out.detail = std::string(link_key) + ": expected a number";
         }
     }
-    derive_battery_low(ev);
-}
-
-void derive_battery_low(sensor_event& ev) {
-    if (ev.battery && !ev.battery_low) ev.battery_low = *ev.battery <= battery_low_percent;
 }
 
 // ---- simulate helpers ----

@@ -26,6 +26,8 @@ struct outcome {
     std::string detail;
     /// Something secondary (battery, link, ...) had the wrong type: ignored, but counted as wrong_type.
     bool partial = false;
+    /// A momentary sensor's level reading (see reading::level): true = pressed, false = released.
+    std::optional<bool> level;
 
     static outcome drop(drop_reason r, std::string why) {
         outcome o;
@@ -61,6 +63,9 @@ struct reading {
     std::optional<double> value;
     drop_reason bad = drop_reason::none;
     std::string why;
+    /// The value is a level (sos:true, ON, state:true) rather than an event word ("single", SINGLE,
+    /// single_push): a momentary kind presses only when it goes from not-true to true.
+    bool level = false;
 };
 
 // ---- text and numbers ----
@@ -105,8 +110,6 @@ void read_health(const json& obj, sensor_event& ev, outcome& out, std::string_vi
                  std::string_view link_key = "linkquality");
 /// Sets battery from a number (0..100); marks partial if it is not one.
 void set_battery(const json& v, sensor_event& ev, outcome& out);
-/// battery_low from the percentage when the device sends no flag of its own.
-void derive_battery_low(sensor_event& ev);
 
 // ---- simulate ----
 /// What `warden-ctl simulate` was asked for.

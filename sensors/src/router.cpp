@@ -121,6 +121,8 @@ struct router::impl {
     std::vector<std::string> filters;
     std::map<std::string, std::vector<entry>, std::less<>> exact;
     std::vector<entry> prefixed;
+    /// Last level of each momentary sensor that reports one (sos:true, ON): repeats are not presses.
+    std::vector<std::optional<bool>> pressed;
 
     void add(std::size_t i, route r) {
         if (std::find(filters.begin(), filters.end(), r.filter) == filters.end()) filters.push_back(r.filter);
@@ -150,6 +152,7 @@ struct router::impl {
 
 router::router(const std::vector<config::sensor_spec>& sensors) : impl_(std::make_unique<impl>()) {
     impl_->sensors = sensors;
+    impl_->pressed.resize(sensors.size());
     for (std::size_t i = 0; i < sensors.size(); ++i)
         for (auto& r : routes_of(sensors[i])) impl_->add(i, std::move(r));
 }
@@ -186,6 +189,13 @@ decode_result router::decode(std::string_view topic, std::string_view payload, t
                             o.inputs.emplace_back(bridge_change{e->how.bridge, *up, at});
                     } else {
                         o = decode_for(impl_->sensors[e->sensor], e->how.what, m);
+                        if (o.dropped == drop_reason::none && o.level) {
+                            auto& last = impl_->pressed[e->sensor];
+                            if (*o.level && last == true)
+                                for (auto& in : o.inputs)
+                                    if (auto* ev = std::get_if<sensor_event>(&in)) ev->signal = signal::none;
+                            last = *o.level;
+                        }
                     }
                 } catch (const std::exception& ex) {
                     o = outcome::drop(drop_reason::malformed, std::string("could not decode: ") + ex.what());

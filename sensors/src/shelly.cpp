@@ -83,7 +83,6 @@ outcome gen1_decode(const config::sensor_spec& s, message& m) {
         auto n = parse_number(m.payload);
         set_battery(n ? json(*n) : json(std::string(m.payload.substr(0, 16))), ev, o);
     }
-    derive_battery_low(ev);
     o.inputs.emplace_back(std::move(ev));
     return o;
 }
@@ -197,7 +196,6 @@ outcome gen2_decode(const config::sensor_spec& s, role r, message& m) {
         }
     }
     if (!apply(ev, rd, o)) return o;
-    derive_battery_low(ev);
     o.inputs.emplace_back(std::move(ev));
     return o;
 }

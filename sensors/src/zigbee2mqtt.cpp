@@ -69,6 +69,14 @@ reading active_if(bool b) {
     return r;
 }
 
+/// A latched flag (sos, fall): zigbee2mqtt repeats it from its state cache in every later message,
+/// so the router counts a press only when it goes from false (or unknown) to true.
+reading level(bool on) {
+    reading r = active_if(on);
+    r.level = true;
+    return r;
+}
+
 /// `action` of a button: any press ("single", "double", "hold", "emergency", "sos", ...) is active;
 /// "" (the reset some devices send after a press) and releases carry nothing.
 reading action_reading(const json& v, const config::sensor_spec& s) {
@@ -98,7 +106,7 @@ reading primary(const config::sensor_spec& s, const json& obj) {
             }
             if (const json* sos = member(obj, "sos")) {
                 if (!sos->is_boolean()) return wrong("sos", "a boolean");
-                return sos->get<bool>() ? active_if(true) : reading{};
+                return level(sos->get<bool>());
             }
             return {};
         }
@@ -106,12 +114,12 @@ reading primary(const config::sensor_spec& s, const json& obj) {
             // Fall detectors report `fall` (a boolean, or a status word where anything but
             // "none"/"normal" is a fall) or "action":"fall".
             if (const json* f = member(obj, "fall")) {
-                if (f->is_boolean()) return f->get<bool>() ? active_if(true) : reading{};
+                if (f->is_boolean()) return level(f->get<bool>());
                 if (f->is_string()) {
                     const auto& w = f->get_ref<const std::string&>();
                     bool calm = w.empty() || iequals(w, "none") || iequals(w, "normal") ||
                                 iequals(w, "no_fall") || iequals(w, "false");
-                    return calm ? reading{} : active_if(true);
+                    return level(!calm);
                 }
                 return wrong("fall", "a boolean or a status word");
             }

@@ -132,6 +132,18 @@ TEST(Zigbee2mqtt, ButtonResetsAndReleasesAreNotPresses) {
     EXPECT_EQ(sig(r, "zigbee2mqtt/pendant", R"({"sos":false,"battery":90})"), warden::signal::none);
 }
 
+TEST(Zigbee2mqtt, LatchedSosRepeatedFromTheStateCacheIsNotANewPress) {
+    router r({spec("pendant", sensor_kind::pendant, source_type::zigbee2mqtt, "zigbee2mqtt/pendant")});
+    EXPECT_EQ(sig(r, "zigbee2mqtt/pendant", R"({"sos":true,"battery":90})"), warden::signal::active);
+    // zigbee2mqtt merges its cached state into the next report: the same sos:true with a new battery.
+    EXPECT_EQ(sig(r, "zigbee2mqtt/pendant", R"({"sos":true,"battery":89})"), warden::signal::none);
+    EXPECT_EQ(sig(r, "zigbee2mqtt/pendant", R"({"sos":false,"battery":89})"), warden::signal::none);
+    EXPECT_EQ(sig(r, "zigbee2mqtt/pendant", R"({"sos":true,"battery":89})"), warden::signal::active);
+    // Action words are events: every one is a press.
+    EXPECT_EQ(sig(r, "zigbee2mqtt/pendant", R"({"action":"emergency"})"), warden::signal::active);
+    EXPECT_EQ(sig(r, "zigbee2mqtt/pendant", R"({"action":"emergency"})"), warden::signal::active);
+}
+
 TEST(Zigbee2mqtt, ButtonWithActiveOnlyCountsThatAction) {
     auto s = spec("call", sensor_kind::button, source_type::zigbee2mqtt, "zigbee2mqtt/remote");
     s.active = "emergency";
@@ -201,8 +213,9 @@ TEST(Zigbee2mqtt, AlarmKindsReadTheirAttribute) {
 TEST(Zigbee2mqtt, FallDetectorReportsFall) {
     router r({spec("fall", sensor_kind::fall, source_type::zigbee2mqtt, "zigbee2mqtt/fall")});
     EXPECT_EQ(sig(r, "zigbee2mqtt/fall", R"({"fall":true})"), warden::signal::active);
-    EXPECT_EQ(sig(r, "zigbee2mqtt/fall", R"({"fall":"fall_detected"})"), warden::signal::active);
+    EXPECT_EQ(sig(r, "zigbee2mqtt/fall", R"({"fall":true,"battery":80})"), warden::signal::none);  // cached
     EXPECT_EQ(sig(r, "zigbee2mqtt/fall", R"({"fall":"normal"})"), warden::signal::none);
+    EXPECT_EQ(sig(r, "zigbee2mqtt/fall", R"({"fall":"fall_detected"})"), warden::signal::active);
     EXPECT_EQ(sig(r, "zigbee2mqtt/fall", R"({"action":"fall"})"), warden::signal::active);
     EXPECT_EQ(sig(r, "zigbee2mqtt/fall", R"({"fall":false,"battery":50})"), warden::signal::none);
 }
@@ -225,7 +238,7 @@ TEST(Zigbee2mqtt, TemperatureIsAValue) {
     auto ev = only_event(r.decode("zigbee2mqtt/lounge_temp", fixture("zigbee2mqtt/temperature.json"), t0));
     EXPECT_EQ(ev.value, 21.37);
     EXPECT_EQ(ev.battery, 97);
-    EXPECT_EQ(ev.battery_low, false);
+    EXPECT_EQ(ev.battery_low, std::nullopt);  // the device sends no flag; the engine judges the percentage
 }
 
 TEST(Zigbee2mqtt, BatteryOnlyMessageIsASignOfLife) {
@@ -237,7 +250,8 @@ TEST(Zigbee2mqtt, BatteryOnlyMessageIsASignOfLife) {
     EXPECT_EQ(ev.battery_low, true);
     EXPECT_EQ(ev.link, 72);
     auto low = only_event(r.decode("zigbee2mqtt/front_door", R"({"battery":8})", t0));
-    EXPECT_EQ(low.battery_low, true);  // no flag from the device: derived from the percentage
+    EXPECT_EQ(low.battery, 8);
+    EXPECT_EQ(low.battery_low, std::nullopt);
     auto tamper = only_event(r.decode("zigbee2mqtt/front_door", R"({"tamper":true,"linkquality":3})", t0));
     EXPECT_EQ(tamper.tamper, true);
     EXPECT_EQ(tamper.signal, warden::signal::none);
@@ -382,6 +396,15 @@ TEST(Esphome, BinaryAndNumericStates) {
     EXPECT_EQ(r.decode("bedroom/binary_sensor/bed_pad/state", "maybe", t0).dropped, drop_reason::wrong_type);
 }
 
+TEST(Esphome, PendantPressesOnOffToOn) {
+    router r({spec("cord", sensor_kind::pull_cord, source_type::esphome, "bath/binary_sensor/cord/state")});
+    EXPECT_EQ(sig(r, "bath/binary_sensor/cord/state", "ON"), warden::signal::active);
+    // ESPHome re-publishes every state when it reconnects: not a second pull.
+    EXPECT_EQ(sig(r, "bath/binary_sensor/cord/state", "ON"), warden::signal::none);
+    EXPECT_EQ(sig(r, "bath/binary_sensor/cord/state", "OFF"), warden::signal::none);
+    EXPECT_EQ(sig(r, "bath/binary_sensor/cord/state", "ON"), warden::signal::active);
+}
+
 TEST(Esphome, StatusTopicSetsEverySensorOfTheNode) {
     router r(
         {spec("bed", sensor_kind::bed, source_type::esphome, "bedroom/binary_sensor/bed_pad/state"),
@@ -419,7 +442,6 @@ TEST(ShellyGen1, DoorFloodMotionTemperatureBattery) {
     auto batt = only_event(r.decode("shellies/shellyflood-1/sensor/battery", "7", t0));
     EXPECT_EQ(batt.signal, warden::signal::none);
     EXPECT_EQ(batt.battery, 7);
-    EXPECT_EQ(batt.battery_low, true);
     // Other subtopics are signs of life only.
     EXPECT_EQ(sig(r, "shellies/shellyflood-1/sensor/temperature", "21.0"), warden::signal::none);
     EXPECT_EQ(sig(r, "shellies/shellyflood-1/sensor/act_reasons", R"(["sensor"])"), warden::signal::none);
@@ -807,8 +829,9 @@ TEST(Simulate, RoundTripsForEveryKindAndSource) {
                 if (has_battery)
                     cases.push_back({"battery-low", [](const sensor_input& in) {
                                          auto* ev = std::get_if<sensor_event>(&in);
-                                         return ev && ev->battery_low == true &&
-                                                ev->signal == warden::signal::none;
+                                         bool low = ev && (ev->battery_low == true ||
+                                                           (ev->battery && *ev->battery <= 10));
+                                         return low && ev->signal == warden::signal::none;
                                      }});
                 if (src == source_type::zigbee2mqtt || src == source_type::json)
                     cases.push_back({"tamper", [](const sensor_input& in) {

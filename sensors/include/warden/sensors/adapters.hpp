@@ -19,10 +19,6 @@ namespace warden::sensors {
 /// Payloads larger than this are dropped unread.
 inline constexpr std::size_t max_payload_bytes = 64 * 1024;
 
-/// A battery at or below this percentage counts as low when the device sends no low-battery flag
-/// of its own (zigbee2mqtt `battery_low` takes precedence).
-inline constexpr int battery_low_percent = 10;
-
 /// Why a message produced nothing.
 enum class drop_reason { none, unknown_topic, oversized, malformed, wrong_type, unexpected };
 std::string_view to_string(drop_reason r) noexcept;
