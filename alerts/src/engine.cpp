@@ -230,7 +230,6 @@ struct engine::impl {
     std::vector<rule_state> rules;
     std::map<std::string, condition, std::less<>> open;
     bool away = false;
-    bool started = false;
     std::optional<time_point> last_now;
 
     impl(const config::hub_config& c, const date::time_zone* zone) : cfg(c), clock(zone) {
@@ -1115,7 +1114,6 @@ engine& engine::operator=(engine&&) noexcept = default;
 output engine::start(time_point now) {
     output out;
     impl_->resume(now, out);
-    impl_->started = true;
     out.alerts.push_back(impl_->draft("hub_started", "hub_started", alert_state::raised, priority::normal,
                                       now, "hub_started", "", "", "Hub started"));
     impl_->process_due(now, out);
