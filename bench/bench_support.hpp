@@ -1,0 +1,84 @@
+#pragma once
+// Shared set-up of the hub benchmarks: a home broker, a centre broker, a generated hub.toml and the
+// real warden-hub, plus small statistics helpers. Benchmark code only.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "warden/harness/harness.hpp"
+
+namespace warden::bench {
+
+using namespace std::chrono_literals;
+
+struct rig {
+    harness::temp_dir dir;
+    harness::broker home;
+    harness::broker centre;
+    harness::process hub;
+
+    /// Starts the hub with `sensors` (TOML [[sensor]] tables) and `heartbeat`.
+    void start(const std::string& sensors, const std::string& heartbeat = "60s") {
+        auto conf =
+            dir.write("hub.toml", "[hub]\nid = \"hub-0001\"\ndata_dir = \"" + (dir / "data").string() +
+                                      "\"\ntimezone = \"UTC\"\n[local]\nuri = \"" + home.uri() +
+                                      "\"\n[centre]\nuri = \"" + centre.uri() + "\"\nheartbeat = \"" +
+                                      heartbeat + "\"\nack_timeout = \"10s\"\n" + sensors);
+        hub = harness::process(
+            {std::string(WARDEN_BIN_DIR) + "/warden-hub", "--config", conf.string(), "--log-level", "warn"},
+            dir / "hub.log");
+    }
+};
+
+/// `n` zigbee2mqtt sensors of `kind` named <kind>-<i>.
+inline std::string z2m_sensors(const std::string& kind, int n) {
+    std::string t;
+    for (int i = 0; i < n; ++i) {
+        auto id = kind + "-" + std::to_string(i);
+        t += "[[sensor]]\nid = \"" + id + "\"\nkind = \"" + kind +
+             "\"\nsource = \"zigbee2mqtt\"\ntopic = \"zigbee2mqtt/" + id + "\"\nlocation = \"bench\"\n";
+    }
+    return t;
+}
+
+inline double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+    return v[std::min(i, v.size() - 1)];
+}
+
+/// Resident set size of a process in KiB (/proc/<pid>/status VmRSS).
+inline long rss_kib(pid_t pid) {
+    std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(f, line))
+        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    return -1;
+}
+
+/// utime + stime of a process in clock ticks (/proc/<pid>/stat fields 14 and 15).
+inline long cpu_ticks(pid_t pid) {
+    std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+    std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    auto close = all.rfind(')');
+    std::vector<std::string> fields;
+    std::string cur;
+    for (auto c : all.substr(close + 2)) {
+        if (c == ' ') {
+            fields.push_back(cur);
+            cur.clear();
+        } else {
+            cur += c;
+        }
+    }
+    // fields[0] is field 3 (state); utime is field 14, stime 15.
+    return std::stol(fields.at(11)) + std::stol(fields.at(12));
+}
+
+}  // namespace warden::bench
