@@ -532,7 +532,8 @@ public:
     std::vector<answer_time> answer_times(time_point since) override {
         auto r = reader();
         auto s = r->prepare(
-            "SELECT priority, received_ms, acknowledged_ms, resolved_ms FROM alerts WHERE state = 'raised' "
+            "SELECT priority, received_ms, acknowledged_ms, CASE WHEN resolved_by = 'system' THEN NULL ELSE "
+            "resolved_ms END FROM alerts WHERE state = 'raised' "
             "AND "
             "received_ms >= ? ORDER BY received_ms");
         s->bind(since);

@@ -1,0 +1,99 @@
+#include "warden/centre/centre.hpp"
+
+#include <spdlog/spdlog.h>
+#include <asio/post.hpp>
+#include <asio/signal_set.hpp>
+
+#include "warden/centre/events.hpp"
+#include "warden/centre/http_server.hpp"
+#include "warden/centre/ingest.hpp"
+#include "warden/centre/metrics.hpp"
+#include "warden/centre/sqlite_store.hpp"
+#include "warden/centre/supervisor.hpp"
+#include "warden/mqtt/session.hpp"
+
+namespace warden::centre {
+
+const char* default_web_root() noexcept {
+    return WARDEN_WEB_ROOT;
+}
+
+int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger> log) {
+    if (cfg.database.empty()) throw std::runtime_error("[centre] database is not set");
+    auto db = open_sqlite_store(cfg.database);
+    log->info("store open database={} schema={}", cfg.database, sqlite_schema_version());
+
+    asio::io_context io;
+    sse_broadcaster events;
+    centre_metrics metrics;
+
+    mqtt::options mo;
+    mo.uri = cfg.mqtt.uri;
+    mo.client_id = cfg.client_id;
+    mo.username = cfg.mqtt.username;
+    mo.password = cfg.mqtt.password;
+    mo.ca_file = cfg.mqtt.ca_file;
+    mo.cert_file = cfg.mqtt.cert_file;
+    mo.key_file = cfg.mqtt.key_file;
+    mo.clean_session = false;  // the broker keeps hubs' alerts queued for us while we restart
+    mqtt::session session(io, mo, log);
+
+    auto alert_event = [&](const std::string& id) {
+        try {
+            publish_alert_event(*db, events, id);
+        } catch (const std::exception& e) {
+            log->error("event for alert failed alert={} error=\"{}\"", id, e.what());
+        }
+    };
+    auto hub_event = [&](const std::string& hub) {
+        try {
+            publish_hub_event(*db, events, hub);
+        } catch (const std::exception& e) {
+            log->error("event for hub failed hub={} error=\"{}\"", hub, e.what());
+        }
+    };
+
+    supervisor sup(io, *db, {cfg.heartbeat_grace, cfg.escalate_after}, log, {alert_event, hub_event});
+    ingest in(io, session, *db, metrics, log,
+              {.heard = [&](const std::string& hub) { sup.heard(hub); },
+               .offline = [&](const std::string& hub) { sup.offline(hub); },
+               .alerts_changed =
+                   [&](const std::vector<std::string>& ids) {
+                       for (const auto& id : ids) alert_event(id);
+                   },
+               .hub_changed = hub_event});
+
+    http_options ho;
+    ho.listen = cfg.http_listen;
+    ho.web_root = cfg.web_root.empty() ? std::string(default_web_root()) : cfg.web_root;
+    ho.session_ttl = cfg.session_ttl;
+    auto send = [&io, &session](const std::string& hub, const nlohmann::json& cmd,
+                                std::function<void(bool)> done) {
+        asio::post(io, [&session, topic = "warden/v1/" + hub + "/command", payload = cmd.dump(),
+                        done = std::move(done)]() mutable {
+            session.publish(topic, std::move(payload), 1, false, std::move(done));
+        });
+    };
+    http_server http(ho, *db, events, metrics, send, log);
+    http.start();
+
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](std::error_code ec, int sig) {
+        if (ec) return;
+        log->info("shutting down signal={}", sig);
+        sup.stop();
+        http.stop();
+        session.stop();
+        io.stop();
+    });
+
+    in.start();
+    sup.start();
+    session.start();
+    log->info("centre running broker={} client={} http={}", cfg.mqtt.uri, cfg.client_id, cfg.http_listen);
+    io.run();
+    log->info("centre stopped");
+    return 0;
+}
+
+}  // namespace warden::centre

@@ -1,0 +1,85 @@
+#include "warden/centre/events.hpp"
+
+#include <algorithm>
+
+namespace warden::centre {
+
+sse_subscriber::wait_result sse_subscriber::wait(std::vector<sse_event>& out,
+                                                 std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, timeout, [this] { return closed_ || !queue_.empty(); });
+    if (closed_) return wait_result::closed;
+    if (queue_.empty()) return wait_result::timeout;
+    out.insert(out.end(), std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
+    queue_.clear();
+    return wait_result::events;
+}
+
+bool sse_subscriber::push(const sse_event& e, std::size_t limit) {
+    bool ok = true;
+    {
+        std::lock_guard lock(mu_);
+        if (closed_) return false;
+        if (queue_.size() >= limit) {
+            closed_ = true;
+            queue_.clear();
+            ok = false;
+        } else {
+            queue_.push_back(e);
+        }
+    }
+    cv_.notify_all();
+    return ok;
+}
+
+void sse_subscriber::close() {
+    {
+        std::lock_guard lock(mu_);
+        closed_ = true;
+    }
+    cv_.notify_all();
+}
+
+std::shared_ptr<sse_subscriber> sse_broadcaster::subscribe(bool wants_alerts) {
+    std::lock_guard lock(mu_);
+    if (stopped_ || subs_.size() >= max_subscribers_) return nullptr;
+    auto s = std::shared_ptr<sse_subscriber>(new sse_subscriber(wants_alerts));
+    subs_.push_back(s);
+    return s;
+}
+
+void sse_broadcaster::unsubscribe(const std::shared_ptr<sse_subscriber>& s) {
+    std::lock_guard lock(mu_);
+    std::erase(subs_, s);
+    s->close();
+}
+
+void sse_broadcaster::publish(const sse_event& e) {
+    std::lock_guard lock(mu_);
+    const bool is_alert = e.name == "alert";
+    std::erase_if(subs_, [&](const std::shared_ptr<sse_subscriber>& s) {
+        if (is_alert && !s->wants_alerts()) return false;
+        if (s->push(e, queue_limit_)) return false;
+        ++dropped_;
+        return true;
+    });
+}
+
+void sse_broadcaster::stop() {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+    for (auto& s : subs_) s->close();
+    subs_.clear();
+}
+
+std::size_t sse_broadcaster::subscribers() {
+    std::lock_guard lock(mu_);
+    return subs_.size();
+}
+
+std::size_t sse_broadcaster::dropped() {
+    std::lock_guard lock(mu_);
+    return dropped_;
+}
+
+}  // namespace warden::centre

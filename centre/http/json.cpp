@@ -1,0 +1,83 @@
+#include "warden/centre/json.hpp"
+
+#include <algorithm>
+
+namespace warden::centre {
+
+namespace {
+nlohmann::json opt_time(const std::optional<time_point>& t) {
+    return t ? nlohmann::json(format_time(*t)) : nlohmann::json(nullptr);
+}
+nlohmann::json opt_str(const std::optional<std::string>& s) {
+    return s ? nlohmann::json(*s) : nlohmann::json(nullptr);
+}
+}  // namespace
+
+nlohmann::json to_json(const stored_alert& a) {
+    auto j = warden::to_json(a.a);
+    j["status"] = to_string(a.status);
+    j["received_at"] = format_time(a.received_at);
+    j["acknowledged_at"] = opt_time(a.acknowledged_at);
+    j["acknowledged_by"] = opt_str(a.acknowledged_by);
+    j["resolved_at"] = opt_time(a.resolved_at);
+    j["resolved_by"] = opt_str(a.resolved_by);
+    j["outcome"] = opt_str(a.outcome);
+    j["note"] = opt_str(a.note);
+    j["cleared_at"] = opt_time(a.cleared_at);
+    return j;
+}
+
+nlohmann::json to_json(const history_entry& h) {
+    return {{"at", format_time(h.at)}, {"action", h.action}, {"user", h.user}, {"detail", h.detail}};
+}
+
+nlohmann::json to_json(const hub_record& h) {
+    auto sensors = nlohmann::json::parse(h.sensors, nullptr, false);
+    if (sensors.is_discarded()) sensors = nlohmann::json::object();
+    return {{"id", h.id},
+            {"online", h.online},
+            {"last_heartbeat", opt_time(h.last_heartbeat)},
+            {"last_seen", opt_time(h.last_seen)},
+            {"status", h.status.empty() ? nlohmann::json(nullptr) : nlohmann::json(h.status)},
+            {"outbox", h.outbox},
+            {"sensors", sensors},
+            {"version", h.version}};
+}
+
+nlohmann::json to_json(const audit_entry& e) {
+    return {{"id", e.id},         {"at", format_time(e.at)}, {"user", e.user},
+            {"action", e.action}, {"target", e.target},      {"detail", e.detail}};
+}
+
+nlohmann::json answer_stats(const std::vector<answer_time>& times) {
+    std::vector<double> answered;
+    std::size_t within_60 = 0, within_180 = 0;
+    for (const auto& t : times) {
+        if (!t.acknowledged_at) continue;
+        double s = std::chrono::duration<double>(*t.acknowledged_at - t.received_at).count();
+        answered.push_back(s);
+        within_60 += s <= 60.0;
+        within_180 += s <= 180.0;
+    }
+    nlohmann::json j{{"alerts", times.size()},
+                     {"acknowledged", answered.size()},
+                     {"target_60s", 0.975},
+                     {"target_180s", 0.99}};
+    if (times.empty()) {
+        j["within_60s"] = nullptr;
+        j["within_180s"] = nullptr;
+    } else {
+        j["within_60s"] = static_cast<double>(within_60) / static_cast<double>(times.size());
+        j["within_180s"] = static_cast<double>(within_180) / static_cast<double>(times.size());
+    }
+    if (answered.empty()) {
+        j["median_ack_s"] = nullptr;
+    } else {
+        std::sort(answered.begin(), answered.end());
+        auto n = answered.size();
+        j["median_ack_s"] = n % 2 ? answered[n / 2] : (answered[n / 2 - 1] + answered[n / 2]) / 2;
+    }
+    return j;
+}
+
+}  // namespace warden::centre

@@ -1,0 +1,95 @@
+#pragma once
+/// The centre's HTTP side (cpp-httplib on its own thread pool): the JSON API of SPEC 5 and the brief,
+/// login sessions, CSRF checks, roles on every route, the audit, server-sent events, /metrics,
+/// /healthz and the console's static files.
+///
+/// Routes and who may call them (401 without a session, 403 for another role or a POST without the
+/// session's X-CSRF-Token header):
+///   POST /api/login, GET /metrics, GET /healthz, static files       anyone
+///   POST /api/logout, GET /api/me, GET /api/outcomes, GET /api/hubs,
+///   GET /api/stream                                                  any logged-in user
+///   GET /api/alerts, GET /api/alerts/<id>                            operator, supervisor, technician
+///   POST /api/alerts/<id>/acknowledge, .../resolve                   operator, supervisor
+///   POST /api/alerts/<id>/reopen                                     supervisor
+///   GET /api/stats                                                   operator, supervisor
+///   POST /api/hubs/<id>/test                                         technician, supervisor, admin
+///   POST /api/hubs/<id>/away                                         operator, supervisor, technician
+///   GET /api/audit                                                   supervisor, admin
+///   GET /api/users, POST /api/users                                  admin
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "warden/centre/auth.hpp"
+#include "warden/centre/events.hpp"
+#include "warden/centre/metrics.hpp"
+#include "warden/centre/store.hpp"
+
+namespace spdlog {
+class logger;
+}
+namespace httplib {
+class Server;
+}
+
+namespace warden::centre {
+
+/// The outcomes an operator may resolve an alert with (GET /api/outcomes).
+const std::vector<std::string>& alert_outcomes();
+
+/// Sends a command to a hub over MQTT. Callable from any thread; `done(true)` once the broker has it.
+using command_sender = std::function<void(const std::string& hub, const nlohmann::json& command,
+                                          std::function<void(bool)> done)>;
+
+struct http_options {
+    std::string listen = "127.0.0.1:8080";  ///< host:port ("[::1]:8080" for IPv6); port 0 picks a free one
+    std::string web_root;                   ///< console files served at /
+    milliseconds session_ttl{8 * 3'600'000};
+    std::chrono::seconds sse_ping{15};
+};
+
+/// Splits "host:port"; throws std::invalid_argument if malformed.
+std::pair<std::string, int> parse_listen(const std::string& listen);
+
+/// Publishes the alert's current JSON as an `alert` event (if it exists). Any thread.
+void publish_alert_event(store& db, sse_broadcaster& events, const std::string& alert_id);
+/// Publishes the hub's current JSON as a `hub` event (if it exists). Any thread.
+void publish_hub_event(store& db, sse_broadcaster& events, const std::string& hub);
+
+class http_server {
+public:
+    http_server(http_options opts, store& db, sse_broadcaster& events, centre_metrics& metrics,
+                command_sender send, std::shared_ptr<spdlog::logger> log);
+    ~http_server();
+    http_server(const http_server&) = delete;
+    http_server& operator=(const http_server&) = delete;
+
+    /// Binds the listen address and starts serving on a thread of its own. Throws std::runtime_error if
+    /// the address cannot be bound.
+    void start();
+    /// Stops accepting, ends event streams, and joins the server thread.
+    void stop();
+    /// The bound port.
+    int port() const { return port_; }
+
+private:
+    void routes();
+
+    http_options opts_;
+    store& db_;
+    sse_broadcaster& events_;
+    centre_metrics& metrics_;
+    command_sender send_;
+    std::shared_ptr<spdlog::logger> log_;
+    login_limiter user_limiter_{5, std::chrono::seconds{30}};
+    login_limiter address_limiter_{20, std::chrono::seconds{30}};
+    std::unique_ptr<httplib::Server> server_;
+    std::thread thread_;
+    int port_ = 0;
+};
+
+}  // namespace warden::centre

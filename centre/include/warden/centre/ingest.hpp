@@ -1,0 +1,83 @@
+#pragma once
+/// Ingest: hub messages from the centre broker into the store, then acks back to the hubs.
+///
+/// Everything received in one io_context turn is validated, stored in ONE transaction, and only then
+/// acked, one ack message per hub. Duplicates are acked again. Invalid, oversized or spoofed payloads
+/// (topic hub != payload hub) are counted, logged (rate-limited, no payload contents) and dropped.
+/// Runs on the io_context's thread only; never waits for HTTP clients.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <asio/io_context.hpp>
+
+#include "warden/centre/store.hpp"
+#include "warden/mqtt/session.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace warden::centre {
+
+class centre_metrics;
+
+/// Payloads larger than this are dropped unread.
+inline constexpr std::size_t max_payload_bytes = 64 * 1024;
+
+/// What ingest tells the rest of the centre, after the batch is committed. All optional.
+struct ingest_hooks {
+    /// Any valid message from the hub was received (alert, heartbeat, or a live `online` status).
+    std::function<void(const std::string& hub)> heard;
+    /// The hub's status topic says `offline` (its last will).
+    std::function<void(const std::string& hub)> offline;
+    /// Alert rows that are new or changed (a cleared alert changes the raised one too).
+    std::function<void(const std::vector<std::string>& alert_ids)> alerts_changed;
+    /// The hub's row changed (heartbeat or status).
+    std::function<void(const std::string& hub)> hub_changed;
+};
+
+/// Parses "warden/v1/<hub>/<kind>"; false if the topic is not of that shape or the hub id is invalid.
+bool parse_hub_topic(const std::string& topic, std::string& hub, std::string& kind);
+
+class ingest {
+public:
+    ingest(asio::io_context& io, mqtt::session& session, store& db, centre_metrics& metrics,
+           std::shared_ptr<spdlog::logger> log, ingest_hooks hooks);
+    ingest(const ingest&) = delete;
+    ingest& operator=(const ingest&) = delete;
+
+    /// Subscribes to warden/v1/+/alert, +/heartbeat, +/status (QoS 1) and starts handling messages.
+    void start();
+    /// Handles one received message (called by the session's handler; public for tests).
+    void handle(mqtt::message m);
+
+private:
+    struct pending_alert {
+        alert a;
+        std::chrono::steady_clock::time_point arrived;
+    };
+    void schedule_flush();
+    void flush();
+    void reject(const std::string& hub, const char* reason);
+
+    asio::io_context& io_;
+    mqtt::session& session_;
+    store& db_;
+    centre_metrics& metrics_;
+    std::shared_ptr<spdlog::logger> log_;
+    ingest_hooks hooks_;
+    std::vector<pending_alert> alerts_;
+    std::vector<heartbeat_record> heartbeats_;
+    std::vector<status_record> statuses_;
+    std::vector<std::pair<std::string, bool>> liveness_;  ///< (hub, heard) or (hub, offline), in order
+    bool flush_scheduled_ = false;
+    std::chrono::steady_clock::time_point last_reject_log_{};
+    std::uint64_t rejects_unlogged_ = 0;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace warden::centre

@@ -1,0 +1,25 @@
+#pragma once
+/// The HTTP API's JSON shapes (the brief's API contract). Pure functions.
+
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "warden/centre/store.hpp"
+
+namespace warden::centre {
+
+/// The hub's alert fields plus status, received_at, acknowledged_at/by, resolved_at/by, outcome, note,
+/// cleared_at (null where not yet).
+nlohmann::json to_json(const stored_alert& a);
+/// {"at","action","user","detail"}.
+nlohmann::json to_json(const history_entry& h);
+/// {"id","online","last_heartbeat","last_seen","status","outbox","sensors":{..},"version"}.
+nlohmann::json to_json(const hub_record& h);
+/// {"id","at","user","action","target","detail"}.
+nlohmann::json to_json(const audit_entry& e);
+
+/// Answer-time figures for /api/stats against the telecare code of practice targets.
+nlohmann::json answer_stats(const std::vector<answer_time>& times);
+
+}  // namespace warden::centre

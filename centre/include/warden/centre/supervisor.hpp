@@ -1,0 +1,73 @@
+#pragma once
+/// Hub supervision: a hub not heard for heartbeat_grace, or whose status says offline, gets a
+/// centre-side `hub_offline` alert (priority normal, raised to high after escalate_after). When the hub is
+/// heard again the alert is marked cleared; if no operator has acknowledged it yet it is also resolved
+/// by "system" with outcome "hub_back_online" (an acknowledged one stays with its operator, who resolves
+/// it). Hubs known from the store are supervised from start, so a centre restart forgets no silent hub.
+///
+/// One asio timer on the earliest deadline; no polling. Runs on the io_context's thread only.
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "warden/centre/store.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace warden::centre {
+
+class supervisor {
+public:
+    struct options {
+        milliseconds heartbeat_grace{180'000};
+        milliseconds escalate_after{900'000};
+    };
+    struct hooks {
+        std::function<void(const std::string& alert_id)> alert_changed;
+        std::function<void(const std::string& hub)> hub_changed;
+    };
+
+    supervisor(asio::io_context& io, store& db, options opts, std::shared_ptr<spdlog::logger> log, hooks h);
+    supervisor(const supervisor&) = delete;
+    supervisor& operator=(const supervisor&) = delete;
+
+    /// Loads the known hubs from the store and arms the timer.
+    void start();
+    /// Cancels the timer.
+    void stop();
+    /// The hub spoke (alert, heartbeat or live status): restart its deadline; clear hub_offline if raised.
+    void heard(const std::string& hub);
+    /// The hub's status says offline: raise hub_offline now (once).
+    void offline(const std::string& hub);
+
+private:
+    using clock = std::chrono::steady_clock;
+    struct hub_state {
+        clock::time_point deadline{};         ///< silent beyond this: offline
+        std::optional<std::string> alert_id;  ///< the open hub_offline alert, while offline
+        std::optional<clock::time_point> escalate_at;
+    };
+    void raise(const std::string& hub, hub_state& st, const std::string& why);
+    void arm();
+    void on_timer();
+
+    asio::io_context& io_;
+    store& db_;
+    options opts_;
+    std::shared_ptr<spdlog::logger> log_;
+    hooks hooks_;
+    asio::steady_timer timer_;
+    std::optional<clock::time_point> armed_;
+    std::map<std::string, hub_state> hubs_;
+};
+
+}  // namespace warden::centre

@@ -1,0 +1,185 @@
+#include "warden/centre/ingest.hpp"
+
+#include <map>
+#include <set>
+
+#include <spdlog/spdlog.h>
+#include <asio/post.hpp>
+#include <nlohmann/json.hpp>
+
+#include "warden/centre/metrics.hpp"
+
+namespace warden::centre {
+
+bool parse_hub_topic(const std::string& topic, std::string& hub, std::string& kind) {
+    static constexpr std::string_view prefix = "warden/v1/";
+    if (!topic.starts_with(prefix)) return false;
+    auto rest = std::string_view(topic).substr(prefix.size());
+    auto slash = rest.find('/');
+    if (slash == std::string_view::npos) return false;
+    hub = std::string(rest.substr(0, slash));
+    kind = std::string(rest.substr(slash + 1));
+    return is_valid_id(hub) && kind.find('/') == std::string::npos;
+}
+
+ingest::ingest(asio::io_context& io, mqtt::session& session, store& db, centre_metrics& metrics,
+               std::shared_ptr<spdlog::logger> log, ingest_hooks hooks)
+    : io_(io),
+      session_(session),
+      db_(db),
+      metrics_(metrics),
+      log_(std::move(log)),
+      hooks_(std::move(hooks)) {}
+
+void ingest::start() {
+    session_.on_message([this](mqtt::message m) { handle(std::move(m)); });
+    session_.subscribe("warden/v1/+/alert", 1);
+    session_.subscribe("warden/v1/+/heartbeat", 1);
+    session_.subscribe("warden/v1/+/status", 1);
+}
+
+void ingest::reject(const std::string& hub, const char* reason) {
+    metrics_.rejected();
+    // At most one line per 10 s, so a misbehaving hub cannot flood the log. No payload contents.
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_reject_log_ < std::chrono::seconds{10}) {
+        ++rejects_unlogged_;
+        return;
+    }
+    log_->warn("payload dropped hub={} reason=\"{}\" suppressed={}", hub, reason, rejects_unlogged_);
+    rejects_unlogged_ = 0;
+    last_reject_log_ = now;
+}
+
+void ingest::handle(mqtt::message m) {
+    std::string hub, kind;
+    if (!parse_hub_topic(m.topic, hub, kind)) return reject("?", "unexpected topic");
+    if (m.payload.size() > max_payload_bytes) return reject(hub, "payload larger than 64 KiB");
+    auto j = nlohmann::json::parse(m.payload, nullptr, false);
+
+    if (kind == "alert") {
+        if (j.is_discarded()) return reject(hub, "alert is not JSON");
+        alert a;
+        try {
+            a = alert_from_json(j);
+        } catch (const std::exception& e) {
+            return reject(hub, e.what());
+        }
+        if (a.hub != hub) return reject(hub, "alert names another hub than its topic");
+        if (!a.id.starts_with(hub + "-")) return reject(hub, "alert id does not start with the hub id");
+        if (a.state == alert_state::cleared && a.clears && !a.clears->starts_with(hub + "-"))
+            return reject(hub, "cleared alert names another hub's alert");
+        alerts_.push_back({std::move(a), std::chrono::steady_clock::now()});
+        liveness_.emplace_back(hub, true);
+    } else if (kind == "heartbeat") {
+        if (!j.is_object()) return reject(hub, "heartbeat is not a JSON object");
+        if (auto it = j.find("hub"); it != j.end() && (!it->is_string() || it->get<std::string>() != hub))
+            return reject(hub, "heartbeat names another hub than its topic");
+        heartbeat_record h{hub, 0, "{}", ""};
+        if (auto it = j.find("outbox"); it != j.end() && it->is_number_integer())
+            h.outbox = it->get<std::int64_t>();
+        if (auto it = j.find("sensors"); it != j.end() && it->is_object()) h.sensors = it->dump();
+        if (auto it = j.find("version"); it != j.end() && it->is_string())
+            h.version = it->get<std::string>().substr(0, 64);
+        heartbeats_.push_back(std::move(h));
+        liveness_.emplace_back(hub, true);
+    } else if (kind == "status") {
+        if (m.payload.empty()) return;  // a cleared retained status
+        std::string state;
+        if (j.is_object() && j.contains("state") && j["state"].is_string())
+            state = j["state"].get<std::string>();
+        if (state != "online" && state != "offline") return reject(hub, "status is not online/offline");
+        statuses_.push_back({hub, state});
+        // A retained "online" may be stale (the broker keeps it while the hub is away), so only a live one
+        // counts as hearing from the hub. A retained "offline" is the hub's last will: believe it.
+        if (state == "offline")
+            liveness_.emplace_back(hub, false);
+        else if (!m.retained)
+            liveness_.emplace_back(hub, true);
+    } else {
+        return reject(hub, "unexpected topic");
+    }
+    schedule_flush();
+}
+
+void ingest::schedule_flush() {
+    if (flush_scheduled_) return;
+    flush_scheduled_ = true;
+    // Posted behind the handlers already queued, so a burst lands in one transaction and one ack per hub.
+    asio::post(io_, [this, alive = std::weak_ptr<bool>(alive_)] {
+        if (alive.expired()) return;
+        flush_scheduled_ = false;
+        flush();
+    });
+}
+
+void ingest::flush() {
+    ingest_batch b;
+    b.received_at = now_ms();
+    b.alerts.reserve(alerts_.size());
+    for (const auto& p : alerts_) b.alerts.push_back(p.a);
+    b.heartbeats = std::move(heartbeats_);
+    b.statuses = std::move(statuses_);
+    auto pending = std::move(alerts_);
+    auto liveness = std::move(liveness_);
+    alerts_.clear();
+    heartbeats_.clear();
+    statuses_.clear();
+    liveness_.clear();
+
+    std::vector<bool> fresh;
+    try {
+        fresh = db_.ingest(b);
+    } catch (const std::exception& e) {
+        // Nothing is acked: the hubs resend, and the next batch tries again.
+        log_->error("store failed, batch not acked alerts={} error=\"{}\"", b.alerts.size(), e.what());
+        return;
+    }
+
+    // Committed: now ack, one message per hub, listing every id received (duplicates too).
+    std::map<std::string, std::vector<std::string>> by_hub;
+    std::vector<std::string> changed;
+    std::uint64_t stored = 0, dups = 0;
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+        const auto& a = pending[i].a;
+        auto& ids = by_hub[a.hub];
+        if (std::find(ids.begin(), ids.end(), a.id) == ids.end()) ids.push_back(a.id);
+        if (fresh[i]) {
+            ++stored;
+            changed.push_back(a.id);
+            if (a.state == alert_state::cleared && a.clears) changed.push_back(*a.clears);
+            log_->info("alert stored alert={} hub={} type={} priority={} state={}", a.id, a.hub, a.type,
+                       to_string(a.priority), to_string(a.state));
+        } else {
+            ++dups;
+            log_->info("alert duplicate acked again alert={} hub={}", a.id, a.hub);
+        }
+    }
+    for (auto& [hub, ids] : by_hub) {
+        nlohmann::json j{{"ids", ids}};
+        auto n = ids.size();
+        session_.publish("warden/v1/" + hub + "/ack", j.dump(), 1, false, [log = log_, hub, n](bool ok) {
+            if (!ok) log->warn("ack not delivered to broker hub={} ids={} (the hub will resend)", hub, n);
+        });
+    }
+    auto now = std::chrono::steady_clock::now();
+    for (const auto& p : pending)
+        metrics_.ack_latency(std::chrono::duration<double>(now - p.arrived).count());
+    metrics_.ingested(stored);
+    metrics_.duplicates(dups);
+    metrics_.acks(by_hub.size());
+
+    std::set<std::string> hubs_changed;
+    for (const auto& h : b.heartbeats) hubs_changed.insert(h.hub);
+    for (const auto& s : b.statuses) hubs_changed.insert(s.hub);
+    if (hooks_.alerts_changed && !changed.empty()) hooks_.alerts_changed(changed);
+    // In arrival order, so "offline then back online" in one batch ends online.
+    for (const auto& [hub, alive] : liveness) {
+        if (alive && hooks_.heard) hooks_.heard(hub);
+        if (!alive && hooks_.offline) hooks_.offline(hub);
+    }
+    if (hooks_.hub_changed)
+        for (const auto& h : hubs_changed) hooks_.hub_changed(h);
+}
+
+}  // namespace warden::centre

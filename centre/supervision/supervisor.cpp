@@ -1,0 +1,142 @@
+#include "warden/centre/supervisor.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace warden::centre {
+
+supervisor::supervisor(asio::io_context& io, store& db, options opts, std::shared_ptr<spdlog::logger> log,
+                       hooks h)
+    : io_(io), db_(db), opts_(opts), log_(std::move(log)), hooks_(std::move(h)), timer_(io) {}
+
+void supervisor::start() {
+    auto now = clock::now();
+    auto wall = now_ms();
+    for (const auto& h : db_.list_hubs()) {
+        hub_state st;
+        st.deadline = now + opts_.heartbeat_grace;  // a fresh grace from start for every known hub
+        if (auto open = db_.uncleared_alert(h.id, "hub_offline")) {
+            st.alert_id = open->a.id;
+            if (open->a.priority > priority::high)
+                st.escalate_at = now + (open->a.at + opts_.escalate_after - wall);
+        }
+        hubs_.emplace(h.id, std::move(st));
+    }
+    log_->info("supervision started hubs={} heartbeat_grace={} escalate_after={}", hubs_.size(),
+               format_duration(opts_.heartbeat_grace), format_duration(opts_.escalate_after));
+    arm();
+}
+
+void supervisor::stop() {
+    timer_.cancel();
+    armed_.reset();
+}
+
+void supervisor::heard(const std::string& hub) {
+    auto [it, added] = hubs_.try_emplace(hub);
+    auto& st = it->second;
+    st.deadline = clock::now() + opts_.heartbeat_grace;
+    if (added) log_->info("hub supervised hub={}", hub);
+    if (st.alert_id) {
+        auto id = *st.alert_id;
+        st.alert_id.reset();
+        st.escalate_at.reset();
+        try {
+            db_.clear(id, "system", "hub heard again", std::string("hub_back_online"), now_ms());
+            db_.set_hub_online(hub, true);
+        } catch (const std::exception& e) {
+            log_->error("store failed clearing hub_offline alert={} error=\"{}\"", id, e.what());
+        }
+        log_->info("hub back online hub={} alert={}", hub, id);
+        if (hooks_.alert_changed) hooks_.alert_changed(id);
+        if (hooks_.hub_changed) hooks_.hub_changed(hub);
+    } else if (added) {
+        try {
+            db_.set_hub_online(hub, true);
+        } catch (const std::exception& e) {
+            log_->error("store failed hub={} error=\"{}\"", hub, e.what());
+        }
+    }
+    if (!armed_ || st.deadline < *armed_) arm();
+}
+
+void supervisor::offline(const std::string& hub) {
+    auto& st = hubs_[hub];
+    if (!st.alert_id) raise(hub, st, "the hub reported offline (its connection to the centre broke)");
+    arm();
+}
+
+void supervisor::raise(const std::string& hub, hub_state& st, const std::string& why) {
+    alert a;
+    a.hub = hub;
+    try {
+        a.seq = static_cast<std::uint64_t>(db_.count_alerts(hub, "hub_offline")) + 1;
+        a.id = fmt::format("centre-hub_offline-{}-{}", hub, a.seq);
+        a.type = "hub_offline";
+        a.state = alert_state::raised;
+        a.priority = priority::normal;
+        a.sia = "YC";  // SIA: communications fail
+        a.at = now_ms();
+        a.rule = "supervision";
+        a.text = fmt::format("Hub offline: {}", why);
+        ingest_batch b;
+        b.alerts.push_back(a);
+        b.received_at = a.at;
+        db_.ingest(b);
+        db_.set_hub_online(hub, false);
+    } catch (const std::exception& e) {
+        log_->error("store failed raising hub_offline hub={} error=\"{}\"", hub, e.what());
+        st.deadline = clock::now() + std::chrono::seconds{5};  // try again soon
+        return;
+    }
+    st.alert_id = a.id;
+    st.escalate_at = clock::now() + opts_.escalate_after;
+    log_->warn("hub offline hub={} alert={}", hub, a.id);
+    if (hooks_.alert_changed) hooks_.alert_changed(a.id);
+    if (hooks_.hub_changed) hooks_.hub_changed(hub);
+}
+
+void supervisor::arm() {
+    std::optional<clock::time_point> next;
+    for (const auto& [hub, st] : hubs_) {
+        auto d = st.alert_id ? st.escalate_at : std::optional{st.deadline};
+        if (d && (!next || *d < *next)) next = d;
+    }
+    if (next == armed_) return;
+    armed_ = next;
+    if (!next) {
+        timer_.cancel();
+        return;
+    }
+    timer_.expires_at(*next);
+    timer_.async_wait([this](std::error_code ec) {
+        if (ec) return;  // cancelled (re-armed or stopped)
+        armed_.reset();
+        on_timer();
+    });
+}
+
+void supervisor::on_timer() {
+    auto now = clock::now();
+    for (auto& [hub, st] : hubs_) {
+        if (!st.alert_id && st.deadline <= now) {
+            raise(hub, st, fmt::format("not heard for {}", format_duration(opts_.heartbeat_grace)));
+        } else if (st.alert_id && st.escalate_at && *st.escalate_at <= now) {
+            st.escalate_at.reset();
+            try {
+                auto r = db_.escalate(
+                    *st.alert_id, priority::high,
+                    fmt::format("offline longer than {}", format_duration(opts_.escalate_after)), now_ms());
+                if (r == change_result::ok) {
+                    log_->warn("hub_offline escalated hub={} alert={}", hub, *st.alert_id);
+                    if (hooks_.alert_changed) hooks_.alert_changed(*st.alert_id);
+                }
+            } catch (const std::exception& e) {
+                log_->error("store failed escalating alert={} error=\"{}\"", *st.alert_id, e.what());
+            }
+        }
+    }
+    arm();
+}
+
+}  // namespace warden::centre
