@@ -2,9 +2,12 @@
 // Shared set-up of the hub benchmarks: a home broker, a centre broker, a generated hub.toml and the
 // real warden-hub, plus small statistics helpers. Benchmark code only.
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <string>

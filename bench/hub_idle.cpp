@@ -1,5 +1,5 @@
 // The hub at rest: resident memory and CPU time used over 10 s with nothing happening
-// (heartbeat every 60 s, a typical home of 9 sensors). Usage: bench_hub_idle [seconds=10]
+// (heartbeat every 60 s, a typical home of 9 sensors). Usage: bench-hub-idle [seconds=10]
 #include <unistd.h>
 
 #include <cstdio>

@@ -1,6 +1,6 @@
 // End-to-end latency on loopback: a pendant press published on the home broker until the alert
 // arrives on the centre broker, through the real warden-hub (committed to SQLite before it is sent).
-// Usage: bench_hub_latency [presses=1000]
+// Usage: bench-hub-latency [presses=1000]
 #include <cstdio>
 #include <string>
 

@@ -1,6 +1,6 @@
 // Sustained input: N motion events published as fast as the home broker takes them, then a test
 // alarm as a marker; the time until the marker's alert reaches the centre gives events/s through
-// the hub (decode, rules, event log, group commit). Usage: bench_hub_throughput [events=20000]
+// the hub (decode, rules, event log, group commit). Usage: bench-hub-throughput [events=20000]
 #include <cstdio>
 #include <string>
 
