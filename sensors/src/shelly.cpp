@@ -205,6 +205,12 @@ std::string device_id(const config::sensor_spec& s) {
     return slash == std::string::npos ? s.topic : s.topic.substr(slash + 1);
 }
 
+/// "12.5", "1500": numbers as Shelly writes them.
+std::string number_text(double v) {
+    if (std::abs(v) < 1e15 && v == std::floor(v)) return std::to_string(static_cast<long long>(v));
+    return json(v).dump();
+}
+
 double ts_now() {
     return static_cast<double>(now_ms().time_since_epoch().count()) / 1000.0;
 }
@@ -266,6 +272,8 @@ topic_payloads shelly_simulate(const config::sensor_spec& s, const sim_request& 
 
     if (is_gen1(s)) {
         if (battery) return {{t + "/sensor/battery", json(static_cast<int>(percent)).dump()}};
+        if (req.ask == what::number && req.attr == "power" && !s.field)
+            return {{t + "/relay/0/power", number_text(req.number)}};
         auto primary = gen1_primary(s);
         if (!primary) cannot(s, "set `field` to the subtopic that carries its state (e.g. sensor/motion)");
         if (starts_with(*primary, "input_event/"))
@@ -283,19 +291,25 @@ topic_payloads shelly_simulate(const config::sensor_spec& s, const sim_request& 
             else
                 text = on ? "true" : "false";
         } else {
-            text = v.is_string() ? v.get<std::string>() : v.dump();
+            text = v.is_string() ? v.get<std::string>() : number_text(v.get<double>());
         }
         return {{t + "/" + *primary, text}};
     }
 
     json params = json::object();
     if (battery) {
-        params["devicepower:0"] = {{"id", 0},
-                                   {"battery", {{"V", percent < 20 ? 2.9 : 3.1}, {"percent", percent}}},
-                                   {"external", {{"present", false}}}};
+        params["devicepower:0"] = {
+            {"id", 0},
+            {"battery", {{"V", percent < 20 ? 2.9 : 3.1}, {"percent", static_cast<int>(percent)}}},
+            {"external", {{"present", false}}}};
         return {{t + "/events/rpc", rpc(s, "NotifyStatus", params).dump()}};
     }
     auto f = gen2_field_of(s);
+    if (req.ask == what::number && req.attr == "power" && !s.field) {
+        params[f.component] = {
+            {"id", component_id(f.component)}, {"output", req.number > 0}, {"apower", req.number}};
+        return {{t + "/events/rpc", rpc(s, "NotifyStatus", params).dump()}};
+    }
     if (req.ask == what::signal && is_momentary_kind(s.kind) && f.component.rfind("input:", 0) == 0) {
         json event = {{"component", f.component},
                       {"id", component_id(f.component)},

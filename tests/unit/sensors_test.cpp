@@ -891,6 +891,34 @@ TEST(Simulate, RealisticPayloads) {
     EXPECT_NE(simulate_payload(smoke, "smoke")[0].second.find(R"("smoke":true)"), std::string::npos);
 }
 
+TEST(Simulate, PowerReadingsRoundTripOnEverySource) {
+    std::vector<config::sensor_spec> all = {
+        spec("z", sensor_kind::power, source_type::zigbee2mqtt, "zigbee2mqtt/kettle"),
+        spec("t", sensor_kind::power, source_type::tasmota, "tasmota_kettle"),
+        spec("e", sensor_kind::power, source_type::esphome, "kitchen/sensor/kettle_power/state"),
+        spec("s1", sensor_kind::power, source_type::shelly, "shellies/shellyplug-s-1"),
+        spec("s2", sensor_kind::power, source_type::shelly, "shellyplusplugs-1"),
+        spec("j", sensor_kind::power, source_type::json, "home/kettle"),
+    };
+    all.back().field = "watts";
+    for (auto& s : all) s.threshold = 100;
+    for (const auto& s : all) {
+        router r({s});
+        for (auto [event, want] : std::initializer_list<std::pair<const char*, warden::signal>>{
+                 {"power=1500", warden::signal::active}, {"power=20", warden::signal::inactive}}) {
+            auto msgs = simulate_payload(s, event);
+            ASSERT_EQ(msgs.size(), 1u);
+            auto ev = only_event(r.decode(msgs[0].first, msgs[0].second, t0));
+            EXPECT_EQ(ev.signal, want)
+                << s.topic << " " << event << ": " << msgs[0].first << " " << msgs[0].second;
+            EXPECT_TRUE(ev.value) << s.topic;
+        }
+    }
+    auto plug = spec("p", sensor_kind::power, source_type::shelly, "shellies/shellyplug-s-1");
+    EXPECT_EQ(simulate_payload(plug, "power=1500")[0],
+              (std::pair<std::string, std::string>{"shellies/shellyplug-s-1/relay/0/power", "1500"}));
+}
+
 TEST(Simulate, RefusesEventsTheKindCannotHave) {
     auto pendant = spec("pendant", sensor_kind::pendant, source_type::zigbee2mqtt, "zigbee2mqtt/pendant");
     EXPECT_THROW(simulate_payload(pendant, "release"), std::invalid_argument);
