@@ -88,7 +88,7 @@ std::optional<bool> parse_away(const std::string& payload) {
 }  // namespace
 
 struct hub::impl {
-    impl(config::hub_config c, std::shared_ptr<spdlog::logger> l);
+    impl(config::hub_config c, std::shared_ptr<spdlog::logger> l, hub_options o);
 
     // Start and stop.
     int run();
@@ -120,6 +120,7 @@ struct hub::impl {
     void arm_prune();
     void uplink_connection(bool up);
 
+    hub_options hopts_;
     asio::io_context io_;
     asio::signal_set signals_;
     config::hub_config cfg_;
@@ -211,12 +212,15 @@ const date::time_zone* locate(const std::string& name) {
 
 }  // namespace
 
-hub::impl::impl(config::hub_config c, std::shared_ptr<spdlog::logger> l)
-    : signals_(io_, SIGINT, SIGTERM),
+hub::impl::impl(config::hub_config c, std::shared_ptr<spdlog::logger> l, hub_options o)
+    : hopts_(o),
+      signals_(io_),
       cfg_(with_report_defaults(std::move(c))),
       log_(std::move(l)),
       zone_(locate(cfg_.timezone)),
-      store_(store_options{.file = std::filesystem::path(cfg_.data_dir) / "hub.db", .hub_id = cfg_.id}),
+      store_(store_options{.file = std::filesystem::path(cfg_.data_dir) / "hub.db",
+                           .hub_id = cfg_.id,
+                           .max_page_count = hopts_.store_max_page_count}),
       router_(cfg_.sensors),
       engine_(cfg_, zone_),
       home_(io_, home_options(cfg_), log_),
@@ -259,6 +263,10 @@ void hub::impl::start() {
     engine_dirty_ = true;
     flush();
 
+    if (hopts_.handle_signals) {
+        signals_.add(SIGINT);
+        signals_.add(SIGTERM);
+    }
     signals_.async_wait([this](std::error_code ec, int sig) {
         if (ec) return;
         log_->info("hub stopping signal={}", sig);
@@ -706,8 +714,15 @@ void hub::impl::arm_prune() {
     });
 }
 
-hub::hub(config::hub_config cfg, std::shared_ptr<spdlog::logger> log)
-    : impl_(std::make_unique<impl>(std::move(cfg), std::move(log))) {}
+hub::hub(config::hub_config cfg, std::shared_ptr<spdlog::logger> log, hub_options opts)
+    : impl_(std::make_unique<impl>(std::move(cfg), std::move(log), opts)) {}
+
+void hub::stop() {
+    asio::post(impl_->io_, [i = impl_.get()] {
+        i->log_->info("hub stopping reason=request");
+        i->shutdown();
+    });
+}
 
 hub::~hub() = default;
 

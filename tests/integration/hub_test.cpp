@@ -291,7 +291,8 @@ TEST_F(HubTest, UnackedAlertIsResentWithTheSameIdUntilAcked) {
     EXPECT_GE(times[test_id], 3) << "resent with the same id after ack_timeout, with backoff";
 
     for (const auto& [id, n] : times) c.ack(id);
-    // Once acked, no more resends.
+    // Once acked, no more resends (after a moment for the acks to reach the hub).
+    std::this_thread::sleep_for(500ms);
     c.client().drain();
     std::this_thread::sleep_for(1500ms);
     for (const auto& m : c.client().drain())

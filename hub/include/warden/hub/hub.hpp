@@ -6,7 +6,9 @@
 ///
 /// Everything runs on one io_context thread; Paho's threads only post to it.
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "warden/config/hub_config.hpp"
 
@@ -19,13 +21,22 @@ namespace warden::hub {
 /// The version the hub reports in its heartbeat and local state.
 const char* version() noexcept;
 
-/// Thread rules: construct and run() on one thread.
+/// Seams for tests; the defaults are what warden-hub runs with.
+struct hub_options {
+    /// Fault injection: limits the database to this many pages (a tiny value makes writes fail
+    /// with SQLITE_FULL, as a full disk would).
+    std::optional<std::int64_t> store_max_page_count;
+    /// Listen for SIGTERM/SIGINT (off when a test runs the hub inside its own process).
+    bool handle_signals = true;
+};
+
+/// Thread rules: construct and run() on one thread; stop() may be called from any thread.
 class hub {
 public:
     /// Opens the store (applying migrations), restores the rule state and prepares both MQTT
     /// sessions. Throws std::runtime_error (with the cause) if the store cannot be opened or the
     /// timezone is unknown; nothing is connected yet.
-    hub(config::hub_config cfg, std::shared_ptr<spdlog::logger> log);
+    hub(config::hub_config cfg, std::shared_ptr<spdlog::logger> log, hub_options opts = {});
     ~hub();
     hub(const hub&) = delete;
     hub& operator=(const hub&) = delete;
@@ -33,6 +44,10 @@ public:
     /// Runs until SIGTERM or SIGINT, then finishes the open transaction, says offline to the centre,
     /// disconnects and returns 0.
     int run();
+
+    /// Does what SIGTERM does (finish the open transaction, say offline, disconnect); run() then
+    /// returns. Thread-safe.
+    void stop();
 
 private:
     struct impl;
