@@ -1,0 +1,542 @@
+// warden-centre as operators and hubs meet it: the real binary, a real Mosquitto, HTTP over loopback.
+// Simulated hubs are plain MQTT clients publishing SPEC 3 payloads and watching their ack topic.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <set>
+#include <thread>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "warden/common/alert.hpp"
+#include "warden/harness/harness.hpp"
+
+using namespace warden;
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+
+namespace {
+
+const std::string centre_bin = std::string(WARDEN_BIN_DIR) + "/warden-centre";
+
+std::string alert_payload(const std::string& hub, int seq, const std::string& priority = "critical",
+                          const std::string& payload_hub = {}) {
+    alert a;
+    a.hub = payload_hub.empty() ? hub : payload_hub;
+    a.seq = static_cast<std::uint64_t>(seq);
+    a.id = make_alert_id(a.hub, a.seq);
+    a.type = "pendant";
+    a.priority = parse_priority(priority).value();
+    a.sia = "QA";
+    a.at = now_ms();
+    a.rule = "pendant";
+    a.sensor = "pendant";
+    a.location = "worn";
+    a.text = "Pendant pressed";
+    return to_json(a).dump();
+}
+
+std::string heartbeat_payload(const std::string& hub) {
+    return json{{"hub", hub},
+                {"at", format_time(now_ms())},
+                {"outbox", 0},
+                {"sensors", {{"online", 3}, {"offline", 0}, {"battery_low", 0}}},
+                {"version", "0.1.0"}}
+        .dump();
+}
+
+/// A logged-in console user (cookie and CSRF token), or an anonymous client.
+struct api {
+    httplib::Client cli;
+    std::string cookie, csrf;
+
+    explicit api(int port) : cli("127.0.0.1", port) {
+        cli.set_read_timeout(10, 0);
+        cli.set_connection_timeout(5, 0);
+    }
+    httplib::Headers headers(bool with_csrf = true) const {
+        httplib::Headers h;
+        if (!cookie.empty()) h.emplace("Cookie", cookie);
+        if (with_csrf && !csrf.empty()) h.emplace("X-CSRF-Token", csrf);
+        return h;
+    }
+    int login(const std::string& user, const std::string& password) {
+        auto r =
+            cli.Post("/api/login", json{{"user", user}, {"password", password}}.dump(), "application/json");
+        if (!r) return -1;
+        if (r->status == 200) {
+            auto set = r->get_header_value("Set-Cookie");
+            EXPECT_NE(set.find("HttpOnly"), std::string::npos);
+            EXPECT_NE(set.find("SameSite=Strict"), std::string::npos);
+            cookie = set.substr(0, set.find(';'));
+            csrf = json::parse(r->body).at("csrf").get<std::string>();
+        }
+        return r->status;
+    }
+    std::pair<int, json> get(const std::string& path) {
+        auto r = cli.Get(path, headers());
+        if (!r) return {-1, {}};
+        return {r->status, json::parse(r->body, nullptr, false)};
+    }
+    std::pair<int, json> post(const std::string& path, const json& body = json::object(),
+                              bool with_csrf = true) {
+        auto r = cli.Post(path, headers(with_csrf), body.dump(), "application/json");
+        if (!r) return {-1, {}};
+        return {r->status, json::parse(r->body, nullptr, false)};
+    }
+};
+
+/// A centre with its own broker, database and HTTP port.
+class centre_test : public ::testing::Test {
+protected:
+    harness::temp_dir dir;
+    harness::broker broker;
+    int http_port = harness::free_port();
+    std::filesystem::path config;
+    harness::process centre;
+    int starts = 0;
+
+    void SetUp() override { write_config("3m", "15m"); }
+
+    void write_config(const std::string& grace, const std::string& escalate) {
+        config = dir.write("centre.toml",
+                           "[centre]\ndatabase = \"centre.db\"\n[mqtt]\nuri = \"" + broker.uri() +
+                               "\"\nclient_id = \"centre-under-test\"\n[http]\nlisten = \"127.0.0.1:" +
+                               std::to_string(http_port) + "\"\n[supervision]\nheartbeat_grace = \"" + grace +
+                               "\"\nescalate_after = \"" + escalate + "\"\n");
+    }
+
+    void start_centre() {
+        centre = harness::process({centre_bin, "--config", config.string(), "--log-level", "debug"},
+                                  dir / ("centre-" + std::to_string(++starts) + ".log"));
+        ASSERT_TRUE(harness::wait_for_port(http_port, 10s)) << centre.log();
+        // Connected to the broker (subscriptions made) before the test publishes.
+        ASSERT_TRUE(harness::eventually([&] {
+            return centre.log().find("mqtt connected") != std::string::npos;
+        })) << centre.log();
+        std::this_thread::sleep_for(200ms);  // let the SUBSCRIBEs reach the broker
+    }
+
+    void TearDown() override {
+        if (centre.pid() > 0 && centre.running()) {
+            centre.signal(SIGTERM);
+            auto code = centre.wait(10s);
+            EXPECT_EQ(code, 0) << "warden-centre did not exit cleanly on SIGTERM\n" << centre.log();
+        }
+    }
+
+    void add_user(const std::string& name, const std::string& role, const std::string& password) {
+        auto r = harness::run({centre_bin, "--config", config.string(), "user", "add", name, "--role", role},
+                              password + "\n");
+        ASSERT_EQ(r.code, 0) << r.output;
+    }
+
+    api login(const std::string& name, const std::string& role) {
+        add_user(name, role, name + "-password");
+        api a(http_port);
+        EXPECT_EQ(a.login(name, name + "-password"), 200);
+        return a;
+    }
+};
+
+/// Every id in ack messages seen by `hub_client` until `want` are all acked or the timeout passes.
+std::set<std::string> collect_acks(harness::mqtt_client& c, const std::set<std::string>& want,
+                                   std::chrono::milliseconds timeout = 10s) {
+    std::set<std::string> got;
+    auto until = std::chrono::steady_clock::now() + timeout;
+    while (!std::includes(got.begin(), got.end(), want.begin(), want.end()) &&
+           std::chrono::steady_clock::now() < until) {
+        auto m = c.next("warden/v1/+/ack", 200ms);
+        if (!m) continue;
+        auto ack = json::parse(m->payload);  // kept alive for the loop (no temporary in the range-init)
+        for (const auto& id : ack.at("ids")) got.insert(id.get<std::string>());
+    }
+    return got;
+}
+
+}  // namespace
+
+TEST_F(centre_test, AlertsFromSeveralHubsAreStoredOnceAndAckedAfterCommit) {
+    start_centre();
+    auto op = login("olive", "operator");
+    harness::mqtt_client hubs(broker.uri(), "sim-hubs");
+    hubs.subscribe("warden/v1/+/ack");
+    for (const auto& hub : {"hub-a", "hub-b", "hub-c"})
+        for (int seq = 1; seq <= 3; ++seq)
+            hubs.publish(std::string("warden/v1/") + hub + "/alert", alert_payload(hub, seq));
+    hubs.publish("warden/v1/hub-a/alert", alert_payload("hub-a", 1));  // a resend
+
+    std::set<std::string> want;
+    for (const auto& hub : {"hub-a", "hub-b", "hub-c"})
+        for (int seq = 1; seq <= 3; ++seq) want.insert(std::string(hub) + "-" + std::to_string(seq));
+    std::set<std::string> acked;
+    auto until = std::chrono::steady_clock::now() + 10s;
+    while (acked.size() < want.size() && std::chrono::steady_clock::now() < until) {
+        auto m = hubs.next("warden/v1/+/ack", 200ms);
+        if (!m) continue;
+        auto ids = json::parse(m->payload).at("ids");
+        for (const auto& id : ids) {
+            // Acked means committed: the alert is already there to read.
+            auto [status, body] = op.get("/api/alerts/" + id.get<std::string>());
+            EXPECT_EQ(status, 200) << id;
+            acked.insert(id.get<std::string>());
+            // Each hub is acked only for its own alerts.
+            EXPECT_TRUE(m->topic == "warden/v1/" + body.value("hub", std::string{}) + "/ack") << m->topic;
+        }
+    }
+    EXPECT_EQ(acked, want);
+
+    // A duplicate is acked again and stored once.
+    hubs.publish("warden/v1/hub-b/alert", alert_payload("hub-b", 2));
+    EXPECT_TRUE(collect_acks(hubs, {"hub-b-2"}).contains("hub-b-2"));
+    auto [status, all] = op.get("/api/alerts?state=all&limit=1000");
+    ASSERT_EQ(status, 200);
+    std::multiset<std::string> ids;
+    for (const auto& a : all) ids.insert(a.at("id").get<std::string>());
+    EXPECT_EQ(ids.size(), 9u);
+    for (const auto& id : want) EXPECT_EQ(ids.count(id), 1u) << id;
+
+    auto [s2, hubs_json] = op.get("/api/hubs");
+    ASSERT_EQ(s2, 200);
+    EXPECT_EQ(hubs_json.size(), 3u);
+}
+
+TEST_F(centre_test, KilledBetweenReceiptAndAckTheResendIsStoredOnce) {
+    start_centre();
+    harness::mqtt_client hub(broker.uri(), "sim-hub-k");
+    hub.subscribe("warden/v1/hub-k/ack");
+    hub.publish("warden/v1/hub-k/alert", alert_payload("hub-k", 1));
+    centre.signal(SIGKILL);
+    centre.wait(5s);
+
+    start_centre();
+    // The hub has no ack (or lost it), so it resends the same id.
+    hub.publish("warden/v1/hub-k/alert", alert_payload("hub-k", 1));
+    EXPECT_TRUE(collect_acks(hub, {"hub-k-1"}).contains("hub-k-1"));
+    auto op = login("olive", "operator");
+    auto [status, all] = op.get("/api/alerts?state=all");
+    ASSERT_EQ(status, 200);
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(all[0].at("id"), "hub-k-1");
+    auto [s2, one] = op.get("/api/alerts/hub-k-1");
+    ASSERT_EQ(s2, 200);
+    EXPECT_EQ(one.at("history").size(), 1u);
+}
+
+TEST_F(centre_test, SpoofedBadAndOversizedPayloadsAreDroppedNotAcked) {
+    start_centre();
+    harness::mqtt_client hub(broker.uri(), "sim-spoof");
+    hub.subscribe("warden/v1/+/ack");
+    // Topic hub-a, payload hub-b.
+    hub.publish("warden/v1/hub-a/alert", alert_payload("hub-a", 1, "critical", "hub-b"));
+    // Right hub, an id that is not the hub's.
+    auto j = json::parse(alert_payload("hub-a", 2));
+    j["id"] = "hub-b-2";
+    hub.publish("warden/v1/hub-a/alert", j.dump());
+    hub.publish("warden/v1/hub-a/alert", "{not json");
+    hub.publish("warden/v1/hub-a/alert", R"({"id":"hub-a-3","hub":"hub-a"})");
+    hub.publish("warden/v1/hub-a/alert", std::string(70 * 1024, 'x'));
+    EXPECT_FALSE(hub.next("warden/v1/+/ack", 1500ms)) << "a rejected alert was acked";
+
+    // The centre keeps going: a good alert afterwards is stored and acked.
+    hub.publish("warden/v1/hub-a/alert", alert_payload("hub-a", 4));
+    EXPECT_TRUE(collect_acks(hub, {"hub-a-4"}).contains("hub-a-4"));
+    auto op = login("olive", "operator");
+    auto [status, all] = op.get("/api/alerts?state=all");
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(all[0].at("id"), "hub-a-4");
+    auto metrics = httplib::Client("127.0.0.1", http_port).Get("/metrics");
+    ASSERT_TRUE(metrics);
+    EXPECT_NE(metrics->body.find("warden_payloads_rejected_total 5"), std::string::npos) << metrics->body;
+    // No payload contents in the log.
+    EXPECT_EQ(centre.log().find("Pendant pressed"), std::string::npos);
+}
+
+TEST_F(centre_test, SilentHubRaisesHubOfflineAndClearsWhenHeardAgain) {
+    write_config("1s", "2s");
+    start_centre();
+    auto op = login("olive", "operator");
+    harness::mqtt_client hub(broker.uri(), "sim-silent");
+    hub.publish("warden/v1/hub-s/heartbeat", heartbeat_payload("hub-s"));
+
+    json offline;
+    ASSERT_TRUE(harness::eventually(
+        [&] {
+            auto [status, q] = op.get("/api/alerts?state=open");
+            for (const auto& a : q)
+                if (a.at("type") == "hub_offline" && a.at("hub") == "hub-s") offline = a;
+            return !offline.is_null();
+        },
+        5s));
+    EXPECT_EQ(offline.at("priority"), "normal");
+    EXPECT_EQ(offline.at("id"), "centre-hub_offline-hub-s-1");
+    auto [hs, hubs] = op.get("/api/hubs");
+    EXPECT_EQ(hubs.at(0).at("online"), false);
+    // Escalated to high after escalate_after.
+    ASSERT_TRUE(harness::eventually(
+        [&] {
+            return op.get("/api/alerts/centre-hub_offline-hub-s-1").second.value("priority", "") == "high";
+        },
+        5s));
+
+    hub.publish("warden/v1/hub-s/heartbeat", heartbeat_payload("hub-s"));
+    json cleared;
+    ASSERT_TRUE(harness::eventually(
+        [&] {
+            cleared = op.get("/api/alerts/centre-hub_offline-hub-s-1").second;
+            return !cleared.at("cleared_at").is_null();
+        },
+        5s));
+    // Never acknowledged: resolved by the system, out of the queue, visible in history.
+    EXPECT_EQ(cleared.at("status"), "resolved");
+    EXPECT_EQ(cleared.at("outcome"), "hub_back_online");
+    EXPECT_EQ(cleared.at("resolved_by"), "system");
+    std::vector<std::string> actions;
+    for (const auto& h : cleared.at("history")) actions.push_back(h.at("action"));
+    EXPECT_EQ(actions, (std::vector<std::string>{"received", "escalated", "cleared", "resolved"}));
+    EXPECT_EQ(op.get("/api/hubs").second.at(0).at("online"), true);
+
+    // A restarted centre still supervises the hub it knows from the store.
+    centre.signal(SIGTERM);
+    EXPECT_EQ(centre.wait(10s), 0);
+    start_centre();
+    ASSERT_TRUE(harness::eventually(
+        [&] { return op.get("/api/alerts/centre-hub_offline-hub-s-2").first == 200; }, 6s))
+        << centre.log();
+
+    // The hub's last will (status offline) raises at once; a live status online clears it.
+    hub.publish("warden/v1/hub-s/status", R"({"state":"online","at":"2026-11-28T12:00:00Z"})", 1, true);
+    ASSERT_TRUE(harness::eventually(
+        [&] { return !op.get("/api/alerts/centre-hub_offline-hub-s-2").second.at("cleared_at").is_null(); },
+        5s));
+}
+
+TEST_F(centre_test, StatusOfflineRaisesAtOnce) {
+    start_centre();
+    auto op = login("olive", "operator");
+    harness::mqtt_client hub(broker.uri(), "sim-lwt");
+    hub.publish("warden/v1/hub-w/heartbeat", heartbeat_payload("hub-w"));
+    hub.publish("warden/v1/hub-w/status", R"({"state":"offline"})", 1, true);
+    ASSERT_TRUE(harness::eventually(
+        [&] { return op.get("/api/alerts/centre-hub_offline-hub-w-1").first == 200; }, 5s));
+    EXPECT_EQ(op.get("/api/hubs").second.at(0).at("status"), "offline");
+}
+
+TEST_F(centre_test, ApiRefusesUnauthenticatedWrongRoleAndMissingCsrf) {
+    start_centre();
+    harness::mqtt_client hub(broker.uri(), "sim-roles");
+    hub.subscribe("warden/v1/+/ack");
+    hub.publish("warden/v1/hub-r/alert", alert_payload("hub-r", 1));
+    ASSERT_TRUE(collect_acks(hub, {"hub-r-1"}).contains("hub-r-1"));
+
+    api anon(http_port);
+    EXPECT_EQ(anon.get("/api/alerts").first, 401);
+    EXPECT_EQ(anon.get("/api/me").first, 401);
+    EXPECT_EQ(anon.get("/api/stream").first, 401);
+    EXPECT_EQ(anon.post("/api/alerts/hub-r-1/acknowledge").first, 401);
+    anon.cookie = "warden_session=0123456789abcdef";
+    EXPECT_EQ(anon.get("/api/alerts").first, 401);
+
+    auto op = login("olive", "operator");
+    auto tech = login("terry", "technician");
+    auto admin = login("ada", "admin");
+    auto sup = login("sam", "supervisor");
+    EXPECT_EQ(api(http_port).login("olive", "wrong"), 401);
+
+    // CSRF: the operator's own session, without the header.
+    EXPECT_EQ(op.post("/api/alerts/hub-r-1/acknowledge", json::object(), false).first, 403);
+    api forged(http_port);
+    forged.cookie = op.cookie;
+    forged.csrf = "0000";
+    EXPECT_EQ(forged.post("/api/alerts/hub-r-1/acknowledge").first, 403);
+
+    // Roles.
+    EXPECT_EQ(tech.post("/api/alerts/hub-r-1/acknowledge").first, 403);
+    EXPECT_EQ(tech.post("/api/alerts/hub-r-1/resolve", {{"outcome", "test"}}).first, 403);
+    EXPECT_EQ(admin.get("/api/alerts").first, 403);
+    EXPECT_EQ(op.get("/api/users").first, 403);
+    EXPECT_EQ(op.get("/api/audit").first, 403);
+    EXPECT_EQ(op.post("/api/hubs/hub-r/test").first, 403);
+    EXPECT_EQ(tech.get("/api/stats").first, 403);
+    EXPECT_EQ(tech.get("/api/alerts").first, 200);
+    EXPECT_EQ(tech.get("/api/hubs").first, 200);
+    EXPECT_EQ(admin.get("/api/users").first, 200);
+    EXPECT_EQ(
+        admin.post("/api/users", {{"name", "x"}, {"role", "operator"}, {"password", "long enough"}}).first,
+        201);
+    EXPECT_EQ(op.post("/api/users", {{"name", "y"}, {"role", "admin"}, {"password", "long enough"}}).first,
+              403);
+
+    // The workflow; reopen is for supervisors.
+    EXPECT_EQ(op.post("/api/alerts/hub-r-1/acknowledge").first, 200);
+    EXPECT_EQ(op.post("/api/alerts/hub-r-1/acknowledge").first, 409);
+    EXPECT_EQ(op.post("/api/alerts/hub-r-1/resolve", {{"outcome", "not-an-outcome"}}).first, 400);
+    EXPECT_EQ(op.post("/api/alerts/hub-r-1/resolve", {{"outcome", "false_alarm"}}).first, 200);
+    EXPECT_EQ(op.post("/api/alerts/hub-r-1/reopen").first, 403);
+    EXPECT_EQ(sup.post("/api/alerts/hub-r-1/reopen").first, 200);
+    EXPECT_EQ(op.post("/api/alerts/nope-1/acknowledge").first, 404);
+
+    // Technicians send test alarms: a command on the hub's topic.
+    hub.subscribe("warden/v1/hub-r/command");
+    auto [ts, tj] = tech.post("/api/hubs/hub-r/test");
+    EXPECT_EQ(ts, 202);
+    auto cmd = hub.next("warden/v1/hub-r/command", 5s);
+    ASSERT_TRUE(cmd);
+    EXPECT_EQ(json::parse(cmd->payload).at("cmd"), "test");
+    EXPECT_EQ(json::parse(cmd->payload).at("id"), tj.at("id"));
+    EXPECT_EQ(tech.post("/api/hubs/unknown-hub/test").first, 404);
+
+    // Logout ends the session.
+    auto [ms, me] = op.get("/api/me");
+    EXPECT_EQ(ms, 200);
+    EXPECT_EQ(me.at("role"), "operator");
+    EXPECT_EQ(op.post("/api/logout").first, 200);
+    EXPECT_EQ(op.get("/api/me").first, 401);
+}
+
+TEST_F(centre_test, RepeatedLoginFailuresAreThrottled) {
+    start_centre();
+    add_user("olive", "operator", "right-password");
+    api a(http_port);
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(a.login("olive", "wrong"), 401);
+    EXPECT_EQ(a.login("olive", "right-password"), 429);
+}
+
+TEST_F(centre_test, AcknowledgeAndResolveAreAuditedAndInHistory) {
+    start_centre();
+    harness::mqtt_client hub(broker.uri(), "sim-audit");
+    hub.subscribe("warden/v1/+/ack");
+    hub.publish("warden/v1/hub-h/alert", alert_payload("hub-h", 7));
+    ASSERT_TRUE(collect_acks(hub, {"hub-h-7"}).contains("hub-h-7"));
+    auto op = login("olive", "operator");
+    auto sup = login("sam", "supervisor");
+    ASSERT_EQ(op.post("/api/alerts/hub-h-7/acknowledge").first, 200);
+    auto [rs, resolved] =
+        op.post("/api/alerts/hub-h-7/resolve", {{"outcome", "resident_ok"}, {"note", "spoke to resident"}});
+    ASSERT_EQ(rs, 200);
+    EXPECT_EQ(resolved.at("status"), "resolved");
+    EXPECT_EQ(resolved.at("resolved_by"), "olive");
+    EXPECT_EQ(resolved.at("acknowledged_by"), "olive");
+    EXPECT_EQ(resolved.at("outcome"), "resident_ok");
+    EXPECT_EQ(resolved.at("note"), "spoke to resident");
+
+    auto [gs, one] = op.get("/api/alerts/hub-h-7");
+    ASSERT_EQ(gs, 200);
+    std::vector<std::pair<std::string, std::string>> history;
+    for (const auto& h : one.at("history")) history.emplace_back(h.at("action"), h.at("user"));
+    EXPECT_EQ(history, (std::vector<std::pair<std::string, std::string>>{
+                           {"received", "hub"}, {"acknowledged", "olive"}, {"resolved", "olive"}}));
+    EXPECT_TRUE(op.get("/api/alerts?state=open").second.empty());
+    EXPECT_EQ(op.get("/api/alerts?state=resolved").second.size(), 1u);
+    EXPECT_EQ(op.get("/api/alerts?state=all&q=PENDANT").second.size(), 1u);
+    EXPECT_EQ(op.get("/api/alerts?state=all&hub=other").second.size(), 0u);
+    EXPECT_EQ(op.get("/api/alerts?state=bogus").first, 400);
+
+    auto [as, audit] = sup.get("/api/audit");
+    ASSERT_EQ(as, 200);
+    std::set<std::pair<std::string, std::string>> seen;
+    for (const auto& e : audit)
+        if (e.at("target") == "hub-h-7") seen.emplace(e.at("action"), e.at("user"));
+    EXPECT_TRUE(seen.contains({"acknowledge", "olive"}));
+    EXPECT_TRUE(seen.contains({"resolve", "olive"}));
+
+    auto [ss, stats] = sup.get("/api/stats?hours=24");
+    ASSERT_EQ(ss, 200);
+    EXPECT_EQ(stats.at("alerts"), 1);
+    EXPECT_EQ(stats.at("acknowledged"), 1);
+    EXPECT_EQ(stats.at("within_60s"), 1.0);
+    EXPECT_EQ(stats.at("target_60s"), 0.975);
+    auto [os, outcomes] = op.get("/api/outcomes");
+    EXPECT_EQ(outcomes.size(), 8u);
+}
+
+TEST_F(centre_test, StreamDeliversANewAlertWithinASecond) {
+    start_centre();
+    auto op = login("olive", "operator");
+    std::atomic<bool> connected{false};
+    std::atomic<long long> arrived_ns{0};
+    std::string received;
+    std::thread reader([&] {
+        httplib::Client cli("127.0.0.1", http_port);
+        cli.set_read_timeout(30, 0);
+        cli.Get("/api/stream", op.headers(false), [&](const char* data, size_t len) {
+            received.append(data, len);
+            if (received.find(": connected") != std::string::npos) connected = true;
+            if (received.find("\"id\":\"hub-live-1\"") != std::string::npos) {
+                arrived_ns = std::chrono::steady_clock::now().time_since_epoch().count();
+                return false;
+            }
+            return true;
+        });
+    });
+    ASSERT_TRUE(harness::eventually([&] { return connected.load(); }, 5s));
+    harness::mqtt_client hub(broker.uri(), "sim-live");
+    auto sent = std::chrono::steady_clock::now();
+    hub.publish("warden/v1/hub-live/alert", alert_payload("hub-live", 1));
+    bool got = harness::eventually([&] { return arrived_ns.load() != 0; }, 5s);
+    if (!got) centre.signal(SIGTERM);  // ends the stream so the reader thread returns
+    reader.join();
+    ASSERT_TRUE(got) << received;
+    auto latency = std::chrono::steady_clock::time_point(std::chrono::nanoseconds(arrived_ns.load())) - sent;
+    EXPECT_LT(latency, 1s);
+    EXPECT_NE(received.find("event: alert"), std::string::npos);
+}
+
+TEST_F(centre_test, MetricsAndHealthz) {
+    start_centre();
+    harness::mqtt_client hub(broker.uri(), "sim-metrics");
+    hub.subscribe("warden/v1/+/ack");
+    hub.publish("warden/v1/hub-m/heartbeat", heartbeat_payload("hub-m"));
+    hub.publish("warden/v1/hub-m/alert", alert_payload("hub-m", 1));
+    ASSERT_TRUE(collect_acks(hub, {"hub-m-1"}).contains("hub-m-1"));
+    httplib::Client cli("127.0.0.1", http_port);
+    auto h = cli.Get("/healthz");
+    ASSERT_TRUE(h);
+    EXPECT_EQ(h->status, 200);
+    EXPECT_EQ(h->body, "ok\n");
+    auto m = cli.Get("/metrics");
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->status, 200);
+    for (const char* needle :
+         {"warden_alerts_ingested_total 1", "warden_alerts{state=\"open\",priority=\"critical\"} 1",
+          "warden_ack_latency_seconds_count 1", "warden_hubs{state=\"online\"} 1",
+          "warden_time_to_acknowledge_seconds_count 0", "# TYPE warden_ack_latency_seconds histogram"})
+        EXPECT_NE(m->body.find(needle), std::string::npos) << needle << "\n" << m->body;
+}
+
+TEST_F(centre_test, CommandLine) {
+    auto help = harness::run({centre_bin, "--help"});
+    EXPECT_EQ(help.code, 0);
+    EXPECT_NE(help.output.find("--config"), std::string::npos);
+    auto version = harness::run({centre_bin, "--version"});
+    EXPECT_EQ(version.code, 0);
+    EXPECT_NE(version.output.find("warden-centre"), std::string::npos);
+
+    // user add reads the password from stdin and stores only an argon2id hash.
+    auto add =
+        harness::run({centre_bin, "--config", config.string(), "user", "add", "bob", "--role", "supervisor"},
+                     "s3cret-pass\n");
+    EXPECT_EQ(add.code, 0) << add.output;
+    EXPECT_EQ(add.output.find("s3cret"), std::string::npos);
+    auto again = harness::run(
+        {centre_bin, "--config", config.string(), "user", "add", "bob", "--role", "supervisor"}, "x\n");
+    EXPECT_NE(again.code, 0);
+    auto bad_role = harness::run(
+        {centre_bin, "--config", config.string(), "user", "add", "eve", "--role", "overlord"}, "x\n");
+    EXPECT_EQ(bad_role.code, 2);
+    auto list = harness::run({centre_bin, "--config", config.string(), "user", "list"});
+    EXPECT_EQ(list.code, 0);
+    EXPECT_NE(list.output.find("bob\tsupervisor"), std::string::npos) << list.output;
+
+    start_centre();
+    api a(http_port);
+    EXPECT_EQ(a.login("bob", "s3cret-pass"), 200);
+    EXPECT_EQ(a.get("/api/me").second.at("role"), "supervisor");
+
+    // Config errors: exit 2 with FILE:LINE:COLUMN.
+    auto broken = dir.write("broken.toml", "[centre]\ndatabase = \n");
+    auto r = harness::run({centre_bin, "--config", broken.string()});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.output.find("broken.toml:2:"), std::string::npos) << r.output;
+}
