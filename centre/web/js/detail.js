@@ -1,0 +1,219 @@
+// The alert detail panel: every field, the full history, and the actions the operator's role allows.
+// The resolve form is built once and kept while live updates re-render the rest, so a note being
+// typed is never lost.
+
+import { ApiError } from './api.js';
+import { byId, h, say, setText } from './dom.js';
+import {
+  clock, fullTime, outcomeName, priorityIcon, seconds, ms, sensorPlace, statusName, typeName, words,
+} from './format.js';
+
+export class DetailPanel {
+  #ctx;
+  #el = byId('detail');
+  #title = byId('detail-title');
+  #summary = byId('detail-summary');
+  #message = byId('detail-message');
+  #fields = byId('detail-fields');
+  #history = byId('detail-history');
+  #ack = byId('ack-button');
+  #resolveForm = byId('resolve-form');
+  #outcome = byId('resolve-outcome');
+  #note = byId('resolve-note');
+  #resolveButton = byId('resolve-button');
+  #reopen = byId('reopen-button');
+  #roleNote = byId('detail-role-note');
+  #request = 0;
+  #busy = false;
+  /** The id shown, or null. */
+  id = null;
+  /** The alert shown (with history), or null while loading. */
+  alert = null;
+
+  /** ctx: api, perms(), changed(alert), closed() */
+  constructor(ctx) {
+    this.#ctx = ctx;
+    byId('detail-close').addEventListener('click', () => this.#ctx.closed());
+    this.#ack.addEventListener('click', () => this.acknowledge());
+    this.#resolveForm.addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.resolve();
+    });
+    this.#reopen.addEventListener('click', () => this.reopen());
+  }
+
+  get visible() {
+    return !this.#el.hidden;
+  }
+
+  /** Fills the outcome choices from GET /api/outcomes. */
+  setOutcomes(outcomes) {
+    this.#outcome.replaceChildren(
+      h('option', { value: '' }, 'Choose an outcome\u2026'),
+      ...outcomes.map((o) => h('option', { value: o }, outcomeName(o))),
+    );
+  }
+
+  /** Opens the panel on alert `id` and loads it. `focus`: move keyboard focus into the panel. */
+  async show(id, { focus = false } = {}) {
+    if (id !== this.id) {
+      this.id = id;
+      this.alert = null;
+      this.#outcome.value = '';
+      this.#note.value = '';
+      say(this.#message, '');
+      setText(this.#title, id);
+      setText(this.#summary, 'Loading\u2026');
+      this.#fields.replaceChildren();
+      this.#history.replaceChildren();
+      this.#setActions(null);
+    }
+    this.#el.hidden = false;
+    if (focus) this.#el.focus();
+    await this.refresh();
+    if (focus && this.#ack.offsetParent && !this.#ack.disabled) this.#ack.focus();
+  }
+
+  hide() {
+    this.#el.hidden = true;
+    this.id = null;
+    this.alert = null;
+    this.#request += 1;
+  }
+
+  /** Reloads the shown alert with its history (after a live update or an action). */
+  async refresh() {
+    if (!this.id) return;
+    const id = this.id;
+    const request = ++this.#request;
+    try {
+      const alert = await this.#ctx.api.get(`/api/alerts/${encodeURIComponent(id)}`);
+      if (request !== this.#request) return; // another alert was opened meanwhile
+      this.alert = alert;
+      this.#render(alert);
+      this.#ctx.changed(alert);
+    } catch (e) {
+      if (request !== this.#request) return;
+      say(this.#message, e.status === 404 ? 'This alert does not exist.' : e.message, 'error');
+      if (!this.alert) setText(this.#summary, '');
+    }
+  }
+
+  async acknowledge() {
+    if (!this.alert || this.alert.status !== 'open' || !this.#ctx.perms().handle) return;
+    await this.#act('acknowledge', undefined, 'Acknowledged. Now speak to the resident, then resolve with an outcome.');
+    if (this.alert?.status === 'acknowledged') this.#outcome.focus();
+  }
+
+  async resolve() {
+    if (!this.alert || !this.#ctx.perms().handle) return;
+    if (!this.#outcome.value) {
+      say(this.#message, 'Choose an outcome before resolving.', 'error');
+      this.#outcome.focus();
+      return;
+    }
+    const outcome = this.#outcome.value;
+    const done = await this.#act('resolve', { outcome, note: this.#note.value.trim() }, `Resolved: ${outcomeName(outcome)}.`);
+    if (done) {
+      this.#outcome.value = '';
+      this.#note.value = '';
+    }
+  }
+
+  async reopen() {
+    if (!this.alert || this.alert.status !== 'resolved' || !this.#ctx.perms().reopen) return;
+    await this.#act('reopen', undefined, 'Reopened: the alert is back in the queue.');
+  }
+
+  /** Focuses the resolve form's outcome choice, if resolving is possible. */
+  focusResolve() {
+    if (!this.#resolveForm.hidden) this.#outcome.focus();
+  }
+
+  async #act(action, body, okText) {
+    if (this.#busy) return false;
+    const id = this.id;
+    this.#busy = true;
+    this.#setActions(this.alert);
+    try {
+      const updated = await this.#ctx.api.post(`/api/alerts/${encodeURIComponent(id)}/${action}`, body);
+      if (id !== this.id) return true;
+      say(this.#message, okText, 'ok');
+      if (updated && updated.id) this.#ctx.changed(updated);
+      return true;
+    } catch (e) {
+      if (id === this.id) {
+        const text = e instanceof ApiError && e.status === 409 ? `Not done: ${e.message}.` : e.message;
+        say(this.#message, text, 'error');
+      }
+      return false;
+    } finally {
+      this.#busy = false;
+      if (id === this.id) await this.refresh();
+    }
+  }
+
+  #setActions(alert) {
+    const perms = this.#ctx.perms();
+    const status = alert?.status;
+    const raised = alert?.state !== 'cleared';
+    this.#ack.hidden = !perms.handle || status !== 'open';
+    this.#resolveForm.hidden = !perms.handle || !alert || status === 'resolved' || !raised;
+    this.#reopen.hidden = !perms.reopen || status !== 'resolved' || !raised;
+    for (const b of [this.#ack, this.#resolveButton, this.#reopen]) b.disabled = this.#busy || !alert;
+    this.#roleNote.hidden = perms.handle || !alert;
+    setText(this.#roleNote, `Your role (${this.#ctx.role()}) can look at alerts but not acknowledge or resolve them.`);
+  }
+
+  #render(a) {
+    this.#el.className = `detail prio-${a.priority}`;
+    setText(this.#title, `${priorityIcon(a.priority)} ${typeName(a.type)} \u2014 ${a.hub}`);
+    setText(this.#summary, a.text || typeName(a.type));
+    this.#setActions(a);
+
+    const waited =
+      a.acknowledged_at && a.received_at ? seconds((ms(a.acknowledged_at) - ms(a.received_at)) / 1000) : null;
+    const rows = [
+      ['Priority', h('span', { class: `prio prio-${a.priority}` }, h('span', { class: 'icon', 'aria-hidden': 'true' }, priorityIcon(a.priority)), a.priority)],
+      ['Status', h('span', { class: `status-badge ${a.status}` }, statusName(a.status))],
+      ['Type', typeName(a.type)],
+      ['Hub', a.hub],
+      ['Sensor / location', sensorPlace(a) || '\u2014'],
+      ['Text', a.text || '\u2014'],
+      ['Alert id', a.id],
+      ['Raised at the home', fullTime(a.at)],
+      ['Received by the centre', fullTime(a.received_at)],
+      ['Acknowledged', a.acknowledged_at ? `${fullTime(a.acknowledged_at)} by ${a.acknowledged_by ?? '?'} (after ${waited})` : 'not yet'],
+      ['Resolved', a.resolved_at ? `${fullTime(a.resolved_at)} by ${a.resolved_by ?? '?'}` : 'not yet'],
+      ['Outcome', a.outcome ? outcomeName(a.outcome) : '\u2014'],
+      ['Note', a.note || '\u2014'],
+      ['Condition ended', a.cleared_at ? fullTime(a.cleared_at) : 'not reported'],
+      ['Rule', a.rule || '\u2014'],
+      ['SIA code', a.sia || '\u2014'],
+      ['Sequence', a.seq ?? '\u2014'],
+    ];
+    if (a.value !== undefined && a.value !== null) rows.push(['Value', a.value]);
+    if (a.clears) rows.push(['Clears', a.clears]);
+    this.#fields.replaceChildren(...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+
+    const history = Array.isArray(a.history) ? a.history : [];
+    this.#history.replaceChildren(
+      ...(history.length
+        ? history.map((e) =>
+            h('tr', { dataset: { action: e.action } },
+              h('td', { title: fullTime(e.at) }, clock(e.at)),
+              h('td', {}, words(e.action)),
+              h('td', { class: 'user' }, e.user || '\u2014'),
+              h('td', {}, e.action === 'resolved' ? outcomeDetail(e.detail) : e.detail || '')))
+        : [h('tr', {}, h('td', { colspan: 4 }, 'No history recorded.'))]),
+    );
+  }
+}
+
+/** The store writes "outcome: note" style details; show outcome names where they appear. */
+function outcomeDetail(detail) {
+  if (!detail) return '';
+  const m = /^([a-z_]+)(.*)$/s.exec(detail);
+  if (m && outcomeName(m[1]) !== words(m[1])) return outcomeName(m[1]) + m[2];
+  return detail;
+}
