@@ -1,0 +1,3 @@
+# warden-ctl's pure parts: config appender, recordings, replay over a recorded day, discovery, status.
+warden_add_test(ctl_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/ctl_test.cpp
+  LIBS warden::ctl warden::config warden::sensors warden::alerts date::date-tz nlohmann_json::nlohmann_json)
