@@ -110,6 +110,23 @@ outcome decode_for(const config::sensor_spec& s, role r, message& m) {
     return outcome::drop(drop_reason::unexpected, "unknown source");
 }
 
+/// MQTT filter matching: '+' is one level, a trailing '#' any number of levels (also none);
+/// wildcards never match a topic starting with '$'.
+bool topic_matches(std::string_view filter, std::string_view topic) {
+    if (!topic.empty() && topic.front() == '$' && !filter.empty() &&
+        (filter.front() == '+' || filter.front() == '#'))
+        return false;
+    auto f = split(filter, '/');
+    auto t = split(topic, '/');
+    std::size_t i = 0;
+    for (; i < f.size(); ++i) {
+        if (f[i] == "#") return true;
+        if (i >= t.size()) return false;
+        if (f[i] != "+" && f[i] != t[i]) return false;
+    }
+    return i == t.size();
+}
+
 }  // namespace
 
 struct router::impl {
@@ -121,6 +138,7 @@ struct router::impl {
     std::vector<std::string> filters;
     std::map<std::string, std::vector<entry>, std::less<>> exact;
     std::vector<entry> prefixed;
+    std::vector<entry> wildcard;  // a configured topic with + or # (json sensors on many devices)
     /// Last level of each momentary sensor that reports one (sos:true, ON): repeats are not presses.
     std::vector<std::optional<bool>> pressed;
 
@@ -128,6 +146,10 @@ struct router::impl {
         if (std::find(filters.begin(), filters.end(), r.filter) == filters.end()) filters.push_back(r.filter);
         if (r.prefix) {
             prefixed.push_back({i, std::move(r)});
+            return;
+        }
+        if (r.match.find_first_of("+#") != std::string::npos) {
+            wildcard.push_back({i, std::move(r)});
             return;
         }
         auto& list = exact[r.match];
@@ -146,6 +168,8 @@ struct router::impl {
         for (const auto& e : prefixed)
             if (topic.size() > e.how.match.size() && topic.substr(0, e.how.match.size()) == e.how.match)
                 found.push_back(&e);
+        for (const auto& e : wildcard)
+            if (topic_matches(e.how.match, topic)) found.push_back(&e);
         return found;
     }
 };

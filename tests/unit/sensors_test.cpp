@@ -548,6 +548,21 @@ TEST(JsonSource, ThresholdAndTemperature) {
     EXPECT_EQ(r.decode("home/temp", R"({"t":"cold"})", t0).dropped, drop_reason::wrong_type);
 }
 
+TEST(JsonSource, WildcardTopic) {
+    auto s = spec("any-door", sensor_kind::door, source_type::json, "home/+/door");
+    s.field = "open";
+    router r({s});
+    EXPECT_EQ(r.subscriptions(), std::vector<std::string>{"home/+/door"});
+    EXPECT_EQ(sig(r, "home/hall/door", R"({"open":true})"), warden::signal::active);
+    EXPECT_EQ(r.decode("home/hall/window", R"({"open":true})", t0).dropped, drop_reason::unknown_topic);
+    EXPECT_EQ(r.decode("home/a/b/door", R"({"open":true})", t0).dropped, drop_reason::unknown_topic);
+    auto all = spec("all", sensor_kind::motion, source_type::json, "pir/#");
+    all.field = "m";
+    router ra({all});
+    EXPECT_EQ(sig(ra, "pir/x/y", R"({"m":1})"), warden::signal::active);
+    EXPECT_EQ(ra.decode("$SYS/pir", "{}", t0).dropped, drop_reason::unknown_topic);
+}
+
 TEST(JsonSource, TwoSensorsOnOneTopic) {
     auto a = spec("a", sensor_kind::door, source_type::json, "home/multi");
     a.field = "a";

@@ -21,6 +21,7 @@ inline constexpr std::size_t max_payload_bytes = 64 * 1024;
 
 /// Why a message produced nothing.
 enum class drop_reason { none, unknown_topic, oversized, malformed, wrong_type, unexpected };
+/// The reason's name as counted and logged ("wrong_type").
 std::string_view to_string(drop_reason r) noexcept;
 
 struct decode_result {
