@@ -3,6 +3,7 @@
 /// Loading validates everything before anything starts; see load_hub_config.
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -39,6 +40,7 @@ struct sensor_spec {
     bool cancel_button = false;                ///< a press cancels a pending pre-alarm (kind button)
     bool away_button = false;                  ///< a press toggles away mode (kind button)
     position pos;
+    std::map<std::string, position, std::less<>> key_pos;  ///< where each key's value was written (for warnings)
     bool operator==(const sensor_spec&) const = default;
 };
 
@@ -69,6 +71,7 @@ struct rule_spec {
     std::optional<double> rise;                ///< threshold: rate of rise ...
     std::optional<milliseconds> over;          ///< ... within this time
     position pos;
+    std::map<std::string, position, std::less<>> key_pos;  ///< where each key's value was written (for warnings)
     bool operator==(const rule_spec&) const = default;
 };
 
@@ -110,6 +113,8 @@ struct hub_config {
     std::vector<sensor_spec> sensors;
     std::vector<rule_spec> rules;
     std::string source_file;                   ///< path it was loaded from
+    /// Where each value was written, by dotted key ("hub.timezone", "centre.heartbeat", "dc09.host").
+    std::map<std::string, position, std::less<>> key_pos;
 
     /// The sensor with that id, or nullptr.
     const sensor_spec* find_sensor(std::string_view id) const noexcept;

@@ -1,0 +1,165 @@
+// The centre's config loader (SPEC 5): TOML -> centre_config, every problem reported at once.
+
+#include <map>
+
+#include <fmt/format.h>
+
+#include "reader.hpp"
+#include "warden/common/alert.hpp"
+#include "warden/config/centre_config.hpp"
+
+namespace warden::config {
+namespace {
+
+using detail::diagnostics;
+using detail::table_reader;
+
+constexpr std::string_view top_keys[] = {"centre", "mqtt", "http", "supervision", "dc09"};
+constexpr std::string_view centre_keys[] = {"database"};
+constexpr std::string_view mqtt_keys[] = {"uri",       "username", "password", "ca_file",
+                                          "cert_file", "key_file", "client_id"};
+constexpr std::string_view http_keys[] = {"listen", "web_root", "session_ttl"};
+constexpr std::string_view supervision_keys[] = {"heartbeat_grace", "escalate_after"};
+constexpr std::string_view dc09_keys[] = {"listen", "transport", "max_clock_skew", "account"};
+constexpr std::string_view account_keys[] = {"account", "hub", "key", "key_hex"};
+
+void read_listen(table_reader& r, std::string& out, std::string_view example) {
+    if (auto l = r.string("listen")) {
+        out = *l;
+        auto problem = detail::check_host_port(*l);
+        if (!problem.empty())
+            r.diag().error(r.value_pos("listen"),
+                           fmt::format("{}: \"{}\" is not an address to listen on ({}); use "
+                                       "HOST:PORT, e.g. \"{}\"",
+                                       r.subject("listen"), *l, problem, example));
+    }
+}
+
+std::optional<dc09_receiver_spec> read_dc09(const toml::table& root, diagnostics& d) {
+    const auto* t = detail::section(root, "dc09", false, "", d);
+    if (!t) return std::nullopt;
+    table_reader r(*t, "dc09.", "[dc09]", d);
+    dc09_receiver_spec s;
+    read_listen(r, s.listen, "0.0.0.0:5000");
+    if (auto tr = r.string("transport")) {
+        s.transport = *tr;
+        if (*tr != "tcp" && *tr != "udp")
+            d.error(r.value_pos("transport"),
+                    fmt::format("dc09.transport: \"{}\" is not a transport; use \"tcp\" or \"udp\"", *tr));
+    }
+    if (auto skew = r.duration("max_clock_skew", true)) s.max_clock_skew = *skew;
+    r.reject_unknown(dc09_keys);
+
+    std::map<std::string, int, std::less<>> seen;
+    auto tables = detail::table_array(*t, "account", d);
+    for (std::size_t i = 0; i < tables.size(); ++i) {
+        const auto* idn = tables[i]->get("account");
+        const std::string label = idn && idn->is_string()
+                                      ? fmt::format("dc09 account '{}'", idn->as_string()->get())
+                                      : fmt::format("[[dc09.account]] #{}", i + 1);
+        table_reader a(*tables[i], label + " ", label, d);
+        dc09_account_spec acct;
+        if (auto v = a.required_string("account", "account = \"1234\"")) {
+            acct.account = *v;
+            if (!detail::is_hex(*v, 3, 16))
+                d.error(a.value_pos("account"),
+                        fmt::format("{} account: \"{}\" is not an account number; use 3 to 16 hex digits",
+                                    label, *v));
+            auto [it, fresh] = seen.emplace(*v, a.value_pos("account").line);
+            if (!fresh)
+                d.error(a.value_pos("account"),
+                        fmt::format(
+                            "dc09 account '{}' is configured twice (first at line {}); each account number "
+                            "belongs to one hub",
+                            *v, it->second));
+        }
+        if (auto hub = a.required_string("hub", "hub = \"hub-0001\"")) {
+            acct.hub = *hub;
+            if (!is_valid_id(*hub))
+                d.error(a.value_pos("hub"),
+                        fmt::format("{} hub: \"{}\" is not a valid hub id; use 1 to 64 letters, "
+                                    "digits, '.', '_' or '-'",
+                                    label, *hub));
+        }
+        acct.key = detail::read_dc09_key(a);
+        a.reject_unknown(account_keys);
+        s.accounts.push_back(std::move(acct));
+    }
+    return s;
+}
+
+centre_config parse_centre(std::string_view text, const std::string& name,
+                           const std::filesystem::path& base) {
+    diagnostics d(name);
+    toml::table root = detail::parse_toml(text, d);
+    centre_config cfg;
+    cfg.source_file = name;
+    {
+        table_reader top(root, "", "the file", d);
+        top.reject_unknown(top_keys);
+    }
+    if (const auto* t =
+            detail::section(root, "centre", true, "database = \"/var/lib/warden-centre/centre.db\"", d)) {
+        table_reader r(*t, "centre.", "[centre]", d);
+        if (auto db = r.required_string("database", "database = \"/var/lib/warden-centre/centre.db\"")) {
+            if (db->empty())
+                d.error(r.value_pos("database"),
+                        "centre.database: empty; name the SQLite file, e.g. \"centre.db\"");
+            cfg.database = detail::resolve_path(base, *db);
+        }
+        r.reject_unknown(centre_keys);
+    }
+    if (const auto* t = detail::section(root, "mqtt", true, "uri = \"tcp://127.0.0.1:1883\"", d)) {
+        table_reader r(*t, "mqtt.", "[mqtt]", d);
+        cfg.mqtt = detail::read_broker(r, base, "tcp://127.0.0.1:1883");
+        if (auto id = r.string("client_id")) {
+            cfg.client_id = *id;
+            if (!is_valid_id(*id))
+                d.error(r.value_pos("client_id"),
+                        fmt::format(
+                            "mqtt.client_id: \"{}\" is not a usable client id; use 1 to 64 letters, digits, "
+                            "'.', '_' or '-'",
+                            *id));
+        }
+        r.reject_unknown(mqtt_keys);
+    }
+    if (const auto* t = detail::section(root, "http", false, "", d)) {
+        table_reader r(*t, "http.", "[http]", d);
+        read_listen(r, cfg.http_listen, "127.0.0.1:8080");
+        if (auto root_dir = r.string("web_root")) {
+            cfg.web_root = detail::resolve_path(base, *root_dir);
+            std::error_code ec;
+            if (!root_dir->empty() && !std::filesystem::is_directory(cfg.web_root, ec))
+                d.error(
+                    r.value_pos("web_root"),
+                    fmt::format("http.web_root: no such folder \"{}\"{}; leave web_root out for the built-in "
+                                "console",
+                                cfg.web_root,
+                                cfg.web_root == *root_dir ? "" : " (relative to the config's folder)"));
+        }
+        if (auto ttl = r.duration("session_ttl", true)) cfg.session_ttl = *ttl;
+        r.reject_unknown(http_keys);
+    }
+    if (const auto* t = detail::section(root, "supervision", false, "", d)) {
+        table_reader r(*t, "supervision.", "[supervision]", d);
+        if (auto g = r.duration("heartbeat_grace", true)) cfg.heartbeat_grace = *g;
+        if (auto e = r.duration("escalate_after", true)) cfg.escalate_after = *e;
+        r.reject_unknown(supervision_keys);
+    }
+    cfg.dc09 = read_dc09(root, d);
+    d.throw_if_any();
+    return cfg;
+}
+
+}  // namespace
+
+centre_config load_centre_config(const std::string& path) {
+    auto text = detail::read_config_file(path);
+    return parse_centre(text, path, detail::base_folder(path, true));
+}
+
+centre_config parse_centre_config(std::string_view text, const std::string& name) {
+    return parse_centre(text, name, detail::base_folder(name, false));
+}
+
+}  // namespace warden::config
