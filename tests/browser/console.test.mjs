@@ -126,6 +126,12 @@ async function run() {
     timeout: 30_000,
   });
   check(add.status === 0, `user add failed (${add.status}): ${add.stderr}${add.stdout}`);
+  const addTech = spawnSync(centreBin, ['--config', config, 'user', 'add', 'tech1', '--role', 'technician'], {
+    input: `${password}\n`,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  check(addTech.status === 0, `user add tech1 failed (${addTech.status}): ${addTech.stderr}`);
 
   const base = `http://127.0.0.1:${httpPort}`;
   const startCentre = async () => {
@@ -210,6 +216,11 @@ async function run() {
   check(/CRITICAL/.test(await page.title()), 'the page title shows the critical alert');
   const alarm = await page.evaluate(() => document.body.dataset.alarm);
   check(alarm === 'sounding' || alarm === 'blocked', `the alarm wants to sound (data-alarm=${alarm})`);
+  const animation = () => row.evaluate((tr) => getComputedStyle(tr).animationName);
+  check((await animation()) === 'flash', 'the critical row flashes');
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  check((await animation()) === 'none', 'no flashing when the user asks for reduced motion');
+  await page.emulateMedia({ reducedMotion: 'no-preference' });
   const firstAge = await row.locator('td.age').textContent();
   await page.waitForFunction(
     (before) => document.querySelector('#queue-body tr[data-id="hub-test-1"] td.age')?.textContent !== before,
@@ -302,6 +313,25 @@ async function run() {
   await page.keyboard.press('1');
   await second.click();
   await page.locator('#ack-button').waitFor({ state: 'visible' });
+
+  // --- log out; a technician sees the queue but cannot take alerts, and can send a test alarm
+  await page.click('#logout');
+  await page.locator('#login-form').waitFor({ state: 'visible' });
+  await expectText('#login-message', /logged out/i);
+  await page.fill('#login-user', 'tech1');
+  await page.fill('#login-password', password);
+  await page.click('#login-submit');
+  await expectText('#who-role', /^technician$/);
+  await page.waitForSelector('#conn[data-state="live"]');
+  await second.click();
+  await page.locator('#detail-role-note').waitFor({ state: 'visible' });
+  check(await page.locator('#ack-button').isHidden(), 'technicians get no Acknowledge button');
+  check(await page.locator('#resolve-form').isHidden(), 'technicians get no Resolve form');
+  check(await page.locator('#mute').isHidden(), 'technicians get no alarm sound control');
+  await page.keyboard.press('2');
+  await page.click('#hubs-body button[data-test-hub="hub-test"]');
+  await expectText('#hubs-message', /Test alarm requested from hub-test/);
+  await page.keyboard.press('1');
 
   check(pageErrors.length === 0, `no script errors in the page: ${pageErrors.join('; ')}`);
 }

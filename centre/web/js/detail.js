@@ -113,6 +113,12 @@ export class DetailPanel {
       return;
     }
     const outcome = this.#outcome.value;
+    const id = this.id;
+    // Resolving an untaken alert takes it first, so the answer time counts in the performance figures.
+    if (this.alert.status === 'open') {
+      await this.#act('acknowledge', undefined, 'Acknowledged.');
+      if (id !== this.id || this.alert?.status !== 'acknowledged') return;
+    }
     const done = await this.#act('resolve', { outcome, note: this.#note.value.trim() }, `Resolved: ${outcomeName(outcome)}.`);
     if (done) {
       this.#outcome.value = '';

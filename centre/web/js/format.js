@@ -67,6 +67,7 @@ const OUTCOME_NAMES = {
   test: 'Test call',
   technical_fault: 'Technical fault',
   other: 'Other (see note)',
+  hub_back_online: 'Hub back online (automatic)',
 };
 
 export function outcomeName(outcome) {
