@@ -227,7 +227,7 @@ int component_id(const std::string& component) {
     auto colon = component.find(':');
     auto n = colon == std::string::npos ? std::nullopt
                                         : parse_number(std::string_view(component).substr(colon + 1));
-    return n ? static_cast<int>(*n) : 0;
+    return n && *n >= 0 && *n <= 1000 ? static_cast<int>(*n) : 0;
 }
 
 }  // namespace

@@ -48,7 +48,8 @@ outcome tasmota_decode(const config::sensor_spec& s, role r, message& m) {
     auto ev = make_event(s, m.at);
     // tele/STATE: Wifi.RSSI is the link quality in percent.
     if (const json* rssi = find_path(*doc, "Wifi.RSSI")) {
-        if (auto n = rssi->is_number() ? json_number(*rssi) : std::nullopt) ev.link = static_cast<int>(*n);
+        auto n = rssi->is_number() ? json_number(*rssi) : std::nullopt;
+        if (n && *n >= -1000 && *n <= 1000) ev.link = static_cast<int>(*n);
     }
 
     const json* v = nullptr;
@@ -57,10 +58,19 @@ outcome tasmota_decode(const config::sensor_spec& s, role r, message& m) {
         v = find_path(*doc, *s.field, /*ignore_case=*/true);
         attr = std::string(last_segment(*s.field));
     } else if (s.kind == sensor_kind::temperature) {
-        // {"DS18B20":{"Temperature":21.5}}, {"AM2301":{"Temperature":..,"Humidity":..}}, ...
-        for (auto it = doc->begin(); it != doc->end() && !v; ++it)
-            if (it->is_object())
-                if (auto t = it->find("Temperature"); t != it->end()) v = &*t;
+        // {"DS18B20":{"Temperature":21.5}}, {"AM2301":{"Temperature":..,"Humidity":..}}, ...: the first
+        // one in the message (the parsed object is sorted, so ask the text), never the ESP32's own chip.
+        std::size_t first = std::string_view::npos;
+        for (auto it = doc->begin(); it != doc->end(); ++it) {
+            if (!it->is_object() || it.key() == "ESP32") continue;
+            auto t = it->find("Temperature");
+            if (t == it->end()) continue;
+            auto at = m.payload.find("\"" + it.key() + "\"");
+            if (!v || at < first) {
+                v = &*t;
+                first = at;
+            }
+        }
         attr = "Temperature";
     } else {
         for (const auto& f : default_fields(s))

@@ -341,6 +341,12 @@ TEST(Tasmota, TemperatureFromTheFirstSensorOrTheField) {
               21.5);
     EXPECT_EQ(only_event(r.decode("tele/tasmota_t/SENSOR", fixture("tasmota/sensor_am2301.json"), t0)).value,
               19.4);
+    // The first sensor in the message, not the first in alphabetical order, and never the ESP32 chip.
+    auto order = only_event(r.decode(
+        "tele/tasmota_t/SENSOR",
+        R"({"Time":"2026-11-28T12:00:00","ESP32":{"Temperature":47.8},"SHT3X":{"Temperature":6.5,"Humidity":70},"BME280":{"Temperature":30.0},"TempUnit":"C"})",
+        t0));
+    EXPECT_EQ(order.value, 6.5);
     auto f = only_event(
         r.decode("tele/tasmota_t/SENSOR", R"({"DS18B20":{"Temperature":50.0},"TempUnit":"F"})", t0));
     ASSERT_TRUE(f.value);
