@@ -383,7 +383,7 @@ function showView(name) {
   }
   layoutDetail();
   if (view === 'hubs') renderHubs();
-  if (view === 'history' && !historyView.loaded) historyView.search();
+  if (view === 'history') historyView.search();
   if (view === 'performance') perfView.load();
   if (view === 'audit') auditView.load();
   tickAges();
@@ -407,11 +407,7 @@ function closeDetail() {
   detail.hide();
   queue.select(null);
   layoutDetail();
-  if (state.view === 'queue') {
-    queue.select(id);
-    queue.focus();
-    queue.select(null);
-  }
+  if (state.view === 'queue') queue.focus(id);
 }
 
 // Refresh the performance figures while they are on screen.

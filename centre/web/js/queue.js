@@ -31,6 +31,8 @@ export class QueueView {
 
   /** Shows `alerts` (already sorted) in that order. */
   render(alerts) {
+    // Moving a focused row in the DOM blurs it: remember it and put the focus back afterwards.
+    const focusedId = document.activeElement?.closest?.('#queue-body tr[data-id]')?.dataset.id;
     const seen = new Set();
     alerts.forEach((alert, i) => {
       seen.add(alert.id);
@@ -55,6 +57,8 @@ export class QueueView {
     this.#order = alerts.map((a) => a.id);
     this.#empty.hidden = alerts.length > 0;
     this.#updateTabStops();
+    const again = this.#rows.get(focusedId)?.tr;
+    if (again && document.activeElement !== again) again.focus({ preventScroll: true });
   }
 
   /** Marks the alert shown in the detail panel. */
@@ -79,10 +83,10 @@ export class QueueView {
     this.#ctx.openAlert(id, { focus: false });
   }
 
-  /** Focuses the selected row (or the first). */
-  focus() {
-    const id = this.#rows.has(this.selectedId) ? this.selectedId : this.#order[0];
-    this.#rows.get(id)?.tr.focus();
+  /** Focuses the row of alert `id`, or the first row if it is no longer in the queue. */
+  focus(id = this.selectedId) {
+    const target = this.#rows.has(id) ? id : this.#order[0];
+    this.#rows.get(target)?.tr.focus();
   }
 
   #focusAt(i, alerts) {
