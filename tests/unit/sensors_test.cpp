@@ -10,6 +10,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
+
 #include "warden/sensors/adapters.hpp"
 
 using namespace warden;
@@ -712,6 +714,111 @@ TEST(Garbage, NoSourceRaisesAnAlarmFromGarbage) {
             ++sent;
             EXPECT_FALSE(any_active(res)) << t << " <- " << g.substr(0, 40);
         }
+    EXPECT_EQ(r.stats().messages, sent);
+}
+
+TEST(Garbage, RandomlyTypedAttributesNeverEscapeAsExceptions) {
+    // Well-formed JSON with the attribute names the adapters read, each given a random type: every
+    // message is either used or dropped with a reason, never by an exception caught at the edge.
+    std::vector<config::sensor_spec> sensors;
+    for (auto kind : {sensor_kind::pendant, sensor_kind::door, sensor_kind::temperature, sensor_kind::power,
+                      sensor_kind::fall, sensor_kind::bed}) {
+        std::string k(to_string(kind));
+        sensors.push_back(spec("z-" + k, kind, source_type::zigbee2mqtt, "zigbee2mqtt/" + k));
+        sensors.push_back(spec("t-" + k, kind, source_type::tasmota, "tas_" + k));
+        sensors.push_back(spec("s-" + k, kind, source_type::shelly, "shelly-" + k));
+        auto j = spec("j-" + k, kind, source_type::json, "json/" + k);
+        j.field = "a.b";
+        sensors.push_back(j);
+    }
+    router r(sensors);
+    const std::vector<std::string> keys = {"action",
+                                           "sos",
+                                           "contact",
+                                           "occupancy",
+                                           "presence",
+                                           "temperature",
+                                           "state",
+                                           "power",
+                                           "fall",
+                                           "battery",
+                                           "battery_low",
+                                           "tamper",
+                                           "linkquality",
+                                           "Switch1",
+                                           "Button1",
+                                           "POWER",
+                                           "DS18B20",
+                                           "Wifi",
+                                           "TempUnit",
+                                           "a",
+                                           "b",
+                                           "method",
+                                           "params",
+                                           "input:0",
+                                           "switch:0",
+                                           "temperature:0",
+                                           "devicepower:0",
+                                           "events",
+                                           "component",
+                                           "event",
+                                           "Action",
+                                           "Temperature",
+                                           "RSSI",
+                                           "battery.percent"};
+    std::mt19937 rng(7);
+    std::function<nlohmann::json(int)> value = [&](int depth) -> nlohmann::json {
+        switch (rng() % (depth > 3 ? 7 : 9)) {
+            case 0:
+                return nullptr;
+            case 1:
+                return rng() % 2 == 0;
+            case 2:
+                return static_cast<int>(rng() % 300) - 100;
+            case 3:
+                return (static_cast<double>(rng()) - 2e9) * 1e290;
+            case 4:
+                return std::vector<std::string>{"ON",           "OFF",         "single", "",
+                                                "open",         "true",        "nan",    "NotifyEvent",
+                                                "NotifyStatus", "single_push", "F"}[rng() % 11];
+            case 5:
+                return static_cast<std::uint64_t>(rng()) << 32;
+            case 6:
+                return -0.0;
+            case 7: {
+                nlohmann::json o = nlohmann::json::object();
+                for (int i = 0, n = static_cast<int>(rng() % 5); i < n; ++i)
+                    o[keys[rng() % keys.size()]] = value(depth + 1);
+                return o;
+            }
+            default: {
+                nlohmann::json a = nlohmann::json::array();
+                for (int i = 0, n = static_cast<int>(rng() % 4); i < n; ++i) a.push_back(value(depth + 1));
+                return a;
+            }
+        }
+    };
+    std::vector<std::string> topics;
+    for (const auto& f : r.subscriptions()) {
+        auto t = f;
+        if (t.ends_with("/#")) {
+            t.resize(t.size() - 2);
+            for (auto sub : {"/input:0", "/switch:0", "/devicepower:0"}) topics.push_back(t + sub);
+        } else {
+            topics.push_back(t);
+        }
+    }
+    std::uint64_t sent = 0;
+    for (int i = 0; i < 3000; ++i) {
+        nlohmann::json doc = nlohmann::json::object();
+        for (int k = 0, n = 1 + static_cast<int>(rng() % 6); k < n; ++k)
+            doc[keys[rng() % keys.size()]] = value(1);
+        const auto& topic = topics[rng() % topics.size()];
+        decode_result res;
+        ASSERT_NO_THROW(res = r.decode(topic, doc.dump(), t0));
+        ++sent;
+        EXPECT_EQ(res.detail.find("could not decode"), std::string::npos) << topic << " " << doc.dump();
+    }
     EXPECT_EQ(r.stats().messages, sent);
 }
 
