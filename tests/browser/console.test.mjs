@@ -311,8 +311,11 @@ async function run() {
   await page.locator('#hubs-body tr[data-hub="hub-test"]').waitFor();
   check((await page.locator('#hubs-body button[data-test-hub]').count()) === 0, 'operators cannot send test alarms');
   await page.keyboard.press('1');
-  await second.click();
+  await page.keyboard.press('j'); // keyboard: the first (only) alert opens in the panel
+  await expectText('#detail-title', /Flood.*hub-test/);
   await page.locator('#ack-button').waitFor({ state: 'visible' });
+  await page.keyboard.press('a');
+  await expectText(second.locator('td.status'), /Acknowledged.*by op1/);
 
   // --- log out; a technician sees the queue but cannot take alerts, and can send a test alarm
   await page.click('#logout');

@@ -5,7 +5,7 @@
 import { ApiError } from './api.js';
 import { byId, h, say, setText } from './dom.js';
 import {
-  clock, fullTime, outcomeName, priorityIcon, seconds, ms, sensorPlace, statusName, typeName, words,
+  clock, fullTime, knownOutcome, outcomeName, priorityIcon, seconds, ms, sensorPlace, statusName, typeName, words,
 } from './format.js';
 
 export class DetailPanel {
@@ -220,6 +220,6 @@ export class DetailPanel {
 function outcomeDetail(detail) {
   if (!detail) return '';
   const m = /^([a-z_]+)(.*)$/s.exec(detail);
-  if (m && outcomeName(m[1]) !== words(m[1])) return outcomeName(m[1]) + m[2];
+  if (m && knownOutcome(m[1])) return outcomeName(m[1]) + m[2];
   return detail;
 }

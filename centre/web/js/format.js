@@ -70,6 +70,11 @@ const OUTCOME_NAMES = {
   hub_back_online: 'Hub back online (automatic)',
 };
 
+/** True for an outcome this console has a name for. */
+export function knownOutcome(outcome) {
+  return Object.hasOwn(OUTCOME_NAMES, outcome);
+}
+
 export function outcomeName(outcome) {
   return outcome ? OUTCOME_NAMES[outcome] ?? words(outcome) : '';
 }
@@ -134,6 +139,6 @@ export function fullTime(iso) {
 /** 0.9753 -> "97.5 %"; null -> "—". */
 export function percent(fraction) {
   if (fraction === null || fraction === undefined) return '\u2014';
-  const p = fraction * 100;
-  return `${p >= 99.95 || p === 0 ? p.toFixed(0) : p.toFixed(1)} %`;
+  const p = Math.round(fraction * 1000) / 10;
+  return `${Number.isInteger(p) ? p.toFixed(0) : p.toFixed(1)} %`;
 }

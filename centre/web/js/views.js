@@ -41,7 +41,7 @@ export class HubsView {
           ', ',
           h('span', { class: s.offline ? 'offline' : '' }, `${s.offline ?? 0} offline`),
           ', ',
-          h('span', { class: s.battery_low ? 'offline' : '' }, `${s.battery_low ?? 0} battery low`),
+          h('span', { class: s.battery_low ? 'warn-text' : '' }, `${s.battery_low ?? 0} battery low`),
         ]
       : '\u2014';
     return h(
