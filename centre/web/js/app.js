@@ -31,6 +31,7 @@ const state = {
   seen: new Set(), // alert ids this console has already announced
   view: null,
   resyncing: false,
+  resyncAgain: false,
   buffered: [],
   downSince: null,
   lastSync: null,
@@ -156,6 +157,8 @@ async function startSession(me) {
   state.alerts.clear();
   state.hubs.clear();
   state.seen.clear();
+  state.lastSync = null;
+  state.downSince = null;
   setText(byId('who-user'), me.user);
   setText(byId('who-role'), me.role);
   for (const el of document.querySelectorAll('[data-needs]')) el.hidden = !state.perms[el.dataset.needs];
@@ -207,8 +210,14 @@ async function logout() {
 
 /** Reloads the queue and hubs from the API, then applies events that arrived meanwhile. */
 async function resync() {
-  if (!state.me || state.resyncing) return;
+  if (!state.me) return;
+  if (state.resyncing) {
+    // A load is in flight but may predate the stream's (re)connection: load once more after it.
+    state.resyncAgain = true;
+    return;
+  }
   state.resyncing = true;
+  state.resyncAgain = false;
   state.buffered = [];
   try {
     const [alerts, hubs] = await Promise.all([
@@ -243,6 +252,7 @@ async function resync() {
       else applyHub(data, { live: true });
     }
     refreshAll();
+    if (state.resyncAgain && state.me) resync();
   }
 }
 
