@@ -1,0 +1,169 @@
+// The centre config (SPEC 5): the example loads with the right values; mistakes are reported at once.
+
+#include "config_test_support.hpp"
+#include "warden/config/centre_config.hpp"
+
+using namespace warden;
+using namespace warden::config;
+using namespace config_test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::vector<std::string> centre_errors(const std::string& text, const std::string& name = "centre.toml") {
+    try {
+        parse_centre_config(text, name);
+    } catch (const config_error& e) {
+        return e.messages();
+    }
+    return {};
+}
+
+const std::string minimal =
+    "[centre]\ndatabase = \"/var/lib/warden-centre/centre.db\"\n[mqtt]\nuri = "
+    "\"tcp://127.0.0.1:1883\"\n";
+
+}  // namespace
+
+TEST(CentreConfigExample, LoadsWithTheRightValues) {
+    auto c = load_centre_config(source_dir + "/examples/centre.toml");
+    EXPECT_EQ(std::filesystem::path(c.database),
+              (std::filesystem::absolute(source_dir) / "examples" / "data" / "centre.db").lexically_normal());
+    EXPECT_EQ(c.mqtt.uri, "tcp://127.0.0.1:1884");
+    EXPECT_EQ(c.client_id, "warden-centre");
+    EXPECT_EQ(c.http_listen, "127.0.0.1:8080");
+    EXPECT_EQ(c.web_root, "");
+    EXPECT_EQ(c.session_ttl, 8h);
+    EXPECT_EQ(c.heartbeat_grace, 3min);
+    EXPECT_EQ(c.escalate_after, 15min);
+    ASSERT_TRUE(c.dc09);
+    EXPECT_EQ(c.dc09->listen, "0.0.0.0:5000");
+    EXPECT_EQ(c.dc09->transport, "tcp");
+    EXPECT_EQ(c.dc09->max_clock_skew, 10min);
+    ASSERT_EQ(c.dc09->accounts.size(), 1u);
+    EXPECT_EQ(c.dc09->accounts[0].account, "1234");
+    EXPECT_EQ(c.dc09->accounts[0].hub, "hub-0001");
+    EXPECT_EQ(c.dc09->accounts[0].key, "0123456789abcdef");
+}
+
+TEST(CentreConfigExample, TheHubAndCentreExamplesAgree) {
+    auto hub = load_hub_config(source_dir + "/examples/home.toml");
+    auto centre = load_centre_config(source_dir + "/examples/centre.toml");
+    EXPECT_EQ(hub.centre.broker.uri, centre.mqtt.uri) << "the hub talks to the centre's broker";
+    EXPECT_EQ(centre.dc09->accounts[0].hub, hub.id);
+}
+
+TEST(CentreConfigExample, DemoCentreLoadsOnceScriptsFillItIn) {
+    temp_folder web;
+    auto text = read_file(source_dir + "/examples/demo/centre.toml");
+    ASSERT_FALSE(text.empty());
+    replace_all(text, "@DATABASE@", "/tmp/warden-demo/centre.db");
+    replace_all(text, "@CENTRE_PORT@", "1884");
+    replace_all(text, "@HTTP_PORT@", "8080");
+    replace_all(text, "@WEB_ROOT@", web.path().string());
+    auto c = parse_centre_config(text, "demo/centre.toml");
+    EXPECT_EQ(c.database, "/tmp/warden-demo/centre.db");
+    EXPECT_EQ(c.web_root, web.path().string());
+    EXPECT_EQ(c.heartbeat_grace, 1min);
+}
+
+TEST(CentreConfig, Defaults) {
+    auto c = parse_centre_config(minimal, "/etc/warden/centre.toml");
+    EXPECT_EQ(c.database, "/var/lib/warden-centre/centre.db");
+    EXPECT_EQ(c.client_id, "warden-centre");
+    EXPECT_EQ(c.http_listen, "127.0.0.1:8080");
+    EXPECT_EQ(c.session_ttl, 8h);
+    EXPECT_EQ(c.heartbeat_grace, 3min);
+    EXPECT_EQ(c.escalate_after, 15min);
+    EXPECT_FALSE(c.dc09);
+    EXPECT_EQ(c.source_file, "/etc/warden/centre.toml");
+}
+
+TEST(CentreConfig, RelativePathsResolveAgainstTheConfigFolder) {
+    temp_folder dir;
+    std::filesystem::create_directories(dir.path() / "web");
+    auto path = dir.write("centre.toml",
+                          "[centre]\ndatabase = \"db/centre.db\"\n[mqtt]\nuri = "
+                          "\"tcp://127.0.0.1:1883\"\n[http]\nweb_root = \"web\"\n");
+    auto c = load_centre_config(path);
+    EXPECT_EQ(std::filesystem::path(c.database), dir.path() / "db" / "centre.db");
+    EXPECT_EQ(std::filesystem::path(c.web_root), dir.path() / "web");
+}
+
+TEST(CentreConfigErrors, MissingSectionsAndKeys) {
+    auto e = centre_errors("[http]\nlisten = \"127.0.0.1:8080\"\n");
+    ASSERT_EQ(e.size(), 2u) << joined(e);
+    EXPECT_NE(e[0].find("centre.toml:1:1: missing the [centre] section"), std::string::npos) << e[0];
+    EXPECT_NE(e[1].find("centre.toml:1:1: missing the [mqtt] section"), std::string::npos) << e[1];
+    EXPECT_TRUE(one_error(centre_errors("[centre]\n[mqtt]\nuri = \"tcp://127.0.0.1:1883\"\n"), 1, 1,
+                          {"[centre]: missing required key 'database'"}, "centre.toml"));
+}
+
+TEST(CentreConfigErrors, EachMistakeAtItsPlace) {
+    EXPECT_TRUE(one_error(centre_errors(minimal + "[http]\nlisten = \"8080\"\n"), 6, 10,
+                          {"http.listen: \"8080\" is not an address to listen on", "e.g. \"127.0.0.1:8080\""},
+                          "centre.toml"));
+    EXPECT_TRUE(one_error(centre_errors(minimal + "[http]\nweb_root = \"/nonexistent/web\"\n"), 6, 12,
+                          {"http.web_root: no such folder \"/nonexistent/web\""}, "centre.toml"));
+    EXPECT_TRUE(one_error(centre_errors(minimal + "[supervision]\nheartbeat_grace = \"3 minutes\"\n"), 6, 19,
+                          {"supervision.heartbeat_grace: \"3 minutes\" is not a duration"}, "centre.toml"));
+    EXPECT_TRUE(one_error(centre_errors(minimal + "[supervision]\nhearbeat_grace = \"3m\"\n"), 6, 1,
+                          {"[supervision]: unknown key 'hearbeat_grace'; did you mean 'heartbeat_grace'?"},
+                          "centre.toml"));
+    EXPECT_TRUE(
+        one_error(centre_errors(minimal + "[mqtt2]\n"), 5, 2, {"unknown key 'mqtt2'"}, "centre.toml"));
+    EXPECT_TRUE(one_error(centre_errors("[centre]\ndatabase = \"c.db\"\n[mqtt]\nuri = \"tcp://127.0.0.1\"\n"),
+                          4, 7, {"mqtt.uri: \"tcp://127.0.0.1\" is not a broker address"}, "centre.toml"));
+    EXPECT_TRUE(one_error(centre_errors(minimal + "client_id = \"a b\"\n"), 5, 13, {"mqtt.client_id"},
+                          "centre.toml"));
+}
+
+TEST(CentreConfigErrors, Dc09Accounts) {
+    auto c = parse_centre_config(minimal + R"([dc09]
+listen = "127.0.0.1:5001"
+transport = "udp"
+[[dc09.account]]
+account = "1234"
+hub = "hub-0001"
+key_hex = "000102030405060708090a0b0c0d0e0f1011121314151617"
+[[dc09.account]]
+account = "ABCDEF"
+hub = "hub-0002"
+)",
+                                 "centre.toml");
+    ASSERT_TRUE(c.dc09);
+    EXPECT_EQ(c.dc09->transport, "udp");
+    ASSERT_EQ(c.dc09->accounts.size(), 2u);
+    EXPECT_EQ(c.dc09->accounts[0].key.size(), 24u);
+    EXPECT_EQ(c.dc09->accounts[0].key[23], '\x17');
+    EXPECT_EQ(c.dc09->accounts[1].key, "");
+
+    auto e = centre_errors(minimal + R"([dc09]
+listen = "0.0.0.0"
+transport = "sctp"
+[[dc09.account]]
+account = "1234"
+hub = "hub 1"
+key = "tooshort"
+[[dc09.account]]
+account = "1234"
+hub = "hub-0002"
+pin = 1
+[[dc09.account]]
+hub = "hub-0003"
+)");
+    ASSERT_EQ(e.size(), 7u) << joined(e);
+    EXPECT_EQ(e[0].rfind("centre.toml:6:10: dc09.listen:", 0), 0u) << e[0];
+    EXPECT_EQ(e[1].rfind("centre.toml:7:13: dc09.transport:", 0), 0u) << e[1];
+    EXPECT_EQ(e[2].rfind("centre.toml:10:7: dc09 account '1234' hub: \"hub 1\" is not a valid hub id", 0), 0u)
+        << e[2];
+    EXPECT_EQ(
+        e[3].rfind("centre.toml:11:7: dc09 account '1234' key: an AES key is 16, 24 or 32 characters", 0), 0u)
+        << e[3];
+    EXPECT_EQ(e[4].rfind("centre.toml:13:11: dc09 account '1234' is configured twice (first at line 9)", 0),
+              0u)
+        << e[4];
+    EXPECT_EQ(e[5].rfind("centre.toml:15:1: dc09 account '1234': unknown key 'pin'", 0), 0u) << e[5];
+    EXPECT_EQ(e[6].rfind("centre.toml:16:1: [[dc09.account]] #3: missing required key 'account'", 0), 0u)
+        << e[6];
+}
