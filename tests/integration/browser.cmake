@@ -7,3 +7,7 @@ set_tests_properties(browser_console PROPERTIES
   LABELS integration
   SKIP_RETURN_CODE 77
   TIMEOUT 240)
+
+# The console's pure formatting and queue order (centre/web/js/format.js), with node's own test runner.
+add_test(NAME console_format COMMAND node --test ${CMAKE_CURRENT_LIST_DIR}/../browser/format.test.mjs)
+set_tests_properties(console_format PROPERTIES LABELS unit TIMEOUT 60)

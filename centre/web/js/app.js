@@ -431,7 +431,9 @@ function shortcut(e) {
   if (!state.me || e.ctrlKey || e.altKey || e.metaKey) return;
   if (e.key === 'Escape' && detail.visible && !byId('help').open) {
     e.preventDefault();
-    closeDetail();
+    // In a field, the first Esc only leaves the field, so a half-written note is not lost by accident.
+    if (typingInField(e)) e.target.blur();
+    else closeDetail();
     return;
   }
   if (typingInField(e)) return;

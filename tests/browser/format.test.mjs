@@ -1,0 +1,60 @@
+// Unit tests of the console's pure formatting and ordering (centre/web/js/format.js), with node:test.
+// No browser needed: run with `node --test tests/browser/format.test.mjs`.
+
+import assert from 'node:assert/strict';
+import test from 'node:test';
+
+import {
+  age, compareQueue, inQueue, outcomeName, percent, priorityRank, seconds, sensorPlace, typeName,
+} from '../../centre/web/js/format.js';
+
+const alert = (id, priority, received_at, extra = {}) => ({ id, priority, received_at, status: 'open', state: 'raised', ...extra });
+
+test('the queue is most urgent first, then oldest first', () => {
+  const alerts = [
+    alert('low-old', 'low', '2026-11-28T10:00:00.000Z'),
+    alert('crit-new', 'critical', '2026-11-28T12:00:05.000Z'),
+    alert('high', 'high', '2026-11-28T09:00:00.000Z'),
+    alert('crit-old', 'critical', '2026-11-28T12:00:00.000Z'),
+    alert('normal', 'normal', '2026-11-28T08:00:00.000Z'),
+  ];
+  assert.deepEqual(alerts.sort(compareQueue).map((a) => a.id), ['crit-old', 'crit-new', 'high', 'normal', 'low-old']);
+});
+
+test('unknown priorities sort after low', () => {
+  assert.ok(priorityRank('bogus') > priorityRank('low'));
+});
+
+test('acknowledged alerts stay in the queue until resolved; cleared notices never enter it', () => {
+  assert.equal(inQueue(alert('a', 'high', null, { status: 'acknowledged' })), true);
+  assert.equal(inQueue(alert('a', 'high', null, { status: 'resolved' })), false);
+  assert.equal(inQueue(alert('a', 'high', null, { state: 'cleared' })), false);
+});
+
+test('ages read at a glance', () => {
+  assert.equal(age(-500), '0 s');
+  assert.equal(age(42_900), '42 s');
+  assert.equal(age(185_000), '3:05');
+  assert.equal(age(3_840_000), '1 h 04 min');
+  assert.equal(age(2 * 86_400_000 + 3 * 3_600_000), '2 d 3 h');
+});
+
+test('durations and percentages', () => {
+  assert.equal(seconds(null), '\u2014');
+  assert.equal(seconds(12.4), '12 s');
+  assert.equal(seconds(125), '2 min 05 s');
+  assert.equal(percent(null), '\u2014');
+  assert.equal(percent(0.975), '97.5 %');
+  assert.equal(percent(0.99), '99 %');
+  assert.equal(percent(1), '100 %');
+  assert.equal(percent(0.97449), '97.4 %');
+});
+
+test('names for types, outcomes and places', () => {
+  assert.equal(typeName('pull_cord'), 'Pull cord');
+  assert.equal(typeName('some_new_type'), 'Some new type');
+  assert.equal(outcomeName('resident_ok'), 'Resident OK');
+  assert.equal(outcomeName(null), '');
+  assert.equal(sensorPlace({ sensor: 'pendant', location: 'worn' }), 'pendant \u00B7 worn');
+  assert.equal(sensorPlace({}), '');
+});
