@@ -279,6 +279,22 @@ function applyAlert(alert, { live = false } = {}) {
   }
   renderQueue();
   if (live && detail.id === alert.id) detail.refresh();
+  // The centre sends no `hub` event for a hub first heard through an alert: fetch the hubs then.
+  if (live && alert.hub && !state.hubs.has(alert.hub)) reloadHubsSoon();
+}
+
+let hubsReload = null;
+function reloadHubsSoon() {
+  if (hubsReload) return;
+  hubsReload = setTimeout(async () => {
+    hubsReload = null;
+    try {
+      for (const hub of await api.get('/api/hubs')) state.hubs.set(hub.id, hub);
+      renderHubs();
+    } catch {
+      // the next resync will bring them
+    }
+  }, 500);
 }
 
 function applyHub(hub, { live = false } = {}) {
