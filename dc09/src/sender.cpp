@@ -371,6 +371,7 @@ struct sender::impl : std::enable_shared_from_this<impl> {
                 queue_.pop_front();
                 report(done, true, {});
                 arm_supervision();
+                pump();
                 break;
             }
             case frame_id::nak: {

@@ -54,13 +54,15 @@ struct received_event {
 
 /// How a receiver works; `spec` is the centre's [dc09] section.
 struct receiver_options {
-    config::dc09_receiver_spec spec;     ///< listen "host:port" (port 0: any), transport tcp|udp|both
-    std::string receiver = "0";          ///< our R number, used in NAKs to frames that have none
-    std::string line = "0";              ///< our L number, likewise
-    milliseconds idle_timeout{120'000};  ///< a TCP client silent this long is closed
-    std::size_t max_clients = 512;       ///< TCP clients beyond this are refused
-    std::size_t max_frame = 4106;        ///< bytes; longer input is discarded
-    std::function<time_point()> clock;   ///< wall clock for skew checks and NAK/ACK timestamps
+    config::dc09_receiver_spec spec;  ///< listen "host:port" (port 0: any), transport tcp|udp|both
+    std::string receiver = "0";       ///< our R number, used in NAKs to frames that have none
+    std::string line = "0";           ///< our L number, likewise
+    /// A TCP client silent this long is closed. Longer than twice the hubs' default supervision
+    /// (300 s), so a healthy hub keeps its connection.
+    milliseconds idle_timeout{660'000};
+    std::size_t max_clients = 512;      ///< TCP clients beyond this are refused
+    std::size_t max_frame = 4106;       ///< bytes; longer input is discarded
+    std::function<time_point()> clock;  ///< wall clock for skew checks and NAK/ACK timestamps
 };
 
 /// Counters for metrics and logs.
@@ -82,7 +84,8 @@ public:
     using link_handler = std::function<void(const std::string& account, const std::string& hub)>;
 
     /// Throws std::invalid_argument for a bad listen address, transport or account key length.
-    receiver(asio::io_context& io, receiver_options opts, std::shared_ptr<spdlog::logger> log);
+    /// `log` null: spdlog's default logger.
+    receiver(asio::io_context& io, receiver_options opts, std::shared_ptr<spdlog::logger> log = nullptr);
     /// Closes every socket.
     ~receiver();
     receiver(const receiver&) = delete;

@@ -71,7 +71,8 @@ public:
     using connection_handler = std::function<void(bool connected)>;
 
     /// Throws std::invalid_argument for an unusable spec (format, key length, account, port).
-    sender(asio::io_context& io, sender_options opts, std::shared_ptr<spdlog::logger> log);
+    /// `log` null: spdlog's default logger.
+    sender(asio::io_context& io, sender_options opts, std::shared_ptr<spdlog::logger> log = nullptr);
     /// Closes the socket and cancels timers; undelivered alerts are dropped without a result.
     ~sender();
     sender(const sender&) = delete;

@@ -1,0 +1,405 @@
+// A real DC-09 sender and receiver over loopback TCP and UDP, in one process on one io_context.
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/write.hpp>
+
+#include "warden/dc09/codec.hpp"
+#include "warden/dc09/receiver.hpp"
+#include "warden/dc09/sender.hpp"
+
+using namespace warden;
+using namespace warden::dc09;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string key128 = "0123456789ABCDEF";
+
+std::shared_ptr<spdlog::logger> test_log() {
+    static auto log = [] {
+        auto l = std::make_shared<spdlog::logger>("dc09", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+        l->set_level(spdlog::level::info);
+        return l;
+    }();
+    return log;
+}
+
+/// Runs the io_context until `done()` or the timeout; true if done.
+bool run_until(asio::io_context& io, const std::function<bool()>& done,
+               std::chrono::milliseconds timeout = 10s) {
+    auto end = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+        if (std::chrono::steady_clock::now() > end) return false;
+        io.restart();
+        io.run_for(10ms);
+    }
+    return true;
+}
+
+void run_for(asio::io_context& io, std::chrono::milliseconds d) {
+    run_until(
+        io, [] { return false; }, d);
+}
+
+std::vector<std::string> sensor_names(int n) {
+    std::vector<std::string> v;
+    for (int i = 0; i < n; ++i) v.push_back("s" + std::to_string(i));
+    return v;
+}
+
+alert make_alert(int i, std::string type = "pendant", alert_state state = alert_state::raised) {
+    alert a;
+    a.hub = "hub-0001";
+    a.seq = static_cast<std::uint64_t>(i + 1);
+    a.id = make_alert_id(a.hub, a.seq);
+    a.type = std::move(type);
+    a.state = state;
+    a.sensor = "s" + std::to_string(i);  // zone i + 1
+    a.at = now_ms();
+    return a;
+}
+
+receiver_options receiver_opts(std::string transport, std::string key = key128, int port = 0) {
+    receiver_options o;
+    o.spec.listen = "127.0.0.1:" + std::to_string(port);
+    o.spec.transport = std::move(transport);
+    o.spec.max_clock_skew = 60s;
+    o.spec.accounts.push_back({"1234", "hub-0001", std::move(key)});
+    o.idle_timeout = 2s;
+    return o;
+}
+
+sender_options sender_opts(unsigned short port, std::string transport, std::string key = key128) {
+    sender_options o;
+    o.spec.host = "127.0.0.1";
+    o.spec.port = port;
+    o.spec.transport = std::move(transport);
+    o.spec.account = "1234";
+    o.spec.key = std::move(key);
+    o.spec.supervision = 60s;
+    o.sensors = sensor_names(20);
+    o.reply_timeout = 400ms;
+    o.backoff_min = 50ms;
+    o.backoff_max = 200ms;
+    return o;
+}
+
+struct results {
+    std::vector<std::pair<std::string, delivery>> all;
+    std::size_t acked() const {
+        std::size_t n = 0;
+        for (auto& r : all) n += r.second.acked;
+        return n;
+    }
+    void attach(sender& s) {
+        s.on_result([this](const std::string& id, const delivery& d) { all.emplace_back(id, d); });
+    }
+};
+
+}  // namespace
+
+TEST(Dc09Integration, DeliversEncryptedAlertsOverTcpAndGetsThemAcked) {
+    asio::io_context io;
+    receiver rx{io, receiver_opts("tcp"), test_log()};
+    std::vector<received_event> got;
+    rx.on_event([&](const received_event& e) {
+        got.push_back(e);
+        return true;
+    });
+    rx.start();
+    sender tx{io, sender_opts(rx.tcp_port(), "tcp"), test_log()};
+    results res;
+    res.attach(tx);
+    tx.start();
+    tx.send(make_alert(0, "pendant"));
+    tx.send(make_alert(1, "fall"));
+    tx.send(make_alert(2, "smoke"));
+    tx.send(make_alert(3, "pendant", alert_state::cleared));
+    EXPECT_FALSE(tx.send(make_alert(3, "pendant", alert_state::cleared)));  // already queued
+    EXPECT_EQ(tx.state().queue, 4u);
+    ASSERT_TRUE(run_until(io, [&] { return res.all.size() == 4; }));
+
+    EXPECT_EQ(res.acked(), 4u);
+    EXPECT_EQ(res.all[0].first, "hub-0001-1");
+    EXPECT_EQ(res.all[3].first, "hub-0001-4");
+    EXPECT_EQ(res.all[0].second.attempts, 1);
+    EXPECT_TRUE(res.all[0].second.rtt.has_value());
+    ASSERT_EQ(got.size(), 4u);
+    EXPECT_EQ(got[0].hub, "hub-0001");
+    EXPECT_EQ(got[0].code, "QA");
+    EXPECT_EQ(got[0].zone, 1u);
+    EXPECT_TRUE(got[0].encrypted);
+    EXPECT_EQ(got[0].transport, "tcp");
+    EXPECT_EQ(got[1].code, "MA");
+    EXPECT_EQ(got[1].zone, 2u);
+    EXPECT_EQ(got[2].code, "FA");
+    EXPECT_EQ(got[3].code, "QH");
+    EXPECT_EQ(got[3].meaning.state, alert_state::cleared);
+    EXPECT_LT(got[0].seq, got[1].seq);
+    auto st = tx.state();
+    EXPECT_TRUE(st.connected);
+    EXPECT_EQ(st.queue, 0u);
+    EXPECT_TRUE(st.last_ack.has_value());
+    EXPECT_EQ(st.acked, 4u);
+}
+
+TEST(Dc09Integration, DeliversAdmCidOverUdpAndTestsTheLink) {
+    asio::io_context io;
+    receiver rx{io, receiver_opts("udp", "")};
+    std::vector<received_event> got;
+    int links = 0;
+    rx.on_event([&](const received_event& e) {
+        got.push_back(e);
+        return true;
+    });
+    rx.on_link_test([&](const std::string&, const std::string& hub) {
+        EXPECT_EQ(hub, "hub-0001");
+        ++links;
+    });
+    rx.start();
+    ASSERT_NE(rx.udp_port(), 0);
+    EXPECT_EQ(rx.tcp_port(), 0);
+    auto opts = sender_opts(rx.udp_port(), "udp", "");
+    opts.spec.format = "ADM-CID";
+    opts.spec.supervision = 200ms;
+    sender tx{io, opts, test_log()};
+    bool link_up = false;
+    tx.on_connection([&](bool up) { link_up = up; });
+    results res;
+    res.attach(tx);
+    tx.start();
+    ASSERT_TRUE(run_until(io, [&] { return link_up; }));  // the NULL sent at start was answered
+    tx.send(make_alert(4, "inactivity"));
+    tx.send(make_alert(5, "battery_low", alert_state::cleared));
+    ASSERT_TRUE(run_until(io, [&] { return res.all.size() == 2; }));
+    EXPECT_EQ(res.acked(), 2u);
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0].format, frame_id::adm_cid);
+    EXPECT_EQ(got[0].contact_id, 641);
+    EXPECT_EQ(got[0].zone, 5u);
+    EXPECT_EQ(got[0].transport, "udp");
+    EXPECT_EQ(got[0].data, "#1234|1641 01 005");
+    EXPECT_EQ(got[1].contact_id, 384);
+    EXPECT_EQ(got[1].meaning.state, alert_state::cleared);
+    // Supervision: NULL frames keep coming while idle.
+    int before = links;
+    ASSERT_TRUE(run_until(
+        io, [&] { return links >= before + 2; }, 3s));
+    EXPECT_TRUE(tx.state().connected);
+}
+
+TEST(Dc09Integration, SenderCorrectsItsClockFromANakAndResendsWithTheSameSeq) {
+    asio::io_context io;
+    receiver rx{io, receiver_opts("tcp"), test_log()};
+    std::vector<received_event> got;
+    rx.on_event([&](const received_event& e) {
+        got.push_back(e);
+        return true;
+    });
+    rx.start();
+    auto opts = sender_opts(rx.tcp_port(), "tcp");
+    opts.clock = [] { return now_ms() + std::chrono::hours{1}; };  // an hour fast
+    opts.first_seq = 9999;                                         // and the seq wraps afterwards
+    sender tx{io, opts, test_log()};
+    results res;
+    res.attach(tx);
+    tx.start();
+    tx.send(make_alert(0));
+    tx.send(make_alert(1));
+    ASSERT_TRUE(run_until(io, [&] { return res.all.size() == 2; }));
+    EXPECT_TRUE(res.all[0].second.acked);
+    EXPECT_EQ(res.all[0].second.attempts, 2);  // NAKed once, then accepted
+    EXPECT_TRUE(res.all[1].second.acked);
+    EXPECT_EQ(res.all[1].second.attempts, 1);  // the corrected clock holds
+    EXPECT_EQ(rx.stats().naks, 1u);
+    auto st = tx.state();
+    EXPECT_EQ(st.naks, 1u);
+    EXPECT_NEAR(static_cast<double>(st.clock_offset.count()), -3'600'000.0, 2'000.0);
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0].seq, 9999u);
+    EXPECT_EQ(got[1].seq, 1u);
+    ASSERT_TRUE(got[0].timestamp.has_value());
+    EXPECT_LT(std::chrono::abs(*got[0].timestamp - now_ms()), 5s);
+}
+
+TEST(Dc09Integration, DuhIsReportedAsFailureAndNotRepeated) {
+    asio::io_context io;
+    receiver rx{io, receiver_opts("tcp"), test_log()};
+    int events = 0;
+    rx.on_event([&](const received_event&) { return ++events, true; });
+    rx.start();
+    auto opts = sender_opts(rx.tcp_port(), "tcp");
+    opts.spec.account = "9999";  // not known to the receiver
+    sender tx{io, opts, test_log()};
+    results res;
+    res.attach(tx);
+    tx.start();
+    tx.send(make_alert(0));
+    ASSERT_TRUE(run_until(io, [&] { return res.all.size() == 1; }));
+    EXPECT_FALSE(res.all[0].second.acked);
+    EXPECT_EQ(res.all[0].second.reason, "DUH");
+    EXPECT_EQ(res.all[0].second.attempts, 1);
+    run_for(io, 1200ms);  // three reply timeouts: nothing is resent
+    EXPECT_EQ(rx.stats().duhs, 1u);
+    EXPECT_EQ(rx.stats().frames, 1u);
+    EXPECT_EQ(events, 0);
+    EXPECT_EQ(tx.state().failed, 1u);
+    EXPECT_EQ(tx.state().queue, 0u);
+}
+
+TEST(Dc09Integration, GarbageSlowAndIdleClientsDoNotHurtTheReceiver) {
+    asio::io_context io;
+    auto ro = receiver_opts("tcp", "");
+    ro.idle_timeout = 300ms;
+    receiver rx{io, ro, test_log()};
+    std::vector<received_event> got;
+    rx.on_event([&](const received_event& e) {
+        got.push_back(e);
+        return true;
+    });
+    rx.start();
+    asio::ip::tcp::endpoint ep{asio::ip::make_address("127.0.0.1"), rx.tcp_port()};
+
+    // Many clients that connect and say nothing (half-open from the receiver's view).
+    std::vector<std::unique_ptr<asio::ip::tcp::socket>> idle;
+    for (int i = 0; i < 30; ++i) {
+        idle.push_back(std::make_unique<asio::ip::tcp::socket>(io));
+        idle.back()->connect(ep);
+    }
+    // One client that sends garbage, an oversized blob, then a good frame split in pieces.
+    asio::ip::tcp::socket raw{io};
+    raw.connect(ep);
+    std::string junk = std::string{"GET / HTTP/1.1\r\n\r\n\0\xff\xfe garbage \r\r", 32};
+    junk += "\n" + std::string(20'000, 'Z') + "\r";
+    asio::write(raw, asio::buffer(junk));
+    frame f;
+    f.seq = 42;
+    f.receiver = "0";
+    f.account = "1234";
+    f.data = "#1234|Nri1/WA003";
+    f.timestamp = now_ms();
+    std::string good = encode(f);
+    std::string reply;
+    std::array<char, 256> buf{};
+    std::function<void()> read_reply = [&] {
+        raw.async_read_some(asio::buffer(buf), [&](asio::error_code ec, std::size_t n) {
+            if (ec) return;
+            reply.append(buf.data(), n);
+            read_reply();
+        });
+    };
+    read_reply();
+    asio::write(raw, asio::buffer(good.substr(0, 10)));
+    run_for(io, 50ms);
+    asio::write(raw, asio::buffer(good.substr(10)));
+    ASSERT_TRUE(run_until(
+        io, [&] { return reply.find('\r') != std::string::npos; }, 3s));
+    auto ack = parse_frame(reply);
+    ASSERT_TRUE(ack) << ack.detail;
+    EXPECT_EQ(ack.value.id, frame_id::ack);
+    EXPECT_EQ(ack.value.seq, 42u);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].code, "WA");
+    EXPECT_GT(rx.stats().garbage_bytes, 20'000u);
+    // The same frame again (its ACK was lost, say): ACKed again, handed over only once.
+    reply.clear();
+    asio::write(raw, asio::buffer(good));
+    ASSERT_TRUE(run_until(
+        io, [&] { return reply.find('\r') != std::string::npos; }, 3s));
+    EXPECT_EQ(parse_frame(reply).value.id, frame_id::ack);
+    EXPECT_EQ(got.size(), 1u);
+    EXPECT_EQ(rx.stats().duplicates, 1u);
+
+    // A real sender still gets through while all of that goes on.
+    sender tx{io, sender_opts(rx.tcp_port(), "tcp", ""), test_log()};
+    results res;
+    res.attach(tx);
+    tx.start();
+    tx.send(make_alert(7, "flood"));
+    ASSERT_TRUE(run_until(io, [&] { return res.all.size() == 1; }));
+    EXPECT_TRUE(res.all[0].second.acked);
+
+    // Silent clients are closed after the idle timeout.
+    ASSERT_TRUE(run_until(
+        io, [&] { return rx.stats().timed_out_clients >= 30; }, 3s));
+    std::array<char, 16> b{};
+    asio::error_code ec;
+    idle[0]->read_some(asio::buffer(b), ec);
+    EXPECT_EQ(ec, asio::error::eof);
+}
+
+TEST(Dc09Integration, ReceiverRestartMidStreamLosesNothing) {
+    asio::io_context io;
+    auto first = std::make_unique<receiver>(io, receiver_opts("tcp"), test_log());
+    std::vector<unsigned> zones;  // zone = alert index + 1
+    int taken = 0;
+    first->on_event([&](const received_event& e) {
+        if (taken == 3) return false;  // the 4th arrives as the receiver goes down: not stored, not acked
+        ++taken;
+        zones.push_back(e.zone);
+        return true;
+    });
+    first->start();
+    unsigned short port = first->tcp_port();
+    sender tx{io, sender_opts(port, "tcp"), test_log()};
+    results res;
+    res.attach(tx);
+    tx.start();
+    for (int i = 0; i < 10; ++i) tx.send(make_alert(i));
+    ASSERT_TRUE(run_until(io, [&] { return taken == 3 && res.acked() == 3; }));
+    first.reset();       // the receiver goes away mid-stream (its sockets close)
+    run_for(io, 300ms);  // the sender notices and retries while nothing listens
+    EXPECT_FALSE(tx.state().connected);
+    EXPECT_EQ(tx.state().queue, 7u);
+
+    receiver second{io, receiver_opts("tcp", key128, port), test_log()};
+    second.on_event([&](const received_event& e) {
+        zones.push_back(e.zone);
+        return true;
+    });
+    second.start();
+    ASSERT_TRUE(run_until(io, [&] { return res.all.size() == 10; }));
+    EXPECT_EQ(res.acked(), 10u);
+    std::vector<unsigned> want{1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    EXPECT_EQ(zones, want);  // every alert once, in order
+    EXPECT_TRUE(tx.state().connected);
+}
+
+TEST(Dc09Integration, UdpSenderResendsUntilTheReceiverAppears) {
+    asio::io_context io;
+    // Find a free UDP port, then leave it closed for a while.
+    unsigned short port;
+    {
+        receiver probe{io, receiver_opts("udp")};
+        probe.start();
+        port = probe.udp_port();
+    }
+    sender tx{io, sender_opts(port, "udp"), test_log()};
+    results res;
+    res.attach(tx);
+    tx.start();
+    tx.send(make_alert(2, "co"));
+    run_for(io, 1000ms);  // two or three unanswered attempts
+    EXPECT_TRUE(res.all.empty());
+    receiver rx{io, receiver_opts("udp", key128, port), test_log()};
+    std::vector<received_event> got;
+    rx.on_event([&](const received_event& e) {
+        got.push_back(e);
+        return true;
+    });
+    rx.start();
+    ASSERT_TRUE(run_until(io, [&] { return res.all.size() == 1; }));
+    EXPECT_TRUE(res.all[0].second.acked);
+    EXPECT_GE(res.all[0].second.attempts, 2);
+    ASSERT_GE(got.size(), 1u);
+    EXPECT_EQ(got[0].code, "GA");
+}
