@@ -2,7 +2,7 @@
 // for how operators use it and docs/api.md for the API it speaks.
 
 import { Api, ApiError } from './api.js';
-import { byId, setText, typingInField } from './dom.js';
+import { byId, say, setText, typingInField } from './dom.js';
 import { clock, compareQueue, inQueue, ms, sensorPlace, typeName } from './format.js';
 import { LiveStream } from './live.js';
 import { QueueView } from './queue.js';
@@ -187,7 +187,14 @@ function stopSession() {
   state.alerts.clear();
   state.hubs.clear();
   detail.hide();
+  layoutDetail();
   queue.render([]);
+  renderHubs();
+  // Leave nothing of this session on the page for the next person to log in.
+  for (const id of ['history-body', 'audit-body', 'perf-cards']) byId(id).replaceChildren();
+  for (const id of ['history-message', 'audit-message', 'perf-message', 'hubs-message']) say(byId(id), '');
+  byId('history-form').reset();
+  document.title = 'Warden console';
 }
 
 function endSession(text) {

@@ -88,7 +88,6 @@ export class HistoryView {
   #body = byId('history-body');
   #message = byId('history-message');
   #request = 0;
-  loaded = false;
 
   /** ctx: api, openAlert(id, {focus}) */
   constructor(ctx) {
@@ -123,7 +122,6 @@ export class HistoryView {
     try {
       const alerts = await this.#ctx.api.get(`/api/alerts?${params}`);
       if (request !== this.#request) return;
-      this.loaded = true;
       rebuildKeepingFocus(this.#body, () => alerts.map((a) => this.#row(a)));
       say(this.#message, alerts.length ? `${alerts.length} alert${alerts.length === 1 ? '' : 's'}.` : 'No alerts match.');
     } catch (e) {
