@@ -212,18 +212,17 @@ reading from_bool(bool b) {
 }
 
 reading compare_with_active(const json& v, const std::string& want, std::string_view attr) {
-    if (v.is_boolean()) {
-        auto w = parse_number(want) ? std::optional<bool>(*parse_number(want) != 0)
+    // `active` as a truth word ("true", "on", "1") also matches booleans and numbers.
+    auto truth = parse_number(want) ? std::optional<bool>(*parse_number(want) != 0)
                  : iequals(want, "true") || iequals(want, "on")   ? std::optional<bool>(true)
                  : iequals(want, "false") || iequals(want, "off") ? std::optional<bool>(false)
                                                                   : std::nullopt;
-        return from_bool(w && v.get<bool>() == *w);
-    }
+    if (v.is_boolean()) return from_bool(truth && v.get<bool>() == *truth);
     if (v.is_number()) {
         auto n = json_number(v);
         auto w = parse_number(want);
         if (!n) return wrong(fmt_attr_expected(attr, "a finite number"));
-        reading r = from_bool(w && *n == *w);
+        reading r = from_bool(w ? *n == *w : truth && (*n != 0) == *truth);
         r.value = n;
         return r;
     }

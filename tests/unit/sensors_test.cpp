@@ -541,6 +541,14 @@ TEST(JsonSource, FieldAndActive) {
     router rn({n});
     EXPECT_EQ(sig(rn, "home/pir", R"({"motion":1})"), warden::signal::active);
     EXPECT_EQ(sig(rn, "home/pir", R"({"motion":0})"), warden::signal::inactive);
+    auto w = spec("leak", sensor_kind::flood, source_type::json, "home/leak");
+    w.field = "wet";
+    w.active = "on";
+    router rw({w});
+    EXPECT_EQ(sig(rw, "home/leak", R"({"wet":1})"), warden::signal::active);
+    EXPECT_EQ(sig(rw, "home/leak", R"({"wet":true})"), warden::signal::active);
+    EXPECT_EQ(sig(rw, "home/leak", R"({"wet":"ON"})"), warden::signal::active);
+    EXPECT_EQ(sig(rw, "home/leak", R"({"wet":0})"), warden::signal::inactive);
 }
 
 TEST(JsonSource, ThresholdAndTemperature) {
