@@ -256,7 +256,9 @@ struct receiver::impl : std::enable_shared_from_this<impl> {
             ev.peer = peer;
             std::string dedupe = fmt::format("{}|{:04d}|{}|{}", ev.account, ev.seq, ev.data,
                                              ev.timestamp ? format_timestamp(*ev.timestamp) : std::string{});
-            if (seen_.count(dedupe)) {
+            // Only frames with a timestamp are recognised as repeats: without one, a new event after a
+            // panel restart could look like an old frame, and a duplicate is better than a lost alarm.
+            if (ev.timestamp && seen_.count(dedupe)) {
                 ++stats_.duplicates;
                 log_->info("dc09 repeat acked again account={} seq={:04d}", ev.account, ev.seq);
             } else {
@@ -271,7 +273,7 @@ struct receiver::impl : std::enable_shared_from_this<impl> {
                     return {};
                 }
                 ++stats_.events;
-                remember(std::move(dedupe));
+                if (ev.timestamp) remember(std::move(dedupe));
                 log_->info("dc09 event account={} hub={} seq={:04d} code={} zone={} transport={}", ev.account,
                            ev.hub, ev.seq, ev.code, ev.zone, transport);
             }

@@ -218,8 +218,11 @@ struct sender::impl : std::enable_shared_from_this<impl> {
         writing_ = false;
         set_connected(false);
         if (!running_) return;
-        retry_timer_.expires_after(backoff_);
-        backoff_ = std::min(backoff_ * 2, opts_.backoff_max);
+        // A connection that carried an ACK is reopened at once (some receivers close after each
+        // reply); one that failed before any ACK waits the growing backoff.
+        retry_timer_.expires_after(acked_on_link_ ? milliseconds{0} : backoff_);
+        if (!acked_on_link_) backoff_ = std::min(backoff_ * 2, opts_.backoff_max);
+        acked_on_link_ = false;
         auto self = shared_from_this();
         retry_timer_.async_wait([this, self](asio::error_code ec) {
             if (ec || !running_) return;
@@ -365,6 +368,7 @@ struct sender::impl : std::enable_shared_from_this<impl> {
                 reply_timer_.cancel();
                 in_flight_ = false;
                 backoff_ = opts_.backoff_min;
+                acked_on_link_ = !udp_mode_;
                 st_.last_ack = opts_.clock();
                 set_connected(true);
                 item done = std::move(head);
@@ -447,6 +451,7 @@ struct sender::impl : std::enable_shared_from_this<impl> {
     bool socket_open_ = false;
     bool in_flight_ = false;
     bool writing_ = false;
+    bool acked_on_link_ = false;  ///< the current TCP connection carried an ACK
     std::uint64_t gen_ = 0;
     unsigned next_seq_ = 1;
     milliseconds offset_{0};
