@@ -461,6 +461,14 @@ struct sender::impl : std::enable_shared_from_this<impl> {
     connection_handler on_connection_;
 };
 
+sender_options make_sender_options(const config::hub_config& cfg) {
+    if (!cfg.dc09) throw std::invalid_argument("the hub config has no [dc09] section");
+    sender_options o;
+    o.spec = *cfg.dc09;
+    o.sensors = sensor_ids(cfg);
+    return o;
+}
+
 sender::sender(asio::io_context& io, sender_options opts, std::shared_ptr<spdlog::logger> log)
     : impl_(std::make_shared<impl>(io, std::move(opts), std::move(log))) {}
 

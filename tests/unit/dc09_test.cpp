@@ -7,6 +7,7 @@
 #include "warden/dc09/codec.hpp"
 #include "warden/dc09/codes.hpp"
 #include "warden/dc09/receiver.hpp"
+#include "warden/dc09/sender.hpp"
 
 using namespace warden;
 using namespace warden::dc09;
@@ -390,6 +391,19 @@ TEST(Dc09Codes, ZoneIsTheSensorIndexPlusOne) {
     EXPECT_EQ(zone_for(ids, "front_door"), 3u);
     EXPECT_EQ(zone_for(ids, ""), 0u);
     EXPECT_EQ(zone_for(ids, "gone"), 0u);
+}
+
+TEST(Dc09Codes, SenderOptionsComeFromTheHubConfig) {
+    config::hub_config cfg;
+    EXPECT_THROW(make_sender_options(cfg), std::invalid_argument);
+    cfg.dc09 = config::dc09_spec{};
+    cfg.dc09->account = "1234";
+    cfg.sensors.resize(2);
+    cfg.sensors[0].id = "pendant";
+    cfg.sensors[1].id = "bed";
+    auto o = make_sender_options(cfg);
+    EXPECT_EQ(o.spec.account, "1234");
+    EXPECT_EQ(zone_for(o.sensors, "bed"), 2u);
 }
 
 TEST(Dc09Codes, InterpretsReceivedEventsForTheCentre) {

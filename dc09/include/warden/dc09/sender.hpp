@@ -44,6 +44,10 @@ struct sender_options {
     std::function<time_point()> clock;   ///< wall clock for frame timestamps; empty = system clock
 };
 
+/// Options from a hub config: its [dc09] section and its sensors in order (zones). Throws
+/// std::invalid_argument if the config has no [dc09] section.
+sender_options make_sender_options(const config::hub_config& cfg);
+
 /// The outcome for one alert.
 struct delivery {
     bool acked = false;
