@@ -4,6 +4,7 @@
 #include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 
+#include "warden/centre/dc09_bridge.hpp"
 #include "warden/centre/events.hpp"
 #include "warden/centre/http_server.hpp"
 #include "warden/centre/ingest.hpp"
@@ -77,11 +78,21 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
     http_server http(ho, *db, events, metrics, send, log);
     http.start();
 
+    std::unique_ptr<dc09_bridge> dc09;
+    if (cfg.dc09) {
+        dc09 =
+            std::make_unique<dc09_bridge>(io, *cfg.dc09, *db, log, [&](const std::vector<std::string>& ids) {
+                for (const auto& id : ids) alert_event(id);
+            });
+        dc09->start();
+    }
+
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](std::error_code ec, int sig) {
         if (ec) return;
         log->info("shutting down signal={}", sig);
         sup.stop();
+        if (dc09) dc09->stop();
         http.stop();
         session.stop();
         io.stop();

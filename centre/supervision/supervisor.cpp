@@ -42,8 +42,9 @@ void supervisor::heard(const std::string& hub) {
         st.alert_id.reset();
         st.escalate_at.reset();
         try {
-            db_.clear(id, "system", "hub heard again", std::string("hub_back_online"), now_ms());
+            // Online first, so anyone who sees the alert cleared also sees the hub online.
             db_.set_hub_online(hub, true);
+            db_.clear(id, "system", "hub heard again", std::string("hub_back_online"), now_ms());
         } catch (const std::exception& e) {
             log_->error("store failed clearing hub_offline alert={} error=\"{}\"", id, e.what());
         }
@@ -82,8 +83,8 @@ void supervisor::raise(const std::string& hub, hub_state& st, const std::string&
         ingest_batch b;
         b.alerts.push_back(a);
         b.received_at = a.at;
+        db_.set_hub_online(hub, false);  // first, so anyone who sees the alert also sees the hub offline
         db_.ingest(b);
-        db_.set_hub_online(hub, false);
     } catch (const std::exception& e) {
         log_->error("store failed raising hub_offline hub={} error=\"{}\"", hub, e.what());
         st.deadline = clock::now() + std::chrono::seconds{5};  // try again soon

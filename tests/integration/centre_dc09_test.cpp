@@ -1,0 +1,106 @@
+// A SIA DC-09 frame into the real warden-centre ([dc09] receiver): stored once as an alert of the
+// mapped hub, ACKed after it is stored, and shown to operators.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <csignal>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "warden/dc09/codec.hpp"
+#include "warden/harness/harness.hpp"
+
+using namespace warden;
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+
+namespace {
+
+/// Sends one frame over TCP and returns the reply bytes (up to CR), or "" on timeout.
+std::string send_frame(int port, const std::string& bytes) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval tv{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string reply;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+        ::send(fd, bytes.data(), bytes.size(), 0) == static_cast<ssize_t>(bytes.size())) {
+        char buf[512];
+        while (reply.find('\r') == std::string::npos) {
+            auto n = ::recv(fd, buf, sizeof buf, 0);
+            if (n <= 0) break;
+            reply.append(buf, static_cast<std::size_t>(n));
+        }
+    }
+    ::close(fd);
+    return reply;
+}
+
+}  // namespace
+
+TEST(CentreDc09, AFrameBecomesAStoredAlertOfTheMappedHubOnce) {
+    harness::temp_dir dir;
+    harness::broker broker;
+    int http_port = harness::free_port(), dc09_port = harness::free_port();
+    auto config =
+        dir.write("centre.toml", "[centre]\ndatabase = \"centre.db\"\n[mqtt]\nuri = \"" + broker.uri() +
+                                     "\"\n[http]\nlisten = \"127.0.0.1:" + std::to_string(http_port) +
+                                     "\"\n[dc09]\nlisten = \"127.0.0.1:" + std::to_string(dc09_port) +
+                                     "\"\ntransport = \"tcp\"\n[[dc09.account]]\naccount = \"1234\"\n"
+                                     "hub = \"hub-0001\"\n");
+    const std::string bin = std::string(WARDEN_BIN_DIR) + "/warden-centre";
+    auto add = harness::run({bin, "--config", config.string(), "user", "add", "olive", "--role", "operator"},
+                            "olive-password\n");
+    ASSERT_EQ(add.code, 0) << add.output;
+    harness::process centre({bin, "--config", config.string()}, dir / "centre.log");
+    ASSERT_TRUE(harness::wait_for_port(http_port)) << centre.log();
+    ASSERT_TRUE(harness::wait_for_port(dc09_port)) << centre.log();
+
+    dc09::frame f;
+    f.id = dc09::frame_id::sia_dcs;
+    f.seq = 7;
+    f.receiver = "0";
+    f.line = "0";
+    f.account = "1234";
+    f.data = dc09::sia_data("1234", 1, "QA", 1);
+    f.timestamp = std::chrono::time_point_cast<std::chrono::seconds>(now_ms());
+    auto bytes = dc09::encode(f);
+    EXPECT_NE(send_frame(dc09_port, bytes).find("\"ACK\""), std::string::npos) << centre.log();
+    // The sender's resend of the same frame is ACKed again and not stored twice.
+    EXPECT_NE(send_frame(dc09_port, bytes).find("\"ACK\""), std::string::npos) << centre.log();
+
+    httplib::Client cli("127.0.0.1", http_port);
+    auto login =
+        cli.Post("/api/login", R"({"user":"olive","password":"olive-password"})", "application/json");
+    ASSERT_TRUE(login);
+    ASSERT_EQ(login->status, 200);
+    auto cookie = login->get_header_value("Set-Cookie");
+    cookie = cookie.substr(0, cookie.find(';'));
+    auto r = cli.Get("/api/alerts?state=all", {{"Cookie", cookie}});
+    ASSERT_TRUE(r);
+    auto all = json::parse(r->body);
+    ASSERT_EQ(all.size(), 1u) << r->body;
+    EXPECT_EQ(all[0].at("hub"), "hub-0001");
+    EXPECT_EQ(all[0].at("sia"), "QA");
+    EXPECT_EQ(all[0].at("priority"), "critical");
+    EXPECT_EQ(all[0].at("status"), "open");
+    EXPECT_TRUE(all[0].at("id").get<std::string>().starts_with("dc09-1234-")) << all[0].at("id");
+
+    // An unknown account is refused (DUH) and stores nothing.
+    f.account = "9999";
+    f.data = dc09::sia_data("9999", 1, "QA", 1);
+    EXPECT_NE(send_frame(dc09_port, dc09::encode(f)).find("\"DUH\""), std::string::npos);
+    r = cli.Get("/api/alerts?state=all", {{"Cookie", cookie}});
+    EXPECT_EQ(json::parse(r->body).size(), 1u);
+
+    centre.signal(SIGTERM);
+    EXPECT_EQ(centre.wait(10s), 0) << centre.log();
+}
