@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "warden/common/alert.hpp"
 #include "warden/common/event.hpp"
 #include "warden/config/hub_config.hpp"
 #include "warden/harness/harness.hpp"
@@ -49,7 +50,12 @@ sensor_line sensor_for(const std::string& source, const std::string& id, const s
     if (source == "zigbee2mqtt") return {id, kind, source, "zigbee2mqtt/" + id};
     if (source == "tasmota") return {id, kind, source, "tasmota_" + id};
     if (source == "esphome") return {id, kind, source, "home/binary_sensor/" + id + "/state"};
-    if (source == "shelly") return {id, kind, source, "shellies/" + id};
+    if (source == "shelly") {
+        // Shelly has no native fall, CO, gas or epilepsy sensor: a technician names the subtopic.
+        bool native = kind == "smoke" || kind == "flood" || kind == "pendant" || kind == "pull_cord" ||
+                      kind == "heat" || kind == "enuresis";
+        return {id, kind, source, "shellies/" + id, native ? "" : "field = \"sensor/" + kind + "\"\n"};
+    }
     return {id, kind, source, "things/" + id, "field = \"alarm\"\nactive = \"ON\"\n"};
 }
 
@@ -64,6 +70,8 @@ config::sensor_spec spec_of(const sensor_line& s) {
         spec.field = "alarm";
         spec.active = "ON";
     }
+    if (auto at = s.extra.find("field = \""); at != std::string::npos && s.source == "shelly")
+        spec.field = s.extra.substr(at + 9, s.extra.find('"', at + 9) - at - 9);
     return spec;
 }
 
