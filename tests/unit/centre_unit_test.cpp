@@ -1,0 +1,164 @@
+// The centre's pure parts: password hashes and tokens, login throttling (time passed in), the SSE
+// fan-out's bounded queues, topic and listen parsing, and the API's JSON shapes and answer figures.
+#include <gtest/gtest.h>
+
+#include "warden/centre/auth.hpp"
+#include "warden/centre/events.hpp"
+#include "warden/centre/http_server.hpp"
+#include "warden/centre/ingest.hpp"
+#include "warden/centre/json.hpp"
+
+using namespace warden;
+using namespace warden::centre;
+using namespace std::chrono_literals;
+
+TEST(CentreAuth, PasswordsAreArgon2idAndVerify) {
+    auto h = hash_password("correct horse");
+    EXPECT_TRUE(h.starts_with("$argon2id$")) << h;
+    EXPECT_TRUE(verify_password(h, "correct horse"));
+    EXPECT_FALSE(verify_password(h, "correct horsE"));
+    EXPECT_FALSE(verify_password("garbage", "correct horse"));
+    EXPECT_NE(hash_password("correct horse"), h);  // salted
+}
+
+TEST(CentreAuth, TokensAreRandomAndStoredAsHashes) {
+    auto a = random_hex(32), b = random_hex(32);
+    EXPECT_EQ(a.size(), 64u);
+    EXPECT_NE(a, b);
+    EXPECT_EQ(token_hash(a), token_hash(a));
+    EXPECT_NE(token_hash(a), a);
+    EXPECT_EQ(token_hash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    EXPECT_TRUE(equal_secrets("abc", "abc"));
+    EXPECT_FALSE(equal_secrets("abc", "abd"));
+    EXPECT_FALSE(equal_secrets("", ""));
+}
+
+TEST(CentreAuth, RolesParseAndSetsHold) {
+    EXPECT_EQ(parse_role("operator"), role::operator_);
+    EXPECT_EQ(to_string(role::technician), "technician");
+    EXPECT_FALSE(parse_role("root"));
+    constexpr roles r{role::operator_, role::supervisor};
+    EXPECT_TRUE(r.has(role::supervisor));
+    EXPECT_FALSE(r.has(role::admin));
+}
+
+TEST(CentreAuth, FiveFailuresLockForThirtySeconds) {
+    login_limiter lim(5, 30s);
+    auto t = login_limiter::clock::time_point{} + 1h;
+    for (int i = 0; i < 4; ++i) lim.failure("user:ann", t);
+    EXPECT_EQ(lim.retry_after("user:ann", t), 0);
+    lim.failure("user:ann", t);
+    EXPECT_EQ(lim.retry_after("user:ann", t), 30);
+    EXPECT_EQ(lim.retry_after("user:ann", t + 29s), 1);
+    EXPECT_EQ(lim.retry_after("user:bob", t), 0);
+    EXPECT_EQ(lim.retry_after("user:ann", t + 30s), 0);
+    lim.failure("user:bob", t);
+    lim.success("user:bob");
+    for (int i = 0; i < 4; ++i) lim.failure("user:bob", t);
+    EXPECT_EQ(lim.retry_after("user:bob", t), 0);  // success reset the count
+}
+
+TEST(CentreEvents, SlowSubscriberIsDroppedOthersKeepGoing) {
+    sse_broadcaster b(3, 10);
+    auto fast = b.subscribe(true);
+    auto slow = b.subscribe(true);
+    auto hubs_only = b.subscribe(false);
+    ASSERT_TRUE(fast && slow && hubs_only);
+    std::vector<sse_event> got;
+    for (int i = 0; i < 3; ++i) {
+        b.publish({"alert", std::to_string(i)});
+        got.clear();
+        EXPECT_EQ(fast->wait(got, 0ms), sse_subscriber::wait_result::events);
+    }
+    b.publish({"alert", "overflow"});  // slow has 3 queued: it is dropped, not waited for
+    EXPECT_EQ(b.dropped(), 1u);
+    EXPECT_EQ(b.subscribers(), 2u);
+    got.clear();
+    EXPECT_EQ(slow->wait(got, 0ms), sse_subscriber::wait_result::closed);
+    got.clear();
+    EXPECT_EQ(fast->wait(got, 0ms), sse_subscriber::wait_result::events);
+    EXPECT_EQ(got.at(0).data, "overflow");
+    // Hub-only subscribers get no alerts.
+    got.clear();
+    EXPECT_EQ(hubs_only->wait(got, 0ms), sse_subscriber::wait_result::timeout);
+    b.publish({"hub", "{}"});
+    EXPECT_EQ(hubs_only->wait(got, 0ms), sse_subscriber::wait_result::events);
+    EXPECT_EQ(got.at(0).name, "hub");
+}
+
+TEST(CentreEvents, StopClosesEveryStreamAndRefusesNewOnes) {
+    sse_broadcaster b(8, 2);
+    auto a = b.subscribe(true);
+    auto c = b.subscribe(true);
+    EXPECT_FALSE(b.subscribe(true));  // capped
+    b.stop();
+    std::vector<sse_event> got;
+    EXPECT_EQ(a->wait(got, 10s), sse_subscriber::wait_result::closed);  // returns at once
+    EXPECT_EQ(c->wait(got, 10s), sse_subscriber::wait_result::closed);
+    EXPECT_FALSE(b.subscribe(true));
+}
+
+TEST(CentreIngest, HubTopics) {
+    std::string hub, kind;
+    EXPECT_TRUE(parse_hub_topic("warden/v1/hub-0001/alert", hub, kind));
+    EXPECT_EQ(hub, "hub-0001");
+    EXPECT_EQ(kind, "alert");
+    EXPECT_FALSE(parse_hub_topic("warden/v1/hub 1/alert", hub, kind));
+    EXPECT_FALSE(parse_hub_topic("warden/v1/hub/alert/x", hub, kind));
+    EXPECT_FALSE(parse_hub_topic("warden/v2/hub/alert", hub, kind));
+    EXPECT_FALSE(parse_hub_topic("warden/v1//alert", hub, kind));
+}
+
+TEST(CentreHttp, ListenAddresses) {
+    EXPECT_EQ(parse_listen("127.0.0.1:8080"), (std::pair<std::string, int>{"127.0.0.1", 8080}));
+    EXPECT_EQ(parse_listen("[::1]:80"), (std::pair<std::string, int>{"::1", 80}));
+    EXPECT_EQ(parse_listen(":0"), (std::pair<std::string, int>{"0.0.0.0", 0}));
+    EXPECT_THROW(parse_listen("localhost"), std::invalid_argument);
+    EXPECT_THROW(parse_listen("h:99999"), std::invalid_argument);
+    EXPECT_THROW(parse_listen("h:8o"), std::invalid_argument);
+    EXPECT_EQ(alert_outcomes().size(), 8u);
+}
+
+TEST(CentreJson, AlertCarriesHandlingFieldsWithNulls) {
+    stored_alert s;
+    s.a.id = "hub-1-1";
+    s.a.hub = "hub-1";
+    s.a.seq = 1;
+    s.a.type = "pendant";
+    s.a.at = *parse_time("2026-11-28T12:00:00Z");
+    s.received_at = *parse_time("2026-11-28T12:00:00.250Z");
+    s.acknowledged_by = "ann";
+    auto j = to_json(s);
+    EXPECT_EQ(j.at("status"), "open");
+    EXPECT_EQ(j.at("received_at"), "2026-11-28T12:00:00.250Z");
+    EXPECT_TRUE(j.at("acknowledged_at").is_null());
+    EXPECT_EQ(j.at("acknowledged_by"), "ann");
+    for (const char* k : {"resolved_at", "resolved_by", "outcome", "note", "cleared_at"})
+        EXPECT_TRUE(j.at(k).is_null()) << k;
+    EXPECT_EQ(j.at("priority"), "normal");
+
+    hub_record h{"hub-1", false, std::nullopt, std::nullopt, "offline", 4, "not json", "0.1.0"};
+    auto hj = to_json(h);
+    EXPECT_EQ(hj.at("online"), false);
+    EXPECT_TRUE(hj.at("sensors").is_object());
+    EXPECT_EQ(hj.at("outbox"), 4);
+}
+
+TEST(CentreJson, AnswerFiguresAgainstTheCodeOfPractice) {
+    auto t = *parse_time("2026-11-28T12:00:00Z");
+    std::vector<answer_time> times{{"critical", t, t + 10s},
+                                   {"critical", t, t + 50s},
+                                   {"high", t, t + 120s},
+                                   {"normal", t, std::nullopt}};
+    auto j = answer_stats(times);
+    EXPECT_EQ(j.at("alerts"), 4);
+    EXPECT_EQ(j.at("acknowledged"), 3);
+    EXPECT_DOUBLE_EQ(j.at("within_60s").get<double>(), 0.5);
+    EXPECT_DOUBLE_EQ(j.at("within_180s").get<double>(), 0.75);
+    EXPECT_DOUBLE_EQ(j.at("median_ack_s").get<double>(), 50.0);
+    EXPECT_EQ(j.at("target_60s"), 0.975);
+    EXPECT_EQ(j.at("target_180s"), 0.99);
+    auto empty = answer_stats({});
+    EXPECT_TRUE(empty.at("within_60s").is_null());
+    EXPECT_TRUE(empty.at("median_ack_s").is_null());
+}
