@@ -11,7 +11,9 @@
 #include "warden/common/time.hpp"
 #include "warden/config/hub_config.hpp"
 
-namespace spdlog { class logger; }
+namespace spdlog {
+class logger;
+}
 
 namespace warden::ctl {
 

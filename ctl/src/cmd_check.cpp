@@ -38,7 +38,9 @@ int run_check(const check_options& o) {
         cfg = load_config(o.config);
     } catch (const config::config_error& e) {
         if (!o.json) throw;
-        nlohmann::json j{{"config", o.config}, {"valid", false}, {"errors", e.messages()},
+        nlohmann::json j{{"config", o.config},
+                         {"valid", false},
+                         {"errors", e.messages()},
                          {"warnings", nlohmann::json::array()}};
         std::cout << j.dump(2) << '\n';
         return exit_usage;
@@ -46,8 +48,11 @@ int run_check(const check_options& o) {
     auto warnings = warnings_for(cfg);
     bool fail = o.strict && !warnings.empty();
     if (o.json) {
-        nlohmann::json j{{"config", o.config}, {"valid", true}, {"errors", nlohmann::json::array()},
-                         {"warnings", warnings}, {"summary", summarise(cfg)}};
+        nlohmann::json j{{"config", o.config},
+                         {"valid", true},
+                         {"errors", nlohmann::json::array()},
+                         {"warnings", warnings},
+                         {"summary", summarise(cfg)}};
         std::cout << j.dump(2) << '\n';
     } else {
         for (const auto& w : warnings) std::cout << w << '\n';
@@ -55,8 +60,9 @@ int run_check(const check_options& o) {
         if (warnings.empty()) {
             std::cout << o.config << ": OK\n";
         } else {
-            std::cout << o.config << ": valid, " << warnings.size() << " warning" << (warnings.size() == 1 ? "" : "s")
-                      << (o.strict ? " (--strict: failing)" : "") << '\n';
+            std::cout << o.config << ": valid, " << warnings.size() << " warning"
+                      << (warnings.size() == 1 ? "" : "s") << (o.strict ? " (--strict: failing)" : "")
+                      << '\n';
         }
     }
     return fail ? exit_failed : exit_ok;
@@ -66,8 +72,9 @@ int run_check(const check_options& o) {
 
 void add_check(CLI::App& app, context& ctx) {
     auto o = std::make_shared<check_options>();
-    auto* sub = app.add_subcommand("check", "Validate a hub config as the hub does and warn about likely mistakes.\n"
-                                            "Exit 0 valid (warnings printed), 1 warnings with --strict, 2 invalid.");
+    auto* sub = app.add_subcommand("check",
+                                   "Validate a hub config as the hub does and warn about likely mistakes.\n"
+                                   "Exit 0 valid (warnings printed), 1 warnings with --strict, 2 invalid.");
     sub->add_option("CONFIG", o->config, "The hub config (hub.toml)")->required();
     sub->add_flag("--strict", o->strict, "Treat warnings as a failed check (exit 1)");
     sub->add_flag("--json", o->json, "Print the result as JSON");

@@ -73,12 +73,14 @@ int run_devices(const devices_options& o, const context& ctx) {
         std::string name = d.topic;
         if (!d.model.empty()) name += " (" + d.model + ")";
         std::string last = "-";
-        if (d.last_seen) last = d.spoke ? detail::ago((now - *d.last_seen).count()) : "retained";
-        else if (!seen) last = "NOT SEEN";
+        if (d.last_seen)
+            last = d.spoke ? detail::ago((now - *d.last_seen).count()) : "retained";
+        else if (!seen)
+            last = "NOT SEEN";
         rows.push_back({name, std::string(config::to_string(d.source)),
                         d.sensors.empty() ? "(not configured)" : join(d.sensors),
-                        d.online ? (*d.online ? "yes" : "NO") : "?", opt_int(d.battery, "%"), opt_int(d.link), last,
-                        d.last_payload ? truncate_payload(*d.last_payload) : "-"});
+                        d.online ? (*d.online ? "yes" : "NO") : "?", opt_int(d.battery, "%"), opt_int(d.link),
+                        last, d.last_payload ? truncate_payload(*d.last_payload) : "-"});
     }
     std::cout << detail::format_table(rows);
     std::cout << fmt::format("\n{} device{}: {} not configured, {} configured sensor topic{} not seen\n",
@@ -93,7 +95,8 @@ void add_devices(CLI::App& app, context& ctx) {
     auto o = std::make_shared<devices_options>();
     auto* sub = app.add_subcommand(
         "devices",
-        "List every device seen on the home broker (zigbee2mqtt bridge/devices and any topic of a known source),\n"
+        "List every device seen on the home broker (zigbee2mqtt bridge/devices and any topic of a known "
+        "source),\n"
         "each marked configured or not, with its last payload, battery, link and online state.");
     sub->add_option("--config", o->config, "The hub config (hub.toml)")->required();
     sub->add_option("--listen", o->listen, "How long to listen (default 10s)");

@@ -33,22 +33,26 @@ int run_export(const export_options& o) {
     auto cfg = load_config(o.config);
     auto file = std::filesystem::path(cfg.data_dir) / "hub.db";
     if (!std::filesystem::exists(file))
-        throw check_failed(fmt::format("no hub database at {} (has the hub run with this config?)", file.string()));
+        throw check_failed(
+            fmt::format("no hub database at {} (has the hub run with this config?)", file.string()));
 
     sqlite3* raw = nullptr;
     int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
     std::unique_ptr<sqlite3, db_closer> db(raw);
     if (rc != SQLITE_OK)
-        throw check_failed(fmt::format("cannot open {}: {}", file.string(), raw ? sqlite3_errmsg(raw) : "out of memory"));
+        throw check_failed(
+            fmt::format("cannot open {}: {}", file.string(), raw ? sqlite3_errmsg(raw) : "out of memory"));
     // The hub may be writing: wait for its transaction rather than failing.
     sqlite3_busy_timeout(db.get(), 5000);
 
     sqlite3_stmt* raw_stmt = nullptr;
-    rc = sqlite3_prepare_v2(db.get(), "SELECT at_ms, topic, payload FROM events WHERE at_ms >= ?1 ORDER BY at_ms, id",
+    rc = sqlite3_prepare_v2(db.get(),
+                            "SELECT at_ms, topic, payload FROM events WHERE at_ms >= ?1 ORDER BY at_ms, id",
                             -1, &raw_stmt, nullptr);
     std::unique_ptr<sqlite3_stmt, stmt_closer> stmt(raw_stmt);
     if (rc != SQLITE_OK)
-        throw check_failed(fmt::format("cannot read the event log in {}: {}", file.string(), sqlite3_errmsg(db.get())));
+        throw check_failed(
+            fmt::format("cannot read the event log in {}: {}", file.string(), sqlite3_errmsg(db.get())));
     auto from = now_ms() - since;
     sqlite3_bind_int64(stmt.get(), 1, from.time_since_epoch().count());
 

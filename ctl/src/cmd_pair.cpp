@@ -44,10 +44,14 @@ void write_file(const std::string& path, const std::string& text) {
 int run_pair(const pair_options& o, const context& ctx) {
     auto wait = duration_option(o.timeout, "--timeout");
     auto kind = parse_sensor_kind(o.kind);
-    if (!kind) throw usage_error(fmt::format("--kind \"{}\": not a sensor kind ({})", o.kind, all_sensor_kind_names()));
-    if (!is_valid_id(o.id)) throw usage_error(fmt::format("--id \"{}\": use 1-64 of A-Z a-z 0-9 . _ -", o.id));
+    if (!kind)
+        throw usage_error(
+            fmt::format("--kind \"{}\": not a sensor kind ({})", o.kind, all_sensor_kind_names()));
+    if (!is_valid_id(o.id))
+        throw usage_error(fmt::format("--id \"{}\": use 1-64 of A-Z a-z 0-9 . _ -", o.id));
     auto cfg = load_config(o.config);
-    if (cfg.find_sensor(o.id)) throw usage_error(fmt::format("--id \"{}\": {} already has that sensor", o.id, o.config));
+    if (cfg.find_sensor(o.id))
+        throw usage_error(fmt::format("--id \"{}\": {} already has that sensor", o.id, o.config));
     const std::string original = read_file(o.config);
 
     discovery found(cfg);
@@ -72,14 +76,16 @@ int run_pair(const pair_options& o, const context& ctx) {
     for (const auto& f : discovery_subscriptions(cfg)) link.subscribe(f, 0);
     link.connect();
     std::cerr << fmt::format(
-        "warden-ctl: waiting up to {} for a new device on {}: put it in pairing mode now (zigbee2mqtt: permit join)\n",
+        "warden-ctl: waiting up to {} for a new device on {}: put it in pairing mode now (zigbee2mqtt: "
+        "permit join)\n",
         o.timeout, link.uri());
     link.run_for(wait, [&] { return candidate.has_value(); });
     if (!candidate) throw check_failed(fmt::format("no new device joined or spoke within {}", o.timeout));
 
-    std::cout << fmt::format("found {} ({}, {}){}\n", candidate->topic, config::to_string(candidate->source), how,
-                             candidate->model.empty() ? "" : ": " + candidate->model);
-    if (candidate->last_payload) std::cout << "  last payload: " << truncate_payload(*candidate->last_payload, 200) << '\n';
+    std::cout << fmt::format("found {} ({}, {}){}\n", candidate->topic, config::to_string(candidate->source),
+                             how, candidate->model.empty() ? "" : ": " + candidate->model);
+    if (candidate->last_payload)
+        std::cout << "  last payload: " << truncate_payload(*candidate->last_payload, 200) << '\n';
 
     sensor_block block;
     block.id = o.id;
@@ -105,8 +111,10 @@ int run_pair(const pair_options& o, const context& ctx) {
         std::cerr << "warden-ctl: the new config did not validate; " << o.config << " restored\n";
         throw;
     }
-    std::cout << fmt::format("added sensor \"{}\" to {}; restart warden-hub to use it, then `warden-ctl simulate` or "
-                             "trigger the device to test it\n", o.id, o.config);
+    std::cout << fmt::format(
+        "added sensor \"{}\" to {}; restart warden-hub to use it, then `warden-ctl simulate` or "
+        "trigger the device to test it\n",
+        o.id, o.config);
     return exit_ok;
 }
 
@@ -114,13 +122,15 @@ int run_pair(const pair_options& o, const context& ctx) {
 
 void add_pair(CLI::App& app, context& ctx) {
     auto o = std::make_shared<pair_options>();
-    auto* sub = app.add_subcommand(
-        "pair",
-        "Wait for the next device to join (zigbee2mqtt) or speak that is not configured yet, show it, and append\n"
-        "a [[sensor]] block for it to the config (the rest of the file is left as it was). Exit 1 on timeout.");
+    auto* sub = app.add_subcommand("pair",
+                                   "Wait for the next device to join (zigbee2mqtt) or speak that is not "
+                                   "configured yet, show it, and append\n"
+                                   "a [[sensor]] block for it to the config (the rest of the file is left as "
+                                   "it was). Exit 1 on timeout.");
     sub->add_option("--config", o->config, "The hub config (hub.toml) to add the sensor to")->required();
     sub->add_option("--id", o->id, "The new sensor's id (used in rules and alerts)")->required();
-    sub->add_option("--kind", o->kind, "The sensor kind (pendant, motion, door, bed, smoke, ...)")->required();
+    sub->add_option("--kind", o->kind, "The sensor kind (pendant, motion, door, bed, smoke, ...)")
+        ->required();
     sub->add_option("--location", o->location, "Where it is, for operators (\"bedroom\")");
     sub->add_option("--timeout", o->timeout, "How long to wait for the device (default 120s)");
     sub->add_flag("--dry-run", o->dry_run, "Show the block but do not change the config");

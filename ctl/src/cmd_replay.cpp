@@ -60,8 +60,10 @@ void add_replay(CLI::App& app, context& ctx) {
         ->required();
     sub->add_option("--from", o->from, "Ignore messages before this ISO time");
     sub->add_option("--to", o->to, "Ignore messages from this ISO time on");
-    sub->add_option("--until", o->until, "Run the rules' timers up to this ISO time (default: the last message)");
-    sub->add_flag("--include-start", o->include_start, "Also print the hub_started alert of the replay's start");
+    sub->add_option("--until", o->until,
+                    "Run the rules' timers up to this ISO time (default: the last message)");
+    sub->add_flag("--include-start", o->include_start,
+                  "Also print the hub_started alert of the replay's start");
     sub->callback([&ctx, o] { ctx.run = [o] { return run_replay(*o); }; });
 }
 

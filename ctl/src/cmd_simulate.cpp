@@ -32,7 +32,7 @@ int run_simulate(const simulate_options& o, const context& ctx) {
     try {
         messages = sensors::simulate_payload(*sensor, o.event);
     } catch (const std::invalid_argument& e) {
-        throw usage_error(fmt::format("sensor \"{}\" ({}): {}", sensor->id, to_string(sensor->kind), e.what()));
+        throw usage_error(e.what());
     }
     if (o.dry_run) {
         for (const auto& [topic, payload] : messages) std::cout << topic << ' ' << payload << '\n';

@@ -30,8 +30,9 @@ int run_status(const status_options& o, const context& ctx) {
     link.connect();
     link.run_for(wait, [&] { return payload.has_value(); });
     if (!payload) {
-        throw check_failed(fmt::format("no hub state on {} (topic warden/local/state within {}): is warden-hub running?",
-                                       link.uri(), o.timeout));
+        throw check_failed(
+            fmt::format("no hub state on {} (topic warden/local/state within {}): is warden-hub running?",
+                        link.uri(), o.timeout));
     }
     auto state = nlohmann::json::parse(*payload, nullptr, false);
     if (state.is_discarded()) throw check_failed("the hub state on warden/local/state is not JSON");
@@ -52,10 +53,11 @@ int run_status(const status_options& o, const context& ctx) {
 
 void add_status(CLI::App& app, context& ctx) {
     auto o = std::make_shared<status_options>();
-    auto* sub = app.add_subcommand(
-        "status",
-        "Show the running hub's state: uplink and DC-09 path, outbox, last ack, away mode, and each sensor's\n"
-        "online state, battery and last event. Exit 1 if the hub state is missing or stale, or the uplink is down.");
+    auto* sub = app.add_subcommand("status",
+                                   "Show the running hub's state: uplink and DC-09 path, outbox, last ack, "
+                                   "away mode, and each sensor's\n"
+                                   "online state, battery and last event. Exit 1 if the hub state is missing "
+                                   "or stale, or the uplink is down.");
     sub->add_option("--config", o->config, "The hub config (hub.toml)")->required();
     sub->add_option("--timeout", o->timeout, "How long to wait for the hub's state (default 3s)");
     sub->add_flag("--json", o->json, "Print {\"ok\",\"problems\",\"state\"} as JSON");

@@ -30,9 +30,12 @@ int run_test_alarm(const test_alarm_options& o, const context& ctx) {
         auto j = nlohmann::json::parse(m.payload, nullptr, false);
         if (!j.is_object() || j.value("id", "") != request) return;
         auto state = j.value("state", "");
-        if (state == "sent") sent = j;
-        else if (state == "acked") acked = j;
-        else other = j;
+        if (state == "sent")
+            sent = j;
+        else if (state == "acked")
+            acked = j;
+        else
+            other = j;
     });
     link.subscribe("warden/local/result");
     link.connect();
@@ -55,18 +58,22 @@ int run_test_alarm(const test_alarm_options& o, const context& ctx) {
     link.run_until([&] { return sent || acked || other; }, deadline);
     if (other) return fail(fmt::format("the hub refused the test: {}", other->dump()));
     if (!sent && !acked)
-        return fail(fmt::format("hub not answering: no reply on warden/local/result within {} (is warden-hub running "
-                                "and connected to {}?)", o.timeout, link.uri()));
+        return fail(
+            fmt::format("hub not answering: no reply on warden/local/result within {} (is warden-hub running "
+                        "and connected to {}?)",
+                        o.timeout, link.uri()));
     auto sent_at = clock::now();
     std::string alert = (sent ? *sent : *acked).value("alert", "");
     if (!o.json)
-        std::cout << fmt::format("test alert {} stored by the hub after {} ms; waiting for the centre\n", alert,
-                                 std::chrono::duration_cast<milliseconds>(sent_at - start).count());
+        std::cout << fmt::format("test alert {} stored by the hub after {} ms; waiting for the centre\n",
+                                 alert, std::chrono::duration_cast<milliseconds>(sent_at - start).count());
     link.run_until([&] { return acked || other; }, deadline);
     if (other) return fail(fmt::format("the hub reported: {}", other->dump()));
     if (!acked)
-        return fail(fmt::format("centre not acking: test alert {} was sent but not acknowledged within {} (check the "
-                                "uplink with `warden-ctl status`)", alert, o.timeout));
+        return fail(
+            fmt::format("centre not acking: test alert {} was sent but not acknowledged within {} (check the "
+                        "uplink with `warden-ctl status`)",
+                        alert, o.timeout));
     double total_ms = std::chrono::duration<double, std::milli>(clock::now() - start).count();
     auto rtt = acked->find("rtt_ms");
     double hub_rtt = (rtt != acked->end() && rtt->is_number()) ? rtt->get<double>() : -1;
@@ -75,9 +82,9 @@ int run_test_alarm(const test_alarm_options& o, const context& ctx) {
         if (hub_rtt >= 0) j["rtt_ms"] = hub_rtt;
         std::cout << j.dump() << '\n';
     } else {
-        std::cout << fmt::format("test alert {} acknowledged by the centre: hub-centre round trip {}, total {:.0f} ms\n",
-                                 alert, hub_rtt >= 0 ? fmt::format("{:.1f} ms", hub_rtt) : std::string("unknown"),
-                                 total_ms);
+        std::cout << fmt::format(
+            "test alert {} acknowledged by the centre: hub-centre round trip {}, total {:.0f} ms\n", alert,
+            hub_rtt >= 0 ? fmt::format("{:.1f} ms", hub_rtt) : std::string("unknown"), total_ms);
     }
     return exit_ok;
 }

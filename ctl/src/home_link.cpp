@@ -32,9 +32,13 @@ home_link::~home_link() {
     if (session_) session_->stop(std::chrono::milliseconds{1000});
 }
 
-void home_link::on_message(mqtt::session::message_handler h) { session_->on_message(std::move(h)); }
+void home_link::on_message(mqtt::session::message_handler h) {
+    session_->on_message(std::move(h));
+}
 
-void home_link::subscribe(const std::string& filter, int qos) { session_->subscribe(filter, qos); }
+void home_link::subscribe(const std::string& filter, int qos) {
+    session_->subscribe(filter, qos);
+}
 
 void home_link::connect(std::chrono::milliseconds timeout) {
     session_->start();
@@ -47,7 +51,8 @@ bool home_link::run_until(const std::function<bool()>& done, std::chrono::steady
         auto now = std::chrono::steady_clock::now();
         if (now >= deadline) break;
         io_.restart();
-        io_.run_for(std::min<std::chrono::steady_clock::duration>(deadline - now, std::chrono::milliseconds{20}));
+        io_.run_for(
+            std::min<std::chrono::steady_clock::duration>(deadline - now, std::chrono::milliseconds{20}));
     }
     return done && done();
 }

@@ -13,14 +13,17 @@
 #include "warden/config/hub_config.hpp"
 #include "warden/mqtt/session.hpp"
 
-namespace spdlog { class logger; }
+namespace spdlog {
+class logger;
+}
 
 namespace warden::ctl {
 
 class home_link {
 public:
     /// Does not connect yet. `purpose` goes into the client id ("warden-ctl-devices-<random>").
-    home_link(const config::broker_spec& broker, std::string_view purpose, std::shared_ptr<spdlog::logger> log);
+    home_link(const config::broker_spec& broker, std::string_view purpose,
+              std::shared_ptr<spdlog::logger> log);
     ~home_link();
 
     void on_message(mqtt::session::message_handler h);

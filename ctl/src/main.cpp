@@ -14,7 +14,8 @@
 namespace warden::ctl {
 
 std::shared_ptr<spdlog::logger> context::log() const {
-    auto log = std::make_shared<spdlog::logger>("warden-ctl", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    auto log =
+        std::make_shared<spdlog::logger>("warden-ctl", std::make_shared<spdlog::sinks::stderr_sink_mt>());
     log->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
     log->set_level(verbose ? spdlog::level::info : spdlog::level::warn);
     return log;
@@ -22,17 +23,23 @@ std::shared_ptr<spdlog::logger> context::log() const {
 
 milliseconds duration_option(const std::string& text, std::string_view option) {
     auto d = parse_duration(text);
-    if (!d) throw usage_error(fmt::format("{}: \"{}\" is not a duration (like 500ms, 30s, 10m, 3h, 1d)", option, text));
+    if (!d)
+        throw usage_error(
+            fmt::format("{}: \"{}\" is not a duration (like 500ms, 30s, 10m, 3h, 1d)", option, text));
     return *d;
 }
 
 time_point time_option(const std::string& text, std::string_view option) {
     auto t = parse_time(text);
-    if (!t) throw usage_error(fmt::format("{}: \"{}\" is not an ISO 8601 time (like 2026-11-28T22:00:00Z)", option, text));
+    if (!t)
+        throw usage_error(
+            fmt::format("{}: \"{}\" is not an ISO 8601 time (like 2026-11-28T22:00:00Z)", option, text));
     return *t;
 }
 
-config::hub_config load_config(const std::string& path) { return config::load_hub_config(path); }
+config::hub_config load_config(const std::string& path) {
+    return config::load_hub_config(path);
+}
 
 std::string random_id() {
     std::random_device rd;
@@ -44,8 +51,9 @@ std::string random_id() {
 
 int main(int argc, char** argv) {
     using namespace warden::ctl;
-    CLI::App app{"warden-ctl: the technician's tool for a Warden hub (check, devices, pair, simulate, replay,\n"
-                 "export, test-alarm, status). Exit codes: 0 fine, 1 a check failed, 2 usage or config error."};
+    CLI::App app{
+        "warden-ctl: the technician's tool for a Warden hub (check, devices, pair, simulate, replay,\n"
+        "export, test-alarm, status). Exit codes: 0 fine, 1 a check failed, 2 usage or config error."};
     app.name("warden-ctl");
     app.set_version_flag("--version", std::string("warden-ctl ") + WARDEN_VERSION);
     app.require_subcommand(1, 1);

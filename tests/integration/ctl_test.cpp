@@ -55,9 +55,10 @@ report_every = "25h"
 )";
 
 std::string hub_toml(const std::string& data_dir, const std::string& home, const std::string& centre) {
-    return "# Test home -- comments must survive warden-ctl pair\n[hub]\nid = \"hub-0001\"\ndata_dir = \"" + data_dir +
-           "\"\ntimezone = \"Europe/London\"\n\n[local]\nuri = \"" + home + "\"\n\n[centre]\nuri = \"" + centre +
-           "\"\nheartbeat = \"1s\"\nack_timeout = \"500ms\"\n" + sensors_toml;
+    return "# Test home -- comments must survive warden-ctl pair\n[hub]\nid = \"hub-0001\"\ndata_dir = \"" +
+           data_dir + "\"\ntimezone = \"Europe/London\"\n\n[local]\nuri = \"" + home +
+           "\"\n\n[centre]\nuri = \"" + centre + "\"\nheartbeat = \"1s\"\nack_timeout = \"500ms\"\n" +
+           sensors_toml;
 }
 
 /// Two brokers, a temp dir and a hub config; the hub and the centre are started by the tests that need them.
@@ -66,7 +67,8 @@ protected:
     harness::temp_dir dir;
     harness::broker home;
     harness::broker centre_broker;
-    std::filesystem::path config = dir.write("hub.toml", hub_toml((dir / "data").string(), home.uri(), centre_broker.uri()));
+    std::filesystem::path config =
+        dir.write("hub.toml", hub_toml((dir / "data").string(), home.uri(), centre_broker.uri()));
     harness::process hub;
     harness::process centre;
 
@@ -82,7 +84,8 @@ protected:
 
     /// Starts warden-hub and waits until its retained state says the uplink is connected.
     void start_hub() {
-        hub = harness::process({hub_bin, "--config", config.string(), "--log-level", "debug"}, dir / "hub.log");
+        hub =
+            harness::process({hub_bin, "--config", config.string(), "--log-level", "debug"}, dir / "hub.log");
         harness::mqtt_client watch(home.uri());
         watch.subscribe("warden/local/state");
         bool up = false;
@@ -99,12 +102,15 @@ protected:
     /// The real warden-centre on the centre broker (an HTTP port of its own).
     void start_centre() {
         int http = harness::free_port();
-        auto cfg = dir.write("centre.toml", "[centre]\ndatabase = \"centre.db\"\n[mqtt]\nuri = \"" + centre_broker.uri() +
-                                                "\"\n[http]\nlisten = \"127.0.0.1:" + std::to_string(http) + "\"\n");
-        centre = harness::process({centre_bin, "--config", cfg.string(), "--log-level", "debug"}, dir / "centre.log");
+        auto cfg = dir.write("centre.toml",
+                             "[centre]\ndatabase = \"centre.db\"\n[mqtt]\nuri = \"" + centre_broker.uri() +
+                                 "\"\n[http]\nlisten = \"127.0.0.1:" + std::to_string(http) + "\"\n");
+        centre = harness::process({centre_bin, "--config", cfg.string(), "--log-level", "debug"},
+                                  dir / "centre.log");
         ASSERT_TRUE(harness::wait_for_port(http, 15s)) << centre.log();
-        ASSERT_TRUE(harness::eventually([&] { return centre.log().find("mqtt connected") != std::string::npos; }))
-            << centre.log();
+        ASSERT_TRUE(harness::eventually([&] {
+            return centre.log().find("mqtt connected") != std::string::npos;
+        })) << centre.log();
         std::this_thread::sleep_for(200ms);  // the SUBSCRIBEs reach the broker
     }
 };
@@ -125,9 +131,10 @@ TEST_F(CtlTest, CheckValidConfigPrintsSummaryAndExitsZero) {
 }
 
 TEST_F(CtlTest, CheckInvalidConfigNamesFileLineColumnAndExitsTwo) {
-    auto bad = dir.write("bad.toml", hub_toml("data", home.uri(), centre_broker.uri()) +
-                                         "\n[[sensor]]\nid = \"lounge\"\nkind = \"teapot\"\nsource = \"zigbee2mqtt\"\n"
-                                         "topic = \"zigbee2mqtt/lounge\"\n");
+    auto bad = dir.write("bad.toml",
+                         hub_toml("data", home.uri(), centre_broker.uri()) +
+                             "\n[[sensor]]\nid = \"lounge\"\nkind = \"teapot\"\nsource = \"zigbee2mqtt\"\n"
+                             "topic = \"zigbee2mqtt/lounge\"\n");
     auto r = ctl_run({"check", bad.string()});
     EXPECT_EQ(r.code, 2) << r.all();
     EXPECT_NE(r.err.find(bad.string() + ":"), std::string::npos) << r.all();
@@ -145,9 +152,10 @@ TEST_F(CtlTest, CheckInvalidConfigNamesFileLineColumnAndExitsTwo) {
 
 TEST_F(CtlTest, CheckStrictFailsOnWarningsOnly) {
     // Legal but likely wrong: a sensor with no location tells the operator nothing.
-    auto warned = dir.write("warned.toml", hub_toml("data", home.uri(), centre_broker.uri()) +
-                                               "\n[[sensor]]\nid = \"landing\"\nkind = \"motion\"\nsource = "
-                                               "\"zigbee2mqtt\"\ntopic = \"zigbee2mqtt/landing\"\nreport_every = \"25h\"\n");
+    auto warned = dir.write("warned.toml",
+                            hub_toml("data", home.uri(), centre_broker.uri()) +
+                                "\n[[sensor]]\nid = \"landing\"\nkind = \"motion\"\nsource = "
+                                "\"zigbee2mqtt\"\ntopic = \"zigbee2mqtt/landing\"\nreport_every = \"25h\"\n");
     auto plain = ctl_run({"check", warned.string()});
     EXPECT_EQ(plain.code, 0) << plain.all();
     auto doc = json::parse(ctl_run({"check", "--json", warned.string()}).out);
@@ -172,9 +180,11 @@ TEST_F(CtlTest, UsageErrorsExitTwoAndHelpExitsZero) {
     EXPECT_EQ(ctl_run({"simulate", "--config", config.string()}).code, 2);
     auto help = ctl_run({"--help"});
     EXPECT_EQ(help.code, 0);
-    for (const char* sub : {"check", "devices", "pair", "simulate", "replay", "export", "test-alarm", "status"})
+    for (const char* sub :
+         {"check", "devices", "pair", "simulate", "replay", "export", "test-alarm", "status"})
         EXPECT_NE(help.out.find(sub), std::string::npos) << sub;
-    for (const char* sub : {"check", "devices", "pair", "simulate", "replay", "export", "test-alarm", "status"}) {
+    for (const char* sub :
+         {"check", "devices", "pair", "simulate", "replay", "export", "test-alarm", "status"}) {
         auto h = ctl_run({sub, "--help"});
         EXPECT_EQ(h.code, 0) << sub;
         EXPECT_NE(h.out.find("--"), std::string::npos) << sub;
@@ -242,13 +252,15 @@ TEST_F(CtlTest, PairAppendsABlockForAJoiningZigbeeDeviceAndKeepsTheFile) {
     harness::process pair({ctl, "pair", "--config", config.string(), "--id", "landing", "--kind", "motion",
                            "--location", "landing", "--timeout", "20s"},
                           dir / "pair.log");
-    ASSERT_TRUE(harness::eventually([&] { return pair.log().find("waiting up to") != std::string::npos; }, 10s))
+    ASSERT_TRUE(
+        harness::eventually([&] { return pair.log().find("waiting up to") != std::string::npos; }, 10s))
         << pair.log();
     // A configured device speaking is not the new one.
     z2m.publish("zigbee2mqtt/pendant", R"({"action":"","battery":90})");
     std::this_thread::sleep_for(300ms);
-    z2m.publish("zigbee2mqtt/bridge/event",
-                R"({"type":"device_joined","data":{"friendly_name":"0x00158d0001a2b3c4","ieee_address":"0x00158d0001a2b3c4"}})");
+    z2m.publish(
+        "zigbee2mqtt/bridge/event",
+        R"({"type":"device_joined","data":{"friendly_name":"0x00158d0001a2b3c4","ieee_address":"0x00158d0001a2b3c4"}})");
     z2m.publish("zigbee2mqtt/0x00158d0001a2b3c4", R"({"occupancy":true,"battery":100,"linkquality":150})");
     auto code = pair.wait(20s);
     ASSERT_EQ(code, 0) << pair.log();
@@ -266,16 +278,18 @@ TEST_F(CtlTest, PairAppendsABlockForAJoiningZigbeeDeviceAndKeepsTheFile) {
     EXPECT_EQ(ctl_run({"check", config.string()}).code, 0);
 
     // The same id again is refused before anything is touched.
-    auto again = ctl_run({"pair", "--config", config.string(), "--id", "landing", "--kind", "motion", "--timeout", "1s"});
+    auto again = ctl_run(
+        {"pair", "--config", config.string(), "--id", "landing", "--kind", "motion", "--timeout", "1s"});
     EXPECT_EQ(again.code, 2) << again.all();
     EXPECT_EQ(ctl_test::read_all(config), after);
 }
 
 TEST_F(CtlTest, PairPicksAnUnconfiguredTasmotaDeviceThatSpeaks) {
-    harness::process pair({ctl, "pair", "--config", config.string(), "--id", "lounge", "--kind", "motion",
-                           "--timeout", "20s"},
-                          dir / "pair.log");
-    ASSERT_TRUE(harness::eventually([&] { return pair.log().find("waiting up to") != std::string::npos; }, 10s))
+    harness::process pair(
+        {ctl, "pair", "--config", config.string(), "--id", "lounge", "--kind", "motion", "--timeout", "20s"},
+        dir / "pair.log");
+    ASSERT_TRUE(
+        harness::eventually([&] { return pair.log().find("waiting up to") != std::string::npos; }, 10s))
         << pair.log();
     harness::mqtt_client dev(home.uri());
     dev.publish("stat/tasmota_kitchen/RESULT", R"({"Switch1":{"Action":"ON"}})");  // configured: ignored
@@ -290,7 +304,8 @@ TEST_F(CtlTest, PairPicksAnUnconfiguredTasmotaDeviceThatSpeaks) {
 
 TEST_F(CtlTest, PairTimesOutWithExitOneAndLeavesTheFile) {
     const auto before = ctl_test::read_all(config);
-    auto r = ctl_run({"pair", "--config", config.string(), "--id", "landing", "--kind", "motion", "--timeout", "1s"});
+    auto r = ctl_run(
+        {"pair", "--config", config.string(), "--id", "landing", "--kind", "motion", "--timeout", "1s"});
     EXPECT_EQ(r.code, 1) << r.all();
     EXPECT_NE(r.err.find("no new device"), std::string::npos) << r.all();
     EXPECT_EQ(ctl_test::read_all(config), before);
@@ -381,10 +396,12 @@ TEST_F(CtlTest, ReplayOfTheFixtureDayPrintsJsonLines) {
     for (std::string line; std::getline(lines, line);) alerts.push_back(json::parse(line));
     ASSERT_GE(alerts.size(), 3u) << r.out;
     bool pendant = false;
-    for (const auto& a : alerts) pendant = pendant || (a["type"] == "pendant" && a["at"] == "2026-11-29T03:00:00.000Z");
+    for (const auto& a : alerts)
+        pendant = pendant || (a["type"] == "pendant" && a["at"] == "2026-11-29T03:00:00.000Z");
     EXPECT_TRUE(pendant) << r.out;
 
-    auto bad = dir.write("bad.jsonl", "{\"at\":\"2026-11-28T23:00:00Z\",\"topic\":\"a\",\"payload\":1}\nnot json\n");
+    auto bad =
+        dir.write("bad.jsonl", "{\"at\":\"2026-11-28T23:00:00Z\",\"topic\":\"a\",\"payload\":1}\nnot json\n");
     auto b = ctl_run({"replay", "--config", fixtures + "hub.toml", bad.string()});
     EXPECT_EQ(b.code, 2) << b.all();
     EXPECT_NE(b.err.find("bad.jsonl:2:"), std::string::npos) << b.all();

@@ -26,7 +26,8 @@ const std::string bin_dir = WARDEN_BIN_DIR;
 const std::string make_certs = source_dir + "/scripts/make-certs";
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-    for (auto pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size())) s.replace(pos, from.size(), to);
+    for (auto pos = s.find(from); pos != std::string::npos; pos = s.find(from, pos + to.size()))
+        s.replace(pos, from.size(), to);
     return s;
 }
 
@@ -39,8 +40,11 @@ protected:
     std::filesystem::path conf;
 
     void SetUp() override {
-        for (std::vector<std::string> args : {std::vector<std::string>{"ca"}, {"server", "localhost"},
-                                              {"client", "hub-a"}, {"client", "hub-b"}, {"client", "warden-centre"}}) {
+        for (std::vector<std::string> args : {std::vector<std::string>{"ca"},
+                                              {"server", "localhost"},
+                                              {"client", "hub-a"},
+                                              {"client", "hub-b"},
+                                              {"client", "warden-centre"}}) {
             args.insert(args.begin(), {make_certs, certs.string()});
             auto r = run(args, dir.path());
             ASSERT_EQ(r.code, 0) << r.all();
@@ -55,13 +59,14 @@ protected:
 
         // The shipped config, rewritten for port and file paths only.
         const auto shipped = read_all(source_dir + "/deploy/mosquitto/centre.conf");
-        auto text = replace_all(shipped, "\nlistener 8883\n", "\nlistener " + std::to_string(port) + " 127.0.0.1\n");
+        auto text =
+            replace_all(shipped, "\nlistener 8883\n", "\nlistener " + std::to_string(port) + " 127.0.0.1\n");
         text = replace_all(text, "/etc/mosquitto/warden/", certs.string() + "/");
         text = replace_all(text, "/var/lib/mosquitto/", (dir / "persist").string() + "/");
         std::filesystem::copy_file(source_dir + "/deploy/mosquitto/acl", certs / "acl");
         conf = dir.write("centre.conf", text);
-        for (const char* setting : {"require_certificate true", "use_identity_as_username true", "allow_anonymous false",
-                                    "acl_file " })
+        for (const char* setting : {"require_certificate true", "use_identity_as_username true",
+                                    "allow_anonymous false", "acl_file "})
             ASSERT_NE(text.find(setting), std::string::npos) << setting;
 
         broker = harness::process({"/usr/sbin/mosquitto", "-c", conf.string()}, dir / "broker.log");
@@ -73,21 +78,24 @@ protected:
     }
 
     std::vector<std::string> tls_args(const std::string& program, const std::string& who) {
-        std::vector<std::string> a{program, "-h", "localhost", "-p", std::to_string(port), "--cafile",
-                                   (certs / "ca.crt").string()};
+        std::vector<std::string> a{
+            program, "-h", "localhost", "-p", std::to_string(port), "--cafile", (certs / "ca.crt").string()};
         if (!who.empty()) {
-            a.insert(a.end(), {"--cert", (certs / (who + ".crt")).string(), "--key", (certs / (who + ".key")).string()});
+            a.insert(a.end(), {"--cert", (certs / (who + ".crt")).string(), "--key",
+                               (certs / (who + ".key")).string()});
         }
         return a;
     }
 
     /// A subscriber (mosquitto_sub -v -d) running in the background, as `who`.
-    harness::process subscriber(const std::string& who, const std::vector<std::string>& topics, const std::string& log) {
+    harness::process subscriber(const std::string& who, const std::vector<std::string>& topics,
+                                const std::string& log) {
         auto a = tls_args("/usr/bin/mosquitto_sub", who);
         a.insert(a.end(), {"-v", "-d", "-q", "1", "-i", "sub-" + who + "-" + log});
         for (const auto& t : topics) a.insert(a.end(), {"-t", t});
         harness::process p(a, dir / log);
-        EXPECT_TRUE(harness::eventually([&] { return p.log().find("SUBACK") != std::string::npos; }, 10s)) << p.log();
+        EXPECT_TRUE(harness::eventually([&] { return p.log().find("SUBACK") != std::string::npos; }, 10s))
+            << p.log();
         return p;
     }
 
@@ -107,35 +115,51 @@ TEST_F(TlsTest, MakeCertsIsIdempotentAndChecksItsArguments) {
     EXPECT_EQ(run({make_certs, certs.string(), "client", "no spaces"}, dir.path()).code, 2);
     EXPECT_EQ(run({make_certs, certs.string(), "server", "other.example.org"}, dir.path()).code, 1);
     EXPECT_EQ(run({make_certs, (dir / "empty").string(), "client", "hub-a"}, dir.path()).code, 1);
-    auto subject = run({"/usr/bin/openssl", "x509", "-in", (certs / "hub-a.crt").string(), "-noout", "-subject"}, dir.path());
+    auto subject =
+        run({"/usr/bin/openssl", "x509", "-in", (certs / "hub-a.crt").string(), "-noout", "-subject"},
+            dir.path());
     EXPECT_NE(subject.out.find("CN = hub-a"), std::string::npos) << subject.all();
     auto verify = run({"/usr/bin/openssl", "verify", "-CAfile", (certs / "ca.crt").string(),
-                       (certs / "warden-centre.crt").string()}, dir.path());
+                       (certs / "warden-centre.crt").string()},
+                      dir.path());
     EXPECT_EQ(verify.code, 0) << verify.all();
 }
 
 TEST_F(TlsTest, HubWithItsCertificateDeliversAlertsOverTls) {
     harness::broker home;
     auto centre = subscriber("warden-centre", {"warden/v1/+/alert", "warden/v1/+/status"}, "centre.log");
-    auto hub_conf = dir.write("hub.toml",
-        "[hub]\nid = \"hub-a\"\ndata_dir = \"" + (dir / "hub-data").string() + "\"\ntimezone = \"Europe/London\"\n"
-        "[local]\nuri = \"" + home.uri() + "\"\n"
-        "[centre]\nuri = \"ssl://localhost:" + std::to_string(port) + "\"\nca_file = \"" + (certs / "ca.crt").string() +
-        "\"\ncert_file = \"" + (certs / "hub-a.crt").string() + "\"\nkey_file = \"" + (certs / "hub-a.key").string() +
-        "\"\nheartbeat = \"2s\"\n"
-        "[[sensor]]\nid = \"pendant\"\nkind = \"pendant\"\nsource = \"zigbee2mqtt\"\ntopic = \"zigbee2mqtt/pendant\"\n"
-        "location = \"worn\"\nreport_every = \"25h\"\n");
+    auto hub_conf =
+        dir.write("hub.toml", "[hub]\nid = \"hub-a\"\ndata_dir = \"" + (dir / "hub-data").string() +
+                                  "\"\ntimezone = \"Europe/London\"\n"
+                                  "[local]\nuri = \"" +
+                                  home.uri() +
+                                  "\"\n"
+                                  "[centre]\nuri = \"ssl://localhost:" +
+                                  std::to_string(port) + "\"\nca_file = \"" + (certs / "ca.crt").string() +
+                                  "\"\ncert_file = \"" + (certs / "hub-a.crt").string() +
+                                  "\"\nkey_file = \"" + (certs / "hub-a.key").string() +
+                                  "\"\nheartbeat = \"2s\"\n"
+                                  "[[sensor]]\nid = \"pendant\"\nkind = \"pendant\"\nsource = "
+                                  "\"zigbee2mqtt\"\ntopic = \"zigbee2mqtt/pendant\"\n"
+                                  "location = \"worn\"\nreport_every = \"25h\"\n");
     harness::process hub({bin_dir + "/warden-hub", "--config", hub_conf.string(), "--log-level", "debug"},
                          dir / "hub.log");
     // hub_started arrives first, then the simulated pendant press.
-    ASSERT_TRUE(harness::eventually([&] { return centre.log().find("warden/v1/hub-a/alert") != std::string::npos; }, 20s))
-        << "centre saw nothing\n" << centre.log() << "\nhub:\n" << hub.log() << "\nbroker:\n" << broker.log();
-    auto sim = run({bin_dir + "/warden-ctl", "simulate", "--config", hub_conf.string(), "pendant", "press"}, dir.path());
+    ASSERT_TRUE(harness::eventually(
+        [&] { return centre.log().find("warden/v1/hub-a/alert") != std::string::npos; }, 20s))
+        << "centre saw nothing\n"
+        << centre.log() << "\nhub:\n"
+        << hub.log() << "\nbroker:\n"
+        << broker.log();
+    auto sim = run({bin_dir + "/warden-ctl", "simulate", "--config", hub_conf.string(), "pendant", "press"},
+                   dir.path());
     ASSERT_EQ(sim.code, 0) << sim.all();
     EXPECT_TRUE(harness::eventually(
         [&] { return centre.log().find(R"("type":"pendant")") != std::string::npos; }, 15s))
-        << centre.log() << "\nhub:\n" << hub.log();
-    EXPECT_NE(centre.log().find(R"(warden/v1/hub-a/status {"state":"online")"), std::string::npos) << centre.log();
+        << centre.log() << "\nhub:\n"
+        << hub.log();
+    EXPECT_NE(centre.log().find(R"(warden/v1/hub-a/status {"state":"online")"), std::string::npos)
+        << centre.log();
     hub.stop();
 }
 
@@ -147,7 +171,8 @@ TEST_F(TlsTest, AHubCannotPublishAsAnotherHubNorReadItsAcks) {
     EXPECT_EQ(forged.code, 0) << forged.all();  // MQTT 3.1.1: the broker accepts and silently drops it
     auto own = publish("hub-b", "warden/v1/hub-b/alert", R"({"own":"hub-b"})");
     ASSERT_EQ(own.code, 0) << own.all();
-    ASSERT_TRUE(harness::eventually([&] { return centre.log().find(R"({"own":"hub-b"})") != std::string::npos; }, 10s))
+    ASSERT_TRUE(harness::eventually(
+        [&] { return centre.log().find(R"({"own":"hub-b"})") != std::string::npos; }, 10s))
         << centre.log() << broker.log();
 
     // The centre acks both hubs; hub-b gets only its own.
@@ -170,16 +195,17 @@ TEST_F(TlsTest, AClientWithoutACertificateCannotConnect) {
     auto r = publish("", "warden/v1/hub-a/alert", R"({"anonymous":true})");
     EXPECT_NE(r.code, 0) << r.all();
     // Nor without TLS at all.
-    auto plain = run({"/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(port), "-q", "1", "-t",
-                      "warden/v1/hub-a/alert", "-m", R"({"plain":true})"}, dir.path(), 15s);
+    auto plain = run({"/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(port), "-q", "1",
+                      "-t", "warden/v1/hub-a/alert", "-m", R"({"plain":true})"},
+                     dir.path(), 15s);
     EXPECT_NE(plain.code, 0) << plain.all();
     // A certificate from another CA is refused too.
     auto other = dir / "other";
     ASSERT_EQ(run({make_certs, other.string(), "ca"}, dir.path()).code, 0);
     ASSERT_EQ(run({make_certs, other.string(), "client", "hub-a"}, dir.path()).code, 0);
     auto a = tls_args("/usr/bin/mosquitto_pub", "");
-    a.insert(a.end(), {"--cert", (other / "hub-a.crt").string(), "--key", (other / "hub-a.key").string(), "-q", "1",
-                       "-t", "warden/v1/hub-a/alert", "-m", R"({"foreign":true})"});
+    a.insert(a.end(), {"--cert", (other / "hub-a.crt").string(), "--key", (other / "hub-a.key").string(),
+                       "-q", "1", "-t", "warden/v1/hub-a/alert", "-m", R"({"foreign":true})"});
     EXPECT_NE(run(a, dir.path(), 15s).code, 0);
     std::this_thread::sleep_for(300ms);
     EXPECT_EQ(centre.log().find("anonymous"), std::string::npos);

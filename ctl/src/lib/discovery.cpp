@@ -13,7 +13,9 @@ namespace {
 using json = nlohmann::json;
 using config::source_type;
 
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool starts_with(std::string_view s, std::string_view p) {
+    return s.substr(0, p.size()) == p;
+}
 bool ends_with(std::string_view s, std::string_view p) {
     return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
 }
@@ -32,7 +34,8 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
 std::string trimmed_lower(std::string_view s) {
     std::string out;
     for (char c : s)
-        if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '"') out += static_cast<char>(std::tolower(c));
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '"')
+            out += static_cast<char>(std::tolower(c));
     return out;
 }
 
@@ -102,8 +105,11 @@ std::vector<std::string> discovery_subscriptions(const config::hub_config& cfg) 
             case source_type::shelly:
                 if (!starts_with(s.topic, "shellies/")) add(s.topic + "/#");
                 break;
-            case source_type::json: add(s.topic); break;
-            default: break;
+            case source_type::json:
+                add(s.topic);
+                break;
+            default:
+                break;
         }
     }
     return out;
@@ -116,7 +122,8 @@ discovery::discovery(const config::hub_config& cfg) {
         configured_source_[s.topic] = s.source;
         if (s.source == source_type::zigbee2mqtt) {
             auto b = first_segment(s.topic);
-            if (std::find(z2m_bases_.begin(), z2m_bases_.end(), b) == z2m_bases_.end()) z2m_bases_.push_back(b);
+            if (std::find(z2m_bases_.begin(), z2m_bases_.end(), b) == z2m_bases_.end())
+                z2m_bases_.push_back(b);
         }
     }
 }
@@ -141,7 +148,8 @@ const device* discovery::find(std::string_view topic) const {
     return it == devices_.end() ? nullptr : &it->second;
 }
 
-discovery::seen discovery::add(std::string_view topic, std::string_view payload, time_point at, bool retained) {
+discovery::seen discovery::add(std::string_view topic, std::string_view payload, time_point at,
+                               bool retained) {
     seen out;
     const std::string t(topic);
     auto state = [&](device& d) {
@@ -153,7 +161,8 @@ discovery::seen discovery::add(std::string_view topic, std::string_view payload,
     };
 
     // A json sensor's own topic, or any configured topic spoken to directly.
-    if (auto c = configured_source_.find(t); c != configured_source_.end() && c->second == source_type::json) {
+    if (auto c = configured_source_.find(t);
+        c != configured_source_.end() && c->second == source_type::json) {
         state(entry(t, source_type::json, t));
         return out;
     }
@@ -190,7 +199,8 @@ discovery::seen discovery::add(std::string_view topic, std::string_view payload,
             auto name = data->value("friendly_name", "");
             if (name.empty()) name = data->value("ieee_address", "");
             if (name.empty()) return out;
-            if (type != "device_joined" && type != "device_interview" && type != "device_announce") return out;
+            if (type != "device_joined" && type != "device_interview" && type != "device_announce")
+                return out;
             auto& dev = entry(base + "/" + name, source_type::zigbee2mqtt, name);
             std::string detail = type;
             if (type == "device_interview") {
@@ -207,7 +217,8 @@ discovery::seen discovery::add(std::string_view topic, std::string_view payload,
             return out;
         }
         if (starts_with(rest, "bridge/") || rest == "bridge") return out;
-        if (ends_with(rest, "/set") || ends_with(rest, "/get") || rest.find("/set/") != std::string_view::npos)
+        if (ends_with(rest, "/set") || ends_with(rest, "/get") ||
+            rest.find("/set/") != std::string_view::npos)
             return out;
         if (ends_with(rest, "/availability")) {
             auto name = rest.substr(0, rest.size() - 13);
@@ -258,7 +269,8 @@ discovery::seen discovery::add(std::string_view topic, std::string_view payload,
         } else if (parts[2] == "sensor" && parts.size() == 4) {
             if (parts[3] == "battery") {
                 auto j = json::parse(payload, nullptr, false);
-                if (!j.is_discarded() && j.is_number()) dev.battery = static_cast<int>(std::lround(j.get<double>()));
+                if (!j.is_discarded() && j.is_number())
+                    dev.battery = static_cast<int>(std::lround(j.get<double>()));
             } else {
                 state(dev);
             }

@@ -5,7 +5,8 @@
 
 namespace warden::ctl {
 
-using json = nlohmann::json;
+// ordered: lines read at, topic, payload as in SPEC 2.4, and payload objects keep the device's key order.
+using json = nlohmann::ordered_json;
 
 std::string format_recording_line(const recorded_message& m) {
     json line = json::object();

@@ -26,7 +26,8 @@ std::optional<bool> away_word(std::string_view payload) {
     }
     std::string w;
     for (char c : payload)
-        if (c != ' ' && c != '\n' && c != '\r' && c != '\t' && c != '"') w += static_cast<char>(std::tolower(c));
+        if (c != ' ' && c != '\n' && c != '\r' && c != '\t' && c != '"')
+            w += static_cast<char>(std::tolower(c));
     if (w == "on" || w == "true" || w == "1") return true;
     if (w == "off" || w == "false" || w == "0") return false;
     return std::nullopt;
@@ -35,7 +36,8 @@ std::optional<bool> away_word(std::string_view payload) {
 /// Turns engine drafts into alerts as the hub's store would: ids, seq, and `clears`.
 class numberer {
 public:
-    explicit numberer(std::string hub, bool include_started) : hub_(std::move(hub)), started_(include_started) {}
+    explicit numberer(std::string hub, bool include_started)
+        : hub_(std::move(hub)), started_(include_started) {}
 
     void take(const alerts::output& out, std::vector<alert>& into) {
         for (const auto& d : out.alerts) {

@@ -89,7 +89,8 @@ std::string format_state(const json& state, time_point now) {
     } else {
         out += fmt::format("dc09     {}\n", flag(dc09, "connected") ? "connected" : "DOWN");
     }
-    out += fmt::format("outbox   {} waiting, {} dropped\n", number(state, "outbox"), number(state, "dropped"));
+    out +=
+        fmt::format("outbox   {} waiting, {} dropped\n", number(state, "outbox"), number(state, "dropped"));
     out += fmt::format("away     {}\n", flag(state, "away") ? "yes (behavioural rules suspended)" : "no");
 
     const auto& sensors = member(state, "sensors");
@@ -106,7 +107,8 @@ std::string format_state(const json& state, time_point now) {
         if (!notes.empty()) notes.pop_back();
         std::string last_event = "never";
         if (auto t = time_field(s, "last_event")) {
-            last_event = fmt::format("{} {}", text(s, "last_signal", "event"), detail::ago((now - *t).count()));
+            last_event =
+                fmt::format("{} {}", text(s, "last_signal", "event"), detail::ago((now - *t).count()));
         }
         std::string last_seen = "never";
         if (auto t = time_field(s, "last_seen")) last_seen = detail::ago((now - *t).count());

@@ -29,8 +29,9 @@ nlohmann::json summarise(const config::hub_config& cfg) {
 }
 
 std::string format_summary(const config::hub_config& cfg) {
-    std::string out = fmt::format("hub {} ({}), home broker {}, centre {}{}\n", cfg.id, cfg.timezone, cfg.local.uri,
-                                  cfg.centre.broker.uri, cfg.dc09 ? ", DC-09 path configured" : "");
+    std::string out =
+        fmt::format("hub {} ({}), home broker {}, centre {}{}\n", cfg.id, cfg.timezone, cfg.local.uri,
+                    cfg.centre.broker.uri, cfg.dc09 ? ", DC-09 path configured" : "");
     std::map<std::string, int> kinds;
     for (const auto& s : cfg.sensors) ++kinds[std::string(to_string(s.kind))];
     std::string list;
@@ -40,8 +41,8 @@ std::string format_summary(const config::hub_config& cfg) {
     std::string rules;
     for (const auto& r : cfg.rules)
         rules += fmt::format("{}{} ({})", rules.empty() ? "" : ", ", r.id, config::to_string(r.type));
-    out += fmt::format("{} rule{}{}{}\n", cfg.rules.size(), cfg.rules.size() == 1 ? "" : "s", rules.empty() ? "" : ": ",
-                       rules);
+    out += fmt::format("{} rule{}{}{}\n", cfg.rules.size(), cfg.rules.size() == 1 ? "" : "s",
+                       rules.empty() ? "" : ": ", rules);
     return out;
 }
 

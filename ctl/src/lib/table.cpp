@@ -9,8 +9,8 @@ namespace warden::ctl::detail {
 namespace {
 /// Display width: counts UTF-8 code points, not bytes.
 std::size_t width(const std::string& s) {
-    return static_cast<std::size_t>(
-        std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+    return static_cast<std::size_t>(std::count_if(
+        s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 }  // namespace
 
@@ -37,10 +37,14 @@ std::string ago(long long ms) {
     bool future = ms < 0;
     long long s = (future ? -ms : ms) / 1000;
     std::string text;
-    if (s < 120) text = fmt::format("{}s", s);
-    else if (s < 7200) text = fmt::format("{}m", s / 60);
-    else if (s < 172800) text = fmt::format("{}h", s / 3600);
-    else text = fmt::format("{}d", s / 86400);
+    if (s < 120)
+        text = fmt::format("{}s", s);
+    else if (s < 7200)
+        text = fmt::format("{}m", s / 60);
+    else if (s < 172800)
+        text = fmt::format("{}h", s / 3600);
+    else
+        text = fmt::format("{}d", s / 86400);
     return future ? "in " + text : text + " ago";
 }
 

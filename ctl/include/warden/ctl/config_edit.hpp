@@ -18,9 +18,9 @@ struct sensor_block {
     sensor_kind kind = sensor_kind::motion;
     config::source_type source = config::source_type::zigbee2mqtt;
     std::string topic;
-    std::string location;                ///< written only when not empty
-    std::optional<std::string> field;    ///< written only when set
-    std::string comment;                 ///< one `# ...` line above the block (e.g. the device's model); may be empty
+    std::string location;              ///< written only when not empty
+    std::optional<std::string> field;  ///< written only when set
+    std::string comment;  ///< one `# ...` line above the block (e.g. the device's model); may be empty
 };
 
 /// A TOML basic string with quotes, escaping `"`, `\` and control characters.

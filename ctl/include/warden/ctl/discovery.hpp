@@ -20,18 +20,18 @@ std::vector<std::string> discovery_subscriptions(const config::hub_config& cfg);
 
 /// One device as seen on the broker. `topic` is what a `[[sensor]]` block's `topic` would be.
 struct device {
-    std::string topic;                  ///< zigbee2mqtt/<name>, tasmota device topic, esphome entity topic, shelly id
+    std::string topic;  ///< zigbee2mqtt/<name>, tasmota device topic, esphome entity topic, shelly id
     config::source_type source = config::source_type::zigbee2mqtt;
-    std::string name;                   ///< friendly name / device id as the source calls it
-    std::string model;                  ///< from zigbee2mqtt's bridge/devices, if known
-    std::vector<std::string> sensors;   ///< configured sensor ids using this topic (empty: not configured)
+    std::string name;                  ///< friendly name / device id as the source calls it
+    std::string model;                 ///< from zigbee2mqtt's bridge/devices, if known
+    std::vector<std::string> sensors;  ///< configured sensor ids using this topic (empty: not configured)
     std::optional<std::string> last_payload;
     std::optional<time_point> last_seen;
     std::optional<int> battery;
-    std::optional<int> link;            ///< linkquality (zigbee) or RSSI (wifi)
+    std::optional<int> link;  ///< linkquality (zigbee) or RSSI (wifi)
     std::optional<bool> online;
-    bool listed = false;                ///< named in bridge/devices (zigbee2mqtt)
-    bool spoke = false;                 ///< published a state message while we listened
+    bool listed = false;  ///< named in bridge/devices (zigbee2mqtt)
+    bool spoke = false;   ///< published a state message while we listened
 };
 
 /// A device announced by a bridge event: zigbee2mqtt bridge/event device_joined / device_interview.
@@ -49,8 +49,8 @@ public:
     /// What one message told us.
     struct seen {
         std::optional<std::string> device_topic;  ///< the device it belongs to, if any
-        bool state_message = false;               ///< a sensor state message (not availability or a bridge list)
-        std::optional<join_event> joined;         ///< a zigbee2mqtt join/interview event
+        bool state_message = false;        ///< a sensor state message (not availability or a bridge list)
+        std::optional<join_event> joined;  ///< a zigbee2mqtt join/interview event
     };
 
     /// Takes one message received at `at`. Unknown topics are ignored. Never throws.

@@ -9,15 +9,17 @@
 #include "warden/config/hub_config.hpp"
 #include "warden/ctl/recording.hpp"
 
-namespace date { class time_zone; }
+namespace date {
+class time_zone;
+}
 
 namespace warden::ctl {
 
 struct replay_options {
-    std::optional<time_point> from;   ///< ignore messages before this
-    std::optional<time_point> to;     ///< ignore messages at or after this
-    std::optional<time_point> until;  ///< run the rules' deadlines up to here (default: the last message)
-    bool include_hub_started = false; ///< the engine's hub_started alert at the start (left out by default)
+    std::optional<time_point> from;    ///< ignore messages before this
+    std::optional<time_point> to;      ///< ignore messages at or after this
+    std::optional<time_point> until;   ///< run the rules' deadlines up to here (default: the last message)
+    bool include_hub_started = false;  ///< the engine's hub_started alert at the start (left out by default)
 };
 
 /// The config as the hub runs it: every sensor without `report_every` gets its source's default
