@@ -68,8 +68,7 @@ const toml::table* section(const toml::table& root, std::string_view key, bool r
     const toml::node* n = root.get(key);
     if (!n) {
         if (required)
-            d.error(d.start(),
-                    fmt::format("missing the [{}] section; add it, e.g.\n  [{}]\n  {}", key, key, example));
+            d.error(d.start(), fmt::format("missing the [{}] section; add it with {}", key, example));
         return nullptr;
     }
     if (const auto* t = n->as_table()) return t;
@@ -178,7 +177,7 @@ struct rule_entry {
 
 void read_hub(const toml::table& root, hub_config& cfg, diagnostics& d, const std::filesystem::path& base) {
     const auto* t = detail::section(
-        root, "hub", true, "id = \"hub-0001\"\n  data_dir = \"data\"\n  timezone = \"Europe/London\"", d);
+        root, "hub", true, "id = \"hub-0001\", data_dir = \"data\" and timezone = \"Europe/London\"", d);
     if (!t) return;
     table_reader r(*t, "hub.", "[hub]", d, &cfg.key_pos, "hub.");
     if (auto id = r.required_string("id", "id = \"hub-0001\"")) {

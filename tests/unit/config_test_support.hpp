@@ -113,6 +113,8 @@ inline ::testing::AssertionResult one_error(const std::vector<std::string>& erro
     for (auto p : parts)
         if (errors[0].find(p) == std::string::npos)
             return ::testing::AssertionFailure() << "expected \"" << p << "\" in: " << errors[0];
+    if (errors[0].find('\n') != std::string::npos)
+        return ::testing::AssertionFailure() << "one line per problem, got: " << errors[0];
     return ::testing::AssertionSuccess();
 }
 
