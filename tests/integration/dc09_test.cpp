@@ -403,3 +403,50 @@ TEST(Dc09Integration, UdpSenderResendsUntilTheReceiverAppears) {
     ASSERT_GE(got.size(), 1u);
     EXPECT_EQ(got[0].code, "GA");
 }
+
+TEST(Dc09Integration, NoReplyOverTcpMeansAResendWithTheSameSeqOnAFreshConnection) {
+    asio::io_context io;
+    // A "receiver" that accepts and reads but never answers (hung or half-open).
+    asio::ip::tcp::acceptor mute{io, {asio::ip::make_address("127.0.0.1"), 0}};
+    std::vector<std::unique_ptr<asio::ip::tcp::socket>> conns;
+    std::vector<std::string> frames;
+    std::vector<std::unique_ptr<frame_splitter>> splitters;
+    std::vector<std::unique_ptr<std::array<char, 512>>> bufs;
+    std::function<void()> do_accept;
+    std::function<void(std::size_t)> do_read = [&](std::size_t i) {
+        conns[i]->async_read_some(asio::buffer(*bufs[i]), [&, i](asio::error_code ec, std::size_t n) {
+            if (ec) return;
+            for (auto& f : splitters[i]->feed(std::string_view{bufs[i]->data(), n})) frames.push_back(f);
+            do_read(i);
+        });
+    };
+    do_accept = [&] {
+        mute.async_accept([&](asio::error_code ec, asio::ip::tcp::socket s) {
+            if (ec) return;
+            conns.push_back(std::make_unique<asio::ip::tcp::socket>(std::move(s)));
+            splitters.push_back(std::make_unique<frame_splitter>());
+            bufs.push_back(std::make_unique<std::array<char, 512>>());
+            do_read(conns.size() - 1);
+            do_accept();
+        });
+    };
+    do_accept();
+    sender tx{io, sender_opts(mute.local_endpoint().port(), "tcp"), test_log()};
+    tx.start();
+    tx.send(make_alert(0));
+    ASSERT_TRUE(run_until(
+        io, [&] { return frames.size() >= 3; }, 5s));
+    EXPECT_GE(conns.size(), 3u);  // each resend on a new connection
+    std::vector<unsigned> seqs;
+    for (auto& f : frames) {
+        auto r = parse_frame(f, key128);
+        ASSERT_TRUE(r) << r.detail;
+        seqs.push_back(r.value.seq);
+    }
+    EXPECT_EQ(seqs[0], 1u);
+    EXPECT_EQ(seqs[1], 1u);
+    EXPECT_EQ(seqs[2], 1u);
+    EXPECT_EQ(tx.state().queue, 1u);
+    EXPECT_GE(tx.state().resends, 2u);
+    EXPECT_TRUE(tx.pending("hub-0001-1"));
+}
