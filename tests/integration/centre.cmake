@@ -14,3 +14,16 @@ if(EXISTS ${PROJECT_SOURCE_DIR}/dc09/CMakeLists.txt)
     add_dependencies(centre_dc09_test warden-centre)
   endif()
 endif()
+
+# End to end: the real hub and the real centre between two brokers (when the hub is part of the build).
+if(EXISTS ${PROJECT_SOURCE_DIR}/hub/CMakeLists.txt)
+  warden_add_test(centre_e2e_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/centre_e2e_test.cpp
+    LIBS warden::sensors warden::config warden::common warden::test_support nlohmann_json::nlohmann_json
+    PkgConfig::httplib LABELS integration)
+  if(TARGET centre_e2e_test AND TARGET warden-centre)
+    add_dependencies(centre_e2e_test warden-centre)
+  endif()
+  if(TARGET centre_e2e_test AND TARGET warden-hub)
+    add_dependencies(centre_e2e_test warden-hub)
+  endif()
+endif()
