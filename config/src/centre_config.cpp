@@ -95,8 +95,12 @@ centre_config parse_centre(std::string_view text, const std::string& name,
     centre_config cfg;
     cfg.source_file = name;
     {
-        table_reader top(root, "", "the file", d);
-        top.reject_unknown(top_keys);
+        const detail::section_keys homes[] = {{"[centre]", centre_keys},
+                                              {"[mqtt]", mqtt_keys},
+                                              {"[http]", http_keys},
+                                              {"[supervision]", supervision_keys},
+                                              {"[dc09]", dc09_keys}};
+        detail::reject_unknown_top_level(root, top_keys, homes, d);
     }
     if (const auto* t =
             detail::section(root, "centre", true, "database = \"/var/lib/warden-centre/centre.db\"", d)) {

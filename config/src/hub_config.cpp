@@ -918,8 +918,16 @@ hub_config parse_hub(std::string_view text, const std::string& name, const std::
     hub_config cfg;
     cfg.source_file = name;
     {
-        table_reader top(root, "", "the file", d);
-        top.reject_unknown(top_keys);
+        std::vector<std::string_view> rule_keys;
+        for (auto t : {rule_type::inactivity, rule_type::out_of_bed, rule_type::exit, rule_type::due,
+                       rule_type::threshold})
+            for (auto k : keys_of(t))
+                if (std::find(rule_keys.begin(), rule_keys.end(), k) == rule_keys.end())
+                    rule_keys.push_back(k);
+        const detail::section_keys homes[] = {{"[hub]", hub_keys},         {"[local]", detail::broker_keys},
+                                              {"[centre]", centre_keys},   {"[dc09]", dc09_keys},
+                                              {"[[sensor]]", sensor_keys}, {"[[rule]]", rule_keys}};
+        detail::reject_unknown_top_level(root, top_keys, homes, d);
     }
     read_hub(root, cfg, d, base);
     read_local(root, cfg, d, base);

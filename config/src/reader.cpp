@@ -336,6 +336,36 @@ std::string table_reader::unknown_key_message(std::string_view key,
     return fmt::format("{}: unknown key '{}' (known keys: {})", where, key, join(allowed));
 }
 
+void reject_unknown_top_level(const toml::table& root, std::span<const std::string_view> sections,
+                              std::span<const section_keys> homes, diagnostics& d) {
+    for (auto&& [k, v] : root) {
+        std::string_view key = k.str();
+        if (std::find(sections.begin(), sections.end(), key) != sections.end()) continue;
+        std::vector<std::string_view> where;
+        for (const auto& h : homes)
+            if (std::find(h.keys.begin(), h.keys.end(), key) != h.keys.end()) where.push_back(h.section);
+        if (!v.is_table() && !v.is_array_of_tables() && !where.empty()) {
+            d.error(d.at(k.source()),
+                    fmt::format("'{}' is written outside any section; move it under {} (a key belongs to the "
+                                "section header above it)",
+                                key, join(where)));
+            continue;
+        }
+        // A section as it is written: "[hub]", or "[[sensor]]" for an array of tables.
+        auto shown = [&](std::string_view s) {
+            for (const auto& h : homes)
+                if (h.section == fmt::format("[[{}]]", s)) return std::string(h.section);
+            return fmt::format("[{}]", s);
+        };
+        std::vector<std::string> names;
+        for (auto s : sections) names.push_back(shown(s));
+        auto near = did_you_mean(key, sections);
+        d.error(d.at(k.source()),
+                near ? fmt::format("unknown section [{}]; did you mean {}?", key, shown(*near))
+                     : fmt::format("unknown section [{}] (sections: {})", key, join(names)));
+    }
+}
+
 // --- addresses, paths, keys ------------------------------------------------------------------------
 
 namespace {

@@ -120,6 +120,17 @@ private:
     std::string position_prefix_;
 };
 
+/// A section and the keys it takes, for telling where a key written outside any section belongs.
+struct section_keys {
+    std::string_view section;  ///< as written: "[hub]", "[[sensor]]"
+    std::span<const std::string_view> keys;
+};
+/// Reports top-level entries that are not one of `sections` (names without brackets): an unknown
+/// section (with a "did you mean"), or a key written before any section header (saying which
+/// section takes it, from `homes`).
+void reject_unknown_top_level(const toml::table& root, std::span<const std::string_view> sections,
+                              std::span<const section_keys> homes, diagnostics& d);
+
 /// "integer 30", "string \"x\"", "a table", ... for "expected ..., got ..." messages.
 std::string describe(const toml::node& n);
 

@@ -110,8 +110,8 @@ TEST(CentreConfigErrors, EachMistakeAtItsPlace) {
     EXPECT_TRUE(one_error(centre_errors(minimal + "[supervision]\nhearbeat_grace = \"3m\"\n"), 6, 1,
                           {"[supervision]: unknown key 'hearbeat_grace'; did you mean 'heartbeat_grace'?"},
                           "centre.toml"));
-    EXPECT_TRUE(
-        one_error(centre_errors(minimal + "[mqtt2]\n"), 5, 2, {"unknown key 'mqtt2'"}, "centre.toml"));
+    EXPECT_TRUE(one_error(centre_errors(minimal + "[mqtt2]\n"), 5, 2,
+                          {"unknown section [mqtt2]; did you mean [mqtt]?"}, "centre.toml"));
     EXPECT_TRUE(one_error(centre_errors("[centre]\ndatabase = \"c.db\"\n[mqtt]\nuri = \"tcp://127.0.0.1\"\n"),
                           4, 7, {"mqtt.uri: \"tcp://127.0.0.1\" is not a broker address"}, "centre.toml"));
     EXPECT_TRUE(one_error(centre_errors(minimal + "client_id = \"a b\"\n"), 5, 13, {"mqtt.client_id"},

@@ -326,9 +326,16 @@ TEST(HubConfigErrors, UnknownKeysSayWhatWasMeant) {
         one_error(errors_with("[[sensor]]\nid = \"x\"\nkind = \"motion\"\nsource = \"zigbee2mqtt\"\ntopic = "
                               "\"zigbee2mqtt/x\"\ncolour = \"red\"\n"),
                   L(6), 1, {"sensor 'x': unknown key 'colour' (known keys: id, kind, source"}));
-    EXPECT_TRUE(one_error(errors_with("[alarms]\nx = 1\n"), L(1), 2, {"unknown key 'alarms'"}));
     EXPECT_TRUE(
-        one_error(errors_with("[rules]\nx = 1\n"), L(1), 2, {"unknown key 'rules'; did you mean 'rule'?"}));
+        one_error(errors_with("[alarms]\nx = 1\n"), L(1), 2,
+                  {"unknown section [alarms] (sections: [hub], [local], [centre], [dc09], [[sensor]], "
+                   "[[rule]])"}));
+    EXPECT_TRUE(one_error(errors_with("[[rules]]\nx = 1\n"), L(1), 3,
+                          {"unknown section [rules]; did you mean [[rule]]?"}));
+    EXPECT_TRUE(one_error(errors_of("heartbeat = \"30s\"\n" + base_home), 1, 1,
+                          {"'heartbeat' is written outside any section; move it under [centre]"}));
+    EXPECT_TRUE(one_error(errors_of("uri = \"tcp://127.0.0.1:1883\"\n" + base_home), 1, 1,
+                          {"'uri' is written outside any section; move it under [local], [centre]"}));
 }
 
 TEST(HubConfigErrors, WrongTypesNameTheKeyAndWhatWasGiven) {
