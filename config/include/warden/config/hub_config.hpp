@@ -40,7 +40,8 @@ struct sensor_spec {
     bool cancel_button = false;                ///< a press cancels a pending pre-alarm (kind button)
     bool away_button = false;                  ///< a press toggles away mode (kind button)
     position pos;
-    std::map<std::string, position, std::less<>> key_pos;  ///< where each key's value was written (for warnings)
+    /// Where each key's value was written, by key ("topic", "report_every"), for warnings.
+    std::map<std::string, position, std::less<>> key_pos;
     bool operator==(const sensor_spec&) const = default;
 };
 
@@ -71,7 +72,8 @@ struct rule_spec {
     std::optional<double> rise;                ///< threshold: rate of rise ...
     std::optional<milliseconds> over;          ///< ... within this time
     position pos;
-    std::map<std::string, position, std::less<>> key_pos;  ///< where each key's value was written (for warnings)
+    /// Where each key's value was written, by key ("topic", "report_every"), for warnings.
+    std::map<std::string, position, std::less<>> key_pos;
     bool operator==(const rule_spec&) const = default;
 };
 
