@@ -72,7 +72,7 @@ struct rule_spec {
     std::optional<double> rise;                ///< threshold: rate of rise ...
     std::optional<milliseconds> over;          ///< ... within this time
     position pos;
-    /// Where each key's value was written, by key ("topic", "report_every"), for warnings.
+    /// Where each key's value was written, by key ("period", "from"), for warnings.
     std::map<std::string, position, std::less<>> key_pos;
     bool operator==(const rule_spec&) const = default;
 };
@@ -135,6 +135,7 @@ private:
 /// Reads and fully validates a hub config. Throws config_error listing every problem
 /// (syntax, unknown keys, wrong types, bad durations/windows, duplicate ids, unknown sensors,
 /// a kind a rule cannot use, unknown timezone). Relative data_dir is resolved against the file's folder.
+/// (So are ca_file, cert_file and key_file, which must exist.) Keys, checks and messages: docs/hub-config.md.
 hub_config load_hub_config(const std::string& path);
 /// Same, from text (for tests and warden-ctl); `name` is used in messages.
 hub_config parse_hub_config(std::string_view text, const std::string& name);
