@@ -91,6 +91,7 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
     signals.async_wait([&](std::error_code ec, int sig) {
         if (ec) return;
         log->info("shutting down signal={}", sig);
+        in.flush_now();  // what was received is stored (and acked if the broker is still there)
         sup.stop();
         if (dc09) dc09->stop();
         http.stop();

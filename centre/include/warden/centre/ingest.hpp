@@ -54,6 +54,10 @@ public:
     void start();
     /// Handles one received message (called by the session's handler; public for tests).
     void handle(mqtt::message m);
+    /// Stores and acks whatever has been received but not yet flushed (at shutdown).
+    void flush_now() {
+        if (!alerts_.empty() || !heartbeats_.empty() || !statuses_.empty()) flush();
+    }
 
 private:
     struct pending_alert {
