@@ -112,6 +112,7 @@ http_server::http_server(http_options opts, store& db, sse_broadcaster& events, 
       metrics_(metrics),
       send_(std::move(send)),
       log_(std::move(log)),
+      dummy_hash_(hash_password(random_hex(16))),
       server_(std::make_unique<httplib::Server>()) {
     // Event streams hold a thread each; leave plenty for ordinary requests.
     server_->new_task_queue = [] { return new httplib::ThreadPool(48); };
@@ -220,13 +221,14 @@ void http_server::routes() {
             }
             auto u = name.empty() ? std::nullopt : db_.find_user(name);
             // Verify against something even for unknown names, so timing does not reveal which exist.
-            static const std::string dummy = hash_password("not a real password");
-            bool ok = verify_password(u ? u->password_hash : dummy, password) && u.has_value();
+            bool ok = verify_password(u ? u->password_hash : dummy_hash_, password) && u.has_value();
             auto now = now_ms();
             if (!ok) {
                 user_limiter_.failure(user_key, now_s);
                 address_limiter_.failure(addr_key, now_s);
-                db_.audit(name.substr(0, 64), "login_failed", "", "from " + req.remote_addr, now);
+                // An unknown name is not recorded: people type passwords into the name field.
+                db_.audit(u ? u->name : std::string("(unknown)"), "login_failed", "",
+                          "from " + req.remote_addr, now);
                 log_->warn("login failed address={}", req.remote_addr);
                 return error(res, 401, "wrong user name or password");
             }

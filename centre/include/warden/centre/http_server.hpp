@@ -87,6 +87,7 @@ private:
     std::shared_ptr<spdlog::logger> log_;
     login_limiter user_limiter_{5, std::chrono::seconds{30}};
     login_limiter address_limiter_{20, std::chrono::seconds{30}};
+    std::string dummy_hash_;  ///< verified against for unknown user names, so timing reveals nothing
     std::unique_ptr<httplib::Server> server_;
     std::thread thread_;
     int port_ = 0;
