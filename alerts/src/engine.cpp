@@ -630,14 +630,22 @@ struct engine::impl {
         auto& st = sensors[i];
         heard(i, now, out);
         if (e.link) st.link = e.link;
+        // Bridges repeat a sensor's state in every report (Tasmota telemetry, zigbee2mqtt battery
+        // reports). Only a change of state, or a fresh detection by a motion sensor or a press,
+        // shows that someone is there; a repeat must not hold off inactivity or satisfy a due check.
+        bool fresh = false;
         if (e.signal != signal::none) {
+            auto word = std::string{signal_name(sp.kind, e.signal)};
+            bool detection = e.signal == signal::active &&
+                             (sp.kind == sensor_kind::motion || is_momentary_kind(sp.kind));
+            fresh = detection || st.last_signal != word;
             st.last_event = now;
-            st.last_signal = std::string{signal_name(sp.kind, e.signal)};
+            st.last_signal = std::move(word);
         }
         technical_checks(i, e, now, out);
         if (is_alarm_kind(sp.kind)) alarm(i, e, now, out);
         if (sp.kind == sensor_kind::button && e.signal == signal::active) buttons(i, now, out);
-        for (auto& s : rules) rule_event(s, i, e, now, out);
+        for (auto& s : rules) rule_event(s, i, e, fresh, now, out);
     }
 
     void technical_checks(std::size_t i, const sensor_event& e, time_point now, output& out) {
@@ -707,10 +715,12 @@ struct engine::impl {
         return std::find(s.watched.begin(), s.watched.end(), i) != s.watched.end();
     }
 
-    void rule_event(rule_state& s, std::size_t i, const sensor_event& e, time_point now, output& out) {
+    void rule_event(rule_state& s, std::size_t i, const sensor_event& e, bool fresh, time_point now,
+                    output& out) {
         const auto& r = spec(s);
         const auto& sp = cfg.sensors[i];
         if (away) return;  // behavioural rules are suspended; the return from away restarts them
+        if (!fresh && r.type != rule_type::threshold) return;  // a repeated state is not a new event
         switch (r.type) {
             case rule_type::inactivity:
                 if (e.signal == signal::none || !watches(s, i)) return;

@@ -297,6 +297,34 @@ TEST(Inactivity, ActivityCancelsPrealarm) {
     EXPECT_TRUE(h.of("inactivity").empty());
 }
 
+TEST(Inactivity, RepeatedStateReportsAreNotActivity) {
+    // Tasmota repeats Switch1 in every telemetry message and zigbee2mqtt repeats occupancy:false
+    // with battery reports: a repeat of the same state must not hold off the alert.
+    auto h = living_room();
+    h.cfg.rules = {inactivity("day", 2h)};
+    h.start(at("2026-01-10T08:00:00Z"));
+    h.event("door", signal::inactive);
+    h.event("hall", signal::inactive);
+    h.event("bed", signal::inactive);
+    for (int i = 0; i < 12; ++i) {
+        h.run_for(10min);
+        h.event("door", signal::inactive);
+        h.event("hall", signal::inactive);
+        h.event("bed", signal::inactive);
+    }
+    ASSERT_EQ(h.of("inactivity").size(), 1u);
+    EXPECT_EQ(h.of("inactivity")[0].at, at("2026-01-10T10:00:00Z"));
+    // A change of state, or a fresh detection by a motion sensor, is activity.
+    h.event("door", signal::active);
+    EXPECT_EQ(h.of("inactivity", alert_state::cleared).size(), 1u);
+    h.run_for(110min);
+    h.event("hall", signal::active);
+    h.run_for(110min);
+    h.event("hall", signal::active);  // motion detected again: someone is still there
+    h.run_for(110min);
+    EXPECT_EQ(h.of("inactivity").size(), 1u);
+}
+
 TEST(Inactivity, OnlySensorsOfTheRuleCount) {
     auto h = living_room();
     auto r = inactivity("day", 1h);
