@@ -54,7 +54,8 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
         }
     };
 
-    supervisor sup(io, *db, {cfg.heartbeat_grace, cfg.escalate_after}, log, {alert_event, hub_event});
+    supervisor sup(io, *db, {.heartbeat_grace = cfg.heartbeat_grace, .escalate_after = cfg.escalate_after},
+                   log, {alert_event, hub_event});
     ingest in(io, session, *db, metrics, log,
               {.heard = [&](const std::string& hub) { sup.heard(hub); },
                .offline = [&](const std::string& hub) { sup.offline(hub); },

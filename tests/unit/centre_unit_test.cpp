@@ -1,12 +1,19 @@
 // The centre's pure parts: password hashes and tokens, login throttling (time passed in), the SSE
-// fan-out's bounded queues, topic and listen parsing, and the API's JSON shapes and answer figures.
+// fan-out's bounded queues, topic and listen parsing, the API's JSON shapes and answer figures, and hub
+// supervision in virtual time (a real SQLite file, an injected clock, no sleeps).
 #include <gtest/gtest.h>
+
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "warden/centre/auth.hpp"
 #include "warden/centre/events.hpp"
 #include "warden/centre/http_server.hpp"
 #include "warden/centre/ingest.hpp"
 #include "warden/centre/json.hpp"
+#include "warden/centre/sqlite_store.hpp"
+#include "warden/centre/supervisor.hpp"
+#include "warden/harness/harness.hpp"
 
 using namespace warden;
 using namespace warden::centre;
@@ -161,4 +168,118 @@ TEST(CentreJson, AnswerFiguresAgainstTheCodeOfPractice) {
     auto empty = answer_stats({});
     EXPECT_TRUE(empty.at("within_60s").is_null());
     EXPECT_TRUE(empty.at("median_ack_s").is_null());
+}
+
+namespace {
+
+/// A supervisor over a real store with a virtual clock that the test moves.
+struct supervised {
+    harness::temp_dir dir;
+    std::unique_ptr<store> db = open_sqlite_store((dir / "centre.db").string());
+    asio::io_context io;  // never run: the test calls check() itself
+    supervisor::clock::time_point t = supervisor::clock::time_point{} + 24h;
+    time_point wall = *parse_time("2026-11-28T12:00:00Z");
+    std::vector<std::string> changed;
+    supervisor sup{io,
+                   *db,
+                   {.heartbeat_grace = 3min,
+                    .escalate_after = 15min,
+                    .now = [this] { return t; },
+                    .wall = [this] { return wall; }},
+                   std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>()),
+                   {.alert_changed = [this](const std::string& id) { changed.push_back(id); }}};
+
+    void advance(std::chrono::milliseconds d) {
+        t += d;
+        wall += d;
+        sup.check();
+    }
+    void heartbeat(const std::string& hub) {
+        ingest_batch b;
+        b.heartbeats.push_back({hub, 0, "{}", "0.1.0"});
+        b.received_at = wall;
+        db->ingest(b);
+        sup.heard(hub);
+    }
+};
+
+}  // namespace
+
+TEST(CentreSupervisor, SilentHubRaisesEscalatesAndClears) {
+    supervised s;
+    s.sup.start();
+    s.heartbeat("hub-1");
+    s.advance(2min);
+    s.heartbeat("hub-1");  // heard again: the deadline moves on
+    s.advance(2min);
+    EXPECT_FALSE(s.db->get_alert("centre-hub_offline-hub-1-1"));
+    s.advance(1min + 1s);  // 3 minutes since the last heartbeat
+    auto a = s.db->get_alert("centre-hub_offline-hub-1-1");
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->a.hub, "hub-1");
+    EXPECT_EQ(a->a.type, "hub_offline");
+    EXPECT_EQ(a->a.priority, priority::normal);
+    EXPECT_EQ(a->a.at, s.wall);
+    EXPECT_FALSE(s.db->get_hub("hub-1")->online);
+    EXPECT_EQ(s.changed, std::vector<std::string>{"centre-hub_offline-hub-1-1"});
+
+    s.advance(14min);
+    EXPECT_EQ(s.db->get_alert(a->a.id)->a.priority, priority::normal);
+    s.advance(1min);
+    EXPECT_EQ(s.db->get_alert(a->a.id)->a.priority, priority::high);
+    s.advance(1h);  // no second alert while it is still offline
+    EXPECT_FALSE(s.db->get_alert("centre-hub_offline-hub-1-2"));
+
+    s.heartbeat("hub-1");
+    a = s.db->get_alert(a->a.id);
+    EXPECT_EQ(a->cleared_at, s.wall);
+    EXPECT_EQ(a->status, alert_status::resolved);
+    EXPECT_EQ(a->outcome, "hub_back_online");
+    EXPECT_EQ(a->resolved_by, "system");
+    EXPECT_TRUE(s.db->get_hub("hub-1")->online);
+}
+
+TEST(CentreSupervisor, AnAcknowledgedHubOfflineStaysWithItsOperator) {
+    supervised s;
+    s.sup.start();
+    s.heartbeat("hub-1");
+    s.advance(3min);
+    ASSERT_TRUE(s.db->get_alert("centre-hub_offline-hub-1-1"));
+    s.db->acknowledge("centre-hub_offline-hub-1-1", "ann", s.wall);
+    s.heartbeat("hub-1");
+    auto a = s.db->get_alert("centre-hub_offline-hub-1-1");
+    EXPECT_TRUE(a->cleared_at);
+    EXPECT_EQ(a->status, alert_status::acknowledged);
+    EXPECT_EQ(s.db->list_alerts({}).size(), 1u);
+}
+
+TEST(CentreSupervisor, StatusOfflineRaisesOnceAndARestartForgetsNoSilentHub) {
+    supervised s;
+    s.sup.start();
+    s.heartbeat("hub-1");
+    s.heartbeat("hub-2");
+    s.sup.offline("hub-2");
+    s.sup.offline("hub-2");
+    EXPECT_TRUE(s.db->get_alert("centre-hub_offline-hub-2-1"));
+    EXPECT_FALSE(s.db->get_alert("centre-hub_offline-hub-2-2"));
+
+    // A new supervisor (a restarted centre) over the same store: hub-1 is supervised without ever
+    // being heard again, and hub-2's open alert is picked up (escalated in time, not raised twice).
+    supervisor again(s.io, *s.db,
+                     {.heartbeat_grace = 3min,
+                      .escalate_after = 15min,
+                      .now = [&] { return s.t; },
+                      .wall = [&] { return s.wall; }},
+                     std::make_shared<spdlog::logger>("t2", std::make_shared<spdlog::sinks::null_sink_mt>()),
+                     {});
+    again.start();
+    s.t += 3min;
+    s.wall += 3min;
+    again.check();
+    EXPECT_TRUE(s.db->get_alert("centre-hub_offline-hub-1-1"));
+    EXPECT_FALSE(s.db->get_alert("centre-hub_offline-hub-2-2"));
+    s.t += 12min;
+    s.wall += 12min;
+    again.check();
+    EXPECT_EQ(s.db->get_alert("centre-hub_offline-hub-2-1")->a.priority, priority::high);
 }

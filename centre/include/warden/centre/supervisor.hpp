@@ -27,9 +27,13 @@ namespace warden::centre {
 
 class supervisor {
 public:
+    using clock = std::chrono::steady_clock;
     struct options {
         milliseconds heartbeat_grace{180'000};
         milliseconds escalate_after{900'000};
+        /// Monotonic time for deadlines and wall-clock time for stored alerts; tests inject both.
+        std::function<clock::time_point()> now = [] { return clock::now(); };
+        std::function<time_point()> wall = [] { return now_ms(); };
     };
     struct hooks {
         std::function<void(const std::string& alert_id)> alert_changed;
@@ -48,9 +52,11 @@ public:
     void heard(const std::string& hub);
     /// The hub's status says offline: raise hub_offline now (once).
     void offline(const std::string& hub);
+    /// Raises and escalates whatever is due at options.now() and re-arms the timer (the timer calls it;
+    /// tests call it after moving their clock).
+    void check();
 
 private:
-    using clock = std::chrono::steady_clock;
     struct hub_state {
         clock::time_point deadline{};         ///< silent beyond this: offline
         std::optional<std::string> alert_id;  ///< the open hub_offline alert, while offline
@@ -58,7 +64,6 @@ private:
     };
     void raise(const std::string& hub, hub_state& st, const std::string& why);
     void arm();
-    void on_timer();
 
     asio::io_context& io_;
     store& db_;
