@@ -178,8 +178,10 @@ void http_server::routes() {
             error(res, 403, "your role may not do this");
             return std::nullopt;
         }
-        if (now - s->last_seen > std::chrono::seconds{30})
-            db_.touch_session(hash, now, now + opts_.session_ttl);
+        // Idle expiry: each use pushes the expiry on. Written at most every ttl/10 (30 s at most), so a
+        // busy console does not write on every request.
+        auto every = std::min<milliseconds>(std::chrono::seconds{30}, opts_.session_ttl / 10);
+        if (now - s->last_seen >= every) db_.touch_session(hash, now, now + opts_.session_ttl);
         return ctx{*s, *r};
     };
     auto guarded = [this, authorise](roles allowed, bool change, handler h) {

@@ -99,12 +99,14 @@ protected:
 
     void SetUp() override { write_config("3m", "15m"); }
 
-    void write_config(const std::string& grace, const std::string& escalate) {
+    void write_config(const std::string& grace, const std::string& escalate,
+                      const std::string& extra_http = {}) {
         config = dir.write("centre.toml",
                            "[centre]\ndatabase = \"centre.db\"\n[mqtt]\nuri = \"" + broker.uri() +
                                "\"\nclient_id = \"centre-under-test\"\n[http]\nlisten = \"127.0.0.1:" +
-                               std::to_string(http_port) + "\"\n[supervision]\nheartbeat_grace = \"" + grace +
-                               "\"\nescalate_after = \"" + escalate + "\"\n");
+                               std::to_string(http_port) + "\"\n" + extra_http +
+                               "[supervision]\nheartbeat_grace = \"" + grace + "\"\nescalate_after = \"" +
+                               escalate + "\"\n");
     }
 
     void start_centre() {
@@ -392,6 +394,20 @@ TEST_F(centre_test, ApiRefusesUnauthenticatedWrongRoleAndMissingCsrf) {
     EXPECT_EQ(ms, 200);
     EXPECT_EQ(me.at("role"), "operator");
     EXPECT_EQ(op.post("/api/logout").first, 200);
+    EXPECT_EQ(op.get("/api/me").first, 401);
+}
+
+TEST_F(centre_test, SessionsExpireWhenIdleNotWhileUsed) {
+    write_config("3m", "15m", "session_ttl = \"2s\"\n");
+    start_centre();
+    auto op = login("olive", "operator");
+    // In use for longer than the ttl: still valid.
+    for (int i = 0; i < 8; ++i) {
+        EXPECT_EQ(op.get("/api/me").first, 200) << i;
+        std::this_thread::sleep_for(400ms);
+    }
+    // Idle for longer than the ttl: gone.
+    std::this_thread::sleep_for(2500ms);
     EXPECT_EQ(op.get("/api/me").first, 401);
 }
 
