@@ -24,13 +24,6 @@ namespace {
 
 const std::string fixtures = std::string(WARDEN_SOURCE_DIR) + "/tests/fixtures/ctl/";
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 time_point at(const char* iso) {
     return *parse_time(iso);
 }
