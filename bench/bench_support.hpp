@@ -19,10 +19,17 @@ namespace warden::bench {
 
 using namespace std::chrono_literals;
 
+inline std::string nodelay() {
+    return std::getenv("WARDEN_BENCH_NAGLE") ? "" : "set_tcp_nodelay true\n";
+}
+
 struct rig {
     harness::temp_dir dir;
-    harness::broker home;
-    harness::broker centre;
+    // Mosquitto leaves Nagle's algorithm on by default, which with delayed ACKs adds ~40 ms per
+    // hop to small messages; deploy/ configs and these brokers turn it off. WARDEN_BENCH_NAGLE=1
+    // keeps Mosquitto's default to show the difference.
+    harness::broker home{nodelay()};
+    harness::broker centre{nodelay()};
     harness::process hub;
 
     /// Starts the hub with `sensors` (TOML [[sensor]] tables) and `heartbeat`.
@@ -47,6 +54,13 @@ inline std::string z2m_sensors(const std::string& kind, int n) {
              "\"\nsource = \"zigbee2mqtt\"\ntopic = \"zigbee2mqtt/" + id + "\"\nlocation = \"bench\"\n";
     }
     return t;
+}
+
+/// A typical home: pendant, two PIRs, front door, bed pad, smoke, CO, flood, temperature.
+inline std::string typical_home() {
+    return z2m_sensors("pendant", 1) + z2m_sensors("motion", 2) + z2m_sensors("door", 1) +
+           z2m_sensors("bed", 1) + z2m_sensors("smoke", 1) + z2m_sensors("co", 1) + z2m_sensors("flood", 1) +
+           z2m_sensors("temperature", 1);
 }
 
 inline double percentile(std::vector<double> v, double p) {

@@ -12,13 +12,10 @@
 
 int main(int argc, char** argv) {
     using namespace warden;
+    using namespace std::chrono_literals;
     int seconds = argc > 1 ? std::stoi(argv[1]) : 10;
     bench::rig r;
-    std::string sensors = bench::z2m_sensors("pendant", 1) + bench::z2m_sensors("motion", 2) +
-                          bench::z2m_sensors("door", 1) + bench::z2m_sensors("bed", 1) +
-                          bench::z2m_sensors("smoke", 1) + bench::z2m_sensors("co", 1) +
-                          bench::z2m_sensors("flood", 1) + bench::z2m_sensors("temperature", 1);
-    r.start(sensors);
+    r.start(bench::typical_home());
     harness::mqtt_client centre(r.centre.uri(), "bench-centre");
     centre.subscribe("warden/v1/+/alert", 1);
     auto started = centre.next("warden/v1/+/alert", 20s);

@@ -11,6 +11,7 @@
 
 int main(int argc, char** argv) {
     using namespace warden;
+    using namespace std::chrono_literals;
     using clock = std::chrono::steady_clock;
     int events = argc > 1 ? std::stoi(argv[1]) : 20000;
     const int sensors = 20;

@@ -141,6 +141,7 @@ struct hub::impl {
     batch pending_;
     std::size_t pending_messages_ = 0;
     bool engine_dirty_ = false;
+    std::string saved_state_;  ///< the engine state as last committed
     bool flush_posted_ = false;
     bool stopping_ = false;
 
@@ -231,6 +232,7 @@ hub::impl::impl(config::hub_config c, std::shared_ptr<spdlog::logger> l, hub_opt
       prune_timer_(io_),
       uplink_fault_timer_(io_) {
     if (auto saved = store_.engine_state()) {
+        saved_state_ = *saved;
         auto j = json::parse(*saved, nullptr, false);
         if (j.is_discarded()) {
             log_->error("rule state unreadable, starting fresh file={}", store_.file().string());
@@ -521,7 +523,13 @@ void hub::impl::schedule_flush() {
 }
 
 void hub::impl::flush() {
-    if (engine_dirty_) pending_.engine_state = engine_.save_state().dump();
+    if (engine_dirty_) {
+        // Most messages change the state (last seen, last activity); a timer that did nothing does
+        // not, and then there is nothing to write.
+        auto state = engine_.save_state().dump();
+        if (state != saved_state_) pending_.engine_state = std::move(state);
+        engine_dirty_ = false;
+    }
     auto sent = uplink_.take_sent();
     pending_.sent.insert(pending_.sent.end(), sent.begin(), sent.end());
     if (pending_.empty()) return;
@@ -536,7 +544,7 @@ void hub::impl::flush() {
         storage_failed(std::move(b), *r.error);
         return;
     }
-    engine_dirty_ = false;
+    if (b.engine_state) saved_state_ = std::move(*b.engine_state);
     auto took = steady::now() - started;
     if (took > milliseconds{500})
         log_->warn("slow commit ms={} events={} alerts={}",
