@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
         auto topic = "zigbee2mqtt/motion-" + std::to_string(i % sensors);
         last = pub.publish(topic, (i / sensors) % 2 ? R"({"occupancy":true})" : R"({"occupancy":false})", 1,
                            false);
+        if (i % 100 == 99) last->wait();  // Paho buffers a bounded number of outgoing messages
     }
     last->wait();
     auto published = clock::now();
