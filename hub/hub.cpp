@@ -6,6 +6,7 @@
 #include <csignal>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "warden/alerts/engine.hpp"
+#include "warden/dc09/sender.hpp"
 #include "warden/hub/store.hpp"
 #include "warden/hub/uplink.hpp"
 #include "warden/mqtt/session.hpp"
@@ -120,6 +122,10 @@ struct hub::impl {
     void arm_prune();
     void uplink_connection(bool up);
 
+    // DC-09 second path ([dc09] role "both": every alert; "backup": what MQTT has not delivered).
+    void dc09_send(const std::vector<outbox_entry>& rows);
+    void arm_dc09_backup();
+
     hub_options hopts_;
     asio::io_context io_;
     asio::signal_set signals_;
@@ -137,6 +143,10 @@ struct hub::impl {
     asio::steady_timer state_timer_;
     asio::steady_timer prune_timer_;
     asio::steady_timer uplink_fault_timer_;
+    asio::steady_timer dc09_timer_;
+    std::unique_ptr<dc09::sender> dc09_;
+    bool dc09_both_ = false;
+    std::set<std::string> dc09_given_;  ///< ids handed to the DC-09 sender and not yet acked by MQTT
 
     batch pending_;
     std::size_t pending_messages_ = 0;
@@ -230,7 +240,19 @@ hub::impl::impl(config::hub_config c, std::shared_ptr<spdlog::logger> l, hub_opt
       retry_timer_(io_),
       state_timer_(io_),
       prune_timer_(io_),
-      uplink_fault_timer_(io_) {
+      uplink_fault_timer_(io_),
+      dc09_timer_(io_) {
+    if (cfg_.dc09) {
+        dc09_ = std::make_unique<dc09::sender>(io_, dc09::make_sender_options(cfg_), log_);
+        dc09_both_ = cfg_.dc09->role == "both";
+        dc09_->on_result([this](const std::string& id, const dc09::delivery& d) {
+            if (d.acked)
+                log_->info("dc09 delivered alert={} attempts={}", id, d.attempts);
+            else
+                log_->warn("dc09 failed alert={} reason={} attempts={}", id, d.reason, d.attempts);
+        });
+        dc09_->on_connection([this](bool) { mark_state_dirty(); });
+    }
     if (auto saved = store_.engine_state()) {
         saved_state_ = *saved;
         auto j = json::parse(*saved, nullptr, false);
@@ -257,7 +279,7 @@ void hub::impl::start() {
     auto now = now_ms();
     log_->info("hub starting hub={} version={} sensors={} rules={} outbox={} next_seq={}", cfg_.id, version(),
                cfg_.sensors.size(), cfg_.rules.size(), store_.undelivered_count(), store_.next_seq());
-    if (cfg_.dc09) log_->warn("dc09 configured but not wired in this build role={}", cfg_.dc09->role);
+    if (cfg_.dc09) log_->info("dc09 enabled role={} transport={}", cfg_.dc09->role, cfg_.dc09->transport);
 
     // hub_started (and any state the restart implies) is committed before anything connects.
     apply(engine_.start(now));
@@ -284,6 +306,7 @@ void hub::impl::start() {
 
     uplink_.on_acked([this](const std::string& id, std::optional<milliseconds>) {
         pending_.delivered.push_back(id);
+        dc09_given_.erase(id);
         if (auto it = tests_sent_.find(id); it != tests_sent_.end()) {
             double rtt =
                 std::chrono::duration<double, std::milli>(steady::now() - it->second.committed).count();
@@ -306,6 +329,10 @@ void hub::impl::start() {
 
     home_.start();
     uplink_.start();
+    if (dc09_) {
+        dc09_->start();
+        if (!dc09_both_) arm_dc09_backup();
+    }
     uplink_connection(false);
     arm_rule_timer();
     arm_prune();
@@ -337,6 +364,7 @@ void hub::impl::shutdown() {
             log_->error("stopping with uncommitted input events={} alerts={}", pending_.events.size(),
                         pending_.alerts.size());
         uplink_.stop([this] {
+            if (dc09_) dc09_->stop();
             signals_.cancel();
             io_.stop();
         });
@@ -566,6 +594,7 @@ void hub::impl::flush() {
     }
     tests_uncommitted_.clear();
     uplink_.enqueue(r.added);
+    if (dc09_ && (dc09_both_ || !uplink_.connected())) dc09_send(r.added);
     if (!r.added.empty() || !b.delivered.empty()) mark_state_dirty();
 
     if (storage_fault_) {
@@ -684,15 +713,16 @@ std::string hub::impl::state_json() {
     json uplink{{"connected", uplink_.connected()},
                 {"since", iso_or_null(uplink_.since())},
                 {"last_ack", iso_or_null(uplink_.last_ack())}};
-    return json{{"hub", cfg_.id},
-                {"at", format_time(now_ms())},
-                {"version", version()},
-                {"away", engine_.away()},
-                {"uplink", std::move(uplink)},
-                {"dc09", {{"enabled", cfg_.dc09.has_value()}, {"connected", false}}},
-                {"outbox", store_.undelivered_count()},
-                {"dropped", dropped},
-                {"sensors", std::move(sensors)}}
+    return json{
+        {"hub", cfg_.id},
+        {"at", format_time(now_ms())},
+        {"version", version()},
+        {"away", engine_.away()},
+        {"uplink", std::move(uplink)},
+        {"dc09", {{"enabled", cfg_.dc09.has_value()}, {"connected", dc09_ && dc09_->state().connected}}},
+        {"outbox", store_.undelivered_count()},
+        {"dropped", dropped},
+        {"sensors", std::move(sensors)}}
         .dump();
 }
 
@@ -708,6 +738,29 @@ std::string hub::impl::heartbeat_json() {
                 {"sensors", {{"online", online}, {"offline", offline}, {"battery_low", battery_low}}},
                 {"version", version()}}
         .dump();
+}
+
+void hub::impl::dc09_send(const std::vector<outbox_entry>& rows) {
+    for (const auto& e : rows) {
+        if (!dc09_both_ && !dc09_given_.insert(e.id).second) continue;
+        try {
+            dc09_->send(alert_from_json(json::parse(e.json)));
+        } catch (const std::exception& ex) {
+            log_->error("dc09 cannot send alert={} error=\"{}\"", e.id, ex.what());
+        }
+    }
+}
+
+void hub::impl::arm_dc09_backup() {
+    // Backup role: whatever MQTT has not delivered within twice ack_timeout, or at all while the
+    // uplink is down, goes over DC-09 too (the centre still gets it by MQTT later).
+    dc09_timer_.expires_after(cfg_.centre.ack_timeout);
+    dc09_timer_.async_wait([this](std::error_code ec) {
+        if (ec || stopping_) return;
+        auto age = uplink_.connected() ? cfg_.centre.ack_timeout * 2 : milliseconds{0};
+        dc09_send(uplink_.unacked_older_than(age));
+        arm_dc09_backup();
+    });
 }
 
 void hub::impl::arm_prune() {

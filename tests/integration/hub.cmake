@@ -1,6 +1,7 @@
 # The real warden-hub between two real Mosquitto brokers and a stand-in centre.
 warden_add_test(hub_integration_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/hub_test.cpp
-  LIBS warden::sensors warden::config warden::common warden::test_support nlohmann_json::nlohmann_json
+  LIBS warden::sensors warden::config warden::common warden::dc09 warden::test_support
+    nlohmann_json::nlohmann_json
   LABELS integration)
 if(TARGET hub_integration_test AND TARGET warden-hub)
   add_dependencies(hub_integration_test warden-hub)

@@ -11,9 +11,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "warden/common/alert.hpp"
 #include "warden/common/event.hpp"
 #include "warden/config/hub_config.hpp"
+#include "warden/dc09/codec.hpp"
 #include "warden/harness/harness.hpp"
 #include "warden/sensors/adapters.hpp"
 
@@ -480,4 +487,67 @@ TEST_F(HubTest, CheckOnABrokenConfigExitsTwoWithPositions) {
     auto ok = harness::run({hub_bin, "--check", "--config", config_path});
     EXPECT_EQ(ok.code, 0) << ok.output;
     EXPECT_EQ(harness::run({hub_bin, "--version"}).output.find("0.1.0") != std::string::npos, true);
+}
+
+TEST_F(HubTest, Dc09BothSendsEveryAlertToTheReceiver) {
+    // A minimal alarm receiving centre: accepts one TCP connection, ACKs every frame it can read.
+    int srv = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(srv, 0);
+    int one = 1;
+    ::setsockopt(srv, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int port = harness::free_port();
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    ASSERT_EQ(::bind(srv, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(::listen(srv, 4), 0);
+
+    sensor_line pendant = sensor_for("zigbee2mqtt", "pendant", "pendant");
+    write_config({pendant}, "\n[dc09]\nhost = \"127.0.0.1\"\nport = " + std::to_string(port) +
+                                "\ntransport = \"tcp\"\naccount = \"1234\"\nrole = \"both\"\n");
+    centre c(centre_broker);
+    start_hub();
+    harness::mqtt_client probe(home.uri());
+    wait_home_ready(probe);
+    for (const auto& [t, p] : sensors::simulate_payload(spec_of(pendant), "press")) probe.publish(t, p);
+
+    pollfd pf{srv, POLLIN, 0};
+    ASSERT_EQ(::poll(&pf, 1, 10'000), 1) << hub.log();
+    int conn = ::accept(srv, nullptr, nullptr);
+    ASSERT_GE(conn, 0);
+    dc09::frame_splitter splitter;
+    std::vector<std::string> codes;
+    auto until = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < until &&
+           std::find(codes.begin(), codes.end(), "QA") == codes.end()) {
+        pollfd cf{conn, POLLIN, 0};
+        if (::poll(&cf, 1, 200) != 1) continue;
+        char buf[4096];
+        auto n = ::read(conn, buf, sizeof buf);
+        if (n <= 0) break;
+        for (const auto& text : splitter.feed(std::string_view(buf, static_cast<std::size_t>(n)))) {
+            auto f = dc09::parse_frame(text);
+            ASSERT_TRUE(f) << f.detail;
+            if (auto ev = dc09::parse_event_data(f.value.id, f.value.data)) codes.push_back(ev->code);
+            dc09::frame ack;
+            ack.id = dc09::frame_id::ack;
+            ack.seq = f.value.seq;
+            ack.receiver = f.value.receiver;
+            ack.line = f.value.line;
+            ack.account = f.value.account;
+            ack.timestamp = now_ms();
+            auto reply = dc09::encode(ack);
+            ASSERT_EQ(::write(conn, reply.data(), reply.size()), static_cast<ssize_t>(reply.size()));
+        }
+    }
+    ::close(conn);
+    ::close(srv);
+    EXPECT_NE(std::find(codes.begin(), codes.end(), "QA"), codes.end()) << hub.log();
+    // The MQTT path got it as well.
+    ASSERT_TRUE(c.collect_until([](const auto& all) {
+        for (const auto& [seq, a] : all)
+            if (a.at("type") == "pendant") return true;
+        return false;
+    }));
 }
