@@ -441,7 +441,7 @@ TEST_F(HubTest, BothBrokersRestartedMidStreamLoseNothing) {
                     },
                     500ms);
             },
-            20s));
+            30s));
         for (int i = 10; i < 20; ++i)
             probe.publish("warden/local/command", json{{"id", i}, {"cmd", "test"}}.dump());
     }
