@@ -452,7 +452,7 @@ TEST_F(HubTest, BothBrokersRestartedMidStreamLoseNothing) {
             for (const auto& [seq, a] : all) n += a.at("type") == "test";
             return n >= 21;
         },
-        20s))
+        30s))
         << "got " << c->of_type("test").size();
     // seq has no holes from the first test alert on: every committed alert reached the centre.
     auto first = c->of_type("test").front().at("seq").get<std::uint64_t>();
