@@ -1,5 +1,7 @@
 #include "warden/centre/centre.hpp"
 
+#include <atomic>
+
 #include <spdlog/spdlog.h>
 #include <asio/post.hpp>
 #include <asio/signal_set.hpp>
@@ -38,6 +40,8 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
     mo.key_file = cfg.mqtt.key_file;
     mo.clean_session = false;  // the broker keeps hubs' alerts queued for us while we restart
     mqtt::session session(io, mo, log);
+    std::atomic<bool> broker_up{false};  // read by /healthz on the HTTP threads
+    session.on_connection([&broker_up](bool up) { broker_up = up; });
 
     auto alert_event = [&](const std::string& id) {
         try {
@@ -69,6 +73,7 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
     ho.listen = cfg.http_listen;
     ho.web_root = cfg.web_root.empty() ? std::string(default_web_root()) : cfg.web_root;
     ho.session_ttl = cfg.session_ttl;
+    ho.broker_connected = [&broker_up] { return broker_up.load(); };
     auto send = [&io, &session](const std::string& hub, const nlohmann::json& cmd,
                                 std::function<void(bool)> done) {
         asio::post(io, [&session, topic = "warden/v1/" + hub + "/command", payload = cmd.dump(),

@@ -377,7 +377,12 @@ void hub::impl::home_message(mqtt::message m) {
     // The event log keeps what the home broker said, byte for byte (oversized payloads excepted).
     if (m.payload.size() <= sensors::max_payload_bytes) pending_.events.push_back({now, m.topic, m.payload});
 
-    if (m.topic == topic::cancel) {
+    const bool local = m.topic == topic::cancel || m.topic == topic::away || m.topic == topic::command;
+    if (local && m.retained) {
+        // A retained request is an old one, replayed at every (re)subscribe: a cancel, away switch or
+        // test alarm is acted on only when it is sent. The hub keeps its own away state.
+        log_->warn("local request ignored reason=retained topic={}", m.topic);
+    } else if (m.topic == topic::cancel) {
         apply(engine_.cancel_prealarm(now));
     } else if (m.topic == topic::away) {
         if (auto on = parse_away(m.payload)) {
@@ -389,7 +394,7 @@ void hub::impl::home_message(mqtt::message m) {
     } else if (m.topic == topic::command) {
         local_command(m.payload);
     } else {
-        auto r = router_.decode(m.topic, m.payload, now);
+        auto r = router_.decode(m.topic, m.payload, now, m.retained);
         if (r.dropped != sensors::drop_reason::none) note_drop(m.topic, r);
         for (const auto& in : r.inputs) apply(engine_.on_input(in, now));
         if (!r.inputs.empty()) mark_state_dirty();

@@ -436,11 +436,14 @@ void http_server::routes() {
         }
     });
     svr.Get("/healthz", [this](req_t, res_t res) {
-        if (db_.healthy()) {
-            res.set_content("ok\n", "text/plain");
-        } else {
+        if (!db_.healthy()) {
             res.status = 503;
             res.set_content("database unreachable\n", "text/plain");
+        } else if (opts_.broker_connected && !opts_.broker_connected()) {
+            res.status = 503;
+            res.set_content("centre broker not connected\n", "text/plain");
+        } else {
+            res.set_content("ok\n", "text/plain");
         }
     });
 

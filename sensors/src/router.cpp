@@ -110,6 +110,12 @@ outcome decode_for(const config::sensor_spec& s, role r, message& m) {
     return outcome::drop(drop_reason::unexpected, "unknown source");
 }
 
+/// Keeps what the message says of battery, link and tamper, but not its primary signal.
+void no_signal(outcome& o) {
+    for (auto& in : o.inputs)
+        if (auto* ev = std::get_if<sensor_event>(&in)) ev->signal = signal::none;
+}
+
 /// MQTT filter matching: '+' is one level, a trailing '#' any number of levels (also none);
 /// wildcards never match a topic starting with '$'.
 bool topic_matches(std::string_view filter, std::string_view topic) {
@@ -189,7 +195,7 @@ std::vector<std::string> router::subscriptions() const {
     return impl_->filters;
 }
 
-decode_result router::decode(std::string_view topic, std::string_view payload, time_point at) {
+decode_result router::decode(std::string_view topic, std::string_view payload, time_point at, bool retained) {
     decode_result result;
     bool partial = false;
     drop_reason partial_reason = drop_reason::none;
@@ -213,13 +219,13 @@ decode_result router::decode(std::string_view topic, std::string_view payload, t
                             o.inputs.emplace_back(bridge_change{e->how.bridge, *up, at});
                     } else {
                         o = decode_for(impl_->sensors[e->sensor], e->how.what, m);
+                        const auto& spec = impl_->sensors[e->sensor];
                         if (o.dropped == drop_reason::none && o.level) {
                             auto& last = impl_->pressed[e->sensor];
-                            if (*o.level && last == true)
-                                for (auto& in : o.inputs)
-                                    if (auto* ev = std::get_if<sensor_event>(&in)) ev->signal = signal::none;
+                            if (*o.level && last == true) no_signal(o);
                             last = *o.level;
                         }
+                        if (retained && is_momentary_kind(spec.kind)) no_signal(o);
                     }
                 } catch (const std::exception&) {
                     // Not ex.what(): a parser's message may quote the payload, which never goes to the log.

@@ -519,6 +519,18 @@ TEST_F(centre_test, MetricsAndHealthz) {
           "warden_ack_latency_seconds_count 1", "warden_hubs{state=\"online\"} 1",
           "warden_time_to_acknowledge_seconds_count 0", "# TYPE warden_ack_latency_seconds histogram"})
         EXPECT_NE(m->body.find(needle), std::string::npos) << needle << "\n" << m->body;
+
+    // Without its broker the centre hears no hub: not ready.
+    broker.kill();
+    int status = 0;
+    for (int i = 0; i < 100 && status != 503; ++i) {
+        std::this_thread::sleep_for(100ms);
+        if (auto r = cli.Get("/healthz")) status = r->status;
+    }
+    EXPECT_EQ(status, 503);
+    auto r = cli.Get("/healthz");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->body, "centre broker not connected\n");
 }
 
 TEST_F(centre_test, CommandLine) {

@@ -146,6 +146,29 @@ TEST(Zigbee2mqtt, LatchedSosRepeatedFromTheStateCacheIsNotANewPress) {
     EXPECT_EQ(sig(r, "zigbee2mqtt/pendant", R"({"action":"emergency"})"), warden::signal::active);
 }
 
+TEST(Router, ARetainedPressIsOldNewsButItsStateCounts) {
+    router r({spec("pendant", sensor_kind::pendant, source_type::zigbee2mqtt, "zigbee2mqtt/pendant"),
+              spec("smoke", sensor_kind::smoke, source_type::zigbee2mqtt, "zigbee2mqtt/smoke"),
+              spec("fall", sensor_kind::fall, source_type::tasmota, "tasmota_fall")});
+    // Replayed by the broker at subscribe: no press, but the battery is read.
+    auto e = only_event(r.decode("zigbee2mqtt/pendant", R"({"action":"sos","battery":12})", t0, true));
+    EXPECT_EQ(e.signal, warden::signal::none);
+    ASSERT_TRUE(e.battery);
+    EXPECT_EQ(*e.battery, 12);
+    EXPECT_EQ(only_event(r.decode("zigbee2mqtt/pendant", R"({"sos":true})", t0, true)).signal,
+              warden::signal::none);
+    EXPECT_FALSE(any_active(r.decode("stat/tasmota_fall/RESULT", R"({"Switch1":{"Action":"ON"}})", t0, true)));
+    // A state kind's retained state is its state.
+    EXPECT_EQ(only_event(r.decode("zigbee2mqtt/smoke", R"({"smoke":true})", t0, true)).signal,
+              warden::signal::active);
+    // The same press, live, is a press.
+    EXPECT_EQ(sig(r, "zigbee2mqtt/pendant", R"({"action":"sos","battery":12})"), warden::signal::active);
+    // The retained ON was the level the switch is at: a press is its next rise.
+    EXPECT_FALSE(any_active(r.decode("stat/tasmota_fall/RESULT", R"({"Switch1":{"Action":"ON"}})", t0)));
+    EXPECT_FALSE(any_active(r.decode("stat/tasmota_fall/RESULT", R"({"Switch1":{"Action":"OFF"}})", t0)));
+    EXPECT_TRUE(any_active(r.decode("stat/tasmota_fall/RESULT", R"({"Switch1":{"Action":"ON"}})", t0)));
+}
+
 TEST(Zigbee2mqtt, ButtonWithActiveOnlyCountsThatAction) {
     auto s = spec("call", sensor_kind::button, source_type::zigbee2mqtt, "zigbee2mqtt/remote");
     s.active = "emergency";

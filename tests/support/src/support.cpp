@@ -222,7 +222,9 @@ void broker::start() {
                                "max_queued_messages 100000\n"
                                "log_dest stderr\n"
                                "log_type error\nlog_type warning\nlog_type notice\n" +
-                               extra_ + "\n");
+                               // As root, Mosquitto would switch to user mosquitto and could not save
+                               // its persistence in this root-owned folder: stay who we are.
+                               (::geteuid() == 0 ? "user root\n" : "") + extra_ + "\n");
     proc_ = process({"/usr/sbin/mosquitto", "-c", conf.string()}, dir_ / "mosquitto.log");
     if (!wait_for_port(port_, 10s)) throw std::runtime_error("mosquitto did not start: " + log());
 }

@@ -50,6 +50,8 @@ struct http_options {
     std::string web_root;                   ///< console files served at /
     milliseconds session_ttl{8 * 3'600'000};
     std::chrono::seconds sse_ping{15};
+    /// Whether the centre broker is connected (any thread); /healthz answers 503 while it is not.
+    std::function<bool()> broker_connected;
 };
 
 /// Splits "host:port"; throws std::invalid_argument if malformed.

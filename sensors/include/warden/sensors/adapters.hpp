@@ -52,7 +52,11 @@ public:
     std::vector<std::string> subscriptions() const;
 
     /// Decodes one message received at `at`. Never throws.
-    decode_result decode(std::string_view topic, std::string_view payload, time_point at);
+    /// `retained`: the broker's stored copy, sent because we (re)subscribed. It tells a sensor's state
+    /// and health, but a press in it is old news (it may be days old, and comes again at every
+    /// restart): for momentary kinds (pendant, fall, ...) it raises nothing. A press made while the
+    /// hub was away still arrives, queued in the hub's persistent session, without the flag.
+    decode_result decode(std::string_view topic, std::string_view payload, time_point at, bool retained = false);
 
     const decode_stats& stats() const noexcept { return stats_; }
 
