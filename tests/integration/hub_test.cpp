@@ -371,6 +371,36 @@ TEST_F(HubTest, EventsPublishedWhileTheHubIsDownAreProcessedAfterRestart) {
     })) << hub.log();
 }
 
+TEST_F(HubTest, RetainedPressesAndRequestsRaiseNothingAtStartOrRestart) {
+    sensor_line pendant = sensor_for("zigbee2mqtt", "pendant", "pendant");
+    write_config({pendant});
+    harness::mqtt_client probe(home.uri());
+    // A bridge configured to retain, and a display that retained its requests: all old news.
+    for (const auto& [t, p] : sensors::simulate_payload(spec_of(pendant), "press")) probe.publish(t, p, 1, true);
+    probe.publish("warden/local/command", R"({"id":"old","cmd":"test"})", 1, true);
+    probe.publish("warden/local/away", R"({"on":true})", 1, true);
+    centre c(centre_broker);
+    auto count = [&](const std::string& type) { return c.of_type(type).size(); };
+    for (int run = 0; run < 2; ++run) {
+        start_hub();
+        wait_home_ready(probe);
+        ASSERT_TRUE(c.collect_until([&](auto&) { return count("hub_started") == std::size_t(run + 1); }));
+        c.collect_until([](auto&) { return false; }, 1500ms);
+        EXPECT_EQ(count("pendant"), std::size_t(run)) << "run " << run;
+        EXPECT_EQ(count("test"), 0u);
+        EXPECT_NE(hub.log().find("local request ignored reason=retained"), std::string::npos);
+        if (run == 0) {
+            // Away was not switched on by the retained request, and a live press is a press.
+            auto state = json::parse(probe.next("warden/local/state", 5s).value().payload);
+            EXPECT_EQ(state.at("away"), false) << state.dump();
+            for (const auto& [t, p] : sensors::simulate_payload(spec_of(pendant), "press")) probe.publish(t, p);
+            ASSERT_TRUE(c.collect_until([&](auto&) { return count("pendant") == 1; })) << hub.log();
+            hub.signal(SIGTERM);
+            ASSERT_EQ(hub.wait(10s), 0);
+        }
+    }
+}
+
 TEST_F(HubTest, GarbagePayloadsChangeNothing) {
     sensor_line pendant = sensor_for("zigbee2mqtt", "pendant", "pendant");
     sensor_line smoke = sensor_for("tasmota", "smoke", "smoke");
