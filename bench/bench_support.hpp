@@ -19,6 +19,24 @@ namespace warden::bench {
 
 using namespace std::chrono_literals;
 
+/// The one optional argument of a benchmark, a positive count: `fallback` without it; usage and
+/// exit 0 for --help, usage and exit 2 for anything else.
+inline int count_arg(int argc, char** argv, int fallback, const char* usage) {
+    if (argc < 2) return fallback;
+    std::string a = argv[1];
+    if (a == "-h" || a == "--help") {
+        std::printf("usage: %s\n", usage);
+        std::exit(0);
+    }
+    char* end = nullptr;
+    long n = std::strtol(a.c_str(), &end, 10);
+    if (argc > 2 || a.empty() || *end != '\0' || n <= 0 || n > 100'000'000) {
+        std::fprintf(stderr, "usage: %s\n", usage);
+        std::exit(2);
+    }
+    return static_cast<int>(n);
+}
+
 inline std::string nodelay() {
     return std::getenv("WARDEN_BENCH_NAGLE") ? "" : "set_tcp_nodelay true\n";
 }

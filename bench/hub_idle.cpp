@@ -13,7 +13,7 @@
 int main(int argc, char** argv) {
     using namespace warden;
     using namespace std::chrono_literals;
-    int seconds = argc > 1 ? std::stoi(argv[1]) : 10;
+    int seconds = bench::count_arg(argc, argv, 10, "bench-hub-idle [seconds=10]");
     bench::rig r;
     r.start(bench::typical_home());
     harness::mqtt_client centre(r.centre.uri(), "bench-centre");

@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
     using namespace warden;
     using namespace std::chrono_literals;
     using clock = std::chrono::steady_clock;
-    int presses = argc > 1 ? std::stoi(argv[1]) : 1000;
+    int presses = bench::count_arg(argc, argv, 1000, "bench-hub-latency [messages=1000]");
 
     bench::rig r;
     // Observers on both brokers stamp each message as the broker hands it out (libmosquitto's

@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
     using namespace warden;
     using namespace std::chrono_literals;
     using clock = std::chrono::steady_clock;
-    int events = argc > 1 ? std::stoi(argv[1]) : 20000;
+    int events = bench::count_arg(argc, argv, 20000, "bench-hub-throughput [events=20000]");
     const int sensors = 20;
 
     bench::rig r;

@@ -1,5 +1,11 @@
 #include "warden/mqtt/session.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <charconv>
+#include <filesystem>
 #include <random>
 #include <stdexcept>
 #include <utility>
@@ -35,6 +41,45 @@ std::string normalise_uri(const std::string& uri) {
     if (uri.starts_with("mqtts://")) return "ssl://" + uri.substr(8);
     if (uri.starts_with("tcp://") || uri.starts_with("ssl://")) return uri;
     throw std::invalid_argument("MQTT URI must start with tcp://, ssl://, mqtt:// or mqtts://: " + uri);
+}
+
+/// The port of a broker URI ("tcp://host:1883", "ssl://[::1]:8883"); without one, MQTT's default
+/// (8883 for ssl:// and mqtts://, else 1883).
+int uri_port(std::string_view uri) {
+    auto colon = uri.rfind(':');
+    int port = 0;
+    if (colon != std::string_view::npos && uri.find("://") != colon) {
+        auto [end, ec] = std::from_chars(uri.data() + colon + 1, uri.data() + uri.size(), port);
+        if (ec == std::errc{} && end == uri.data() + uri.size()) return port;
+    }
+    return uri.starts_with("ssl://") || uri.starts_with("mqtts://") ? 8883 : 1883;
+}
+
+/// Paho C never sets TCP_NODELAY (paho.mqtt.c issue #530) and offers no way to reach its socket, so
+/// two small packets written back to back (a PUBACK, then the next alert) wait for the peer's
+/// delayed ACK: 40 ms on Linux. This finds this process's connected TCP sockets to `port` and sets
+/// TCP_NODELAY on them. Harmless on any other socket to that port; returns how many were set.
+int set_nodelay_towards(int port) {
+    if (port <= 0) return 0;
+    int set = 0;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+        int fd = -1;
+        auto name = entry.path().filename().string();
+        if (std::from_chars(name.data(), name.data() + name.size(), fd).ec != std::errc{}) continue;
+        sockaddr_storage peer{};
+        socklen_t len = sizeof peer;
+        if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0) continue;
+        int peer_port = 0;
+        if (peer.ss_family == AF_INET)
+            peer_port = ntohs(reinterpret_cast<const sockaddr_in*>(&peer)->sin_port);
+        else if (peer.ss_family == AF_INET6)
+            peer_port = ntohs(reinterpret_cast<const sockaddr_in6*>(&peer)->sin6_port);
+        if (peer_port != port) continue;
+        int one = 1;
+        if (::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0) ++set;
+    }
+    return set;
 }
 
 }  // namespace
@@ -128,6 +173,8 @@ struct session::impl : std::enable_shared_from_this<impl> {
         failures_ = 0;
         backoff_ = opts_.min_backoff;
         log_->info("mqtt connected uri={} client={}", opts_.uri, opts_.client_id);
+        if (set_nodelay_towards(uri_port(opts_.uri)) == 0)
+            log_->debug("mqtt TCP_NODELAY not set uri={} (no socket found)", opts_.uri);
         for (const auto& [filter, qos] : subscriptions_) subscribe_now(filter, qos);
         if (on_connection_) on_connection_(true);
     }
