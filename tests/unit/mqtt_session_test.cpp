@@ -1,7 +1,13 @@
 // The MQTT seam against a real Mosquitto: connect, subscribe, publish, reconnect after a broker
 // restart, and a persistent session that receives what was published while it was away.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <string>
 #include <thread>
 
 #include <asio/io_context.hpp>
@@ -31,6 +37,23 @@ bool run_until(asio::io_context& io, Pred pred, std::chrono::milliseconds timeou
     return pred();
 }
 
+/// TCP_NODELAY of each of this process's sockets connected to 127.0.0.1:`port`.
+std::vector<int> nodelay_to(int port) {
+    std::vector<int> out;
+    for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+        int fd = std::stoi(e.path().filename().string());
+        sockaddr_in peer{};
+        socklen_t len = sizeof peer;
+        if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0 || peer.sin_family != AF_INET ||
+            ntohs(peer.sin_port) != port)
+            continue;
+        int v = 0;
+        socklen_t vl = sizeof v;
+        if (::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &vl) == 0) out.push_back(v);
+    }
+    return out;
+}
+
 }  // namespace
 
 TEST(MqttSession, ReceivesAndPublishesAndReconnects) {
@@ -44,6 +67,8 @@ TEST(MqttSession, ReceivesAndPublishesAndReconnects) {
     s.subscribe("in/#", 1);
     s.start();
     ASSERT_TRUE(run_until(io, [&] { return s.connected(); }));
+    // Small packets go out at once (Paho itself never sets TCP_NODELAY).
+    EXPECT_EQ(nodelay_to(broker.port()), std::vector<int>{1});
 
     harness::mqtt_client probe(broker.uri());
     probe.subscribe("out/#");
@@ -61,6 +86,8 @@ TEST(MqttSession, ReceivesAndPublishesAndReconnects) {
 
     broker.restart();
     ASSERT_TRUE(run_until(io, [&] { return connects >= 2 && s.connected(); }, 20s));
+    auto after = nodelay_to(broker.port());  // the session's new socket, and the probe's (Paho: 0)
+    EXPECT_NE(std::find(after.begin(), after.end(), 1), after.end());
     // The subscription was renewed on reconnect.
     harness::mqtt_client probe2(broker.uri());
     probe2.publish("in/b", "again");
