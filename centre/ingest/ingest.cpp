@@ -1,5 +1,6 @@
 #include "warden/centre/ingest.hpp"
 
+#include <cstdint>
 #include <map>
 #include <set>
 
@@ -20,6 +21,30 @@ bool parse_hub_topic(const std::string& topic, std::string& hub, std::string& ki
     hub = std::string(rest.substr(0, slash));
     kind = std::string(rest.substr(slash + 1));
     return is_valid_id(hub) && kind.find('/') == std::string::npos;
+}
+
+bool is_acceptable_hub_id(std::string_view hub) noexcept {
+    if (!is_valid_id(hub)) return false;
+    for (std::string_view reserved : {"centre", "dc09"}) {
+        if (hub == reserved) return false;
+        if (hub.size() > reserved.size() && hub.starts_with(reserved) && hub[reserved.size()] == '-')
+            return false;
+    }
+    return true;
+}
+
+bool is_hub_alert_id(std::string_view hub, std::string_view id) noexcept {
+    if (id.size() <= hub.size() + 1 || !id.starts_with(hub) || id[hub.size()] != '-') return false;
+    auto digits = id.substr(hub.size() + 1);
+    if (digits.size() > 20 || (digits.size() > 1 && digits.front() == '0')) return false;
+    std::uint64_t seq = 0;
+    for (char c : digits) {
+        if (c < '0' || c > '9') return false;
+        auto d = static_cast<std::uint64_t>(c - '0');
+        if (seq > (UINT64_MAX - d) / 10) return false;
+        seq = seq * 10 + d;
+    }
+    return true;
 }
 
 ingest::ingest(asio::io_context& io, mqtt::session& session, store& db, centre_metrics& metrics,
@@ -54,6 +79,8 @@ void ingest::reject(const std::string& hub, const char* reason) {
 void ingest::handle(mqtt::message m) {
     std::string hub, kind;
     if (!parse_hub_topic(m.topic, hub, kind)) return reject("?", "unexpected topic");
+    if (!is_acceptable_hub_id(hub))
+        return reject(hub, "hub id is reserved for the centre's own alerts (centre, dc09)");
     if (m.payload.size() > max_payload_bytes) return reject(hub, "payload larger than 64 KiB");
     auto j = nlohmann::json::parse(m.payload, nullptr, false);
 
@@ -66,8 +93,10 @@ void ingest::handle(mqtt::message m) {
             return reject(hub, e.what());
         }
         if (a.hub != hub) return reject(hub, "alert names another hub than its topic");
-        if (!a.id.starts_with(hub + "-")) return reject(hub, "alert id does not start with the hub id");
-        if (a.state == alert_state::cleared && a.clears && !a.clears->starts_with(hub + "-"))
+        // The store de-duplicates on id alone, so an id must be the hub's own `<hub>-<seq>` and nothing
+        // else: hub "hub" must not be able to send "hub-0001-1" and block hub-0001's alert #1.
+        if (a.id != make_alert_id(hub, a.seq)) return reject(hub, "alert id is not <hub>-<seq>");
+        if (a.state == alert_state::cleared && a.clears && !is_hub_alert_id(hub, *a.clears))
             return reject(hub, "cleared alert names another hub's alert");
         alerts_.push_back({std::move(a), std::chrono::steady_clock::now()});
         liveness_.emplace_back(hub, true);

@@ -255,6 +255,52 @@ TEST_F(centre_test, SpoofedBadAndOversizedPayloadsAreDroppedNotAcked) {
     EXPECT_EQ(centre.log().find("Pendant pressed"), std::string::npos);
 }
 
+TEST_F(centre_test, AHubCannotTakeAnotherHubsIdsOrTheCentres) {
+    start_centre();
+    harness::mqtt_client hub(broker.uri(), "sim-ids");
+    hub.subscribe("warden/v1/+/ack");
+    // Hub "hub" sends, on its own topic and naming itself, the id hub-0001 will use for its alert #1.
+    auto squat = json::parse(alert_payload("hub", 1));
+    squat["id"] = "hub-0001-1";
+    hub.publish("warden/v1/hub/alert", squat.dump());
+    // An id with a character the API's routes cannot address (it could never be acknowledged).
+    auto spaced = json::parse(alert_payload("hub-a", 2));
+    spaced["id"] = "hub-a-2 x";
+    hub.publish("warden/v1/hub-a/alert", spaced.dump());
+    // An id that starts right but is not <hub>-<seq>.
+    auto suffixed = json::parse(alert_payload("hub-a", 3));
+    suffixed["id"] = "hub-a-3.r2";
+    hub.publish("warden/v1/hub-a/alert", suffixed.dump());
+    // Hubs whose ids would let them produce the centre's own ids.
+    hub.publish("warden/v1/centre-hub_offline-hub-s/alert", alert_payload("centre-hub_offline-hub-s", 1));
+    hub.publish("warden/v1/centre/alert", alert_payload("centre", 1));
+    hub.publish("warden/v1/dc09-1234-0001/alert", alert_payload("dc09-1234-0001", 1700000000));
+    hub.publish("warden/v1/centre-x/heartbeat", heartbeat_payload("centre-x"));
+    EXPECT_FALSE(hub.next("warden/v1/+/ack", 1500ms)) << "a rejected alert was acked";
+
+    // hub-0001's real alert #1 is stored and acked, and so is a good one from hub-a.
+    hub.publish("warden/v1/hub-0001/alert", alert_payload("hub-0001", 1));
+    hub.publish("warden/v1/hub-a/alert", alert_payload("hub-a", 4));
+    auto acked = collect_acks(hub, {"hub-0001-1", "hub-a-4"});
+    EXPECT_TRUE(acked.contains("hub-0001-1"));
+    EXPECT_TRUE(acked.contains("hub-a-4"));
+    auto op = login("olive", "operator");
+    auto [status, one] = op.get("/api/alerts/hub-0001-1");
+    ASSERT_EQ(status, 200);
+    EXPECT_EQ(one.at("hub"), "hub-0001");
+    std::set<std::string> ids;
+    for (const auto& a : op.get("/api/alerts?state=all").second) ids.insert(a.at("id").get<std::string>());
+    EXPECT_EQ(ids, (std::set<std::string>{"hub-0001-1", "hub-a-4"}));
+    // No hub row for the reserved ids, so supervision raises nothing of its own for them.
+    std::set<std::string> hubs;
+    for (const auto& h : op.get("/api/hubs").second) hubs.insert(h.at("id").get<std::string>());
+    EXPECT_EQ(hubs, (std::set<std::string>{"hub-0001", "hub-a"}));
+    auto metrics = httplib::Client("127.0.0.1", http_port).Get("/metrics");
+    ASSERT_TRUE(metrics);
+    EXPECT_NE(metrics->body.find("warden_payloads_rejected_total 7"), std::string::npos) << metrics->body;
+    EXPECT_NE(centre.log().find("alert id is not <hub>-<seq>"), std::string::npos) << centre.log();
+}
+
 TEST_F(centre_test, SilentHubRaisesHubOfflineAndClearsWhenHeardAgain) {
     write_config("1s", "2s");
     start_centre();

@@ -116,6 +116,29 @@ TEST(CentreIngest, HubTopics) {
     EXPECT_FALSE(parse_hub_topic("warden/v1//alert", hub, kind));
 }
 
+TEST(CentreIngest, HubIdsAndTheirAlertIds) {
+    EXPECT_TRUE(is_acceptable_hub_id("hub-0001"));
+    EXPECT_TRUE(is_acceptable_hub_id("Centre-1"));  // ids are case-sensitive: no clash with "centre-"
+    EXPECT_TRUE(is_acceptable_hub_id("centres"));
+    EXPECT_TRUE(is_acceptable_hub_id("my-centre"));
+    EXPECT_FALSE(is_acceptable_hub_id("centre"));
+    EXPECT_FALSE(is_acceptable_hub_id("centre-hub_offline-hub-0001"));
+    EXPECT_FALSE(is_acceptable_hub_id("dc09"));
+    EXPECT_FALSE(is_acceptable_hub_id("dc09-1234-0001"));
+    EXPECT_FALSE(is_acceptable_hub_id("hub 1"));
+    EXPECT_FALSE(is_acceptable_hub_id(std::string(65, 'h')));
+
+    EXPECT_TRUE(is_hub_alert_id("hub-0001", "hub-0001-1"));
+    EXPECT_TRUE(is_hub_alert_id("hub-0001", "hub-0001-0"));
+    EXPECT_TRUE(is_hub_alert_id("hub-0001", make_alert_id("hub-0001", UINT64_MAX)));
+    EXPECT_FALSE(is_hub_alert_id("hub", "hub-0001-1"));
+    EXPECT_FALSE(is_hub_alert_id("hub-0001", "hub-0001-01"));
+    EXPECT_FALSE(is_hub_alert_id("hub-0001", "hub-0001-"));
+    EXPECT_FALSE(is_hub_alert_id("hub-0001", "hub-0001-1 x"));
+    EXPECT_FALSE(is_hub_alert_id("hub-0001", "hub-0001-1.r2"));
+    EXPECT_FALSE(is_hub_alert_id("hub-0001", "hub-0001-18446744073709551616"));  // past UINT64_MAX
+}
+
 TEST(CentreHttp, ListenAddresses) {
     EXPECT_EQ(parse_listen("127.0.0.1:8080"), (std::pair<std::string, int>{"127.0.0.1", 8080}));
     EXPECT_EQ(parse_listen("[::1]:80"), (std::pair<std::string, int>{"::1", 80}));

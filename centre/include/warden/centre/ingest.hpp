@@ -3,13 +3,15 @@
 ///
 /// Everything received in one io_context turn is validated, stored in ONE transaction, and only then
 /// acked, one ack message per hub. Duplicates are acked again. Invalid, oversized or spoofed payloads
-/// (topic hub != payload hub) are counted, logged (rate-limited, no payload contents) and dropped.
+/// (topic hub != payload hub, an id other than `<hub>-<seq>`, a reserved hub id) are counted, logged
+/// (rate-limited, no payload contents) and dropped.
 /// Runs on the io_context's thread only; never waits for HTTP clients.
 
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <asio/io_context.hpp>
@@ -42,6 +44,16 @@ struct ingest_hooks {
 
 /// Parses "warden/v1/<hub>/<kind>"; false if the topic is not of that shape or the hub id is invalid.
 bool parse_hub_topic(const std::string& topic, std::string& hub, std::string& kind);
+
+/// True if the centre takes messages from a hub of this id: `[A-Za-z0-9._-]{1,64}` (SPEC 2.1, as the
+/// hub's config checks it) and not reserved for alerts the centre makes itself. Reserved: `centre` and
+/// `dc09`, and every id starting `centre-` or `dc09-`, so that no hub's `<hub>-<seq>` can ever equal a
+/// centre-made id (`centre-hub_offline-<hub>-<n>`, `dc09-<account>-<seq>-<time>`).
+bool is_acceptable_hub_id(std::string_view hub) noexcept;
+
+/// True if `id` is exactly what the hub would make for one of its alerts: make_alert_id(hub, seq) for
+/// some seq ("<hub>-" and a decimal number without leading zeros).
+bool is_hub_alert_id(std::string_view hub, std::string_view id) noexcept;
 
 class ingest {
 public:
