@@ -57,8 +57,11 @@ struct dc09_bridge::impl {
             ingest_batch b;
             b.alerts.push_back(a);
             b.received_at = e.received_at;
-            auto fresh = db_.ingest(b);
-            if (fresh.at(0)) {
+            // A DC-09 id (account, seq, time) carries no alert content, and a frame without a timestamp
+            // takes its `at` from receipt: a repeated id is always a resend.
+            b.keep_reused_ids = false;
+            auto results = db_.ingest(b);
+            if (results.at(0).fresh) {
                 log_->info("dc09 alert stored alert={} hub={} type={} priority={} transport={}", a.id, a.hub,
                            a.type, to_string(a.priority), e.transport);
                 if (changed_) changed_(changed);

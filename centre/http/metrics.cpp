@@ -50,6 +50,10 @@ std::string centre_metrics::render(store& s, std::size_t sse_clients) {
     line("# HELP warden_alerts_duplicate_total Alerts received again (already stored) and acked again.\n");
     line("# TYPE warden_alerts_duplicate_total counter\nwarden_alerts_duplicate_total {}\n",
          duplicates_.load());
+    line(
+        "# HELP warden_alert_ids_reused_total Alerts whose id their hub had already used for a different "
+        "alert (hub storage reset?), stored under <id>.r<n>.\n");
+    line("# TYPE warden_alert_ids_reused_total counter\nwarden_alert_ids_reused_total {}\n", reused_.load());
     line("# HELP warden_payloads_rejected_total MQTT payloads dropped as invalid, oversized or spoofed.\n");
     line("# TYPE warden_payloads_rejected_total counter\nwarden_payloads_rejected_total {}\n",
          rejected_.load());

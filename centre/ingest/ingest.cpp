@@ -156,29 +156,39 @@ void ingest::flush() {
     statuses_.clear();
     liveness_.clear();
 
-    std::vector<bool> fresh;
+    std::vector<ingest_result> results;
     try {
-        fresh = db_.ingest(b);
+        results = db_.ingest(b);
     } catch (const std::exception& e) {
         // Nothing is acked: the hubs resend, and the next batch tries again.
         log_->error("store failed, batch not acked alerts={} error=\"{}\"", b.alerts.size(), e.what());
         return;
     }
 
-    // Committed: now ack, one message per hub, listing every id received (duplicates too).
+    // Committed: now ack, one message per hub, listing every id received (duplicates too; a reused id
+    // under the id the hub sent, so that it moves on).
     std::map<std::string, std::vector<std::string>> by_hub;
     std::vector<std::string> changed;
-    std::uint64_t stored = 0, dups = 0;
+    std::uint64_t stored = 0, dups = 0, reused = 0;
     for (std::size_t i = 0; i < pending.size(); ++i) {
         const auto& a = pending[i].a;
+        const auto& r = results.at(i);
         auto& ids = by_hub[a.hub];
         if (std::find(ids.begin(), ids.end(), a.id) == ids.end()) ids.push_back(a.id);
-        if (fresh[i]) {
+        if (r.fresh) {
             ++stored;
-            changed.push_back(a.id);
-            if (a.state == alert_state::cleared && a.clears) changed.push_back(*a.clears);
-            log_->info("alert stored alert={} hub={} type={} priority={} state={}", a.id, a.hub, a.type,
-                       to_string(a.priority), to_string(a.state));
+            changed.push_back(r.id);
+            if (r.cleared) changed.push_back(*r.cleared);
+            if (r.id != a.id) {
+                ++reused;
+                log_->error(
+                    "alert id reused by its hub for a different alert (was the hub's storage reset?) "
+                    "alert={} stored_as={} hub={} type={} priority={}",
+                    a.id, r.id, a.hub, a.type, to_string(a.priority));
+            } else {
+                log_->info("alert stored alert={} hub={} type={} priority={} state={}", a.id, a.hub, a.type,
+                           to_string(a.priority), to_string(a.state));
+            }
         } else {
             ++dups;
             log_->info("alert duplicate acked again alert={} hub={}", a.id, a.hub);
@@ -196,6 +206,7 @@ void ingest::flush() {
         metrics_.ack_latency(std::chrono::duration<double>(now - p.arrived).count());
     metrics_.ingested(stored);
     metrics_.duplicates(dups);
+    metrics_.reused_ids(reused);
     metrics_.acks(by_hub.size());
 
     std::set<std::string> hubs_changed;

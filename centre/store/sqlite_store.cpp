@@ -1,5 +1,6 @@
 #include "warden/centre/sqlite_store.hpp"
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <mutex>
@@ -339,13 +340,13 @@ public:
         migrate();
     }
 
-    std::vector<bool> ingest(const ingest_batch& b) override {
+    std::vector<ingest_result> ingest(const ingest_batch& b) override {
         std::lock_guard lock(write_mu_);
         transaction tx(writer_);
-        std::vector<bool> fresh;
-        fresh.reserve(b.alerts.size());
+        std::vector<ingest_result> results;
+        results.reserve(b.alerts.size());
         for (const auto& a : b.alerts) {
-            fresh.push_back(insert_alert(a, b.received_at));
+            results.push_back(insert_alert(a, b.received_at, b.keep_reused_ids));
             touch_hub(a.hub, b.received_at);
         }
         for (const auto& h : b.heartbeats) {
@@ -363,7 +364,7 @@ public:
             u->bind(s.state).bind(b.received_at).bind(s.hub).run();
         }
         tx.commit();
-        return fresh;
+        return results;
     }
 
     change_result acknowledge(const std::string& id, const std::string& user, time_point now) override {
@@ -727,8 +728,49 @@ private:
         add_history(id, now, "resolved", user, note.empty() ? outcome : fmt::format("{}: {}", outcome, note));
     }
 
-    bool insert_alert(const alert& a, time_point received) {
+    /// The raised alert of `hub` that `id` means now: the newest row stored under `id` or derived
+    /// from it (`<id>.r<n>`: a hub that reused its ids refers to its latest alert of that id).
+    std::optional<std::string> current_alert(const std::string& hub, const std::string& id) {
+        auto s = writer_.prepare(
+            "SELECT id FROM alerts WHERE hub = ?1 AND state = 'raised' AND (id = ?2 OR (id > (?2 || '.r') "
+            "AND id < (?2 || '.s'))) ORDER BY rowid DESC LIMIT 1");
+        s->bind(hub).bind(id);
+        if (!s->step()) return std::nullopt;
+        return s->str(0);
+    }
+
+    ingest_result insert_alert(const alert& a, time_point received, bool keep_reused) {
+        ingest_result r{false, a.id, std::nullopt};
         const bool cleared = a.state == alert_state::cleared;
+        // Rows already stored under this id or derived from it, oldest first. One with the same content
+        // means this is a resend; otherwise the hub reused the id for a new alert.
+        std::vector<std::string> taken;
+        std::optional<time_point> first_received;
+        {
+            auto s = writer_.prepare(
+                "SELECT id, received_ms, at_ms, type, state, sensor, rule FROM alerts WHERE id = ?1 OR (id > "
+                "(?1 || '.r') AND id < (?1 || '.s')) ORDER BY rowid");
+            s->bind(a.id);
+            while (s->step()) {
+                const bool same = s->i64(2) == to_ms(a.at) && s->str(3) == a.type &&
+                                  s->str(4) == to_string(a.state) && s->str(5) == a.sensor &&
+                                  s->str(6) == a.rule;
+                if (same || !keep_reused) {
+                    r.id = s->str(0);
+                    return r;
+                }
+                if (!first_received) first_received = from_ms(s->i64(1));
+                taken.push_back(s->str(0));
+            }
+        }
+        if (!taken.empty()) {
+            for (int n = 2;; ++n) {
+                r.id = fmt::format("{}.r{}", a.id, n);
+                if (std::find(taken.begin(), taken.end(), r.id) == taken.end()) break;
+            }
+        }
+        std::optional<std::string> target;
+        if (cleared && a.clears) target = current_alert(a.hub, *a.clears);
         {
             auto s = writer_.prepare(
                 "INSERT INTO alerts(id, hub, seq, type, state, priority, sia, at_ms, rule, sensor, location, "
@@ -736,7 +778,7 @@ private:
                 "clears, value, status, received_ms, resolved_ms, resolved_by) VALUES (?, ?, ?, ?, ?, ?, ?, "
                 "?, ?, "
                 "?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING");
-            s->bind(a.id)
+            s->bind(r.id)
                 .bind(a.hub)
                 .bind(static_cast<std::int64_t>(a.seq))
                 .bind(a.type)
@@ -748,7 +790,7 @@ private:
                 .bind(a.sensor)
                 .bind(a.location)
                 .bind(a.text)
-                .bind(a.clears)
+                .bind(target ? target : a.clears)
                 .bind(a.value)
                 .bind(cleared ? "resolved" : "open")
                 .bind(received);
@@ -757,18 +799,24 @@ private:
             else
                 s->bind(std::nullopt).bind(std::nullopt);
             s->run();
-            if (s->changes() == 0) return false;
+            if (s->changes() == 0) return r;
         }
-        add_history(a.id, received, "received", "hub", std::string(to_string(a.state)));
-        if (cleared && a.clears) {
-            auto u = writer_.prepare(
-                "UPDATE alerts SET cleared_ms = ? WHERE id = ? AND hub = ? AND state = 'raised' AND "
-                "cleared_ms IS "
-                "NULL");
-            u->bind(received).bind(*a.clears).bind(a.hub).run();
-            if (u->changes() == 1) add_history(*a.clears, received, "cleared", "hub", a.id);
+        r.fresh = true;
+        add_history(r.id, received, "received", "hub", std::string(to_string(a.state)));
+        if (r.id != a.id)
+            add_history(r.id, received, "id_reused", "system",
+                        fmt::format("the hub sent id {}, which a different alert received {} already has; "
+                                    "stored as {}. Was the hub's storage reset?",
+                                    a.id, format_time(*first_received), r.id));
+        if (target) {
+            auto u = writer_.prepare("UPDATE alerts SET cleared_ms = ? WHERE id = ? AND cleared_ms IS NULL");
+            u->bind(received).bind(*target).run();
+            if (u->changes() == 1) {
+                add_history(*target, received, "cleared", "hub", r.id);
+                r.cleared = target;
+            }
         }
-        return true;
+        return r;
     }
 
     void ensure_hub(const std::string& hub, time_point now) {

@@ -20,6 +20,8 @@ namespace {
 
 const std::string centre_bin = std::string(WARDEN_BIN_DIR) + "/warden-centre";
 
+/// A hub's alert. The same arguments give the same payload, as a hub's resend does (the centre tells a
+/// resend from a reused id by its content).
 std::string alert_payload(const std::string& hub, int seq, const std::string& priority = "critical",
                           const std::string& payload_hub = {}) {
     alert a;
@@ -29,7 +31,8 @@ std::string alert_payload(const std::string& hub, int seq, const std::string& pr
     a.type = "pendant";
     a.priority = parse_priority(priority).value();
     a.sia = "QA";
-    a.at = now_ms();
+    static const time_point start = now_ms();
+    a.at = start + std::chrono::seconds{seq};
     a.rule = "pendant";
     a.sensor = "pendant";
     a.location = "worn";
@@ -299,6 +302,57 @@ TEST_F(centre_test, AHubCannotTakeAnotherHubsIdsOrTheCentres) {
     ASSERT_TRUE(metrics);
     EXPECT_NE(metrics->body.find("warden_payloads_rejected_total 7"), std::string::npos) << metrics->body;
     EXPECT_NE(centre.log().find("alert id is not <hub>-<seq>"), std::string::npos) << centre.log();
+}
+
+TEST_F(centre_test, AHubWhoseStorageWasResetStillGetsItsNewAlertsStored) {
+    start_centre();
+    auto op = login("olive", "operator");
+    harness::mqtt_client hub(broker.uri(), "sim-reset");
+    hub.subscribe("warden/v1/hub-z/ack");
+    auto before = json::parse(alert_payload("hub-z", 1, "normal"));
+    before["type"] = "battery_low";
+    before["rule"] = "battery_low";
+    before["at"] = "2026-11-01T08:00:00.000Z";
+    hub.publish("warden/v1/hub-z/alert", before.dump());
+    ASSERT_TRUE(collect_acks(hub, {"hub-z-1"}).contains("hub-z-1"));
+
+    // The hub's data_dir was wiped: same hub id, seq from 1 again, and a new (critical) alert #1.
+    auto after = json::parse(alert_payload("hub-z", 1));
+    after["at"] = "2026-11-28T12:00:00.000Z";
+    hub.publish("warden/v1/hub-z/alert", after.dump());
+    EXPECT_TRUE(collect_acks(hub, {"hub-z-1"}).contains("hub-z-1")) << "the hub must be able to move on";
+    auto [status, kept] = op.get("/api/alerts/hub-z-1.r2");
+    ASSERT_EQ(status, 200) << "the new alert was discarded as a duplicate";
+    EXPECT_EQ(kept.at("hub"), "hub-z");
+    EXPECT_EQ(kept.at("seq"), 1);
+    EXPECT_EQ(kept.at("type"), "pendant");
+    EXPECT_EQ(kept.at("priority"), "critical");
+    EXPECT_EQ(kept.at("status"), "open");
+    std::vector<std::string> actions;
+    for (const auto& h : kept.at("history")) actions.push_back(h.at("action"));
+    EXPECT_EQ(actions, (std::vector<std::string>{"received", "id_reused"}));
+    EXPECT_NE(kept.at("history").at(1).at("detail").get<std::string>().find("storage reset"),
+              std::string::npos);
+    EXPECT_EQ(op.get("/api/alerts/hub-z-1").second.at("type"), "battery_low");
+    // In the queue, most urgent first.
+    auto queue = op.get("/api/alerts?state=open").second;
+    ASSERT_EQ(queue.size(), 2u);
+    EXPECT_EQ(queue.at(0).at("id"), "hub-z-1.r2");
+    // Logged as an error, counted.
+    EXPECT_TRUE(harness::eventually([&] {
+        return centre.log().find("error alert id reused") != std::string::npos;
+    })) << centre.log();
+
+    // A resend of either (the ack was lost) is acked again and not stored again.
+    hub.publish("warden/v1/hub-z/alert", after.dump());
+    hub.publish("warden/v1/hub-z/alert", before.dump());
+    EXPECT_TRUE(collect_acks(hub, {"hub-z-1"}).contains("hub-z-1"));
+    std::this_thread::sleep_for(300ms);
+    EXPECT_EQ(op.get("/api/alerts?state=all").second.size(), 2u);
+    auto metrics = httplib::Client("127.0.0.1", http_port).Get("/metrics");
+    ASSERT_TRUE(metrics);
+    EXPECT_NE(metrics->body.find("warden_alert_ids_reused_total 1\n"), std::string::npos) << metrics->body;
+    EXPECT_NE(metrics->body.find("warden_alerts_ingested_total 2\n"), std::string::npos) << metrics->body;
 }
 
 TEST_F(centre_test, SilentHubRaisesHubOfflineAndClearsWhenHeardAgain) {

@@ -42,6 +42,13 @@ ingest_batch batch(std::vector<alert> alerts, time_point at) {
     return b;
 }
 
+/// Per alert of a batch: stored now (true) or a resend (false).
+std::vector<bool> fresh_of(const std::vector<ingest_result>& results) {
+    std::vector<bool> out;
+    for (const auto& r : results) out.push_back(r.fresh);
+    return out;
+}
+
 }  // namespace
 
 TEST(CentreStore, StoresEachIdOnceAndKeepsItAcrossReopen) {
@@ -49,9 +56,10 @@ TEST(CentreStore, StoresEachIdOnceAndKeepsItAcrossReopen) {
     auto path = (dir / "centre.db").string();
     {
         auto s = open_sqlite_store(path);
-        auto fresh = s->ingest(batch({make("hub-a", 1), make("hub-a", 2), make("hub-a", 1)}, t0()));
+        auto fresh = fresh_of(s->ingest(batch({make("hub-a", 1), make("hub-a", 2), make("hub-a", 1)}, t0())));
         EXPECT_EQ(fresh, (std::vector<bool>{true, true, false}));
-        EXPECT_EQ(s->ingest(batch({make("hub-a", 2)}, t0() + 5s)), std::vector<bool>{false});
+        EXPECT_EQ(s->ingest(batch({make("hub-a", 2)}, t0() + 5s)),
+                  (std::vector<ingest_result>{{false, "hub-a-2", std::nullopt}}));
     }
     auto s = open_sqlite_store(path);
     auto all = s->list_alerts({.state = "all"});
@@ -251,4 +259,60 @@ TEST(CentreStore, AnswerTimesAndCounts) {
     EXPECT_TRUE(s->answer_times(t0() + 1h).empty());
     auto c = s->alert_counts();
     ASSERT_EQ(c.size(), 2u);
+}
+
+TEST(CentreStore, AnIdReusedForADifferentAlertIsKeptUnderADerivedId) {
+    harness::temp_dir dir;
+    auto s = open_sqlite_store((dir / "c.db").string());
+    auto first = make("h", 1, priority::normal);
+    first.type = "sensor_offline";
+    first.rule = "sensor_offline";
+    s->ingest(batch({first}, t0()));
+
+    // The hub's storage was reset: it numbers from 1 again, and its new alert #1 is another alert.
+    auto second = make("h", 1);
+    second.at = t0() + 24h;
+    auto r = s->ingest(batch({second}, t0() + 24h));
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_EQ(r[0], (ingest_result{true, "h-1.r2", std::nullopt}));
+    auto got = s->get_alert("h-1.r2");
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->a.hub, "h");
+    EXPECT_EQ(got->a.seq, 1u);
+    EXPECT_EQ(got->a.type, "pendant");
+    EXPECT_EQ(got->status, alert_status::open);
+    auto h = s->history("h-1.r2");
+    ASSERT_EQ(h.size(), 2u);
+    EXPECT_EQ(h[0].action, "received");
+    EXPECT_EQ(h[1].action, "id_reused");
+    EXPECT_EQ(h[1].user, "system");
+    EXPECT_NE(h[1].detail.find("h-1"), std::string::npos) << h[1].detail;
+    EXPECT_NE(h[1].detail.find("storage reset"), std::string::npos) << h[1].detail;
+    EXPECT_EQ(s->get_alert("h-1")->a.type, "sensor_offline");  // the first is untouched
+
+    // Resends of either are acked as duplicates and stored once; a third alert #1 takes the next name.
+    EXPECT_EQ(s->ingest(batch({second, first}, t0() + 25h)),
+              (std::vector<ingest_result>{{false, "h-1.r2", std::nullopt}, {false, "h-1", std::nullopt}}));
+    auto third = make("h", 1);
+    third.at = t0() + 48h;
+    EXPECT_EQ(s->ingest(batch({third}, t0() + 48h)).at(0), (ingest_result{true, "h-1.r3", std::nullopt}));
+    EXPECT_EQ(s->list_alerts({.state = "all"}).size(), 3u);
+
+    // The hub's `cleared` names its id as it knows it: the newest alert stored under that id.
+    auto clear = make("h", 2, priority::critical, alert_state::cleared);
+    clear.clears = "h-1";
+    EXPECT_EQ(s->ingest(batch({clear}, t0() + 49h)).at(0), (ingest_result{true, "h-2", "h-1.r3"}));
+    EXPECT_EQ(s->get_alert("h-2")->a.clears, "h-1.r3");
+    EXPECT_TRUE(s->get_alert("h-1.r3")->cleared_at);
+    EXPECT_FALSE(s->get_alert("h-1.r2")->cleared_at);
+    EXPECT_FALSE(s->get_alert("h-1")->cleared_at);
+
+    // Where ids carry no content (DC-09), a repeated id is always a resend.
+    auto dc = make("h", 7);
+    dc.id = "dc09-1234-0007-1700000000";
+    s->ingest(batch({dc}, t0()));
+    dc.at = t0() + 1s;
+    auto b = batch({dc}, t0() + 1s);
+    b.keep_reused_ids = false;
+    EXPECT_EQ(s->ingest(b).at(0), (ingest_result{false, "dc09-1234-0007-1700000000", std::nullopt}));
 }

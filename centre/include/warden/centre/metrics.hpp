@@ -19,6 +19,8 @@ public:
     void ingested(std::uint64_t n) { ingested_ += n; }
     /// Alerts received again and acked again (duplicate ids).
     void duplicates(std::uint64_t n) { duplicates_ += n; }
+    /// Alerts whose id the hub had already used for a different alert (stored under a derived id).
+    void reused_ids(std::uint64_t n) { reused_ += n; }
     /// Payloads dropped (bad, oversized, spoofed).
     void rejected() { ++rejected_; }
     /// Acks published.
@@ -33,7 +35,7 @@ public:
                                                     0.1,   0.25,   0.5,   1.0,  2.5,   5.0};
 
 private:
-    std::atomic<std::uint64_t> ingested_{0}, duplicates_{0}, rejected_{0}, acks_{0};
+    std::atomic<std::uint64_t> ingested_{0}, duplicates_{0}, reused_{0}, rejected_{0}, acks_{0};
     std::mutex mu_;
     std::array<std::uint64_t, buckets.size()> counts_{};
     std::uint64_t count_ = 0;

@@ -90,6 +90,22 @@ struct ingest_batch {
     std::vector<heartbeat_record> heartbeats;
     std::vector<status_record> statuses;
     time_point received_at{};
+    /// An alert whose id is stored already with different content (at, type, state, sensor, rule) is a
+    /// hub reusing its ids (its storage was reset, so it numbers from 1 again): true keeps it under a
+    /// derived id; false treats every repeated id as a resend (DC-09, whose ids carry no alert content).
+    bool keep_reused_ids = true;
+};
+
+/// What the store did with one alert of a batch.
+struct ingest_result {
+    /// Stored now; false: a resend of an alert already stored (same id and content), not stored again.
+    bool fresh = false;
+    /// The id it is stored under: its own, or `<id>.r<n>` (n = 2, 3, ...; the first free) when the hub
+    /// reused an id that a different alert already has.
+    std::string id;
+    /// For a fresh `cleared` alert: the raised alert it marked cleared, if any.
+    std::optional<std::string> cleared;
+    bool operator==(const ingest_result&) const = default;
 };
 
 /// Filters for listing alerts. `state`: "open" (raised, not resolved: the queue, most urgent first),
@@ -152,10 +168,13 @@ public:
     virtual ~store() = default;
 
     // --- ingest (one transaction per call) ---
-    /// Stores a batch. Returns, per alert, true if it was new (false: a duplicate id, not stored again).
+    /// Stores a batch; returns what happened to each alert, in order. An id already stored with the same
+    /// content is a resend (not stored again); with different content (and batch.keep_reused_ids) the
+    /// alert is stored under `<id>.r<n>`, keeping its hub and seq, with an `id_reused` history entry.
     /// A `cleared` alert is stored as its own row (status resolved, never in the queue) and sets
-    /// cleared_at on the raised alert it names. Hubs mentioned are created on first sight.
-    virtual std::vector<bool> ingest(const ingest_batch& batch) = 0;
+    /// cleared_at on the raised alert it names (of the same hub; where that id was reused, the newest
+    /// alert stored under it). Hubs mentioned are created on first sight.
+    virtual std::vector<ingest_result> ingest(const ingest_batch& batch) = 0;
 
     // --- operators (each writes the alert, its history and the audit in one transaction) ---
     virtual change_result acknowledge(const std::string& id, const std::string& user, time_point now) = 0;
