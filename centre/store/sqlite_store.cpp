@@ -490,7 +490,9 @@ public:
 
     std::vector<stored_alert> list_alerts(const alert_query& q) override {
         auto r = reader();
-        // One statement per ordering; filters are bound, never spliced into the SQL.
+        // One statement per ordering; filters are bound, never spliced into the SQL. The queue: most urgent
+        // first, then calls nobody has taken before acknowledged ones, then oldest first, so the top
+        // row is the call to take next.
         const bool queue = q.state == "open" || q.state == "acknowledged";
         auto s =
             queue
@@ -500,7 +502,7 @@ public:
                       "('open', 'acknowledged')) OR status = ?1))) AND (?2 IS NULL OR hub = ?2) AND (?3 IS "
                       "NULL OR instr(lower(id || ' ' || hub || ' ' || type || ' ' || text || ' ' || location "
                       "|| ' ' || sensor || ' ' || rule || ' ' || ifnull(note, '') || ' ' || ifnull(outcome, "
-                      "'')), lower(?3)) > 0) ORDER BY priority, received_ms, rowid LIMIT ?4")
+                      "'')), lower(?3)) > 0) ORDER BY priority, status = 'acknowledged', received_ms, rowid LIMIT ?4")
                 : r->prepare(
                       "SELECT " ALERT_COLUMNS
                       " FROM alerts WHERE (?1 = 'all' OR (state = 'raised' AND ((?1 = 'open' AND status IN "

@@ -21,6 +21,20 @@ test('the queue is most urgent first, then oldest first', () => {
   assert.deepEqual(alerts.sort(compareQueue).map((a) => a.id), ['crit-old', 'crit-new', 'high', 'normal', 'low-old']);
 });
 
+test('within a priority, calls nobody has taken come before acknowledged ones, then oldest first', () => {
+  const alerts = [
+    alert('crit-acked-old', 'critical', '2026-11-28T11:00:00.000Z', { status: 'acknowledged' }),
+    alert('high-new', 'high', '2026-11-28T12:00:09.000Z'),
+    alert('crit-new', 'critical', '2026-11-28T12:00:05.000Z'),
+    alert('crit-acked-older', 'critical', '2026-11-28T10:00:00.000Z', { status: 'acknowledged' }),
+    alert('high-acked', 'high', '2026-11-28T08:00:00.000Z', { status: 'acknowledged' }),
+    alert('crit-newer', 'critical', '2026-11-28T12:00:07.000Z'),
+  ];
+  assert.deepEqual(alerts.sort(compareQueue).map((a) => a.id), [
+    'crit-new', 'crit-newer', 'crit-acked-older', 'crit-acked-old', 'high-new', 'high-acked',
+  ]);
+});
+
 test('unknown priorities sort after low', () => {
   assert.ok(priorityRank('bogus') > priorityRank('low'));
 });

@@ -115,6 +115,25 @@ TEST(CentreStore, QueueIsMostUrgentFirstThenOldest) {
     EXPECT_EQ(s->list_alerts({.state = "open", .limit = 2}).size(), 2u);
 }
 
+TEST(CentreStore, QueuePutsCallsNobodyHasTakenBeforeAcknowledgedOnes) {
+    harness::temp_dir dir;
+    auto s = open_sqlite_store((dir / "c.db").string());
+    s->ingest(batch({make("h", 1)}, t0()));
+    s->ingest(batch({make("h", 2)}, t0() + 1s));
+    s->ingest(batch({make("h", 3, priority::high)}, t0() + 2s));
+    s->ingest(batch({make("h", 4, priority::high)}, t0() + 3s));
+    s->acknowledge("h-1", "ann", t0() + 10s);
+    s->acknowledge("h-3", "ann", t0() + 11s);
+    // A new critical nobody has taken sits above an older acknowledged critical.
+    s->ingest(batch({make("h", 5)}, t0() + 20s));
+    std::vector<std::string> ids;
+    for (const auto& a : s->list_alerts({})) ids.push_back(a.a.id);
+    EXPECT_EQ(ids, (std::vector<std::string>{"h-2", "h-5", "h-1", "h-4", "h-3"}));
+    ids.clear();
+    for (const auto& a : s->list_alerts({.state = "acknowledged"})) ids.push_back(a.a.id);
+    EXPECT_EQ(ids, (std::vector<std::string>{"h-1", "h-3"}));
+}
+
 TEST(CentreStore, AcknowledgeResolveReopenWithHistoryAndAudit) {
     harness::temp_dir dir;
     auto s = open_sqlite_store((dir / "c.db").string());

@@ -20,10 +20,15 @@ export function ms(iso) {
   return iso ? Date.parse(iso) : NaN;
 }
 
-/** Queue order: most urgent first, then oldest received first, then id (stable). */
+/**
+ * Queue order, as the centre sorts it: most urgent first; within a priority, calls nobody has taken
+ * before acknowledged ones; then oldest received first, then id (stable). The top row is the call to
+ * take next.
+ */
 export function compareQueue(a, b) {
   return (
     priorityRank(a.priority) - priorityRank(b.priority) ||
+    (a.status === 'acknowledged') - (b.status === 'acknowledged') ||
     (ms(a.received_at) || 0) - (ms(b.received_at) || 0) ||
     String(a.id).localeCompare(String(b.id))
   );

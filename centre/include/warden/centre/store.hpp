@@ -108,8 +108,9 @@ struct ingest_result {
     bool operator==(const ingest_result&) const = default;
 };
 
-/// Filters for listing alerts. `state`: "open" (raised, not resolved: the queue, most urgent first),
-/// "acknowledged", "resolved" or "all" (newest first, cleared notices included).
+/// Filters for listing alerts. `state`: "open" (raised, not resolved: the queue, most urgent first, then
+/// not yet acknowledged before acknowledged, then oldest first), "acknowledged" (in the same order),
+/// "resolved" or "all" (newest first, cleared notices included).
 struct alert_query {
     std::string state = "open";
     std::optional<std::string> hub;
