@@ -41,9 +41,18 @@ bool watches(const rule_spec& r, const std::vector<std::string>& list, const sen
     return is_activity_kind(s.kind);
 }
 
+/// True if some minute of the night (22:00-07:00) lies inside one of `windows`; no window is all day.
+bool covers_night(const std::vector<time_window>& windows) {
+    if (windows.empty()) return true;
+    for (int m = 22 * 60; m < 31 * 60; ++m)
+        for (const auto& w : windows)
+            if (w.contains(m % 1440)) return true;
+    return false;
+}
+
 class linter {
 public:
-    explicit linter(const hub_config& cfg) : cfg_(cfg) {}
+    linter(const hub_config& cfg, const report_default& defaults) : cfg_(cfg), defaults_(defaults) {}
 
     std::vector<lint_warning> run() {
         hub();
@@ -57,6 +66,12 @@ public:
 
 private:
     void warn(const position& p, std::string message) { out_.push_back({p, std::move(message)}); }
+
+    /// The sensor's report interval as the hub uses it: its own report_every, else its source's default.
+    std::optional<milliseconds> report_interval(const sensor_spec& s) const {
+        if (s.report_every) return s.report_every;
+        return defaults_ ? defaults_(s.source) : std::nullopt;
+    }
 
     position top(std::string_view key) const { return at(cfg_.key_pos, key, {cfg_.source_file, 1, 1}); }
 
@@ -85,11 +100,11 @@ private:
             warn(s.pos, fmt::format("sensor '{}' has no location; operators see it in every alert, e.g. "
                                     "location = \"hallway\"",
                                     s.id));
-        if (is_alarm_kind(s.kind) && !s.report_every && s.source == source_type::json)
+        if (is_alarm_kind(s.kind) && !report_interval(s))
             warn(s.pos, fmt::format(
-                            "sensor '{}' ({}, json source) is never checked for silence: the json source has "
+                            "sensor '{}' ({}, {} source) is never checked for silence: the {} source has "
                             "no default; set report_every (e.g. \"25h\") so a dead detector is noticed",
-                            s.id, to_string(s.kind)));
+                            s.id, to_string(s.kind), to_string(s.source), to_string(s.source)));
         if (s.kind == sensor_kind::door) door(s);
         if (s.kind == sensor_kind::temperature) {
             bool read = std::any_of(cfg_.rules.begin(), cfg_.rules.end(), [&](const rule_spec& r) {
@@ -118,13 +133,15 @@ private:
         bool bed = std::any_of(cfg_.sensors.begin(), cfg_.sensors.end(), [](const sensor_spec& o) {
             return o.kind == sensor_kind::bed || o.kind == sensor_kind::chair;
         });
+        // Only an exit rule that is armed at some time in the night counts.
         bool exit = std::any_of(cfg_.rules.begin(), cfg_.rules.end(), [&](const rule_spec& r) {
-            return r.type == rule_type::exit && r.sensor == s.id;
+            return r.type == rule_type::exit && r.sensor == s.id && covers_night(r.windows);
         });
         if (bed && !exit)
             warn(s.pos,
-                 fmt::format("sensor '{}' (door) has no exit rule although the home has a bed or chair "
-                             "sensor; a night exit rule is usual (type = \"exit\", sensor = \"{}\")",
+                 fmt::format("sensor '{}' (door) has no exit rule at night (22:00-07:00) although the home "
+                             "has a bed or chair sensor; a night exit rule is usual (type = \"exit\", "
+                             "sensor = \"{}\", window = \"22:00-07:00\")",
                              s.id, s.id));
     }
 
@@ -171,16 +188,27 @@ private:
 
     void inactivity(const rule_spec& r) {
         if (!r.period) return;
+        // A sensor that dies goes quiet. If the hub only calls it offline after a report interval
+        // longer than the period, the rule raises first and the dead sensor looks like a resident who
+        // has not moved: the operator is told "no activity" instead of "sensor offline".
+        std::string slow;
+        std::size_t count = 0;
         for (const auto& s : cfg_.sensors) {
-            if (!watches(r, r.sensors, s) || !s.report_every || *s.report_every >= *r.period) continue;
-            warn(at(r.key_pos, "period", r.pos),
-                 fmt::format(
-                     "rule '{}' period: {} is longer than sensor '{}''s report_every ({}); a device that "
-                     "reports that often usually repeats its state, and every report counts as activity, "
-                     "so this rule may never raise; leave '{}' out of sensors or check it only reports "
-                     "changes",
-                     r.id, format_duration(*r.period), s.id, format_duration(*s.report_every), s.id));
+            if (!watches(r, r.sensors, s)) continue;
+            auto every = report_interval(s);
+            if (!every || *every <= *r.period) continue;
+            slow += fmt::format("{}'{}' ({}{})", slow.empty() ? "" : ", ", s.id, format_duration(*every),
+                                s.report_every ? "" : fmt::format(", the {} default", to_string(s.source)));
+            ++count;
         }
+        if (count == 0) return;
+        warn(at(r.key_pos, "period", r.pos),
+             fmt::format("rule '{}' period: {} is shorter than the report interval of sensor{} {}: if {} "
+                         "dies, this rule raises inactivity before the hub can tell it is offline; set "
+                         "report_every to how often the device really reports (under {}), or give the rule "
+                         "a longer period",
+                         r.id, format_duration(*r.period), count == 1 ? "" : "s", slow,
+                         count == 1 ? "it" : "one", format_duration(*r.period)));
     }
 
     void exit(const rule_spec& r) {
@@ -219,13 +247,14 @@ private:
     }
 
     const hub_config& cfg_;
+    const report_default& defaults_;
     std::vector<lint_warning> out_;
 };
 
 }  // namespace
 
-std::vector<lint_warning> lint_hub_config(const hub_config& cfg) {
-    return linter(cfg).run();
+std::vector<lint_warning> lint_hub_config(const hub_config& cfg, const report_default& defaults) {
+    return linter(cfg, defaults).run();
 }
 
 std::string lint_text(const lint_warning& w) {
