@@ -36,7 +36,9 @@ std::optional<milliseconds> default_report_every(config::source_type source) {
         case config::source_type::tasmota:
             return hours(1);
         case config::source_type::esphome:
-            return hours(1);
+            // Binary sensors publish only on change: a quiet door or pendant is not a dead one.
+            // ESPHome's `<prefix>/status` last will says offline when the device really drops.
+            return std::nullopt;
         case config::source_type::shelly:
             return hours(25);
         case config::source_type::json:

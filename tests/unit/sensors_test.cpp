@@ -880,7 +880,9 @@ TEST(Stats, CountMessagesAndInputs) {
 TEST(Defaults, ReportEveryPerSource) {
     EXPECT_EQ(default_report_every(source_type::zigbee2mqtt), 25h);
     EXPECT_EQ(default_report_every(source_type::tasmota), 1h);
-    EXPECT_EQ(default_report_every(source_type::esphome), 1h);
+    // ESPHome publishes binary sensors on change only; a quiet pendant must not go offline after an
+    // hour. Its <prefix>/status last will reports a device that really dropped.
+    EXPECT_EQ(default_report_every(source_type::esphome), std::nullopt);
     EXPECT_EQ(default_report_every(source_type::shelly), 25h);
     EXPECT_EQ(default_report_every(source_type::json), std::nullopt);
 }

@@ -67,7 +67,8 @@ private:
 };
 
 /// The default silence after which a sensor counts as offline when `report_every` is not set:
-/// zigbee2mqtt 25h, tasmota 1h (telemetry period + margin), esphome 1h, shelly 25h, json: none.
+/// zigbee2mqtt 25h, tasmota 1h (telemetry period + margin), shelly 25h; esphome none (states are
+/// published on change only; its `<prefix>/status` last will reports a dead device), json none.
 std::optional<milliseconds> default_report_every(config::source_type source);
 
 /// A realistic payload for a sensor in its own source's format, for `warden-ctl simulate` and tests:
