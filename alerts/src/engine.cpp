@@ -202,6 +202,7 @@ struct engine::impl {
     struct rule_state {
         std::size_t index = 0;             ///< into cfg.rules
         std::vector<std::size_t> watched;  ///< inactivity/due: sensors; exit: inside sensors
+        std::vector<std::size_t> pausers;  ///< inactivity: bed/chair sensors that pause it while occupied
         std::size_t sensor = 0;            ///< out_of_bed/exit/threshold: the sensor
         bool initialised = false;
         // inactivity
@@ -278,6 +279,7 @@ struct engine::impl {
             case rule_type::inactivity:
                 if (!r.period || r.period->count() <= 0) fail("inactivity needs a positive period");
                 s.watched = activity_sensors(r.sensors, r, false);
+                for (const auto& id : r.paused_by) s.pausers.push_back(need_sensor(r, id));
                 break;
             case rule_type::out_of_bed:
                 if (r.sensor.empty() || !r.within) fail("out_of_bed needs sensor and within");
@@ -461,7 +463,7 @@ struct engine::impl {
         };
         switch (r.type) {
             case rule_type::inactivity:
-                if (away || is_open(rule_key(r))) break;
+                if (away || is_open(rule_key(r)) || paused(s)) break;
                 consider(s.warn_at && !s.prealarm ? s.warn_at : std::optional{s.expiry});
                 break;
             case rule_type::out_of_bed:
@@ -499,6 +501,21 @@ struct engine::impl {
         for (const auto& s : rules) consider(rule_deadline(s));
         for (std::size_t i = 0; i < sensors.size(); ++i) consider(silence_deadline(i));
         return best;
+    }
+
+    /// An inactivity rule does not run while one of its `paused_by` sensors reports occupied.
+    bool paused(const rule_state& s) const {
+        return std::any_of(s.pausers.begin(), s.pausers.end(), [&](std::size_t j) {
+            return sensors[j].last_signal == signal_name(cfg.sensors[j].kind, signal::active);
+        });
+    }
+
+    /// True if the rule's window closes somewhere in (from, deadline): a check started at `from`
+    /// could not run its whole span inside the window, so it is not started.
+    bool window_closes_before(const rule_spec& r, time_point from, time_point deadline) const {
+        for (auto b : clock.boundaries(r.windows, from, deadline))
+            if (b < deadline && !clock.inside(r.windows, b)) return true;
+        return false;
     }
 
     /// Fires everything whose deadline is `d` or earlier.
@@ -723,7 +740,11 @@ struct engine::impl {
         if (!fresh && r.type != rule_type::threshold) return;  // a repeated state is not a new event
         switch (r.type) {
             case rule_type::inactivity:
-                if (e.signal == signal::none || !watches(s, i)) return;
+                // Getting into bed (or out of it) is activity too for a rule it pauses: the period
+                // stops while the bed is occupied, and a full one starts when it goes vacant.
+                if (e.signal == signal::none) return;
+                if (!watches(s, i) && std::find(s.pausers.begin(), s.pausers.end(), i) == s.pausers.end())
+                    return;
                 activity(s, now, sp, out);
                 break;
             case rule_type::out_of_bed: {
@@ -734,7 +755,10 @@ struct engine::impl {
                     clear(out, key, now,
                           fmt::format("Back in {}{}", sp.kind == sensor_kind::chair ? "chair" : "bed",
                                       where(sp.location)));
-                } else if (!s.vacant_deadline && !is_open(key) && clock.inside(r.windows, now)) {
+                } else if (!s.vacant_deadline && !is_open(key) && clock.inside(r.windows, now) &&
+                           !window_closes_before(r, now, now + *r.within)) {
+                    // A check that would end after the window closes is not started: getting up at
+                    // 06:50 with a 22:00-07:00 window is the morning, not a night-time fall.
                     s.vacant_deadline = now + *r.within;
                 }
                 break;
@@ -744,8 +768,17 @@ struct engine::impl {
                 if (i == s.sensor) {
                     if (e.signal == signal::active) {
                         if (is_open(key) || !clock.inside(r.windows, now)) return;
-                        if (r.within) s.left_deadline = now + *r.within;
-                        if (r.open_for && !s.open_deadline) s.open_deadline = now + *r.open_for;
+                        // As for out_of_bed: a check that would outlast the window is not started.
+                        // A new opening replaces the pending check (the resident may have come back in).
+                        if (r.within) {
+                            if (window_closes_before(r, now, now + *r.within))
+                                s.left_deadline.reset();
+                            else
+                                s.left_deadline = now + *r.within;
+                        }
+                        if (r.open_for && !s.open_deadline &&
+                            !window_closes_before(r, now, now + *r.open_for))
+                            s.open_deadline = now + *r.open_for;
                     } else if (e.signal == signal::inactive) {
                         s.open_deadline.reset();
                         if (is_open(key) && s.exit_reason == "open")

@@ -133,7 +133,7 @@ std::vector<std::string_view> keys_of(rule_type t) {
     auto add = [&](std::initializer_list<std::string_view> more) { k.insert(k.end(), more); };
     switch (t) {
         case rule_type::inactivity:
-            add({"sensors", "period", "warn"});
+            add({"sensors", "period", "warn", "paused_by"});  // paused_by: an extension of SPEC 2.3
             break;
         case rule_type::out_of_bed:
             add({"sensor", "within"});
@@ -169,7 +169,7 @@ struct rule_entry {
     rule_spec spec;
     bool has_id = false, has_type = false;
     position id_pos;
-    std::vector<located_string> sensors, inside;
+    std::vector<located_string> sensors, inside, paused_by;
     std::optional<located_string> sensor;
 };
 
@@ -581,6 +581,7 @@ rule_entry read_rule(const toml::table& t, std::size_t index, diagnostics& d) {
         case rule_type::inactivity:
             if (auto l = rd.string_list("sensors", "sensors = [\"hall-pir\", \"kitchen-pir\"]"))
                 e.sensors = *l;
+            if (auto l = rd.string_list("paused_by", "paused_by = [\"bed\"]")) e.paused_by = *l;
             r.period = req_duration("period", "period = \"2h\"");
             r.warn = rd.duration("warn", true);
             if (r.period && r.warn && *r.warn >= *r.period)
@@ -844,6 +845,17 @@ void cross_check(std::vector<sensor_entry>& sensors, std::vector<rule_entry>& ru
                 presence_kinds(w);
                 re.spec.sensors.clear();
                 for (const auto& ref : re.sensors) re.spec.sensors.push_back(ref.value);
+                no_duplicates(re.paused_by, "paused_by");
+                re.spec.paused_by.clear();
+                for (const auto& ref : re.paused_by) {
+                    re.spec.paused_by.push_back(ref.value);
+                    if (const auto* s = lookup(ref))
+                        if (s->spec.kind != sensor_kind::bed && s->spec.kind != sensor_kind::chair)
+                            d.error(ref.pos,
+                                    fmt::format("{} paused_by: sensor '{}' is {} sensor; only a bed or chair "
+                                                "sensor can pause inactivity (while it reports occupied)",
+                                                label, s->spec.id, a_kind(s->spec.kind)));
+                }
                 break;
             }
             case rule_type::due: {

@@ -338,6 +338,34 @@ TEST(Inactivity, OnlySensorsOfTheRuleCount) {
     EXPECT_EQ(h.of("inactivity").size(), 1u);
 }
 
+TEST(Inactivity, PausedWhileTheBedIsOccupied) {
+    auto h = living_room();
+    auto r = inactivity("night", 2h, 15min, {window("22:00-07:00")});
+    r.sensors = {"hall"};  // the bed pauses the rule without being one of its sensors
+    r.paused_by = {"bed"};
+    h.cfg.rules = {r};
+    h.start(at("2026-01-10T21:00:00Z"));
+    h.event("hall", signal::active);
+    h.run_until(at("2026-01-10T22:30:00Z"));
+    h.event("bed", signal::active);
+    h.run_until(at("2026-01-11T06:00:00Z"));
+    EXPECT_TRUE(h.of("inactivity").empty());
+    EXPECT_TRUE(h.notices_of(what::prealarm).empty());
+    h.event("bed", signal::inactive);  // 06:00: up, then nothing moves
+    h.run_until(at("2026-01-11T22:00:00Z"));
+    EXPECT_TRUE(h.of("inactivity").empty()) << "1h of the 2h inside the window so far";
+    h.run_until(at("2026-01-11T23:00:00Z"));
+    auto raised = h.of("inactivity");
+    ASSERT_EQ(raised.size(), 1u);
+    EXPECT_EQ(raised[0].at, at("2026-01-11T23:00:00Z"));
+    EXPECT_EQ(h.notices_of(what::prealarm).size(), 1u);
+    // Getting into bed ends the alert: the resident is there.
+    h.event("bed", signal::active);
+    EXPECT_EQ(h.of("inactivity", alert_state::cleared).size(), 1u);
+    h.run_until(at("2026-01-12T07:00:00Z"));
+    EXPECT_EQ(h.of("inactivity").size(), 1u);
+}
+
 TEST(Inactivity, WindowCrossingMidnightCountsOnlyTimeInside) {
     auto h = living_room();
     h.cfg.rules = {inactivity("night", 2h, {}, {window("22:00-07:00")})};
@@ -454,6 +482,35 @@ TEST(OutOfBed, VacantInWindowNotBackWithinRaisesAndClears) {
     EXPECT_EQ(cleared[0].at, at("2026-01-11T03:00:00Z"));
 }
 
+TEST(OutOfBed, CheckThatWouldOutlastTheWindowIsNotStarted) {
+    auto h = living_room();
+    rule_spec r;
+    r.id = "night-bed";
+    r.type = rule_type::out_of_bed;
+    r.sensor = "bed";
+    r.within = 30min;
+    r.windows = {window("22:00-07:00")};
+    h.cfg.rules = {r};
+    h.start(at("2026-01-10T22:00:00Z"));
+    h.event("bed", signal::active);
+    h.run_until(at("2026-01-11T06:30:00Z"));
+    h.event("bed", signal::inactive);  // 06:30: the whole 30 minutes fit in the window
+    h.run_until(at("2026-01-11T06:40:00Z"));
+    h.event("bed", signal::active);
+    h.run_until(at("2026-01-11T06:50:00Z"));
+    h.event("bed", signal::inactive);  // 06:50: up for the day; the window closes at 07:00
+    h.run_until(at("2026-01-11T12:00:00Z"));
+    EXPECT_TRUE(h.of("out_of_bed").empty()) << "no alarm at 07:20 for getting up at 06:50";
+    // The same trip at 06:29 still raises at 06:59, inside the window.
+    h.event("bed", signal::active);
+    h.run_until(at("2026-01-12T06:29:00Z"));
+    h.event("bed", signal::inactive);
+    h.run_until(at("2026-01-12T12:00:00Z"));
+    auto raised = h.of("out_of_bed");
+    ASSERT_EQ(raised.size(), 1u);
+    EXPECT_EQ(raised[0].at, at("2026-01-12T06:59:00Z"));
+}
+
 // --- exit ----------------------------------------------------------------------------------------
 
 TEST(Exit, DoorOpenedAndNoOneInsideRaisesThenInsideActivityClears) {
@@ -511,6 +568,32 @@ TEST(Exit, ActivityInsideCancelsButDoorLeftOpenRaises) {
     h.event("door", signal::inactive);
     ASSERT_EQ(h.of("exit", alert_state::cleared).size(), 1u);
     EXPECT_EQ(h.of("exit", alert_state::cleared)[0].text, "Door closed (front door)");
+}
+
+TEST(Exit, CheckThatWouldOutlastTheWindowIsNotStarted) {
+    auto h = living_room();
+    rule_spec r;
+    r.id = "night-exit";
+    r.type = rule_type::exit;
+    r.sensor = "door";
+    r.inside = {"hall"};
+    r.within = 10min;
+    r.open_for = 15min;
+    r.windows = {window("23:00-06:00")};
+    h.cfg.rules = {r};
+    h.start(at("2026-01-11T05:00:00Z"));
+    h.run_until(at("2026-01-11T05:55:00Z"));
+    h.event("door", signal::active);  // 05:55: out for the morning paper; the window closes at 06:00
+    h.run_until(at("2026-01-11T07:00:00Z"));
+    EXPECT_TRUE(h.of("exit").empty());
+    h.event("door", signal::inactive);
+    // Opened at 05:40 and left open: both checks fit in the window and raise.
+    h.run_until(at("2026-01-12T05:40:00Z"));
+    h.event("door", signal::active);
+    h.run_until(at("2026-01-12T07:00:00Z"));
+    auto raised = h.of("exit");
+    ASSERT_EQ(raised.size(), 1u);
+    EXPECT_EQ(raised[0].at, at("2026-01-12T05:50:00Z"));
 }
 
 // --- due -----------------------------------------------------------------------------------------
@@ -1122,6 +1205,95 @@ TEST(Restart, StateOfRemovedRulesAndSensorsIsIgnored) {
     auto j = h2.eng->save_state();
     EXPECT_TRUE(j["open"].empty());
     EXPECT_FALSE(j["sensors"].contains("smoke"));
+}
+
+// --- the documented example home (examples/home.toml) -------------------------------------------
+
+/// examples/home.toml as the hub loads it, with the engine in its time zone.
+home example_home() {
+    home h;
+    h.cfg = config::load_hub_config(WARDEN_SOURCE_DIR "/examples/home.toml");
+    h.zone = date::locate_zone(h.cfg.timezone);
+    return h;
+}
+
+/// An ordinary evening: about the flat, then into bed at 22:30.
+void ordinary_evening(home& h) {
+    h.start(at("2026-01-10T18:00:00Z"));
+    h.run_until(at("2026-01-10T18:30:00Z"));
+    h.event("kitchen-pir", signal::active);
+    h.run_for(2min);
+    h.event("kitchen-pir", signal::inactive);
+    h.run_until(at("2026-01-10T21:45:00Z"));
+    h.event("hall-pir", signal::active);
+    h.run_for(1min);
+    h.event("hall-pir", signal::inactive);
+    h.run_until(at("2026-01-10T22:30:00Z"));
+    h.event("bed", signal::active);
+}
+
+TEST(ExampleHome, OrdinaryNightRaisesNothing) {
+    auto h = example_home();
+    ordinary_evening(h);
+    // A trip to the toilet at 02:00, back in bed at 02:10.
+    h.run_until(at("2026-01-11T02:00:00Z"));
+    h.event("bed", signal::inactive);
+    h.run_for(1min);
+    h.event("hall-pir", signal::active);
+    h.run_for(9min);
+    h.event("bed", signal::active);
+    // Up at 06:50, kitchen at 06:51, about the flat in the morning.
+    h.run_until(at("2026-01-11T06:50:00Z"));
+    h.event("bed", signal::inactive);
+    h.run_for(1min);
+    h.event("kitchen-pir", signal::active);
+    h.run_until(at("2026-01-11T08:15:00Z"));
+    h.event("hall-pir", signal::active);
+    h.run_until(at("2026-01-11T10:30:00Z"));
+    h.event("kitchen-pir", signal::active);
+    h.run_until(at("2026-01-11T12:00:00Z"));
+    ASSERT_EQ(h.alerts.size(), 1u);
+    EXPECT_EQ(h.alerts[0].type, "hub_started");
+    EXPECT_TRUE(h.notices.empty()) << "no pre-alarm either";
+}
+
+TEST(ExampleHome, BadNightRaisesOutOfBedThenInactivity) {
+    auto h = example_home();
+    ordinary_evening(h);
+    // Up at 02:00 and nothing after: a fall on the way to the bathroom.
+    h.run_until(at("2026-01-11T02:00:00Z"));
+    h.event("bed", signal::inactive);
+    h.run_until(at("2026-01-11T06:00:00Z"));
+    auto out_of_bed = h.of("out_of_bed");
+    ASSERT_EQ(out_of_bed.size(), 1u);
+    EXPECT_EQ(out_of_bed[0].at, at("2026-01-11T02:30:00Z"));
+    EXPECT_EQ(out_of_bed[0].text, "Out of bed for 30m (bedroom)");
+    auto prealarms = h.notices_of(what::prealarm);
+    ASSERT_EQ(prealarms.size(), 1u);
+    EXPECT_EQ(prealarms[0].at, at("2026-01-11T03:45:00Z"));
+    auto inactivity = h.of("inactivity");
+    ASSERT_EQ(inactivity.size(), 1u);
+    EXPECT_EQ(inactivity[0].at, at("2026-01-11T04:00:00Z"));
+    EXPECT_EQ(inactivity[0].key, "night-inactivity");
+}
+
+TEST(ExampleHome, OrdinarySummerNightRaisesNothing) {
+    // In June Europe/London is an hour ahead of UTC: 22:30 local is 21:30Z.
+    auto h = example_home();
+    h.start(at("2026-06-10T17:00:00Z"));
+    h.run_until(at("2026-06-10T20:45:00Z"));
+    h.event("hall-pir", signal::active);
+    h.run_until(at("2026-06-10T21:30:00Z"));
+    h.event("bed", signal::active);
+    h.run_until(at("2026-06-11T05:50:00Z"));
+    h.event("bed", signal::inactive);
+    h.run_for(1min);
+    h.event("kitchen-pir", signal::active);
+    h.run_until(at("2026-06-11T08:00:00Z"));
+    h.event("hall-pir", signal::active);
+    h.run_until(at("2026-06-11T11:00:00Z"));
+    ASSERT_EQ(h.alerts.size(), 1u);
+    EXPECT_EQ(h.alerts[0].type, "hub_started");
 }
 
 // --- construction and codes ----------------------------------------------------------------------

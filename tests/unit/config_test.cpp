@@ -667,7 +667,7 @@ TEST(HubConfigErrors, KeysOfAnotherRuleType) {
         1,
         {"rule 'n': 'within' is not a key of inactivity rules (it belongs to out_of_bed rules); inactivity "
          "rules "
-         "take: id, type, window, priority, sensors, period, warn"}));
+         "take: id, type, window, priority, sensors, period, warn, paused_by"}));
     EXPECT_TRUE(
         one_error(errors_with("[[rule]]\nid = \"up\"\ntype = \"due\"\nsensors = [\"hall-pir\"]\nevent = "
                               "\"active\"\nfrom = \"07:00\"\nby = \"10:00\"\nwindow = \"07:00-10:00\"\n"),
@@ -675,6 +675,34 @@ TEST(HubConfigErrors, KeysOfAnotherRuleType) {
     EXPECT_TRUE(one_error(
         errors_with("[[rule]]\nid = \"n\"\ntype = \"inactivity\"\nperoid = \"2h\"\nperiod = \"2h\"\n"), L(4),
         1, {"rule 'n': unknown key 'peroid'; did you mean 'period'?"}));
+}
+
+TEST(HubConfig, InactivityPausedByABedOrChair) {
+    auto c =
+        load_with("[[rule]]\nid = \"n\"\ntype = \"inactivity\"\nperiod = \"2h\"\npaused_by = [\"bed\"]\n");
+    ASSERT_EQ(c.rules.size(), 1u);
+    EXPECT_EQ(c.rules[0].paused_by, std::vector<std::string>{"bed"});
+    auto example = load_hub_config(source_dir + "/examples/home.toml");
+    EXPECT_EQ(rule_named(example, "night-inactivity").paused_by, std::vector<std::string>{"bed"});
+}
+
+TEST(HubConfigErrors, PausedByNeedsConfiguredBedOrChairSensors) {
+    EXPECT_TRUE(one_error(
+        errors_with("[[rule]]\nid = \"n\"\ntype = \"inactivity\"\nperiod = \"2h\"\npaused_by = "
+                    "[\"hall-pir\"]\n"),
+        L(5), 14,
+        {"rule 'n' paused_by: sensor 'hall-pir' is a motion sensor; only a bed or chair sensor can pause"}));
+    EXPECT_TRUE(one_error(
+        errors_with("[[rule]]\nid = \"n\"\ntype = \"inactivity\"\nperiod = \"2h\"\npaused_by = [\"bde\"]\n"),
+        L(5), 14, {"rule 'n': sensor 'bde' is not configured", "did you mean 'bed'?"}));
+    EXPECT_TRUE(one_error(
+        errors_with("[[rule]]\nid = \"n\"\ntype = \"inactivity\"\nperiod = \"2h\"\npaused_by = [\"bed\", "
+                    "\"bed\"]\n"),
+        L(5), 21, {"rule 'n' paused_by: sensor 'bed' is listed twice"}));
+    EXPECT_TRUE(one_error(
+        errors_with("[[rule]]\nid = \"b\"\ntype = \"out_of_bed\"\nsensor = \"bed\"\nwithin = \"30m\"\n"
+                    "paused_by = [\"bed\"]\n"),
+        L(6), 1, {"'paused_by' is not a key of out_of_bed rules (it belongs to inactivity rules)"}));
 }
 
 TEST(HubConfigErrors, WarnMustComeBeforeThePeriodEnds) {

@@ -56,6 +56,8 @@ struct rule_spec {
     std::vector<time_window> windows;          ///< empty = always
     std::optional<priority> prio;              ///< nullopt = high
     std::vector<std::string> sensors;          ///< inactivity/due: empty = all activity sensors
+    std::vector<std::string> paused_by;        ///< inactivity (extension): bed/chair sensors; the period
+                                               ///< does not run while one of them reports occupied
     std::string sensor;                        ///< out_of_bed/exit/threshold
     std::vector<std::string> inside;           ///< exit: sensors that show the resident is still inside
     std::optional<milliseconds> period;        ///< inactivity
