@@ -318,7 +318,8 @@ void http_server::routes() {
          });
     get("/api/stats", reporters, [this](req_t req, res_t res, const ctx&) {
         int hours = int_param(req, "hours", 24, 1, 24 * 90);
-        auto j = answer_stats(db_.answer_times(now_ms() - std::chrono::hours{hours}));
+        auto now = now_ms();
+        auto j = answer_stats(db_.answer_times(now - std::chrono::hours{hours}), now);
         j["hours"] = hours;
         reply(res, 200, j);
     });

@@ -49,11 +49,17 @@ nlohmann::json to_json(const audit_entry& e) {
             {"action", e.action}, {"target", e.target},      {"detail", e.detail}};
 }
 
-nlohmann::json answer_stats(const std::vector<answer_time>& times) {
+nlohmann::json answer_stats(const std::vector<answer_time>& times, time_point now) {
+    using std::chrono::seconds;
     std::vector<double> answered;
-    std::size_t within_60 = 0, within_180 = 0;
+    std::size_t within_60 = 0, within_180 = 0, late_60 = 0, late_180 = 0;
     for (const auto& t : times) {
-        if (!t.acknowledged_at) continue;
+        if (!t.acknowledged_at) {
+            // Still waiting: a failure only once it can no longer be answered in time.
+            late_60 += now - t.received_at > seconds{60};
+            late_180 += now - t.received_at > seconds{180};
+            continue;
+        }
         double s = std::chrono::duration<double>(*t.acknowledged_at - t.received_at).count();
         answered.push_back(s);
         within_60 += s <= 60.0;
@@ -63,13 +69,12 @@ nlohmann::json answer_stats(const std::vector<answer_time>& times) {
                      {"acknowledged", answered.size()},
                      {"target_60s", 0.975},
                      {"target_180s", 0.99}};
-    if (times.empty()) {
-        j["within_60s"] = nullptr;
-        j["within_180s"] = nullptr;
-    } else {
-        j["within_60s"] = static_cast<double>(within_60) / static_cast<double>(times.size());
-        j["within_180s"] = static_cast<double>(within_180) / static_cast<double>(times.size());
-    }
+    auto share = [](std::size_t in_time, std::size_t counted) {
+        return counted ? nlohmann::json(static_cast<double>(in_time) / static_cast<double>(counted))
+                       : nlohmann::json(nullptr);
+    };
+    j["within_60s"] = share(within_60, answered.size() + late_60);
+    j["within_180s"] = share(within_180, answered.size() + late_180);
     if (answered.empty()) {
         j["median_ack_s"] = nullptr;
     } else {

@@ -83,7 +83,9 @@ std::string centre_metrics::render(store& s, std::size_t sse_clients) {
     std::sort(answered.begin(), answered.end());
     double total = 0;
     for (double d : answered) total += d;
-    line("# HELP warden_time_to_acknowledge_seconds Receipt to operator acknowledgement, last 24 hours.\n");
+    line(
+        "# HELP warden_time_to_acknowledge_seconds Receipt to operator answer, last 24 hours, over the "
+        "alerts an operator must answer (not low priority, not resolved by the centre itself).\n");
     line("# TYPE warden_time_to_acknowledge_seconds summary\n");
     for (double q : {0.5, 0.9, 0.975, 0.99})
         line("warden_time_to_acknowledge_seconds{{quantile=\"{}\"}} {}\n", q, quantile(answered, q));

@@ -502,7 +502,8 @@ public:
                       "('open', 'acknowledged')) OR status = ?1))) AND (?2 IS NULL OR hub = ?2) AND (?3 IS "
                       "NULL OR instr(lower(id || ' ' || hub || ' ' || type || ' ' || text || ' ' || location "
                       "|| ' ' || sensor || ' ' || rule || ' ' || ifnull(note, '') || ' ' || ifnull(outcome, "
-                      "'')), lower(?3)) > 0) ORDER BY priority, status = 'acknowledged', received_ms, rowid LIMIT ?4")
+                      "'')), lower(?3)) > 0) ORDER BY priority, status = 'acknowledged', received_ms, rowid "
+                      "LIMIT ?4")
                 : r->prepare(
                       "SELECT " ALERT_COLUMNS
                       " FROM alerts WHERE (?1 = 'all' OR (state = 'raised' AND ((?1 = 'open' AND status IN "
@@ -534,12 +535,13 @@ public:
 
     std::vector<answer_time> answer_times(time_point since) override {
         auto r = reader();
+        // Only alerts an operator must answer: not test alarms (low), and not those the centre resolved
+        // itself before anyone answered (a hub_offline whose hub came back).
         auto s = r->prepare(
             "SELECT priority, received_ms, acknowledged_ms, CASE WHEN resolved_by = 'system' THEN NULL ELSE "
-            "resolved_ms END FROM alerts WHERE state = 'raised' "
-            "AND "
-            "received_ms >= ? ORDER BY received_ms");
-        s->bind(since);
+            "resolved_ms END FROM alerts WHERE state = 'raised' AND received_ms >= ?1 AND priority != ?2 AND "
+            "NOT (ifnull(resolved_by, '') = 'system' AND acknowledged_ms IS NULL) ORDER BY received_ms");
+        s->bind(since).bind(static_cast<int>(priority::low));
         std::vector<answer_time> out;
         while (s->step()) {
             answer_time t;

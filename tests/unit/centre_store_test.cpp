@@ -269,15 +269,44 @@ TEST(CentreStore, UsersAndSessionsExpire) {
 TEST(CentreStore, AnswerTimesAndCounts) {
     harness::temp_dir dir;
     auto s = open_sqlite_store((dir / "c.db").string());
-    s->ingest(batch({make("h", 1), make("h", 2, priority::low)}, t0()));
+    s->ingest(batch({make("h", 1), make("h", 2, priority::low), make("h", 3, priority::high)}, t0()));
     s->acknowledge("h-1", "ann", t0() + 42s);
     auto t = s->answer_times(t0() - 1h);
-    ASSERT_EQ(t.size(), 2u);
+    ASSERT_EQ(t.size(), 2u);  // the low priority test alarm is not a call to answer
     EXPECT_EQ(*t[0].acknowledged_at - t[0].received_at, 42s);
+    EXPECT_EQ(t[0].priority, "critical");
     EXPECT_FALSE(t[1].acknowledged_at);
+    EXPECT_EQ(t[1].priority, "high");
     EXPECT_TRUE(s->answer_times(t0() + 1h).empty());
     auto c = s->alert_counts();
-    ASSERT_EQ(c.size(), 2u);
+    ASSERT_EQ(c.size(), 3u);
+}
+
+TEST(CentreStore, AnswerTimesLeaveOutWhatTheCentreResolvedBeforeAnyoneAnswered) {
+    harness::temp_dir dir;
+    auto s = open_sqlite_store((dir / "c.db").string());
+    auto offline = [](const std::string& id) {
+        auto a = make("h", 1, priority::normal);
+        a.id = id;
+        a.type = "hub_offline";
+        return a;
+    };
+    // Came back by itself before anyone answered: nothing for an operator to do.
+    s->ingest(batch({offline("centre-hub_offline-h-1")}, t0()));
+    s->clear("centre-hub_offline-h-1", "system", "hub heard again", std::string("hub_back_online"),
+             t0() + 5min);
+    // Acknowledged first, then cleared: an operator answered it.
+    s->ingest(batch({offline("centre-hub_offline-h-2")}, t0() + 1h));
+    s->acknowledge("centre-hub_offline-h-2", "ann", t0() + 1h + 20s);
+    s->clear("centre-hub_offline-h-2", "system", "hub heard again", std::string("hub_back_online"),
+             t0() + 2h);
+    // Resolved by an operator without a separate acknowledge: answered at its resolution.
+    s->ingest(batch({make("h", 3)}, t0() + 3h));
+    s->resolve("h-3", "ann", "false_alarm", "", t0() + 3h + 50s);
+    auto t = s->answer_times(t0() - 1h);
+    ASSERT_EQ(t.size(), 2u);
+    EXPECT_EQ(*t[0].acknowledged_at - t[0].received_at, 20s);
+    EXPECT_EQ(*t[1].acknowledged_at - t[1].received_at, 50s);
 }
 
 TEST(CentreStore, AnIdReusedForADifferentAlertIsKeptUnderADerivedId) {

@@ -180,7 +180,7 @@ TEST(CentreJson, AnswerFiguresAgainstTheCodeOfPractice) {
                                    {"critical", t, t + 50s},
                                    {"high", t, t + 120s},
                                    {"normal", t, std::nullopt}};
-    auto j = answer_stats(times);
+    auto j = answer_stats(times, t + 1h);
     EXPECT_EQ(j.at("alerts"), 4);
     EXPECT_EQ(j.at("acknowledged"), 3);
     EXPECT_DOUBLE_EQ(j.at("within_60s").get<double>(), 0.5);
@@ -188,9 +188,33 @@ TEST(CentreJson, AnswerFiguresAgainstTheCodeOfPractice) {
     EXPECT_DOUBLE_EQ(j.at("median_ack_s").get<double>(), 50.0);
     EXPECT_EQ(j.at("target_60s"), 0.975);
     EXPECT_EQ(j.at("target_180s"), 0.99);
-    auto empty = answer_stats({});
+    auto empty = answer_stats({}, t);
     EXPECT_TRUE(empty.at("within_60s").is_null());
     EXPECT_TRUE(empty.at("median_ack_s").is_null());
+}
+
+TEST(CentreJson, AlertsStillWaitingCountAgainstAFigureOnlyOnceTheyAreTooLateForIt) {
+    auto now = *parse_time("2026-11-28T12:00:00Z");
+    std::vector<answer_time> times{
+        {"critical", now - 10min, now - 10min + 30s},   // answered in 30 s
+        {"critical", now - 10min, now - 10min + 100s},  // answered in 100 s
+        {"high", now - 5min, std::nullopt},             // waiting 300 s: late for both
+        {"critical", now - 120s, std::nullopt},         // waiting 120 s: late for 60 s, not yet for 180 s
+        {"critical", now - 60s, std::nullopt},          // waiting exactly 60 s: could still make both
+        {"critical", now - 5s, std::nullopt},           // just arrived
+    };
+    auto j = answer_stats(times, now);
+    EXPECT_EQ(j.at("alerts"), 6);
+    EXPECT_EQ(j.at("acknowledged"), 2);
+    EXPECT_DOUBLE_EQ(j.at("within_60s").get<double>(), 1.0 / 4.0);   // 1 of (2 answered + 2 late)
+    EXPECT_DOUBLE_EQ(j.at("within_180s").get<double>(), 2.0 / 3.0);  // 2 of (2 answered + 1 late)
+    EXPECT_DOUBLE_EQ(j.at("median_ack_s").get<double>(), 65.0);
+
+    // A quiet moment with one call just in: nothing to judge yet, not a failure.
+    auto fresh = answer_stats({{"critical", now - 5s, std::nullopt}}, now);
+    EXPECT_EQ(fresh.at("alerts"), 1);
+    EXPECT_TRUE(fresh.at("within_60s").is_null());
+    EXPECT_TRUE(fresh.at("within_180s").is_null());
 }
 
 namespace {

@@ -19,7 +19,10 @@ nlohmann::json to_json(const hub_record& h);
 /// {"id","at","user","action","target","detail"}.
 nlohmann::json to_json(const audit_entry& e);
 
-/// Answer-time figures for /api/stats against the telecare code of practice targets.
-nlohmann::json answer_stats(const std::vector<answer_time>& times);
+/// Answer-time figures for /api/stats against the telecare code of practice targets, at `now`.
+/// `within_60s` is the share answered within 60 s of receipt among the alerts whose fate is known: those
+/// answered, and those still waiting after more than 60 s (which can no longer make it). An alert still
+/// waiting that is 60 s old or younger is left out: it may yet be answered in time. Likewise for 180 s.
+nlohmann::json answer_stats(const std::vector<answer_time>& times, time_point now);
 
 }  // namespace warden::centre

@@ -149,7 +149,8 @@ struct audit_entry {
 /// The outcome of an operator action on an alert.
 enum class change_result { ok, not_found, conflict };
 
-/// One raised alert's receipt and (if any) acknowledgement, for time-to-answer figures.
+/// One raised alert's receipt and (if any) answer, for time-to-answer figures. The answer is the
+/// acknowledgement, or an operator's resolution when the alert was resolved without one.
 struct answer_time {
     std::string priority;
     time_point received_at{};
@@ -204,7 +205,9 @@ public:
     virtual std::vector<stored_alert> list_alerts(const alert_query& q) = 0;
     virtual std::vector<hub_record> list_hubs() = 0;
     virtual std::optional<hub_record> get_hub(const std::string& id) = 0;
-    /// Raised alerts received at or after `since`.
+    /// Raised alerts received at or after `since` that an operator must answer: not `low` priority
+    /// (test alarms), and not resolved by `system` without an acknowledgement (a hub_offline that
+    /// cleared by itself before anyone answered). Oldest first.
     virtual std::vector<answer_time> answer_times(time_point since) = 0;
     virtual std::vector<alert_count> alert_counts() = 0;
 
