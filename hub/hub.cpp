@@ -280,6 +280,9 @@ void hub::impl::start() {
     log_->info("hub starting hub={} version={} sensors={} rules={} outbox={} next_seq={}", cfg_.id, version(),
                cfg_.sensors.size(), cfg_.rules.size(), store_.undelivered_count(), store_.next_seq());
     if (cfg_.dc09) log_->info("dc09 enabled role={} transport={}", cfg_.dc09->role, cfg_.dc09->transport);
+    if (store_.journal_mode() != "wal")
+        log_->warn("database not in WAL mode journal_mode={} file={} (still durable, slower commits)",
+                   store_.journal_mode(), store_.file().string());
 
     // hub_started (and any state the restart implies) is committed before anything connects.
     apply(engine_.start(now));

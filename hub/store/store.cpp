@@ -230,7 +230,15 @@ store::store(store_options opts)
     : opts_(std::move(opts)), db_(open_db(opts_.file), [](sqlite3* db) { sqlite3_close_v2(db); }) {
     try {
         sqlite3_busy_timeout(db_.get(), static_cast<int>(opts_.busy_timeout.count()));
-        exec(db_.get(), "PRAGMA journal_mode = WAL");
+        {
+            // The pragma answers with the mode now in force: not `wal` where the file system cannot
+            // share memory (some network mounts), or for an in-memory database. Rollback mode with
+            // synchronous=FULL is just as durable (only slower, and readers wait for writers), so the
+            // store keeps working and the hub warns at start.
+            statement wal(db_.get(), "PRAGMA journal_mode = WAL");
+            if (wal.step()) journal_mode_ = wal.text(0);
+            wal.reset();
+        }
         exec(db_.get(), "PRAGMA synchronous = FULL");
         exec(db_.get(), "PRAGMA foreign_keys = ON");
 

@@ -74,6 +74,16 @@ TEST(HubStore, CreatesSchemaWithWalAndTheExportedEventsTable) {
     sqlite3_close(db);
 }
 
+TEST(HubStore, ReportsTheJournalModeInForce) {
+    harness::temp_dir dir;
+    EXPECT_EQ(hub::store(opts(dir)).journal_mode(), "wal");
+    // Where WAL cannot be had (here an in-memory database) the store says so and still works.
+    hub::store mem({.file = ":memory:", .hub_id = "hub-0001"});
+    EXPECT_EQ(mem.journal_mode(), "memory");
+    EXPECT_TRUE(mem.commit(alerts_batch({raised("pendant/pendant")})));
+    EXPECT_EQ(mem.undelivered_count(), 1u);
+}
+
 TEST(HubStore, AssignsSeqAndIdInOrderAndStoresTheSpecJson) {
     harness::temp_dir dir;
     hub::store s(opts(dir));

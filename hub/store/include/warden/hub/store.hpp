@@ -129,9 +129,15 @@ public:
 
     const std::filesystem::path& file() const noexcept { return opts_.file; }
 
+    /// The journal mode SQLite put in force at open: "wal" normally; anything else (e.g. "delete" on
+    /// a file system without shared memory, "memory" for ":memory:") means rollback journalling,
+    /// still durable with synchronous=FULL. The hub logs a warning then.
+    const std::string& journal_mode() const noexcept { return journal_mode_; }
+
 private:
     struct statements;
     store_options opts_;
+    std::string journal_mode_;
     std::unique_ptr<sqlite3, void (*)(sqlite3*)> db_;
     std::unique_ptr<statements> st_;
 };
