@@ -217,6 +217,7 @@ struct engine::impl {
         date::local_days cycle{};
         std::optional<date::local_days> done;
         time_point from_t{}, by_t{};
+        std::optional<time_point> missed_deadline;  ///< a `by` that passed while the hub was down
         // threshold
         std::optional<time_point> low_since, high_since;
         std::optional<double> last_value;
@@ -232,9 +233,15 @@ struct engine::impl {
     std::map<std::string, condition, std::less<>> open;
     bool away = false;
     std::optional<time_point> last_now;
+    time_point started{};  ///< the last start(); no silence is reported before started + start_grace
+    /// After a restart, a deadline that passed while the hub was down fires this long after the start:
+    /// the hub replays the home broker's queued messages meanwhile, and activity in them cancels it.
+    milliseconds start_grace;
 
-    impl(const config::hub_config& c, const date::time_zone* zone) : cfg(c), clock(zone) {
+    impl(const config::hub_config& c, const date::time_zone* zone, milliseconds grace)
+        : cfg(c), clock(zone), start_grace(grace) {
         if (!zone) throw std::invalid_argument("rule engine needs a time zone");
+        if (grace < milliseconds{0}) throw std::invalid_argument("start grace must not be negative");
         for (std::size_t i = 0; i < cfg.sensors.size(); ++i) {
             if (!sensor_index.emplace(cfg.sensors[i].id, i).second)
                 throw std::invalid_argument(fmt::format("duplicate sensor id '{}'", cfg.sensors[i].id));
@@ -397,6 +404,7 @@ struct engine::impl {
         s.low_since.reset();
         s.high_since.reset();
         s.history.clear();
+        s.missed_deadline.reset();
         switch (r.type) {
             case rule_type::inactivity:
                 s.anchor = now;
@@ -475,6 +483,7 @@ struct engine::impl {
                 break;
             case rule_type::due:
                 consider(s.by_t);
+                consider(s.missed_deadline);
                 break;
             case rule_type::threshold:
                 if (r.for_) {
@@ -489,7 +498,7 @@ struct engine::impl {
     std::optional<time_point> silence_deadline(std::size_t i) const {
         const auto& sp = cfg.sensors[i];
         if (!sp.report_every || is_open(tech_key("sensor_offline", sp.id))) return std::nullopt;
-        return sensors[i].silence_from + *sp.report_every;
+        return std::max(sensors[i].silence_from + *sp.report_every, started + start_grace);
     }
 
     std::optional<time_point> next_deadline() const {
@@ -582,6 +591,14 @@ struct engine::impl {
                 break;
             }
             case rule_type::due:
+                if (s.missed_deadline && *s.missed_deadline <= d) {
+                    s.missed_deadline.reset();
+                    if (!away)
+                        raise(out, rule_key(r), "due", prio, d, r.id, "", "",
+                              fmt::format("Expected '{}' not seen between {} and {}", r.event,
+                                          minute_text(*r.from_minute), minute_text(*r.by_minute)));
+                    if (s.by_t > d) break;
+                }
                 if (!away && s.done != s.cycle)
                     raise(out, rule_key(r), "due", prio, d, r.id, "", "",
                           fmt::format("Expected '{}' not seen between {} and {}", r.event,
@@ -797,6 +814,7 @@ struct engine::impl {
                 auto wanted = parse_signal_name(sp.kind, r.event);
                 if (!wanted || *wanted != e.signal) return;
                 if (now >= s.from_t && now < s.by_t) s.done = s.cycle;
+                s.missed_deadline.reset();  // the replay after a restart shows it happened
                 clear(out, rule_key(r), now, fmt::format("'{}' seen{}", r.event, where(sp.location)));
                 break;
             }
@@ -994,6 +1012,7 @@ struct engine::impl {
                 case rule_type::due:
                     o["cycle"] = s.cycle.time_since_epoch().count();
                     o["done"] = s.done ? json(s.done->time_since_epoch().count()) : json(nullptr);
+                    o["missed_deadline"] = time_json(s.missed_deadline);
                     break;
                 case rule_type::threshold:
                     o["low_since"] = time_json(s.low_since);
@@ -1086,6 +1105,7 @@ struct engine::impl {
                         set_cycle(s, date::local_days{date::days{o["cycle"].get<int>()}});
                         if (o.contains("done") && o["done"].is_number_integer())
                             s.done = date::local_days{date::days{o["done"].get<int>()}};
+                        s.missed_deadline = time_from(o, "missed_deadline");
                         break;
                     }
                     case rule_type::threshold:
@@ -1102,43 +1122,62 @@ struct engine::impl {
         }
     }
 
-    /// After a restart: the hub saw nothing while it was down, so nothing that ran out in that gap is
-    /// raised on the strength of that silence.
+    /// After a restart. A restart neither forgets a period nor raises a false one: whatever ran out
+    /// while the hub was down (an inactivity period, a `due` time, an out_of_bed, exit or threshold
+    /// check, a sensor's silence) fires `start_grace` after the start, unless the messages the home
+    /// broker queued meanwhile (replayed by the hub in that time) show activity first.
     void resume(time_point now, output& out) {
         ensure_initialised(now);
         if (now < *last_now) clock_went_back(now);
         last_now = now;
-        for (auto& st : sensors) st.silence_from = now;
+        started = now;
+        const auto overdue = now + start_grace;
+        for (auto& st : sensors)
+            if (st.silence_from == time_point{}) st.silence_from = now;  // not in the saved state
         for (auto& s : rules) {
             const auto& r = spec(s);
-            auto expired = [&](std::optional<time_point>& t) {
-                if (t && *t <= now) t.reset();
+            auto defer = [&](std::optional<time_point>& t) {
+                if (t && *t <= now) t = overdue;
             };
             switch (r.type) {
                 case rule_type::inactivity:
                     if (away || is_open(rule_key(r))) break;
                     if (s.expiry <= now) {
-                        s.anchor = now;
-                        s.prealarm = false;
-                        recompute_inactivity(s);
+                        s.expiry = overdue;  // anchor kept: activity in the replay restarts it normally
+                        s.warn_at.reset();
+                        if (s.prealarm)
+                            out.notices.push_back({local_notice::what::prealarm, r.id, now, s.expiry, away});
                     } else if (s.prealarm) {
                         out.notices.push_back({local_notice::what::prealarm, r.id, now, s.expiry, away});
+                    } else if (s.warn_at && *s.warn_at <= now) {
+                        // The pre-alarm time passed while down: ask after the replay, not before it.
+                        if (overdue < s.expiry)
+                            s.warn_at = overdue;
+                        else
+                            s.warn_at.reset();
                     }
                     break;
                 case rule_type::out_of_bed:
-                    expired(s.vacant_deadline);
+                    defer(s.vacant_deadline);
                     break;
                 case rule_type::exit:
-                    expired(s.left_deadline);
-                    expired(s.open_deadline);
+                    defer(s.left_deadline);
+                    defer(s.open_deadline);
                     break;
                 case rule_type::due:
-                    if (s.by_t <= now) first_cycle_after(s, now);
+                    if (s.by_t <= now) {
+                        // One check for whatever fell due while down (one alert, not one per missed
+                        // day), made after the replay; a matching event in it cancels the check.
+                        first_cycle_after(s, now);
+                        if (s.done != s.cycle - date::days{1}) s.missed_deadline = overdue;
+                    }
                     break;
                 case rule_type::threshold:
                     if (r.for_) {
-                        if (s.low_since && *s.low_since + *r.for_ <= now) s.low_since.reset();
-                        if (s.high_since && *s.high_since + *r.for_ <= now) s.high_since.reset();
+                        // Moved so that since + for = overdue: a reading in the replay that is back
+                        // within the limit stops the clock as usual.
+                        if (s.low_since && *s.low_since + *r.for_ <= now) s.low_since = overdue - *r.for_;
+                        if (s.high_since && *s.high_since + *r.for_ <= now) s.high_since = overdue - *r.for_;
                     }
                     break;
             }
@@ -1148,8 +1187,8 @@ struct engine::impl {
 
 // ---------------------------------------------------------------------------------------------------
 
-engine::engine(const config::hub_config& cfg, const date::time_zone* zone)
-    : impl_(std::make_unique<impl>(cfg, zone)) {}
+engine::engine(const config::hub_config& cfg, const date::time_zone* zone, milliseconds start_grace)
+    : impl_(std::make_unique<impl>(cfg, zone, start_grace)) {}
 engine::~engine() = default;
 engine::engine(engine&&) noexcept = default;
 engine& engine::operator=(engine&&) noexcept = default;

@@ -1131,24 +1131,193 @@ TEST(Restart, InactivityPeriodContinuesAcrossARestart) {
     EXPECT_EQ(h3.of("inactivity", alert_state::cleared)[0].key, "day");
 }
 
-TEST(Restart, PeriodThatRanOutWhileDownIsNotRaisedOnStart) {
+/// The hub going down now and starting again at `t` from the state it saved (as JSON text).
+home restarted(const home& h, time_point t, milliseconds grace = engine::default_start_grace) {
+    home h2;
+    h2.cfg = h.cfg;
+    h2.zone = h.zone;
+    h2.eng.emplace(h2.cfg, h2.zone, grace);
+    h2.eng->restore_state(nlohmann::json::parse(h.eng->save_state().dump()));
+    h2.now = t;
+    h2.take(h2.eng->start(t));
+    return h2;
+}
+
+TEST(Restart, PeriodThatRanOutWhileDownIsRaisedAfterTheStartGrace) {
+    // A power cut during a collapse: the period ran out while the hub was down.
+    auto h = living_room();
+    h.cfg.rules = {inactivity("day", 2h, 15min)};
+    h.start(at("2026-01-10T08:00:00Z"));
+    h.run_until(at("2026-01-10T08:30:00Z"));
+    auto h2 = restarted(h, at("2026-01-10T10:30:00Z"));
+    h2.run_until(at("2026-01-10T10:31:59Z"));
+    EXPECT_TRUE(h2.of("inactivity").empty()) << "the queued messages are replayed first";
+    EXPECT_TRUE(h2.notices_of(what::prealarm).empty());
+    h2.run_until(at("2026-01-10T10:32:00Z"));
+    auto raised = h2.of("inactivity");
+    ASSERT_EQ(raised.size(), 1u) << "not restarted from zero by the restart";
+    EXPECT_EQ(raised[0].at, at("2026-01-10T10:32:00Z"));
+    // Down again before the next activity: the open alert is neither repeated nor forgotten.
+    auto h3 = restarted(h2, at("2026-01-10T13:00:00Z"));
+    h3.run_until(at("2026-01-10T16:00:00Z"));
+    EXPECT_TRUE(h3.of("inactivity").empty());
+    h3.event("hall", signal::active);
+    EXPECT_EQ(h3.of("inactivity", alert_state::cleared).size(), 1u);
+}
+
+TEST(Restart, TheStartGraceCanBeShortened) {
     auto h = living_room();
     h.cfg.rules = {inactivity("day", 2h)};
     h.start(at("2026-01-10T08:00:00Z"));
+    auto h2 = restarted(h, at("2026-01-10T10:30:00Z"), 5s);
+    h2.run_until(at("2026-01-10T10:30:05Z"));
+    ASSERT_EQ(h2.of("inactivity").size(), 1u);
+    EXPECT_EQ(h2.of("inactivity")[0].at, at("2026-01-10T10:30:05Z"));
+}
+
+TEST(Restart, ActivityReplayedInTheStartGraceCancelsWhatRanOut) {
+    auto h = living_room();
+    h.cfg.rules = {inactivity("day", 2h, 15min)};
+    h.start(at("2026-01-10T08:00:00Z"));
     h.run_until(at("2026-01-10T08:30:00Z"));
-    auto saved = h.eng->save_state();
-    home h2 = living_room();
-    h2.cfg = h.cfg;
-    h2.eng.emplace(h2.cfg, h2.zone);
-    h2.eng->restore_state(saved);
-    h2.now = at("2026-01-10T10:30:00Z");
-    h2.take(h2.eng->start(h2.now));
-    h2.run_for(5min);
-    h2.event("hall", signal::active);
-    h2.run_until(at("2026-01-10T12:34:00Z"));
+    auto h2 = restarted(h, at("2026-01-10T10:30:00Z"));
+    h2.run_for(1min);
+    h2.event("hall", signal::active);  // queued by the home broker while the hub was down
+    h2.run_until(at("2026-01-10T12:15:59Z"));
     EXPECT_TRUE(h2.of("inactivity").empty());
-    h2.run_until(at("2026-01-10T12:35:00Z"));
+    EXPECT_TRUE(h2.notices_of(what::prealarm).empty());
+    h2.run_until(at("2026-01-10T12:31:00Z"));
+    EXPECT_EQ(h2.notices_of(what::prealarm).size(), 1u);
+    EXPECT_EQ(h2.of("inactivity").size(), 1u) << "a full period from the replayed activity";
+}
+
+TEST(Restart, PrealarmTimeThatPassedWhileDownComesAfterTheStartGrace) {
+    auto h = living_room();
+    h.cfg.rules = {inactivity("day", 2h, 30min)};
+    h.start(at("2026-01-10T08:00:00Z"));
+    h.run_until(at("2026-01-10T09:00:00Z"));
+    auto h2 = restarted(h, at("2026-01-10T09:40:00Z"));  // the pre-alarm was due at 09:30
+    EXPECT_TRUE(h2.notices_of(what::prealarm).empty());
+    h2.run_until(at("2026-01-10T09:42:00Z"));
+    auto pre = h2.notices_of(what::prealarm);
+    ASSERT_EQ(pre.size(), 1u);
+    EXPECT_EQ(pre[0].at, at("2026-01-10T09:42:00Z"));
+    EXPECT_EQ(pre[0].deadline, at("2026-01-10T10:00:00Z"));
+    h2.run_until(at("2026-01-10T10:00:00Z"));
     EXPECT_EQ(h2.of("inactivity").size(), 1u);
+}
+
+TEST(Restart, DueTimeThatPassedWhileDownIsCheckedAfterTheStartGrace) {
+    auto h = living_room();
+    h.cfg.rules = {due("up", "active", "07:00", "10:00")};
+    h.start(at("2026-01-10T06:00:00Z"));
+    h.run_until(at("2026-01-10T06:30:00Z"));
+    auto h2 = restarted(h, at("2026-01-10T11:00:00Z"));
+    h2.run_until(at("2026-01-10T11:01:59Z"));
+    EXPECT_TRUE(h2.of("due").empty());
+    h2.run_until(at("2026-01-10T11:02:00Z"));
+    ASSERT_EQ(h2.of("due").size(), 1u);
+    EXPECT_EQ(h2.of("due")[0].at, at("2026-01-10T11:02:00Z"));
+
+    // The resident was up: the replay shows it, and nothing is raised.
+    auto h3 = restarted(h, at("2026-01-10T11:00:00Z"));
+    h3.run_for(30s);
+    h3.event("hall", signal::active);
+    h3.run_until(at("2026-01-11T09:59:00Z"));
+    EXPECT_TRUE(h3.of("due").empty());
+    h3.run_until(at("2026-01-11T10:00:00Z"));
+    EXPECT_EQ(h3.of("due").size(), 1u) << "the next day is checked as usual";
+
+    // Down for three days: one check, not one per day.
+    auto h4 = restarted(h, at("2026-01-13T11:00:00Z"));
+    h4.run_until(at("2026-01-13T12:00:00Z"));
+    EXPECT_EQ(h4.of("due").size(), 1u);
+
+    // Today's event was seen before the cut: nothing to check.
+    h.run_until(at("2026-01-10T08:00:00Z"));
+    h.event("hall", signal::active);
+    auto h5 = restarted(h, at("2026-01-10T11:00:00Z"));
+    h5.run_until(at("2026-01-10T12:00:00Z"));
+    EXPECT_TRUE(h5.of("due").empty());
+}
+
+TEST(Restart, OutOfBedAndExitChecksThatRanOutWhileDownRaiseAfterTheStartGrace) {
+    auto h = living_room();
+    rule_spec bed;
+    bed.id = "night-bed";
+    bed.type = rule_type::out_of_bed;
+    bed.sensor = "bed";
+    bed.within = 30min;
+    bed.windows = {window("22:00-07:00")};
+    rule_spec ex;
+    ex.id = "night-exit";
+    ex.type = rule_type::exit;
+    ex.sensor = "door";
+    ex.inside = {"hall"};
+    ex.within = 10min;
+    ex.windows = {window("23:00-06:00")};
+    h.cfg.rules = {bed, ex};
+    h.start(at("2026-01-11T01:50:00Z"));
+    h.event("bed", signal::active);
+    h.run_until(at("2026-01-11T02:00:00Z"));
+    h.event("bed", signal::inactive);
+    h.event("door", signal::active);
+    h.run_until(at("2026-01-11T02:05:00Z"));
+    auto h2 = restarted(h, at("2026-01-11T03:00:00Z"));
+    h2.run_until(at("2026-01-11T03:01:59Z"));
+    EXPECT_TRUE(h2.of("out_of_bed").empty());
+    EXPECT_TRUE(h2.of("exit").empty());
+    h2.run_until(at("2026-01-11T03:02:00Z"));
+    EXPECT_EQ(h2.of("out_of_bed").size(), 1u);
+    EXPECT_EQ(h2.of("exit").size(), 1u);
+    // Back in bed and moving inside, as the replay shows: nothing raised.
+    auto h3 = restarted(h, at("2026-01-11T03:00:00Z"));
+    h3.run_for(1min);
+    h3.event("hall", signal::active);
+    h3.event("bed", signal::active);
+    h3.run_until(at("2026-01-11T05:00:00Z"));
+    EXPECT_TRUE(h3.of("out_of_bed").empty());
+    EXPECT_TRUE(h3.of("exit").empty());
+}
+
+TEST(Restart, SilenceCarriesOnFromTheLastReportAcrossDailyRestarts) {
+    auto h = living_room();
+    h.cfg.sensors[0].report_every = 25h;  // hall
+    h.start(at("2026-01-10T12:00:00Z"));
+    h.event("hall", signal::active);  // its last report: it dies after this
+    // The hub restarts every morning at 04:00.
+    std::vector<alert_draft> seen;
+    for (const char* t : {"2026-01-11T04:00:00Z", "2026-01-12T04:00:00Z"}) {
+        h.run_until(at(t));
+        seen.insert(seen.end(), h.alerts.begin(), h.alerts.end());
+        h = restarted(h, at(t));
+    }
+    h.run_until(at("2026-01-12T12:00:00Z"));
+    seen.insert(seen.end(), h.alerts.begin(), h.alerts.end());
+    std::vector<alert_draft> offline;
+    std::copy_if(seen.begin(), seen.end(), std::back_inserter(offline),
+                 [](const alert_draft& a) { return a.type == "sensor_offline"; });
+    ASSERT_EQ(offline.size(), 1u);
+    EXPECT_EQ(offline[0].at, at("2026-01-11T13:00:00Z"));
+}
+
+TEST(Restart, SilenceThatRanOutWhileDownIsReportedAfterTheStartGrace) {
+    auto h = living_room();
+    h.cfg.sensors[0].report_every = 1h;  // hall
+    h.cfg.sensors[1].report_every = 1h;  // door
+    h.start(at("2026-01-10T12:00:00Z"));
+    h.event("hall", signal::active);
+    h.event("door", signal::active);
+    h.run_until(at("2026-01-10T12:30:00Z"));
+    auto h2 = restarted(h, at("2026-01-10T15:00:00Z"));
+    EXPECT_TRUE(h2.of("sensor_offline").empty()) << "not before the broker's queue is replayed";
+    h2.run_for(1min);
+    h2.event("door", signal::inactive);  // the door's report was queued while the hub was down
+    h2.run_until(at("2026-01-10T15:02:00Z"));
+    auto offline = h2.of("sensor_offline");
+    ASSERT_EQ(offline.size(), 1u);
+    EXPECT_EQ(offline[0].sensor, "hall");
+    EXPECT_EQ(offline[0].at, at("2026-01-10T15:02:00Z"));
 }
 
 TEST(Restart, OpenAlarmsDueMarkersAndSensorHealthSurvive) {

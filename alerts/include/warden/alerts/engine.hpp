@@ -73,15 +73,22 @@ struct sensor_health {
 /// Thread rules: not thread-safe; one thread drives it.
 class engine {
 public:
+    /// After a restart, what ran out while the hub was down (docs/rules.md, "Restarts and the clock")
+    /// fires this long after start(), so that the home broker's queued messages are replayed first.
+    static constexpr milliseconds default_start_grace{120'000};
+
     /// `zone` must outlive the engine (date::locate_zone's zones do). Throws std::invalid_argument
-    /// if the config is inconsistent (load_hub_config has already checked that).
-    engine(const config::hub_config& cfg, const date::time_zone* zone);
+    /// if the config is inconsistent (load_hub_config has already checked that) or `start_grace`
+    /// is negative.
+    engine(const config::hub_config& cfg, const date::time_zone* zone,
+           milliseconds start_grace = default_start_grace);
     ~engine();
     engine(engine&&) noexcept;
     engine& operator=(engine&&) noexcept;
 
     /// The hub (re)started at `now`: raises hub_started, and starts silence timers for sensors
-    /// not seen yet. Call once, after restore().
+    /// not seen yet. Deadlines that passed while the hub was down (saved state) are moved to
+    /// `now + start_grace`. Call once, after restore().
     output start(time_point now);
 
     output on_input(const sensor_input& input, time_point now);
