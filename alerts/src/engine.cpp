@@ -884,9 +884,14 @@ struct engine::impl {
             s.history.emplace_back(now, v);
             while (!s.history.empty() && s.history.front().first < now - *r.over) s.history.pop_front();
             if (is_open(key)) {
-                if (s.rise_base && v <= *s.rise_base + *r.rise - r.hysteresis)
+                if (s.rise_base && v <= *s.rise_base + *r.rise - r.hysteresis) {
                     clear(out, key, now, fmt::format("{} back to {}{}", name, number(v), where(sp.location)),
                           v);
+                    // A new rise is measured from here: the low reading before the first rise is still
+                    // in the history and would raise again at once on the next high reading (flapping).
+                    s.history.assign(1, {now, v});
+                    s.rise_base.reset();
+                }
             } else {
                 double low = v;
                 for (const auto& h : s.history) low = std::min(low, h.second);

@@ -810,6 +810,32 @@ TEST(Threshold, HighAtOnceAndRise) {
     EXPECT_EQ(h.of("temperature_rise", alert_state::cleared).size(), 1u);
 }
 
+TEST(Threshold, RiseThatFallsBackDoesNotFlap) {
+    home h;
+    h.cfg.sensors = {sensor("temp", sensor_kind::temperature, "kitchen")};
+    rule_spec r;
+    r.id = "heat";
+    r.type = rule_type::threshold;
+    r.sensor = "temp";
+    r.rise = 3;
+    r.over = 10min;
+    h.cfg.rules = {r};  // hysteresis 0.5: cleared at 22.5 after a rise from 20.0
+    h.start(at("2026-01-10T12:00:00Z"));
+    h.value("temp", 20.0);
+    h.run_for(1min);
+    h.value("temp", 23.1);
+    ASSERT_EQ(h.of("temperature_rise").size(), 1u);
+    h.run_for(1min);
+    h.value("temp", 21.0);
+    ASSERT_EQ(h.of("temperature_rise", alert_state::cleared).size(), 1u);
+    h.run_for(1min);
+    h.value("temp", 23.2);  // 2.2 above the reading it fell back to: not a new rise
+    EXPECT_EQ(h.of("temperature_rise").size(), 1u) << "raised, cleared, raised within 3 minutes";
+    h.run_for(1min);
+    h.value("temp", 24.1);  // 3.1 above 21.0: a new rise
+    EXPECT_EQ(h.of("temperature_rise").size(), 2u);
+}
+
 TEST(Threshold, WindowCrossingMidnight) {
     home h;
     h.cfg.sensors = {sensor("temp", sensor_kind::temperature, "bedroom")};
