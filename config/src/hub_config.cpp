@@ -127,6 +127,11 @@ constexpr std::string_view rule_type_names[] = {"inactivity", "out_of_bed", "exi
 constexpr std::string_view priority_names[] = {"critical", "high", "normal", "low"};
 
 constexpr std::string_view rule_common_keys[] = {"id", "type", "window", "priority"};
+/// The hub's technical alerts name their conditions after their type (`storage_fault`,
+/// `sensor_offline/<sensor>`); a rule with one of these ids would share their keys.
+constexpr std::string_view reserved_rule_ids[] = {"sensor_offline", "battery_low", "tamper",
+                                                  "bridge_offline", "hub_started", "storage_fault",
+                                                  "uplink_fault",   "test"};
 
 std::vector<std::string_view> keys_of(rule_type t) {
     std::vector<std::string_view> k(std::begin(rule_common_keys), std::end(rule_common_keys));
@@ -524,6 +529,11 @@ rule_entry read_rule(const toml::table& t, std::size_t index, diagnostics& d) {
         if (!is_valid_id(*id))
             d.error(e.id_pos,
                     fmt::format("{} id: \"{}\" is not a valid rule id; {}", label, *id, quoted_id_hint()));
+        else if (std::find(std::begin(reserved_rule_ids), std::end(reserved_rule_ids), *id) !=
+                 std::end(reserved_rule_ids))
+            d.error(e.id_pos, fmt::format("{} id: \"{}\" is reserved for the hub's technical alerts ({}); "
+                                          "give the rule another id",
+                                          label, *id, detail::join(reserved_rule_ids)));
     }
     if (auto type = rd.required_string("type", "type = \"inactivity\"")) {
         if (auto rt = parse_rule_type(*type)) {

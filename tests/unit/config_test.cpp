@@ -416,6 +416,18 @@ TEST(HubConfigErrors, InvalidIds) {
                   L(2), 6, {"rule 'night rule' id: \"night rule\" is not a valid rule id"}));
 }
 
+TEST(HubConfigErrors, RuleIdsOfTechnicalAlertsAreReserved) {
+    for (std::string id : {"sensor_offline", "battery_low", "tamper", "bridge_offline", "hub_started",
+                           "storage_fault", "uplink_fault", "test"}) {
+        EXPECT_TRUE(one_error(
+            errors_with("[[rule]]\nid = \"" + id + "\"\ntype = \"inactivity\"\nperiod = \"2h\"\n"), L(2), 6,
+            {"rule '" + id + "' id: \"" + id + "\" is reserved for the hub's technical alerts",
+             "give the rule another id"}));
+    }
+    EXPECT_TRUE(
+        errors_with("[[rule]]\nid = \"tamper-check\"\ntype = \"inactivity\"\nperiod = \"2h\"\n").empty());
+}
+
 TEST(HubConfigErrors, DuplicateIdsAndTopics) {
     EXPECT_TRUE(one_error(errors_with("[[sensor]]\nid = \"bed\"\nkind = \"chair\"\nsource = "
                                       "\"zigbee2mqtt\"\ntopic = \"zigbee2mqtt/chair\"\n"),

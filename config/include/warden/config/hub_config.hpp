@@ -135,8 +135,9 @@ private:
 };
 
 /// Reads and fully validates a hub config. Throws config_error listing every problem
-/// (syntax, unknown keys, wrong types, bad durations/windows, duplicate ids, unknown sensors,
-/// a kind a rule cannot use, unknown timezone). Relative data_dir is resolved against the file's folder.
+/// (syntax, unknown keys, wrong types, bad durations/windows, duplicate ids, reserved rule ids,
+/// unknown sensors, a kind a rule cannot use, a threshold attribute its sensor does not report,
+/// unknown timezone). Relative data_dir is resolved against the file's folder.
 /// (So are ca_file, cert_file and key_file, which must exist.) Keys, checks and messages: docs/hub-config.md.
 hub_config load_hub_config(const std::string& path);
 /// Same, from text (for tests and warden-ctl); `name` is used in messages.
