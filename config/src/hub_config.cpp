@@ -184,6 +184,7 @@ void read_hub(const toml::table& root, hub_config& cfg, diagnostics& d, const st
     const auto* t = detail::section(
         root, "hub", true, "id = \"hub-0001\", data_dir = \"data\" and timezone = \"Europe/London\"", d);
     if (!t) return;
+    cfg.key_pos.emplace("hub", d.at(*t));  // the [hub] header, for warnings about keys left out
     table_reader r(*t, "hub.", "[hub]", d, &cfg.key_pos, "hub.");
     if (auto id = r.required_string("id", "id = \"hub-0001\"")) {
         cfg.id = *id;

@@ -76,6 +76,15 @@ private:
     position top(std::string_view key) const { return at(cfg_.key_pos, key, {cfg_.source_file, 1, 1}); }
 
     void hub() {
+        bool reads_the_clock = std::any_of(cfg_.rules.begin(), cfg_.rules.end(), [](const rule_spec& r) {
+            return !r.windows.empty() || r.type == rule_type::due;
+        });
+        if (reads_the_clock && !cfg_.key_pos.count("hub.timezone"))
+            warn(top("hub"),
+                 fmt::format("hub.timezone is not set, so rule windows and due times are read as {}; "
+                             "set the home's zone, e.g. timezone = \"Europe/London\" (with UTC a "
+                             "UK home's windows are an hour off all summer)",
+                             cfg_.timezone));
         const auto& uri = cfg_.centre.broker.uri;
         if (uri.rfind("tcp://", 0) == 0 && !is_loopback_uri(uri))
             warn(top("centre.uri"),

@@ -81,6 +81,21 @@ TEST(HubConfigLint, TheBaseHomeWithItsRulesHasNoWarnings) {
     EXPECT_TRUE(warnings_with(quiet).empty()) << joined(warnings_with(quiet));
 }
 
+TEST(HubConfigLint, MissingTimezoneIsUtcAndWarnedWhenARuleReadsTheClock) {
+    auto w = warnings_with(quiet, "timezone = \"Europe/London\"\n", "");
+    EXPECT_TRUE(one_warning(w, 1, 1,
+                            {"hub.timezone is not set, so rule windows and due times are read as UTC",
+                             "timezone = \"Europe/London\""}));
+    EXPECT_EQ(parse_hub_config(base_home, "hub.toml").key_pos.at("hub"), (position{"hub.toml", 1, 1}));
+    // Set explicitly, even to UTC, it is a choice and not warned about.
+    EXPECT_TRUE(warnings_with(quiet, "timezone = \"Europe/London\"", "timezone = \"UTC\"").empty());
+    // No rule with a window or a due time: local time is never read, and nothing is warned.
+    auto no_clock = warnings_with("[[rule]]\nid = \"cold\"\ntype = \"threshold\"\nsensor = \"lounge-temp\"\n"
+                                  "below = 16.0\n",
+                                  "timezone = \"Europe/London\"\n", "");
+    for (const auto& x : no_clock) EXPECT_EQ(x.find("timezone"), std::string::npos) << x;
+}
+
 TEST(HubConfigLint, TextFormatIsFileLineColumnWarning) {
     lint_warning w{{"hub.toml", 14, 9}, "rule 'x': something"};
     EXPECT_EQ(lint_text(w), "hub.toml:14:9: warning: rule 'x': something");

@@ -24,7 +24,8 @@ struct lint_warning {
 using report_default = std::function<std::optional<milliseconds>(source_type)>;
 
 /// Everything legal but likely wrong in `cfg` (as returned by load_hub_config), in file order:
-/// a `due` window that never opens or looks swapped, a window of zero length (it means all day),
+/// no timezone while a rule has a window or is a `due` rule (UTC is then assumed), a `due` window
+/// that never opens or looks swapped, a window of zero length (it means all day),
 /// a threshold with below >= above, an inactivity period shorter than a watched sensor's report
 /// interval (its report_every, else `defaults(source)`: a dead sensor would raise inactivity before the
 /// hub could report it offline), an alarm sensor with no report interval at all, a door with no `exit`
