@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <fstream>
 #include <map>
 #include <set>
@@ -742,6 +743,41 @@ void check_event(const rule_entry& re, const std::vector<std::pair<const sensor_
                                        label, r.event, detail::join(never, 6), r.event));
 }
 
+/// The name of the one reading a sensor gives the rule engine: the last part of its `field`, or
+/// "temperature" for a temperature sensor without one; empty if unknown.
+std::string reading_name(const sensor_spec& s) {
+    if (s.field) {
+        auto dot = s.field->rfind('.');
+        return dot == std::string::npos ? *s.field : s.field->substr(dot + 1);
+    }
+    return s.kind == sensor_kind::temperature ? "temperature" : "";
+}
+
+bool same_name(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+/// A threshold's `attribute` must name the reading the sensor gives: a sensor event carries one number
+/// (picked by the sensor's `field`), so an attribute cannot pick another one (SPEC 2.3 extension note
+/// in docs/rules.md).
+void check_attribute(const rule_spec& r, const sensor_spec& s, const position& pos, const std::string& label,
+                     diagnostics& d) {
+    auto reading = reading_name(s);
+    if (reading.empty() || r.attribute.empty()) return;
+    if (same_name(r.attribute, reading) || (s.field && same_name(r.attribute, *s.field))) return;
+    d.error(pos,
+            fmt::format("{} attribute: \"{}\" is not what sensor '{}' reports: its one reading is \"{}\" "
+                        "({}); leave attribute out, or add a [[sensor]] on the same device whose "
+                        "field is \"{}\"",
+                        label, r.attribute, s.id, reading,
+                        s.field ? fmt::format("its field is \"{}\"", *s.field)
+                                : std::string("a temperature sensor without a field"),
+                        r.attribute));
+}
+
 void cross_check(std::vector<sensor_entry>& sensors, std::vector<rule_entry>& rules, diagnostics& d) {
     // Duplicate sensor ids and duplicate device topics.
     std::map<std::string, const sensor_entry*, std::less<>> by_id;
@@ -922,7 +958,7 @@ void cross_check(std::vector<sensor_entry>& sensors, std::vector<rule_entry>& ru
             }
             case rule_type::threshold:
                 if (re.sensor)
-                    if (const auto* s = lookup(*re.sensor))
+                    if (const auto* s = lookup(*re.sensor)) {
                         if (s->spec.kind != sensor_kind::temperature && !s->spec.field && !s->spec.threshold)
                             d.error(
                                 re.sensor->pos,
@@ -930,6 +966,9 @@ void cross_check(std::vector<sensor_entry>& sensors, std::vector<rule_entry>& ru
                                     "{}: sensor '{}' is {} sensor and reports no number; threshold needs a "
                                     "temperature sensor, or a sensor whose field names a numeric reading",
                                     label, s->spec.id, a_kind(s->spec.kind)));
+                        else if (auto a = r.key_pos.find("attribute"); a != r.key_pos.end())
+                            check_attribute(r, s->spec, a->second, label, d);
+                    }
                 break;
         }
     }

@@ -646,6 +646,35 @@ TEST(HubConfigErrors, KindsARuleCannotUse) {
             .empty());
 }
 
+TEST(HubConfigErrors, ThresholdAttributeMustBeTheSensorsReading) {
+    // A sensor gives the engine one reading; attribute cannot pick another one.
+    EXPECT_TRUE(
+        one_error(errors_with("[[rule]]\nid = \"c\"\ntype = \"threshold\"\nsensor = \"lounge-temp\"\n"
+                              "attribute = \"humidity\"\nbelow = 30\n"),
+                  L(5), 13,
+                  {"rule 'c' attribute: \"humidity\" is not what sensor 'lounge-temp' reports: its one "
+                   "reading is \"temperature\"",
+                   "field is \"humidity\""}));
+    const std::string tasmota =
+        "[[sensor]]\nid = \"t\"\nkind = \"temperature\"\nsource = \"tasmota\"\ntopic = \"tasmota_1\"\n"
+        "field = \"DS18B20.Temperature\"\n";
+    EXPECT_TRUE(one_error(errors_with(tasmota + "[[rule]]\nid = \"c\"\ntype = \"threshold\"\nsensor = \"t\"\n"
+                                                "attribute = \"Humidity\"\nbelow = 30\n"),
+                          L(11), 13,
+                          {"its one reading is \"Temperature\" (its field is \"DS18B20.Temperature\")"}));
+    // The reading's own name, in any case, or the whole field, is fine; so is leaving it out.
+    for (std::string a : {"temperature", "Temperature", "DS18B20.Temperature"})
+        EXPECT_TRUE(errors_with(tasmota +
+                                "[[rule]]\nid = \"c\"\ntype = \"threshold\"\nsensor = \"t\"\n"
+                                "attribute = \"" +
+                                a + "\"\nbelow = 30\n")
+                        .empty())
+            << a;
+    EXPECT_TRUE(errors_with("[[rule]]\nid = \"c\"\ntype = \"threshold\"\nsensor = \"lounge-temp\"\n"
+                            "attribute = \"temperature\"\nbelow = 16\n")
+                    .empty());
+}
+
 TEST(HubConfigErrors, RequiredKeysPerRuleType) {
     EXPECT_TRUE(one_error(errors_with("[[rule]]\nid = \"n\"\ntype = \"inactivity\"\n"), L(1), 1,
                           {"rule 'n': missing required key 'period'; e.g. period = \"2h\""}));
