@@ -224,13 +224,16 @@ void http_server::routes() {
             auto u = name.empty() ? std::nullopt : db_.find_user(name);
             // Verify against something even for unknown names, so timing does not reveal which exist.
             bool ok = verify_password(u ? u->password_hash : dummy_hash_, password) && u.has_value();
+            // A disabled user gets the same answer as a wrong password (after the same work).
+            bool disabled = ok && u->disabled;
+            ok = ok && !disabled;
             auto now = now_ms();
             if (!ok) {
                 user_limiter_.failure(user_key, now_s);
                 address_limiter_.failure(addr_key, now_s);
                 // An unknown name is not recorded: people type passwords into the name field.
                 db_.audit(u ? u->name : std::string("(unknown)"), "login_failed", "",
-                          "from " + req.remote_addr, now);
+                          "from " + req.remote_addr + (disabled ? " (user disabled)" : ""), now);
                 log_->warn("login failed address={}", req.remote_addr);
                 return error(res, 401, "wrong user name or password");
             }
@@ -363,10 +366,15 @@ void http_server::routes() {
         for (const auto& e : db_.list_audit(int_param(req, "limit", 200, 1, 5000))) j.push_back(to_json(e));
         reply(res, 200, j);
     });
-    get("/api/users", admins, [this](req_t, res_t res, const ctx&) {
+    auto user_json = [](const user_record& u) {
+        return nlohmann::json{{"name", u.name},
+                              {"role", u.role},
+                              {"created", format_time(u.created)},
+                              {"disabled", u.disabled}};
+    };
+    get("/api/users", admins, [this, user_json](req_t, res_t res, const ctx&) {
         auto j = nlohmann::json::array();
-        for (const auto& u : db_.list_users())
-            j.push_back({{"name", u.name}, {"role", u.role}, {"created", format_time(u.created)}});
+        for (const auto& u : db_.list_users()) j.push_back(user_json(u));
         reply(res, 200, j);
     });
     post("/api/users", admins, [this](req_t req, res_t res, const ctx& c) {
@@ -383,8 +391,50 @@ void http_server::routes() {
         if (!db_.add_user({name, r, hash_password(password), now}))
             return error(res, 409, "that user exists");
         db_.audit(c.session.user, "user_add", name, "role " + r, now);
-        reply(res, 201, {{"name", name}, {"role", r}, {"created", format_time(now)}});
+        reply(res, 201, {{"name", name}, {"role", r}, {"created", format_time(now)}, {"disabled", false}});
     });
+    // Every change ends the user's sessions at once, so a new role, password
+    // or a disabled account takes effect on the next request, not at the next login.
+    auto user_changed = [this, user_json](res_t res, change_result r, const std::string& name,
+                                          const std::string& by, const char* what) {
+        if (r == change_result::not_found) return error(res, 404, "no such user");
+        if (r == change_result::conflict)
+            return error(res, 409, "that would leave no enabled admin; add or enable another admin first");
+        log_->info("user changed user={} change={} by={}", name, what, by);
+        auto u = db_.find_user(name);
+        reply(res, 200, u ? user_json(*u) : nlohmann::json::object());
+    };
+    post(R"(/api/users/([A-Za-z0-9._-]{1,64})/role)", admins,
+         [this, user_changed](req_t req, res_t res, const ctx& c) {
+             auto j = body_json(req, res);
+             if (!j) return;
+             auto r = string_or(*j, "role");
+             if (!parse_role(r))
+                 return error(res, 400, "role must be operator, supervisor, technician or admin");
+             std::string name = req.matches[1];
+             user_changed(res, db_.set_user_role(name, r, c.session.user, now_ms()), name, c.session.user,
+                          "role");
+         });
+    post(R"(/api/users/([A-Za-z0-9._-]{1,64})/password)", admins,
+         [this, user_changed](req_t req, res_t res, const ctx& c) {
+             auto j = body_json(req, res);
+             if (!j) return;
+             auto password = string_or(*j, "password");
+             if (password.size() < 8 || password.size() > 1024)
+                 return error(res, 400, "password must be 8 to 1024 characters");
+             std::string name = req.matches[1];
+             user_changed(res, db_.set_user_password(name, hash_password(password), c.session.user, now_ms()),
+                          name, c.session.user, "password");
+         });
+    for (bool disable : {true, false}) {
+        post(disable ? R"(/api/users/([A-Za-z0-9._-]{1,64})/disable)"
+                     : R"(/api/users/([A-Za-z0-9._-]{1,64})/enable)",
+             admins, [this, user_changed, disable](req_t req, res_t res, const ctx& c) {
+                 std::string name = req.matches[1];
+                 user_changed(res, db_.set_user_disabled(name, disable, c.session.user, now_ms()), name,
+                              c.session.user, disable ? "disable" : "enable");
+             });
+    }
 
     // --- live events ---
     svr.Get("/api/stream", [this, authorise](req_t req, res_t res) {

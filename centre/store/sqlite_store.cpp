@@ -108,6 +108,10 @@ CREATE TABLE audit(
   detail TEXT NOT NULL DEFAULT ''
 );
 )sql",
+    // 2: admins disable users (SPEC 5: admins manage users).
+    R"sql(
+ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 std::int64_t to_ms(time_point t) {
@@ -579,18 +583,43 @@ public:
 
     std::optional<user_record> find_user(const std::string& name) override {
         auto r = reader();
-        auto s = r->prepare("SELECT name, role, password_hash, created_ms FROM users WHERE name = ?");
+        auto s =
+            r->prepare("SELECT name, role, password_hash, created_ms, disabled FROM users WHERE name = ?");
         s->bind(name);
         if (!s->step()) return std::nullopt;
-        return user_record{s->str(0), s->str(1), s->str(2), from_ms(s->i64(3))};
+        return user_record{s->str(0), s->str(1), s->str(2), from_ms(s->i64(3)), s->i64(4) != 0};
     }
 
     std::vector<user_record> list_users() override {
         auto r = reader();
-        auto s = r->prepare("SELECT name, role, created_ms FROM users ORDER BY name");
+        auto s = r->prepare("SELECT name, role, created_ms, disabled FROM users ORDER BY name");
         std::vector<user_record> out;
-        while (s->step()) out.push_back({s->str(0), s->str(1), {}, from_ms(s->i64(2))});
+        while (s->step()) out.push_back({s->str(0), s->str(1), {}, from_ms(s->i64(2)), s->i64(3) != 0});
         return out;
+    }
+
+    change_result set_user_role(const std::string& name, const std::string& role, const std::string& by,
+                                time_point now) override {
+        return change_user(name, by, now, [&](const user_state& u) -> std::optional<user_change> {
+            if (u.role != "admin" || role == "admin" || u.disabled || other_admins(name) > 0)
+                return user_change{"user_role", fmt::format("{} -> {}", u.role, role), role, u.disabled};
+            return std::nullopt;
+        });
+    }
+
+    change_result set_user_password(const std::string& name, const std::string& password_hash,
+                                    const std::string& by, time_point now) override {
+        return change_user(name, by, now, [&](const user_state& u) -> std::optional<user_change> {
+            return user_change{"user_password", "", u.role, u.disabled, password_hash};
+        });
+    }
+
+    change_result set_user_disabled(const std::string& name, bool disabled, const std::string& by,
+                                    time_point now) override {
+        return change_user(name, by, now, [&](const user_state& u) -> std::optional<user_change> {
+            if (disabled && u.role == "admin" && !u.disabled && other_admins(name) == 0) return std::nullopt;
+            return user_change{disabled ? "user_disable" : "user_enable", "", u.role, disabled};
+        });
     }
 
     void add_session(const session_record& x) override {
@@ -615,7 +644,8 @@ public:
         auto s = r->prepare(
             "SELECT s.token_hash, s.user_name, u.role, s.csrf, s.created_ms, s.last_seen_ms, s.expires_ms "
             "FROM "
-            "sessions s JOIN users u ON u.name = s.user_name WHERE s.token_hash = ? AND s.expires_ms > ?");
+            "sessions s JOIN users u ON u.name = s.user_name WHERE s.token_hash = ? AND s.expires_ms > ? AND "
+            "u.disabled = 0");
         s->bind(token_hash).bind(now);
         if (!s->step()) return std::nullopt;
         return session_record{s->str(0),          s->str(1),          s->str(2),         s->str(3),
@@ -702,6 +732,62 @@ private:
             writer_.exec(fmt::format("PRAGMA user_version = {}", v + 1).c_str());
             tx.commit();
         }
+    }
+
+    struct user_state {
+        std::string role;
+        bool disabled = false;
+    };
+    /// What an admin's change does to a user's row, and how it is audited.
+    struct user_change {
+        const char* action;
+        std::string detail;
+        std::string role;
+        bool disabled = false;
+        std::optional<std::string> password_hash;  ///< unchanged if empty
+    };
+
+    /// Enabled admins other than `name`.
+    std::int64_t other_admins(const std::string& name) {
+        auto s =
+            writer_.prepare("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND name != ?");
+        s->bind(name);
+        return s->step() ? s->i64(0) : 0;
+    }
+
+    /// One admin change to a user: `decide` sees the row as it is and returns the change, or nullopt
+    /// when it would leave no enabled admin. Ends every session of the user, audits, one transaction.
+    template <class Decide>
+    change_result change_user(const std::string& name, const std::string& by, time_point now, Decide decide) {
+        std::lock_guard lock(write_mu_);
+        transaction tx(writer_);
+        user_state cur;
+        {
+            auto s = writer_.prepare("SELECT role, disabled FROM users WHERE name = ?");
+            s->bind(name);
+            if (!s->step()) return change_result::not_found;
+            cur = {s->str(0), s->i64(1) != 0};
+        }
+        auto change = decide(cur);
+        if (!change) return change_result::conflict;
+        {
+            auto u = writer_.prepare(
+                "UPDATE users SET role = ?, disabled = ?, password_hash = ifnull(?, password_hash) WHERE "
+                "name "
+                "= ?");
+            u->bind(change->role).bind(change->disabled ? 1 : 0).bind(change->password_hash).bind(name).run();
+        }
+        int ended = 0;
+        {
+            auto d = writer_.prepare("DELETE FROM sessions WHERE user_name = ?");
+            d->bind(name).run();
+            ended = d->changes();
+        }
+        auto detail = fmt::format("{}{}{} session{} ended", change->detail,
+                                  change->detail.empty() ? "" : "; ", ended, ended == 1 ? "" : "s");
+        add_audit(by, change->action, name, detail, now);
+        tx.commit();
+        return change_result::ok;
     }
 
     std::optional<std::string> status_of(const std::string& id) {

@@ -497,6 +497,75 @@ TEST_F(centre_test, ApiRefusesUnauthenticatedWrongRoleAndMissingCsrf) {
     EXPECT_EQ(op.get("/api/me").first, 401);
 }
 
+TEST_F(centre_test, AdminsManageUsersAndEachChangeEndsTheUsersSessionsAtOnce) {
+    start_centre();
+    auto admin = login("ada", "admin");
+    auto op = login("olive", "operator");
+    auto sup = login("sam", "supervisor");
+
+    // Admins only, and only with the session's CSRF token.
+    EXPECT_EQ(op.post("/api/users/olive/role", {{"role", "admin"}}).first, 403);
+    EXPECT_EQ(sup.post("/api/users/olive/disable").first, 403);
+    EXPECT_EQ(sup.post("/api/users/olive/enable").first, 403);
+    EXPECT_EQ(sup.post("/api/users/olive/password", {{"password", "long enough"}}).first, 403);
+    EXPECT_EQ(admin.post("/api/users/olive/disable", json::object(), false).first, 403);
+    EXPECT_EQ(api(http_port).post("/api/users/olive/disable").first, 401);
+    EXPECT_EQ(op.get("/api/me").first, 200) << "nothing changed so far";
+
+    // A new role: the old session ends at once; the next login has the new role.
+    auto [rs, changed] = admin.post("/api/users/olive/role", {{"role", "supervisor"}});
+    ASSERT_EQ(rs, 200);
+    EXPECT_EQ(changed.at("role"), "supervisor");
+    EXPECT_EQ(changed.at("disabled"), false);
+    EXPECT_EQ(op.get("/api/me").first, 401);
+    EXPECT_EQ(op.login("olive", "olive-password"), 200);
+    EXPECT_EQ(op.get("/api/me").second.at("role"), "supervisor");
+    EXPECT_EQ(sup.get("/api/me").first, 200) << "other users keep their sessions";
+    EXPECT_EQ(admin.post("/api/users/olive/role", {{"role", "root"}}).first, 400);
+    EXPECT_EQ(admin.post("/api/users/nobody/role", {{"role", "operator"}}).first, 404);
+
+    // A password reset: sessions end, only the new password works.
+    EXPECT_EQ(admin.post("/api/users/olive/password", {{"password", "short"}}).first, 400);
+    EXPECT_EQ(admin.post("/api/users/olive/password", {{"password", "a new password"}}).first, 200);
+    EXPECT_EQ(op.get("/api/me").first, 401);
+    EXPECT_EQ(api(http_port).login("olive", "olive-password"), 401);
+    EXPECT_EQ(op.login("olive", "a new password"), 200);
+
+    // Disabled: sessions end, and the right password no longer logs in (the same answer as a wrong one).
+    auto [ds, disabled] = admin.post("/api/users/olive/disable");
+    ASSERT_EQ(ds, 200);
+    EXPECT_EQ(disabled.at("disabled"), true);
+    EXPECT_EQ(op.get("/api/me").first, 401);
+    api again(http_port);
+    EXPECT_EQ(again.login("olive", "a new password"), 401);
+    bool listed = false;
+    for (const auto& u : admin.get("/api/users").second)
+        if (u.at("name") == "olive") listed = u.at("disabled") == true;
+    EXPECT_TRUE(listed);
+    EXPECT_EQ(admin.post("/api/users/olive/enable").first, 200);
+    EXPECT_EQ(again.login("olive", "a new password"), 200);
+
+    // The last enabled admin can be neither demoted nor disabled.
+    EXPECT_EQ(admin.post("/api/users/ada/role", {{"role", "operator"}}).first, 409);
+    EXPECT_EQ(admin.post("/api/users/ada/disable").first, 409);
+    EXPECT_EQ(admin.get("/api/me").first, 200);
+
+    // Every change is audited with the admin and the user.
+    std::vector<std::string> actions;
+    auto [as, audit] = admin.get("/api/audit");
+    ASSERT_EQ(as, 200);
+    bool refused_login = false;
+    for (const auto& e : audit) {
+        if (e.at("target") == "olive" && e.at("user") == "ada") actions.push_back(e.at("action"));
+        if (e.at("action") == "login_failed" && e.at("user") == "olive" &&
+            e.at("detail").get<std::string>().find("disabled") != std::string::npos)
+            refused_login = true;
+    }
+    EXPECT_EQ(actions,
+              (std::vector<std::string>{"user_enable", "user_disable", "user_password", "user_role"}));
+    EXPECT_TRUE(refused_login);
+}
+
 TEST_F(centre_test, SessionsExpireWhenIdleNotWhileUsed) {
     write_config("3m", "15m", "session_ttl = \"2s\"\n");
     start_centre();

@@ -266,6 +266,88 @@ TEST(CentreStore, UsersAndSessionsExpire) {
     EXPECT_TRUE(s->healthy());
 }
 
+TEST(CentreStore, AdminChangesToAUserEndTheirSessionsAndAreAudited) {
+    harness::temp_dir dir;
+    auto s = open_sqlite_store((dir / "c.db").string());
+    ASSERT_TRUE(s->add_user({"ann", "operator", "hash", t0()}));
+    ASSERT_TRUE(s->add_user({"ada", "admin", "hash", t0()}));
+    s->add_session({"tok-a1", "ann", "", "c", t0(), t0(), t0() + 8h});
+    s->add_session({"tok-a2", "ann", "", "c", t0(), t0(), t0() + 8h});
+    s->add_session({"tok-ada", "ada", "", "c", t0(), t0(), t0() + 8h});
+    auto now = t0() + 1min;
+
+    EXPECT_EQ(s->set_user_role("ann", "supervisor", "ada", now), change_result::ok);
+    EXPECT_EQ(s->find_user("ann")->role, "supervisor");
+    EXPECT_FALSE(s->find_session("tok-a1", now));
+    EXPECT_FALSE(s->find_session("tok-a2", now));
+    EXPECT_TRUE(s->find_session("tok-ada", now)) << "other users' sessions are untouched";
+    auto audit = s->list_audit(1);
+    ASSERT_EQ(audit.size(), 1u);
+    EXPECT_EQ(audit[0].user, "ada");
+    EXPECT_EQ(audit[0].action, "user_role");
+    EXPECT_EQ(audit[0].target, "ann");
+    EXPECT_EQ(audit[0].detail, "operator -> supervisor; 2 sessions ended");
+
+    s->add_session({"tok-a3", "ann", "", "c", now, now, now + 8h});
+    EXPECT_EQ(s->set_user_password("ann", "new-hash", "ada", now), change_result::ok);
+    EXPECT_EQ(s->find_user("ann")->password_hash, "new-hash");
+    EXPECT_EQ(s->find_user("ann")->role, "supervisor");
+    EXPECT_FALSE(s->find_session("tok-a3", now));
+    EXPECT_EQ(s->list_audit(1)[0].action, "user_password");
+    EXPECT_EQ(s->list_audit(1)[0].detail, "1 session ended");
+
+    EXPECT_EQ(s->set_user_disabled("ann", true, "ada", now), change_result::ok);
+    EXPECT_TRUE(s->find_user("ann")->disabled);
+    EXPECT_EQ(s->list_audit(1)[0].action, "user_disable");
+    // Even a session made after it (it should not be) does not work for a disabled user.
+    s->add_session({"tok-a4", "ann", "", "c", now, now, now + 8h});
+    EXPECT_FALSE(s->find_session("tok-a4", now));
+    auto users = s->list_users();
+    ASSERT_EQ(users.size(), 2u);
+    EXPECT_TRUE(users[1].disabled);
+    EXPECT_FALSE(users[0].disabled);
+    EXPECT_EQ(s->set_user_disabled("ann", false, "ada", now), change_result::ok);
+    EXPECT_FALSE(s->find_user("ann")->disabled);
+    EXPECT_EQ(s->list_audit(1)[0].action, "user_enable");
+
+    EXPECT_EQ(s->set_user_role("nobody", "admin", "ada", now), change_result::not_found);
+    EXPECT_EQ(s->set_user_password("nobody", "h", "ada", now), change_result::not_found);
+    EXPECT_EQ(s->set_user_disabled("nobody", true, "ada", now), change_result::not_found);
+
+    // The last enabled admin can be neither demoted nor disabled; nothing changes, nothing is audited.
+    auto audited = s->list_audit(100).size();
+    EXPECT_EQ(s->set_user_role("ada", "operator", "ada", now), change_result::conflict);
+    EXPECT_EQ(s->set_user_disabled("ada", true, "ada", now), change_result::conflict);
+    EXPECT_EQ(s->find_user("ada")->role, "admin");
+    EXPECT_TRUE(s->find_session("tok-ada", now));
+    EXPECT_EQ(s->list_audit(100).size(), audited);
+    EXPECT_EQ(s->set_user_role("ann", "admin", "ada", now), change_result::ok);
+    EXPECT_EQ(s->set_user_disabled("ada", true, "ann", now), change_result::ok);
+    EXPECT_EQ(s->set_user_role("ann", "operator", "ann", now), change_result::conflict);
+}
+
+TEST(CentreStore, MigratesAVersionOneDatabaseKeepingItsUsers) {
+    harness::temp_dir dir;
+    auto path = (dir / "centre.db").string();
+    { auto s = open_sqlite_store(path); }
+    // Turn it back into what version 1 wrote: no `disabled` column.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "ALTER TABLE users DROP COLUMN disabled; PRAGMA user_version = 1; INSERT INTO "
+                           "users(name, role, password_hash, created_ms) VALUES ('old', 'operator', 'h', 0)",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+    auto s = open_sqlite_store(path);
+    auto u = s->find_user("old");
+    ASSERT_TRUE(u);
+    EXPECT_FALSE(u->disabled);
+    EXPECT_EQ(s->set_user_disabled("old", true, "ada", t0()), change_result::ok);
+    EXPECT_TRUE(s->find_user("old")->disabled);
+}
+
 TEST(CentreStore, AnswerTimesAndCounts) {
     harness::temp_dir dir;
     auto s = open_sqlite_store((dir / "c.db").string());

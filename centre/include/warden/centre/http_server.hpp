@@ -15,7 +15,8 @@
 ///   POST /api/hubs/<id>/test                                         technician, supervisor, admin
 ///   POST /api/hubs/<id>/away                                         operator, supervisor, technician
 ///   GET /api/audit                                                   supervisor, admin
-///   GET /api/users, POST /api/users                                  admin
+///   GET /api/users, POST /api/users,
+///   POST /api/users/<name>/role, .../password, .../disable, .../enable admin
 
 #include <functional>
 #include <memory>

@@ -124,6 +124,7 @@ struct user_record {
     std::string role;
     std::string password_hash;  ///< libsodium crypto_pwhash_str (argon2id)
     time_point created{};
+    bool disabled = false;  ///< a disabled user cannot log in and has no sessions
 };
 
 /// A login session. Only a hash of the token is stored.
@@ -215,9 +216,20 @@ public:
     /// False if the name is taken.
     virtual bool add_user(const user_record& u) = 0;
     virtual std::optional<user_record> find_user(const std::string& name) = 0;
+    /// Every user, by name, without password hashes.
     virtual std::vector<user_record> list_users() = 0;
+    /// An admin's changes to a user. Each one, in one transaction, changes the user's row, ends every
+    /// session of the user, and writes the audit (user `by`, actions `user_role`, `user_password`,
+    /// `user_disable`, `user_enable`). not_found: no such user; conflict: it would leave no enabled
+    /// admin (the last admin cannot be demoted or disabled).
+    virtual change_result set_user_role(const std::string& name, const std::string& role, const std::string& by,
+                                        time_point now) = 0;
+    virtual change_result set_user_password(const std::string& name, const std::string& password_hash,
+                                            const std::string& by, time_point now) = 0;
+    virtual change_result set_user_disabled(const std::string& name, bool disabled, const std::string& by,
+                                            time_point now) = 0;
     virtual void add_session(const session_record& s) = 0;
-    /// The session with this token hash if it has not expired at `now`.
+    /// The session with this token hash if it has not expired at `now` and its user is not disabled.
     virtual std::optional<session_record> find_session(const std::string& token_hash, time_point now) = 0;
     virtual void touch_session(const std::string& token_hash, time_point now, time_point expires) = 0;
     virtual void delete_session(const std::string& token_hash) = 0;
