@@ -112,6 +112,9 @@ struct hub::impl {
     void schedule_flush();
     void flush();
     void storage_failed(batch b, const store_error& e);
+    void send_unstored();
+    std::uint64_t outbox_count();
+    json storage_json() const;
 
     // Output to the home.
     void mark_state_dirty();
@@ -159,6 +162,15 @@ struct hub::impl {
     bool storage_fault_ = false;
     bool retry_armed_ = false;
     int failures_ = 0;
+    std::string storage_error_;                 ///< the last commit error while failing
+    std::optional<time_point> storage_since_;  ///< when the current fault began
+    std::uint64_t events_not_logged_ = 0;      ///< event log rows given up to storage faults (this run)
+    /// The seq the next alert gets: follows the store, and runs ahead of it while alerts are sent
+    /// from memory because commits fail.
+    std::uint64_t next_seq_ = 1;
+    /// Open conditions raised by alerts sent from memory and not yet stored (key -> alert id).
+    std::map<std::string, std::string> unstored_conditions_;
+    std::uint64_t last_outbox_ = 0;  ///< the stored outbox count last read
 
     // Test alarms: pending_ alert index -> request id until committed; then alert id -> request.
     struct test_request {
@@ -278,12 +290,14 @@ int hub::impl::run() {
 void hub::impl::start() {
     auto now = now_ms();
     log_->info("hub starting hub={} version={} sensors={} rules={} outbox={} next_seq={}", cfg_.id, version(),
-               cfg_.sensors.size(), cfg_.rules.size(), store_.undelivered_count(), store_.next_seq());
+               cfg_.sensors.size(), cfg_.rules.size(), store_.undelivered_count().value_or(0),
+               store_.next_seq());
     if (cfg_.dc09) log_->info("dc09 enabled role={} transport={}", cfg_.dc09->role, cfg_.dc09->transport);
     if (store_.journal_mode() != "wal")
         log_->warn("database not in WAL mode journal_mode={} file={} (still durable, slower commits)",
                    store_.journal_mode(), store_.file().string());
 
+    next_seq_ = std::max<std::uint64_t>(store_.next_seq(), 1);
     // hub_started (and any state the restart implies) is committed before anything connects.
     apply(engine_.start(now));
     apply(engine_.technical("storage_fault", false, "Storage working", now));
@@ -378,7 +392,11 @@ void hub::impl::home_message(mqtt::message m) {
     auto now = now_ms();
     ++pending_messages_;
     // The event log keeps what the home broker said, byte for byte (oversized payloads excepted).
-    if (m.payload.size() <= sensors::max_payload_bytes) pending_.events.push_back({now, m.topic, m.payload});
+    // While writes keep failing, the log gives way so the batch held in memory stays small.
+    if (failures_ >= 2)
+        ++events_not_logged_;
+    else if (m.payload.size() <= sensors::max_payload_bytes)
+        pending_.events.push_back({now, m.topic, m.payload});
 
     const bool local = m.topic == topic::cancel || m.topic == topic::away || m.topic == topic::command;
     if (local && m.retained) {
@@ -543,7 +561,11 @@ void hub::impl::arm_rule_timer() {
 }
 
 void hub::impl::schedule_flush() {
-    if (retry_armed_) return;  // the storage retry timer flushes
+    if (retry_armed_) {
+        // The storage retry timer flushes; while writes keep failing, new alerts go out meanwhile.
+        if (failures_ >= 2) send_unstored();
+        return;
+    }
     if (pending_messages_ >= max_batch_messages) {
         flush();
         return;
@@ -574,6 +596,7 @@ void hub::impl::flush() {
     batch b = std::move(pending_);
     pending_ = {};
     pending_messages_ = 0;
+    if (hopts_.store_read_only) store_.set_read_only(hopts_.store_read_only());
     auto started = steady::now();
     auto r = store_.commit(b);
     if (!r) {
@@ -586,6 +609,8 @@ void hub::impl::flush() {
         log_->warn("slow commit ms={} events={} alerts={}",
                    std::chrono::duration_cast<milliseconds>(took).count(), b.events.size(), b.alerts.size());
     failures_ = 0;
+    if (!r.added.empty()) next_seq_ = std::max(next_seq_, r.added.back().seq + 1);
+    unstored_conditions_.clear();
 
     for (const auto& e : r.added) {
         auto a = json::parse(e.json);
@@ -607,7 +632,9 @@ void hub::impl::flush() {
 
     if (storage_fault_) {
         storage_fault_ = false;
-        log_->info("storage working again");
+        storage_error_.clear();
+        storage_since_.reset();
+        log_->info("storage working again events_not_logged={}", events_not_logged_);
         apply(engine_.technical("storage_fault", false, "Storage working again", now_ms()));
         engine_dirty_ = true;
         schedule_flush();
@@ -623,20 +650,30 @@ void hub::impl::storage_failed(batch b, const store_error& e) {
     engine_dirty_ = true;
     pending_messages_ = b.events.size();
     pending_ = std::move(b);
+    storage_error_ = e.message;
     if (e.code == 13 /* SQLITE_FULL */) {
-        // A full disk: the event log gives way to alerts. Shed the oldest log rows, and after a
-        // second failure do not log this batch's events either.
+        // A full disk: the event log gives way to alerts; shed the oldest log rows.
         std::uint64_t shed = 0;
         store_.shed_events(10'000, &shed);
         if (shed) log_->warn("event log shed rows={} reason=storage_full", shed);
-        if (failures_ >= 2 && !pending_.events.empty()) {
-            log_->warn("event log skipped rows={} reason=storage_full", pending_.events.size());
-            pending_.events.clear();
-        }
     }
     if (!storage_fault_) {
         storage_fault_ = true;
+        storage_since_ = now_ms();
         apply(engine_.technical("storage_fault", true, "Hub cannot write its database", now_ms()));
+        mark_state_dirty();
+    }
+    if (failures_ >= 2) {
+        // Not a passing hiccup (read-only or failing card, full disk, I/O error). The batch held in
+        // memory drops its event log rows, so memory stays bounded however long it lasts, and its
+        // alerts are sent now, from memory, with seq numbers from the in-memory counter: an alarm
+        // must never wait for the disk.
+        if (!pending_.events.empty()) {
+            events_not_logged_ += pending_.events.size();
+            log_->warn("event log skipped rows={} reason=storage_fault code={}", pending_.events.size(), e.code);
+            pending_.events.clear();
+        }
+        send_unstored();
     }
     retry_armed_ = true;
     auto delay = std::min(milliseconds{100} * (1 << std::min(failures_, 9)), milliseconds{30'000});
@@ -646,6 +683,64 @@ void hub::impl::storage_failed(batch b, const store_error& e) {
         if (ec || stopping_) return;
         flush();
     });
+}
+
+void hub::impl::send_unstored() {
+    std::vector<outbox_entry> rows;
+    auto now = now_ms();
+    for (auto& n : pending_.alerts) {
+        auto& a = n.alert;
+        if (a.seq != 0) continue;  // already sent; it keeps its seq, id and bytes until stored
+        a.hub = cfg_.id;
+        a.seq = next_seq_++;
+        a.id = make_alert_id(cfg_.id, a.seq);
+        // `clears` as the store would fill it, so the stored row is byte for byte what was sent.
+        if (!n.key.empty()) {
+            if (a.state == alert_state::raised) {
+                unstored_conditions_[n.key] = a.id;
+            } else {
+                if (!a.clears) {
+                    auto it = unstored_conditions_.find(n.key);
+                    a.clears = it != unstored_conditions_.end() ? std::optional(it->second)
+                                                                 : store_.open_condition(n.key);
+                }
+                unstored_conditions_.erase(n.key);
+            }
+        }
+        outbox_entry e;
+        e.seq = a.seq;
+        e.id = a.id;
+        e.json = to_json(a).dump();
+        e.created = now;
+        log_->warn("alert not stored, sending from memory alert={} type={} state={} sensor={} rule={}", e.id,
+                   a.type, to_string(a.state), a.sensor, a.rule);
+        rows.push_back(std::move(e));
+    }
+    if (rows.empty()) return;
+    uplink_.send_unstored(rows);
+    if (dc09_ && (dc09_both_ || !uplink_.connected())) dc09_send(rows);
+    mark_state_dirty();
+}
+
+std::uint64_t hub::impl::outbox_count() {
+    // A database that cannot be read reports its last count, not zero; alerts not yet stored count too.
+    if (auto n = store_.undelivered_count()) last_outbox_ = *n;
+    std::uint64_t unstored = 0;
+    for (const auto& n : pending_.alerts)
+        if (std::find(pending_.delivered.begin(), pending_.delivered.end(), n.alert.id) ==
+            pending_.delivered.end())
+            ++unstored;
+    return last_outbox_ + unstored;
+}
+
+json hub::impl::storage_json() const {
+    std::uint64_t unstored = 0;
+    for (const auto& n : pending_.alerts) unstored += n.alert.seq != 0;
+    return json{{"state", storage_fault_ ? "fault" : "ok"},
+                {"error", storage_error_.empty() ? json(nullptr) : json(storage_error_)},
+                {"since", iso_or_null(storage_since_)},
+                {"unstored_alerts", unstored},
+                {"events_not_logged", events_not_logged_}};
 }
 
 void hub::impl::uplink_connection(bool up) {
@@ -728,7 +823,8 @@ std::string hub::impl::state_json() {
         {"away", engine_.away()},
         {"uplink", std::move(uplink)},
         {"dc09", {{"enabled", cfg_.dc09.has_value()}, {"connected", dc09_ && dc09_->state().connected}}},
-        {"outbox", store_.undelivered_count()},
+        {"outbox", outbox_count()},
+        {"storage", storage_json()},
         {"dropped", dropped},
         {"sensors", std::move(sensors)}}
         .dump();
@@ -742,8 +838,9 @@ std::string hub::impl::heartbeat_json() {
     }
     return json{{"hub", cfg_.id},
                 {"at", format_time(now_ms())},
-                {"outbox", store_.undelivered_count()},
+                {"outbox", outbox_count()},
                 {"sensors", {{"online", online}, {"offline", offline}, {"battery_low", battery_low}}},
+                {"storage", storage_json()},
                 {"version", version()}}
         .dump();
 }

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <system_error>
 #include <utility>
@@ -276,6 +277,16 @@ void store::set_max_page_count(std::int64_t pages) {
     exec(db_.get(), fmt::format("PRAGMA max_page_count = {}", pages).c_str());
 }
 
+void store::set_read_only(bool on) {
+    if (on == read_only_) return;
+    try {
+        exec(db_.get(), on ? "PRAGMA query_only = ON" : "PRAGMA query_only = OFF");
+        read_only_ = on;
+    } catch (const sql_failure&) {
+        // Test seam only: left as it was; the next call tries again.
+    }
+}
+
 commit_result store::commit(const batch& b) {
     commit_result result;
     if (b.empty()) return result;
@@ -292,13 +303,19 @@ commit_result store::commit(const batch& b) {
             for (const auto& n : b.alerts) {
                 warden::alert a = n.alert;
                 a.hub = opts_.hub_id;
-                a.seq = seq++;
-                a.id = make_alert_id(opts_.hub_id, a.seq);
+                // An alert already sent from memory while writes failed keeps its seq, id and bytes.
+                const bool sent_before = a.seq != 0;
+                if (sent_before) {
+                    seq = std::max(seq, a.seq + 1);
+                } else {
+                    a.seq = seq++;
+                    a.id = make_alert_id(opts_.hub_id, a.seq);
+                }
                 if (!n.key.empty()) {
                     if (a.state == alert_state::raised) {
                         st_->set_condition.bind(n.key, a.id, to_ms(a.at)).run();
                     } else {
-                        if (!a.clears) {
+                        if (!a.clears && !sent_before) {
                             auto& g = st_->get_condition.bind(n.key);
                             if (g.step()) a.clears = g.text(0);
                             g.reset();
@@ -338,14 +355,14 @@ std::vector<outbox_entry> store::undelivered(std::uint64_t after_seq, std::size_
     return out;
 }
 
-std::uint64_t store::undelivered_count() const {
+std::optional<std::uint64_t> store::undelivered_count() const {
     try {
         auto& s = st_->undelivered_count.bind();
         std::uint64_t n = s.step() ? static_cast<std::uint64_t>(s.integer(0)) : 0;
         s.reset();
         return n;
     } catch (const sql_failure&) {
-        return 0;
+        return std::nullopt;
     }
 }
 

@@ -145,9 +145,29 @@ void uplink::handle_ack(const std::string& payload) {
     pump();
 }
 
+bool uplink::in_window(const std::string& id) const {
+    return std::any_of(window_.begin(), window_.end(), [&](const flight& f) { return f.entry.id == id; });
+}
+
+void uplink::send_unstored(const std::vector<outbox_entry>& rows) {
+    // Outside the store's order and the window limit: an alarm the hub cannot write still goes out.
+    // loaded_upto_ is left alone, so stored rows below these are still loaded from the store.
+    for (const auto& r : rows) {
+        if (in_window(r.id)) continue;
+        log_->warn("uplink sending unstored alert={} reason=storage_fault", r.id);
+        window_.push_back(flight{.entry = r, .queued = steady::now()});
+    }
+    pump();
+}
+
 void uplink::enqueue(const std::vector<outbox_entry>& rows) {
     for (const auto& r : rows) {
         if (r.seq <= loaded_upto_) continue;
+        if (in_window(r.id)) {
+            // Sent from memory before it could be stored; now it is in the store too.
+            if (!more_in_store_) loaded_upto_ = r.seq;
+            continue;
+        }
         if (more_in_store_ || window_.size() >= opts_.window) {
             more_in_store_ = true;  // it is in the store; refill() takes it in order later
             continue;
@@ -165,6 +185,7 @@ void uplink::refill() {
         auto rows = outbox_.undelivered(loaded_upto_, want);
         for (auto& r : rows) {
             loaded_upto_ = std::max(loaded_upto_, r.seq);
+            if (in_window(r.id)) continue;  // sent from memory before it was stored
             window_.push_back(flight{.entry = std::move(r), .queued = steady::now()});
         }
         if (rows.size() < want) more_in_store_ = false;

@@ -3,6 +3,7 @@
 // event log to make room, and loses no alert; nothing it did not store is ever sent.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
 #include <thread>
 
@@ -131,6 +132,96 @@ TEST(HubFaults, FullDiskRaisesStorageFaultKeepsRunningAndLosesNoAlert) {
         auto row = s.find(a.at("id").get<std::string>());
         ASSERT_TRUE(row) << a.dump();
         EXPECT_EQ(row->json, a.dump()) << "sent bytes differ from the stored row";
+    }
+    EXPECT_EQ(s.next_seq(), got.rbegin()->first + 1);
+}
+
+// A database that refuses every write (an SD card gone read-only; SQLITE_READONLY, not a full disk):
+// the pendant press and storage_fault still reach the centre, sent from memory; the heartbeat and the
+// local state say storage is at fault; once writes work again the same alerts are stored byte for byte
+// as sent, and storage_fault is cleared.
+TEST(HubFaults, ReadOnlyDatabaseStillGetsThePendantAlarmOutAndSaysSo) {
+    harness::temp_dir dir;
+    harness::broker home;
+    harness::broker centre_broker;
+    harness::mqtt_client centre(centre_broker.uri());
+    centre.subscribe("warden/v1/+/alert", 1);
+    centre.subscribe("warden/v1/+/heartbeat", 1);
+
+    auto read_only = std::make_shared<std::atomic<bool>>(false);
+    auto cfg = make_config(dir, home, centre_broker);
+    cfg.centre.heartbeat = 1s;
+    running_hub h(std::move(cfg),
+                  {.store_read_only = [read_only] { return read_only->load(); }, .handle_signals = false});
+    std::map<std::uint64_t, json> got;
+    auto collect = [&](auto pred, std::chrono::milliseconds timeout) {
+        auto until = std::chrono::steady_clock::now() + timeout;
+        while (!pred() && std::chrono::steady_clock::now() < until) {
+            auto m = centre.next("warden/v1/+/alert", 200ms);
+            if (!m) continue;
+            auto a = json::parse(m->payload);
+            got.emplace(a.at("seq").get<std::uint64_t>(), a);
+            centre.publish("warden/v1/hub-0001/ack", json{{"ids", {a.at("id")}}}.dump());
+        }
+        return pred();
+    };
+    auto has = [&](const std::string& type, const std::string& state) {
+        for (const auto& [seq, a] : got)
+            if (a.at("type") == type && a.at("state") == state) return true;
+        return false;
+    };
+    ASSERT_TRUE(collect([&] { return has("hub_started", "raised"); }, 10s)) << h.log();
+
+    harness::mqtt_client probe(home.uri());
+    probe.subscribe("warden/local/state", 1);
+    ASSERT_TRUE(probe.next("warden/local/state", 10s));
+
+    read_only->store(true);
+    probe.publish("zigbee2mqtt/pendant", R"({"battery":90})");  // fails to commit: the fault begins
+    std::this_thread::sleep_for(300ms);
+    probe.publish("zigbee2mqtt/pendant", R"({"action":"sos"})");
+    ASSERT_TRUE(collect([&] { return has("pendant", "raised") && has("storage_fault", "raised"); }, 10s))
+        << h.log();
+    EXPECT_NE(h.log().find("commit failed code=8"), std::string::npos) << h.log();
+    EXPECT_FALSE(has("storage_fault", "cleared"));
+
+    // The centre is told by the heartbeat, the home by the local state.
+    auto storage_of = [](const auto& m) {
+        return m ? json::parse(m->payload).value("storage", json::object()) : json::object();
+    };
+    json beat = json::object();
+    for (int i = 0; i < 5 && beat.value("state", "") != "fault"; ++i)
+        beat = storage_of(centre.next("warden/v1/+/heartbeat", 3s));
+    EXPECT_EQ(beat.value("state", ""), "fault") << beat.dump();
+    EXPECT_NE(beat.value("error", json()).dump().find("readonly"), std::string::npos) << beat.dump();
+    json local = json::object();
+    for (int i = 0; i < 5 && local.value("state", "") != "fault"; ++i)
+        local = storage_of(probe.next("warden/local/state", 3s));
+    EXPECT_EQ(local.value("state", ""), "fault") << local.dump();
+
+    // Messages meanwhile are not held for the event log (memory stays bounded); they are counted.
+    for (int i = 0; i < 20; ++i) probe.publish("zigbee2mqtt/pendant", R"({"battery":89})");
+    std::this_thread::sleep_for(500ms);
+
+    read_only->store(false);
+    ASSERT_TRUE(collect([&] { return has("storage_fault", "cleared"); }, 40s)) << h.log();
+    EXPECT_NE(h.log().find("storage working again events_not_logged="), std::string::npos) << h.log();
+    for (int i = 0; i < 5 && beat.value("state", "") != "ok"; ++i)
+        beat = storage_of(centre.next("warden/v1/+/heartbeat", 3s));
+    EXPECT_EQ(beat.value("state", ""), "ok") << beat.dump();
+    EXPECT_GT(beat.value("events_not_logged", 0), 0) << beat.dump();
+    EXPECT_EQ(h.stop(), 0);
+    if (std::getenv("WARDEN_SHOW_LOG")) std::cerr << h.log();
+
+    // One seq per alert, none skipped; what was sent from memory is what is stored, marked delivered.
+    std::uint64_t expect = 1;
+    for (const auto& [seq, a] : got) EXPECT_EQ(seq, expect++) << a.dump();
+    hub::store s({.file = dir / "data" / "hub.db", .hub_id = "hub-0001"});
+    for (const auto& [seq, a] : got) {
+        auto row = s.find(a.at("id").get<std::string>());
+        ASSERT_TRUE(row) << a.dump();
+        EXPECT_EQ(row->json, a.dump()) << "sent bytes differ from the stored row";
+        EXPECT_TRUE(row->delivered) << a.dump();
     }
     EXPECT_EQ(s.next_seq(), got.rbegin()->first + 1);
 }

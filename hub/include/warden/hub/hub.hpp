@@ -7,6 +7,7 @@
 /// Everything runs on one io_context thread; Paho's threads only post to it.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -26,6 +27,9 @@ struct hub_options {
     /// Fault injection: limits the database to this many pages (a tiny value makes writes fail
     /// with SQLITE_FULL, as a full disk would).
     std::optional<std::int64_t> store_max_page_count;
+    /// Fault injection: asked on the hub's thread before every commit; while it returns true the
+    /// database refuses writes (SQLITE_READONLY), as a card gone read-only or failing would.
+    std::function<bool()> store_read_only;
     /// Listen for SIGTERM/SIGINT (off when a test runs the hub inside its own process).
     bool handle_signals = true;
 };

@@ -41,6 +41,9 @@ struct logged_event {
 
 /// An alert to store. The store gives it `hub`, `seq` and `id`, and fills `clears` for a cleared
 /// alert from the open condition `key` (empty key: no condition bookkeeping, e.g. a test alert).
+/// An alert that already has a `seq` (the hub sent it from memory while writes were failing) is stored
+/// as it is, with that seq, id and `clears`, so the stored bytes are the ones sent; the next seq is
+/// then at least one above it. Such alerts come first in a batch, in seq order.
 struct new_alert {
     std::string key;
     warden::alert alert;
@@ -102,8 +105,8 @@ public:
 
     /// The undelivered outbox rows with seq > after_seq, oldest first, at most `limit`.
     std::vector<outbox_entry> undelivered(std::uint64_t after_seq = 0, std::size_t limit = 1000) const;
-    /// How many outbox rows are not delivered yet.
-    std::uint64_t undelivered_count() const;
+    /// How many outbox rows are not delivered yet; nullopt if the database cannot be read.
+    std::optional<std::uint64_t> undelivered_count() const;
     /// One outbox row by alert id.
     std::optional<outbox_entry> find(const std::string& id) const;
     /// The seq the next alert will get.
@@ -126,6 +129,9 @@ public:
 
     /// Fault injection for tests: changes PRAGMA max_page_count (0: back to SQLite's default maximum).
     void set_max_page_count(std::int64_t pages);
+    /// Fault injection for tests: PRAGMA query_only, so every write fails with SQLITE_READONLY as on
+    /// an SD card that went read-only (reads still work).
+    void set_read_only(bool on);
 
     const std::filesystem::path& file() const noexcept { return opts_.file; }
 
@@ -138,6 +144,7 @@ private:
     struct statements;
     store_options opts_;
     std::string journal_mode_;
+    bool read_only_ = false;
     std::unique_ptr<sqlite3, void (*)(sqlite3*)> db_;
     std::unique_ptr<statements> st_;
 };

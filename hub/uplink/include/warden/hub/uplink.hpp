@@ -69,6 +69,11 @@ public:
     /// Rows the store has just committed (seq order): they are published now if the window allows.
     void enqueue(const std::vector<outbox_entry>& rows);
 
+    /// Alerts the store could not write (the hub gave them seq numbers from memory): published now,
+    /// ahead of the window limit and of stored rows not yet loaded, and resent like any other until
+    /// acked. When they are stored later, enqueue() and the refill recognise them by id.
+    void send_unstored(const std::vector<outbox_entry>& rows);
+
     /// Publishes a message to the centre broker (QoS 1) if connected; for the heartbeat and tools.
     void publish(const std::string& topic_suffix, std::string payload, bool retained = false);
 
@@ -94,6 +99,7 @@ private:
         std::chrono::steady_clock::time_point queued{};
     };
 
+    bool in_window(const std::string& id) const;
     void connected_changed(bool up);
     void message(mqtt::message m);
     void handle_ack(const std::string& payload);
