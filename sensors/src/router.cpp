@@ -193,6 +193,18 @@ router::~router() = default;
 router::router(router&&) noexcept = default;
 router& router::operator=(router&&) noexcept = default;
 
+std::map<std::string, bool> router::levels() const {
+    std::map<std::string, bool> out;
+    for (std::size_t i = 0; i < impl_->sensors.size(); ++i)
+        if (impl_->pressed[i]) out[impl_->sensors[i].id] = *impl_->pressed[i];
+    return out;
+}
+
+void router::restore_levels(const std::map<std::string, bool>& levels) {
+    for (std::size_t i = 0; i < impl_->sensors.size(); ++i)
+        if (auto it = levels.find(impl_->sensors[i].id); it != levels.end()) impl_->pressed[i] = it->second;
+}
+
 std::vector<std::string> router::subscriptions() const {
     return impl_->filters;
 }

@@ -146,6 +146,35 @@ TEST(Zigbee2mqtt, LatchedSosRepeatedFromTheStateCacheIsNotANewPress) {
     EXPECT_EQ(sig(r, "zigbee2mqtt/pendant", R"({"action":"emergency"})"), warden::signal::active);
 }
 
+TEST(Router, ALatchedPressStaysCountedAcrossARestartWhenItsLevelsAreRestored) {
+    std::vector<config::sensor_spec> sensors{
+        spec("pendant", sensor_kind::pendant, source_type::zigbee2mqtt, "zigbee2mqtt/pendant"),
+        spec("fall", sensor_kind::fall, source_type::tasmota, "tasmota_fall"),
+        spec("cord", sensor_kind::pull_cord, source_type::zigbee2mqtt, "zigbee2mqtt/cord")};
+    router before(sensors);
+    EXPECT_TRUE(before.levels().empty());
+    EXPECT_EQ(sig(before, "zigbee2mqtt/pendant", R"({"sos":true,"battery":90})"), warden::signal::active);
+    EXPECT_TRUE(any_active(before.decode("stat/tasmota_fall/RESULT", R"({"Switch1":{"Action":"ON"}})", t0)));
+    EXPECT_EQ(sig(before, "zigbee2mqtt/cord", R"({"sos":false})"), warden::signal::none);
+    auto saved = before.levels();
+    EXPECT_EQ(saved, (std::map<std::string, bool>{{"cord", false}, {"fall", true}, {"pendant", true}}));
+
+    // The hub restarts: the state cache still says sos:true in the next battery report.
+    router after(sensors);
+    after.restore_levels(saved);
+    after.restore_levels({{"gone", true}});  // a sensor no longer configured: ignored
+    EXPECT_EQ(sig(after, "zigbee2mqtt/pendant", R"({"sos":true,"battery":80})"), warden::signal::none);
+    EXPECT_FALSE(any_active(after.decode("tele/tasmota_fall/SENSOR", R"({"Switch1":"ON"})", t0)));
+    EXPECT_EQ(sig(after, "zigbee2mqtt/cord", R"({"sos":true})"), warden::signal::active);
+    // A real new press still counts.
+    EXPECT_EQ(sig(after, "zigbee2mqtt/pendant", R"({"sos":false,"battery":80})"), warden::signal::none);
+    EXPECT_EQ(sig(after, "zigbee2mqtt/pendant", R"({"sos":true,"battery":80})"), warden::signal::active);
+
+    // Without the saved levels the same report would be a false alarm.
+    router forgetful(sensors);
+    EXPECT_EQ(sig(forgetful, "zigbee2mqtt/pendant", R"({"sos":true,"battery":80})"), warden::signal::active);
+}
+
 TEST(Router, ARetainedPressIsOldNewsButItsStateCounts) {
     router r({spec("pendant", sensor_kind::pendant, source_type::zigbee2mqtt, "zigbee2mqtt/pendant"),
               spec("smoke", sensor_kind::smoke, source_type::zigbee2mqtt, "zigbee2mqtt/smoke"),

@@ -4,6 +4,7 @@
 /// Pure: no I/O, no logging; a bad payload is a counted result, never an exception or an alarm.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,6 +60,15 @@ public:
     decode_result decode(std::string_view topic, std::string_view payload, time_point at, bool retained = false);
 
     const decode_stats& stats() const noexcept { return stats_; }
+
+    /// The last level seen of each momentary sensor that reports one (zigbee2mqtt `"sos":true`,
+    /// Tasmota `Switch1` ON), by sensor id: true = the press is latched and already counted. A level
+    /// presses only when it rises, so this memory must outlive a restart, or the first report after it
+    /// still carrying the cached `"sos":true` (a battery report) would count as a new press. The hub
+    /// saves it with the rule state, in the same transaction, and gives it back with restore_levels().
+    std::map<std::string, bool> levels() const;
+    /// Restores what levels() returned (at start, before any decode). Unknown sensor ids are ignored.
+    void restore_levels(const std::map<std::string, bool>& levels);
 
 private:
     struct impl;
