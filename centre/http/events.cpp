@@ -40,12 +40,34 @@ void sse_subscriber::close() {
     cv_.notify_all();
 }
 
-std::shared_ptr<sse_subscriber> sse_broadcaster::subscribe(bool wants_alerts) {
+std::shared_ptr<sse_subscriber> sse_broadcaster::subscribe(bool wants_alerts, std::string session,
+                                                           std::string user) {
     std::lock_guard lock(mu_);
     if (stopped_ || subs_.size() >= max_subscribers_) return nullptr;
-    auto s = std::shared_ptr<sse_subscriber>(new sse_subscriber(wants_alerts));
+    auto s = std::shared_ptr<sse_subscriber>(
+        new sse_subscriber(wants_alerts, std::move(session), std::move(user)));
     subs_.push_back(s);
     return s;
+}
+
+void sse_broadcaster::end_session(const std::string& session) {
+    if (session.empty()) return;
+    std::lock_guard lock(mu_);
+    std::erase_if(subs_, [&](const std::shared_ptr<sse_subscriber>& s) {
+        if (s->session() != session) return false;
+        s->close();
+        return true;
+    });
+}
+
+void sse_broadcaster::end_user(const std::string& user) {
+    if (user.empty()) return;
+    std::lock_guard lock(mu_);
+    std::erase_if(subs_, [&](const std::shared_ptr<sse_subscriber>& s) {
+        if (s->user() != user) return false;
+        s->close();
+        return true;
+    });
 }
 
 void sse_broadcaster::unsubscribe(const std::shared_ptr<sse_subscriber>& s) {

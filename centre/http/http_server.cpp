@@ -166,6 +166,12 @@ void http_server::routes() {
         auto now = now_ms();
         auto s = db_.find_session(hash, now);
         auto r = s ? parse_role(s->role) : std::nullopt;
+        if (s && now >= s->created + opts_.session_lifetime) {
+            // Past its absolute lifetime (a console refreshing every minute would otherwise never idle
+            // out). Expiry already says so; this also covers sessions made under a longer lifetime.
+            db_.delete_session(hash);
+            s.reset();
+        }
         if (!s || !r) {
             error(res, 401, "session expired or unknown");
             return std::nullopt;
@@ -181,7 +187,9 @@ void http_server::routes() {
         // Idle expiry: each use pushes the expiry on. Written at most every ttl/10 (30 s at most), so a
         // busy console does not write on every request.
         auto every = std::min<milliseconds>(std::chrono::seconds{30}, opts_.session_ttl / 10);
-        if (now - s->last_seen >= every) db_.touch_session(hash, now, now + opts_.session_ttl);
+        if (now - s->last_seen >= every)
+            db_.touch_session(hash, now,
+                              std::min(now + opts_.session_ttl, s->created + opts_.session_lifetime));
         return ctx{*s, *r};
     };
     auto guarded = [this, authorise](roles allowed, bool change, handler h) {
@@ -239,8 +247,13 @@ void http_server::routes() {
             }
             user_limiter_.success(user_key);
             auto token = random_hex(32);
-            session_record s{token_hash(token),      u->name, u->role, random_hex(16), now, now,
-                             now + opts_.session_ttl};
+            session_record s{token_hash(token),
+                             u->name,
+                             u->role,
+                             random_hex(16),
+                             now,
+                             now,
+                             now + std::min(opts_.session_ttl, opts_.session_lifetime)};
             db_.add_session(s);
             db_.audit(u->name, "login", "", "from " + req.remote_addr, now);
             res.set_header("Set-Cookie", "warden_session=" + token + "; HttpOnly; SameSite=Strict; Path=/");
@@ -252,6 +265,7 @@ void http_server::routes() {
     });
     post("/api/logout", any_role, [this](req_t, res_t res, const ctx& c) {
         db_.delete_session(c.session.token_hash);
+        events_.end_session(c.session.token_hash);
         db_.audit(c.session.user, "logout", "", "", now_ms());
         res.set_header("Set-Cookie", "warden_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
         reply(res, 200, {{"ok", true}});
@@ -393,13 +407,14 @@ void http_server::routes() {
         db_.audit(c.session.user, "user_add", name, "role " + r, now);
         reply(res, 201, {{"name", name}, {"role", r}, {"created", format_time(now)}, {"disabled", false}});
     });
-    // Every change ends the user's sessions at once, so a new role, password
+    // Every change ends the user's sessions (and event streams) at once, so a new role, password
     // or a disabled account takes effect on the next request, not at the next login.
     auto user_changed = [this, user_json](res_t res, change_result r, const std::string& name,
                                           const std::string& by, const char* what) {
         if (r == change_result::not_found) return error(res, 404, "no such user");
         if (r == change_result::conflict)
             return error(res, 409, "that would leave no enabled admin; add or enable another admin first");
+        events_.end_user(name);
         log_->info("user changed user={} change={} by={}", name, what, by);
         auto u = db_.find_user(name);
         reply(res, 200, u ? user_json(*u) : nlohmann::json::object());
@@ -446,21 +461,30 @@ void http_server::routes() {
             return error(res, 500, "internal error");
         }
         if (!c) return;
-        auto sub = events_.subscribe(alert_readers.has(c->who));
+        auto sub = events_.subscribe(alert_readers.has(c->who), c->session.token_hash, c->session.user);
         if (!sub) return error(res, 503, "too many event streams");
         res.set_header("Cache-Control", "no-store");
         res.set_header("X-Accel-Buffering", "no");
-        auto ping = opts_.sse_ping;
+        using steady = std::chrono::steady_clock;
+        std::chrono::milliseconds ping = opts_.sse_ping;
+        // The stream lives no longer than its session. Logout and an admin's change close it at once
+        // (end_session, end_user); expiry is noticed here: at the session's absolute end, and at least
+        // once per ping interval (idle expiry, or a session deleted some other way).
+        auto ends = steady::now() + std::chrono::duration_cast<steady::duration>(
+                                        c->session.created + opts_.session_lifetime - now_ms());
         res.set_chunked_content_provider(
             "text/event-stream",
-            [sub, ping, first = true](size_t, httplib::DataSink& sink) mutable {
+            [this, sub, ping, ends, next_check = steady::now() + ping, first = true](
+                size_t, httplib::DataSink& sink) mutable {
                 std::string out;
                 if (first) {
                     first = false;
                     out = "retry: 2000\n: connected\n\n";
                 } else {
                     std::vector<sse_event> evs;
-                    switch (sub->wait(evs, ping)) {
+                    auto wait = std::min(ping, std::chrono::ceil<std::chrono::milliseconds>(
+                                                   std::max(ends - steady::now(), steady::duration::zero())));
+                    switch (sub->wait(evs, wait)) {
                         case sse_subscriber::wait_result::closed:
                             return false;
                         case sse_subscriber::wait_result::timeout:
@@ -470,6 +494,17 @@ void http_server::routes() {
                             for (const auto& e : evs)
                                 out += "event: " + e.name + "\ndata: " + e.data + "\n\n";
                             break;
+                    }
+                    auto t = steady::now();
+                    if (t >= ends) return false;
+                    if (t >= next_check) {
+                        next_check = t + ping;
+                        try {
+                            if (!db_.find_session(sub->session(), now_ms())) return false;
+                        } catch (const std::exception& e) {
+                            // The database is in trouble, not the session: keep the stream.
+                            log_->warn("stream session check failed error=\"{}\"", e.what());
+                        }
                     }
                 }
                 return sink.write(out.data(), out.size());

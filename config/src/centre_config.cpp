@@ -18,7 +18,7 @@ constexpr std::string_view top_keys[] = {"centre", "mqtt", "http", "supervision"
 constexpr std::string_view centre_keys[] = {"database"};
 constexpr std::string_view mqtt_keys[] = {"uri",       "username", "password", "ca_file",
                                           "cert_file", "key_file", "client_id"};
-constexpr std::string_view http_keys[] = {"listen", "web_root", "session_ttl"};
+constexpr std::string_view http_keys[] = {"listen", "web_root", "session_ttl", "session_lifetime"};
 constexpr std::string_view supervision_keys[] = {"heartbeat_grace", "escalate_after"};
 constexpr std::string_view dc09_keys[] = {"listen", "transport", "max_clock_skew", "account"};
 constexpr std::string_view account_keys[] = {"account", "hub", "key", "key_hex"};
@@ -142,6 +142,7 @@ centre_config parse_centre(std::string_view text, const std::string& name,
                                 cfg.web_root == *root_dir ? "" : " (relative to the config's folder)"));
         }
         if (auto ttl = r.duration("session_ttl", true)) cfg.session_ttl = *ttl;
+        if (auto life = r.duration("session_lifetime", true)) cfg.session_lifetime = *life;
         r.reject_unknown(http_keys);
     }
     if (const auto* t = detail::section(root, "supervision", false, "", d)) {

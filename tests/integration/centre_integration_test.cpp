@@ -2,7 +2,9 @@
 // Simulated hubs are plain MQTT clients publishing SPEC 3 payloads and watching their ack topic.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <csignal>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -159,6 +161,38 @@ std::set<std::string> collect_acks(harness::mqtt_client& c, const std::set<std::
     }
     return got;
 }
+
+/// A console's event stream, read on a thread of its own until the centre ends it.
+class stream_reader {
+public:
+    stream_reader(int port, httplib::Headers headers) {
+        thread_ = std::thread([this, port, headers] {
+            httplib::Client cli("127.0.0.1", port);
+            cli.set_read_timeout(60, 0);
+            cli.Get("/api/stream", headers, [this](const char* data, size_t len) {
+                std::lock_guard lock(mu_);
+                received_.append(data, len);
+                if (received_.find(": connected") != std::string::npos) connected_ = true;
+                return true;
+            });
+            ended_at_ = std::chrono::steady_clock::now().time_since_epoch().count();
+            ended_ = true;
+        });
+    }
+    ~stream_reader() { thread_.join(); }
+    bool connected() const { return connected_; }
+    bool ended() const { return ended_; }
+    std::chrono::steady_clock::time_point ended_at() const {
+        return std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(ended_at_.load()));
+    }
+
+private:
+    std::thread thread_;
+    std::mutex mu_;
+    std::string received_;
+    std::atomic<bool> connected_{false}, ended_{false};
+    std::atomic<std::chrono::steady_clock::rep> ended_at_{0};
+};
 
 }  // namespace
 
@@ -578,6 +612,50 @@ TEST_F(centre_test, SessionsExpireWhenIdleNotWhileUsed) {
     // Idle for longer than the ttl: gone.
     std::this_thread::sleep_for(2500ms);
     EXPECT_EQ(op.get("/api/me").first, 401);
+}
+
+TEST_F(centre_test, SessionsEndAtTheirLifetimeHoweverBusy) {
+    // The console reloads every 60 s, which renews the idle timer for ever; the lifetime does not move.
+    write_config("3m", "15m", "session_ttl = \"10s\"\nsession_lifetime = \"3s\"\n");
+    start_centre();
+    auto op = login("olive", "operator");
+    auto logged_in = std::chrono::steady_clock::now();
+    stream_reader stream(http_port, op.headers(false));
+    ASSERT_TRUE(harness::eventually([&] { return stream.connected(); }, 5s));
+    while (std::chrono::steady_clock::now() - logged_in < 2500ms) {
+        EXPECT_EQ(op.get("/api/me").first, 200);
+        std::this_thread::sleep_for(300ms);
+    }
+    ASSERT_TRUE(harness::eventually([&] { return op.get("/api/me").first == 401; }, 2s))
+        << "the session outlived its lifetime";
+    // Its event stream ended with it, not at the next 15 s ping.
+    ASSERT_TRUE(harness::eventually([&] { return stream.ended(); }, 3s)) << "the stream outlived its session";
+    EXPECT_LT(stream.ended_at() - logged_in, 5s);
+    // Logging in again starts a new session.
+    EXPECT_EQ(op.login("olive", "olive-password"), 200);
+    EXPECT_EQ(op.get("/api/me").first, 200);
+}
+
+TEST_F(centre_test, AStreamEndsAtOnceWhenItsSessionIsEnded) {
+    start_centre();
+    auto admin = login("ada", "admin");
+    auto op = login("olive", "operator");
+    auto other = login("oscar", "operator");
+
+    // Logout closes that session's stream (not the 15 s ping later), and only that one.
+    stream_reader mine(http_port, op.headers(false));
+    stream_reader theirs(http_port, other.headers(false));
+    ASSERT_TRUE(harness::eventually([&] { return mine.connected() && theirs.connected(); }, 5s));
+    auto t = std::chrono::steady_clock::now();
+    EXPECT_EQ(op.post("/api/logout").first, 200);
+    ASSERT_TRUE(harness::eventually([&] { return mine.ended(); }, 3s));
+    EXPECT_LT(mine.ended_at() - t, 2s);
+    EXPECT_FALSE(theirs.ended());
+
+    // An admin disabling a user closes every stream of theirs.
+    EXPECT_EQ(admin.post("/api/users/oscar/disable").first, 200);
+    ASSERT_TRUE(harness::eventually([&] { return theirs.ended(); }, 3s));
+    EXPECT_EQ(other.get("/api/me").first, 401);
 }
 
 TEST_F(centre_test, RepeatedLoginFailuresAreThrottled) {

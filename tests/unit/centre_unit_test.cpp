@@ -105,6 +105,25 @@ TEST(CentreEvents, StopClosesEveryStreamAndRefusesNewOnes) {
     EXPECT_FALSE(b.subscribe(true));
 }
 
+TEST(CentreEvents, AStreamEndsWithItsSessionOrItsUser) {
+    sse_broadcaster b(8, 10);
+    auto ann1 = b.subscribe(true, "session-ann-1", "ann");
+    auto ann2 = b.subscribe(true, "session-ann-2", "ann");
+    auto bob = b.subscribe(true, "session-bob", "bob");
+    std::vector<sse_event> got;
+    b.end_session("session-ann-1");                                        // ann logs out in one browser
+    EXPECT_EQ(ann1->wait(got, 10s), sse_subscriber::wait_result::closed);  // at once
+    EXPECT_EQ(ann2->wait(got, 0ms), sse_subscriber::wait_result::timeout);
+    EXPECT_EQ(b.subscribers(), 2u);
+    b.end_user("ann");  // an admin disables ann
+    EXPECT_EQ(ann2->wait(got, 10s), sse_subscriber::wait_result::closed);
+    EXPECT_EQ(bob->wait(got, 0ms), sse_subscriber::wait_result::timeout);
+    EXPECT_EQ(b.subscribers(), 1u);
+    b.end_session("");  // streams without a session are never matched
+    b.end_user("");
+    EXPECT_EQ(b.subscribers(), 1u);
+}
+
 TEST(CentreIngest, HubTopics) {
     std::string hub, kind;
     EXPECT_TRUE(parse_hub_topic("warden/v1/hub-0001/alert", hub, kind));

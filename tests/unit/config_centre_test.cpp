@@ -73,10 +73,20 @@ TEST(CentreConfig, Defaults) {
     EXPECT_EQ(c.client_id, "warden-centre");
     EXPECT_EQ(c.http_listen, "127.0.0.1:8080");
     EXPECT_EQ(c.session_ttl, 8h);
+    EXPECT_EQ(c.session_lifetime, 12h);
     EXPECT_EQ(c.heartbeat_grace, 3min);
     EXPECT_EQ(c.escalate_after, 15min);
     EXPECT_FALSE(c.dc09);
     EXPECT_EQ(c.source_file, "/etc/warden/centre.toml");
+}
+
+TEST(CentreConfig, SessionIdleTimeAndLifetime) {
+    auto c = parse_centre_config(minimal + "[http]\nsession_ttl = \"30m\"\nsession_lifetime = \"10h\"\n",
+                                 "centre.toml");
+    EXPECT_EQ(c.session_ttl, 30min);
+    EXPECT_EQ(c.session_lifetime, 10h);
+    EXPECT_TRUE(one_error(centre_errors(minimal + "[http]\nsession_lifetime = \"0s\"\n"), 6, 20,
+                          {"http.session_lifetime"}, "centre.toml"));
 }
 
 TEST(CentreConfig, RelativePathsResolveAgainstTheConfigFolder) {

@@ -27,15 +27,20 @@ public:
     /// Waits up to `timeout` for events and moves them into `out`.
     wait_result wait(std::vector<sse_event>& out, std::chrono::milliseconds timeout);
     bool wants_alerts() const { return wants_alerts_; }
+    /// The login session (token hash) and user the stream belongs to ("" if none given).
+    const std::string& session() const { return session_; }
+    const std::string& user() const { return user_; }
 
 private:
     friend class sse_broadcaster;
-    explicit sse_subscriber(bool wants_alerts) : wants_alerts_(wants_alerts) {}
+    sse_subscriber(bool wants_alerts, std::string session, std::string user)
+        : wants_alerts_(wants_alerts), session_(std::move(session)), user_(std::move(user)) {}
     /// False if the queue was full: the subscriber is closed.
     bool push(const sse_event& e, std::size_t limit);
     void close();
 
     bool wants_alerts_;
+    std::string session_, user_;
     std::mutex mu_;
     std::condition_variable cv_;
     std::deque<sse_event> queue_;
@@ -49,8 +54,14 @@ public:
         : queue_limit_(queue_limit), max_subscribers_(max_subscribers) {}
     /// A new subscriber, or nullptr if there are too many (or the broadcaster is stopped).
     /// `wants_alerts`: false for roles that may not read alerts (they get `hub` events only).
-    std::shared_ptr<sse_subscriber> subscribe(bool wants_alerts);
+    /// `session` (the login's token hash) and `user` let end_session / end_user find the stream.
+    std::shared_ptr<sse_subscriber> subscribe(bool wants_alerts, std::string session = {},
+                                              std::string user = {});
     void unsubscribe(const std::shared_ptr<sse_subscriber>& s);
+    /// Closes the streams of one login session (logout) at once.
+    void end_session(const std::string& session);
+    /// Closes every stream of a user (disabled, role or password changed) at once.
+    void end_user(const std::string& user);
     /// Queues the event for every subscriber; drops those whose queue is full. Never blocks on a client.
     void publish(const sse_event& e);
     /// Closes every stream and refuses new ones.

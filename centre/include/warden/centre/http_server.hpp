@@ -49,7 +49,10 @@ using command_sender = std::function<void(const std::string& hub, const nlohmann
 struct http_options {
     std::string listen = "127.0.0.1:8080";  ///< host:port ("[::1]:8080" for IPv6); port 0 picks a free one
     std::string web_root;                   ///< console files served at /
+    /// Idle sessions end after this.
     milliseconds session_ttl{8 * 3'600'000};
+    /// Every session ends this long after login, however busy (and so does its event stream).
+    milliseconds session_lifetime{12 * 3'600'000};
     std::chrono::seconds sse_ping{15};
     /// Whether the centre broker is connected (any thread); /healthz answers 503 while it is not.
     std::function<bool()> broker_connected;

@@ -32,6 +32,7 @@ struct centre_config {
     std::string http_listen = "127.0.0.1:8080";  ///< [http] listen
     std::string web_root;                  ///< [http] web_root: console files; empty = the built-in default
     milliseconds session_ttl{8 * 3'600'000};     ///< [http] session_ttl: idle sessions expire after this
+    milliseconds session_lifetime{12 * 3'600'000};  ///< [http] session_lifetime: any session ends this long after login
     milliseconds heartbeat_grace{180'000};       ///< [supervision] heartbeat_grace
     milliseconds escalate_after{900'000};        ///< [supervision] escalate_after: hub_offline becomes high
     std::optional<dc09_receiver_spec> dc09;
