@@ -56,8 +56,11 @@ void add_status(CLI::App& app, context& ctx) {
     auto* sub = app.add_subcommand("status",
                                    "Show the running hub's state: uplink and DC-09 path, outbox, last ack, "
                                    "away mode, and each sensor's\n"
-                                   "online state, battery and last event. Exit 1 if the hub state is missing "
-                                   "or stale, or the uplink is down.");
+                                   "online state, battery and last event. Exit 1, with a PROBLEM line each, if "
+                                   "the hub state is\n"
+                                   "missing or stale, the uplink or an enabled DC-09 path is down, or a sensor "
+                                   "is offline, never seen,\n"
+                                   "low on battery or tampered: the check before leaving a home.");
     sub->add_option("--config", o->config, "The hub config (hub.toml)")->required();
     sub->add_option("--timeout", o->timeout, "How long to wait for the hub's state (default 3s)");
     sub->add_flag("--json", o->json, "Print {\"ok\",\"problems\",\"state\"} as JSON");

@@ -51,6 +51,27 @@ const json& member(const json& j, std::string_view key) {
     return it == j.end() ? null_value : *it;
 }
 
+enum class online_state { online, offline, never_seen };
+
+/// The hub reports a sensor it has not heard since it started as online with last_seen null: it has
+/// no reason yet to call it offline, but a technician must not read that as "working".
+online_state sensor_online(const json& s) {
+    if (!time_field(s, "last_seen")) return online_state::never_seen;
+    return flag(s, "online") ? online_state::online : online_state::offline;
+}
+
+std::string online_text(const json& s) {
+    switch (sensor_online(s)) {
+        case online_state::online:
+            return "yes";
+        case online_state::offline:
+            return "NO";
+        case online_state::never_seen:
+            return "never seen";
+    }
+    return "?";
+}
+
 }  // namespace
 
 std::vector<std::string> judge_state(const json& state, time_point now, milliseconds heartbeat) {
@@ -68,6 +89,28 @@ std::vector<std::string> judge_state(const json& state, time_point now, millisec
         problems.push_back("hub state has no uplink section");
     } else if (!flag(uplink, "connected")) {
         problems.push_back("uplink to the centre is down");
+    }
+    const auto& dc09 = member(state, "dc09");
+    if (flag(dc09, "enabled") && !flag(dc09, "connected"))
+        problems.push_back("DC-09 path to the alarm receiving centre is enabled but not connected");
+    const auto& sensors = member(state, "sensors");
+    if (sensors.is_array()) {
+        for (const auto& s : sensors) {
+            const auto id = text(s, "id", "?");
+            const auto where = text(s, "location", "");
+            const auto name = where.empty() ? fmt::format("sensor '{}'", id) : fmt::format("sensor '{}' ({})", id, where);
+            if (sensor_online(s) == online_state::never_seen) {
+                problems.push_back(fmt::format(
+                    "{} never seen since the hub started: trigger it (or `warden-ctl simulate`) and check it "
+                    "is paired and powered",
+                    name));
+            } else if (sensor_online(s) == online_state::offline) {
+                problems.push_back(fmt::format("{} is offline (last seen {})", name, when(s, "last_seen", now)));
+            }
+            if (flag(s, "battery_low"))
+                problems.push_back(fmt::format("{} battery low ({})", name, number(s, "battery", "%")));
+            if (flag(s, "tamper")) problems.push_back(fmt::format("{} reports tamper (cover open?)", name));
+        }
     }
     return problems;
 }
@@ -112,7 +155,7 @@ std::string format_state(const json& state, time_point now) {
         }
         std::string last_seen = "never";
         if (auto t = time_field(s, "last_seen")) last_seen = detail::ago((now - *t).count());
-        rows.push_back({text(s, "id"), text(s, "kind"), text(s, "location"), flag(s, "online") ? "yes" : "NO",
+        rows.push_back({text(s, "id"), text(s, "kind"), text(s, "location"), online_text(s),
                         number(s, "battery", "%"), number(s, "link"), last_event, last_seen, notes});
     }
     out += '\n' + detail::format_table(rows);
