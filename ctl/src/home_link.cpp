@@ -1,5 +1,6 @@
 #include "home_link.hpp"
 
+#include <asio/executor_work_guard.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -47,12 +48,15 @@ void home_link::connect(std::chrono::milliseconds timeout) {
 }
 
 bool home_link::run_until(const std::function<bool()>& done, std::chrono::steady_clock::time_point deadline) {
+    // Paho's threads post their callbacks to io_ from outside; without outstanding work io_.run_*()
+    // would return at once and this loop would spin a core while waiting. The guard keeps it blocked
+    // until a handler is posted or the deadline passes.
+    auto guard = asio::make_work_guard(io_);
     while (!(done && done())) {
         auto now = std::chrono::steady_clock::now();
         if (now >= deadline) break;
-        io_.restart();
-        io_.run_for(
-            std::min<std::chrono::steady_clock::duration>(deadline - now, std::chrono::milliseconds{20}));
+        if (io_.stopped()) io_.restart();
+        io_.run_one_for(deadline - now);
     }
     return done && done();
 }
