@@ -19,6 +19,31 @@ struct simulate_options {
     bool dry_run = false;
 };
 
+/// The EVENT words this sensor takes, found by asking simulate_payload itself, so the list is always
+/// the one it accepts.
+std::string accepted_events(const config::sensor_spec& sensor) {
+    static constexpr std::string_view words[] = {
+        "press",   "active", "inactive", "clear",       "open",   "closed",  "occupied", "vacant",
+        "wet",     "dry",    "smoke",    "alarm",       "on",     "off",     "value",    "battery-low",
+        "tamper",  "offline", "online"};
+    std::string out;
+    for (auto w : words) {
+        try {
+            sensors::simulate_payload(sensor, w);
+            out += (out.empty() ? "" : ", ") + std::string(w);
+        } catch (const std::exception&) {
+        }
+    }
+    for (std::string_view reading : {"temperature=20.5", "power=40", "battery=50"}) {
+        try {
+            sensors::simulate_payload(sensor, reading);
+            out += (out.empty() ? "" : ", ") + std::string(reading.substr(0, reading.find('='))) + "=NUMBER";
+        } catch (const std::exception&) {
+        }
+    }
+    return out.empty() ? "nothing" : out;
+}
+
 int run_simulate(const simulate_options& o, const context& ctx) {
     auto cfg = load_config(o.config);
     const auto* sensor = cfg.find_sensor(o.sensor);
@@ -32,7 +57,9 @@ int run_simulate(const simulate_options& o, const context& ctx) {
     try {
         messages = sensors::simulate_payload(*sensor, o.event);
     } catch (const std::invalid_argument& e) {
-        throw usage_error(e.what());
+        throw usage_error(fmt::format("{} (sensor \"{}\", {} on {}, accepts: {})", e.what(), sensor->id,
+                                      to_string(sensor->kind), config::to_string(sensor->source),
+                                      accepted_events(*sensor)));
     }
     if (o.dry_run) {
         for (const auto& [topic, payload] : messages) std::cout << topic << ' ' << payload << '\n';

@@ -68,6 +68,24 @@ int main(int argc, char** argv) {
     add_test_alarm(app, ctx);
     add_status(app, ctx);
 
+    // CLI11 would say only that a subcommand is required, or that an argument was not expected:
+    // name the word the technician typed and the subcommands there are.
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if (!arg.empty() && arg.front() == '-') continue;
+        std::string names;
+        bool known = false;
+        for (const auto* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+            known = known || sub->get_name() == arg;
+            names += (names.empty() ? "" : ", ") + sub->get_name();
+        }
+        if (!known) {
+            std::cerr << fmt::format("warden-ctl: unknown subcommand \"{}\" (one of: {}); see warden-ctl --help\n",
+                                     arg, names);
+            return exit_usage;
+        }
+        break;
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
