@@ -1,6 +1,10 @@
 // warden-centre: the monitoring centre (SPEC 5). Thin: parse the command line, load the config, run.
 #include <iostream>
+#include <optional>
 #include <string>
+
+#include <termios.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -22,19 +26,74 @@ std::shared_ptr<spdlog::logger> make_logger(const std::string& level) {
     return log;
 }
 
+/// One line from stdin without its line end.
+std::string read_line() {
+    std::string line;
+    std::getline(std::cin, line);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return line;
+}
+
+/// Echo off on the terminal while it lives; the previous settings back on destruction.
+class no_echo {
+public:
+    no_echo() {
+        if (tcgetattr(STDIN_FILENO, &saved_) != 0) return;
+        termios quiet = saved_;
+        quiet.c_lflag &= static_cast<tcflag_t>(~ECHO);
+        quiet.c_lflag |= ECHONL;  // the Enter still moves to the next line
+        active_ = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+    }
+    ~no_echo() {
+        if (active_) tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_);
+    }
+    no_echo(const no_echo&) = delete;
+    no_echo& operator=(const no_echo&) = delete;
+
+private:
+    termios saved_{};
+    bool active_ = false;
+};
+
+/// The new user's password: typed at a prompt without echo (twice) on a terminal, otherwise one line
+/// from stdin (a pipe or a file, for scripts). nullopt, with the reason printed, if there is none.
+std::optional<std::string> read_password(const std::string& name) {
+    if (!isatty(STDIN_FILENO)) {
+        auto password = read_line();
+        if (password.empty()) {
+            std::cerr << "warden-centre: no password on stdin\n";
+            return std::nullopt;
+        }
+        return password;
+    }
+    std::string password, again;
+    {
+        no_echo quiet;
+        std::cerr << fmt::format("Password for {}: ", name) << std::flush;
+        password = read_line();
+        std::cerr << "Again: " << std::flush;
+        again = read_line();
+    }
+    if (password.empty()) {
+        std::cerr << "warden-centre: no password given\n";
+        return std::nullopt;
+    }
+    if (password != again) {
+        std::cerr << "warden-centre: the passwords differ; nothing changed\n";
+        return std::nullopt;
+    }
+    return password;
+}
+
 int user_add(const warden::config::centre_config& cfg, const std::string& name, const std::string& role) {
     using namespace warden::centre;
     if (!warden::is_valid_id(name)) {
         std::cerr << "warden-centre: user name must match [A-Za-z0-9._-]{1,64}\n";
         return 2;
     }
-    std::string password;
-    std::getline(std::cin, password);
-    if (!password.empty() && password.back() == '\r') password.pop_back();
-    if (password.empty()) {
-        std::cerr << "warden-centre: no password on stdin\n";
-        return 2;
-    }
+    auto typed = read_password(name);
+    if (!typed) return 2;
+    const std::string& password = *typed;
     if (password.size() < 8) std::cerr << "warden-centre: warning: a password shorter than 8 characters\n";
     auto db = open_sqlite_store(cfg.database);
     auto now = warden::now_ms();
@@ -66,7 +125,8 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
     auto* user = app.add_subcommand("user", "manage console users");
     user->require_subcommand(1);
-    auto* add = user->add_subcommand("add", "add a user; reads the password from stdin");
+    auto* add = user->add_subcommand(
+        "add", "add a user; asks for the password on a terminal (no echo), else reads a line from stdin");
     std::string name, role;
     add->add_option("NAME", name, "user name")->required();
     add->add_option("--role", role, "operator, supervisor, technician or admin")

@@ -2,6 +2,10 @@
 // Simulated hubs are plain MQTT clients publishing SPEC 3 payloads and watching their ack topic.
 #include <gtest/gtest.h>
 
+#include <poll.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <atomic>
 #include <csignal>
 #include <mutex>
@@ -160,6 +164,53 @@ std::set<std::string> collect_acks(harness::mqtt_client& c, const std::set<std::
         for (const auto& id : ack.at("ids")) got.insert(id.get<std::string>());
     }
     return got;
+}
+
+/// Runs `argv` on a new pseudo-terminal, as a person at a terminal would: answers each prompt in
+/// `answers` (prompt text -> line typed) as it appears, and returns the exit code and everything the
+/// terminal showed (including whatever it echoed).
+harness::run_result run_on_terminal(const std::vector<std::string>& argv,
+                                    const std::vector<std::pair<std::string, std::string>>& answers) {
+    int master = -1;
+    pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+    if (pid < 0) return {-1, "forkpty failed"};
+    if (pid == 0) {
+        std::vector<char*> args;
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        execv(args[0], args.data());
+        _exit(127);
+    }
+    harness::run_result r;
+    std::size_t next = 0, answered_upto = 0;
+    auto until = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < until) {
+        pollfd p{master, POLLIN, 0};
+        if (poll(&p, 1, 100) > 0) {
+            char buf[512];
+            auto n = read(master, buf, sizeof buf);
+            if (n <= 0) break;  // the child closed the terminal (EIO on Linux)
+            r.output.append(buf, static_cast<std::size_t>(n));
+        }
+        if (next < answers.size()) {
+            auto at = r.output.find(answers[next].first, answered_upto);
+            if (at != std::string::npos) {
+                answered_upto = at + answers[next].first.size();
+                auto line = answers[next].second + "\n";
+                EXPECT_EQ(write(master, line.data(), line.size()), static_cast<ssize_t>(line.size()));
+                ++next;
+            }
+        }
+    }
+    close(master);
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        r.output += "\n(killed: it did not finish)";
+    }
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return r;
 }
 
 /// A console's event stream, read on a thread of its own until the centre ends it.
@@ -808,6 +859,22 @@ TEST_F(centre_test, CommandLine) {
     api a(http_port);
     EXPECT_EQ(a.login("bob", "s3cret-pass"), 200);
     EXPECT_EQ(a.get("/api/me").second.at("role"), "supervisor");
+
+    // At a terminal it asks, twice, without echoing what is typed.
+    auto typed = run_on_terminal(
+        {centre_bin, "--config", config.string(), "user", "add", "tina", "--role", "technician"},
+        {{"Password for tina: ", "typed-secret-1"}, {"Again: ", "typed-secret-1"}});
+    EXPECT_EQ(typed.code, 0) << typed.output;
+    EXPECT_NE(typed.output.find("Password for tina: "), std::string::npos) << typed.output;
+    EXPECT_EQ(typed.output.find("typed-secret"), std::string::npos) << "the password was echoed:\n"
+                                                                    << typed.output;
+    EXPECT_EQ(api(http_port).login("tina", "typed-secret-1"), 200);
+    auto differ =
+        run_on_terminal({centre_bin, "--config", config.string(), "user", "add", "tom", "--role", "operator"},
+                        {{"Password for tom: ", "typed-secret-2"}, {"Again: ", "typed-secret-3"}});
+    EXPECT_EQ(differ.code, 2) << differ.output;
+    EXPECT_NE(differ.output.find("differ"), std::string::npos) << differ.output;
+    EXPECT_EQ(api(http_port).login("tom", "typed-secret-2"), 401);
 
     // Config errors: exit 2 with FILE:LINE:COLUMN.
     auto broken = dir.write("broken.toml", "[centre]\ndatabase = \n");
