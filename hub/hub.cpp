@@ -64,6 +64,9 @@ constexpr milliseconds max_timer_sleep{5 * 60'000};
 constexpr milliseconds drop_log_interval{60'000};
 constexpr std::size_t drop_log_topics = 1024;
 
+/// The router's press levels, kept inside the saved rule state (the engine ignores the key).
+constexpr const char* levels_key = "sensor_levels";
+
 json iso_or_null(const std::optional<time_point>& t) {
     return t ? json(format_time(*t)) : json(nullptr);
 }
@@ -112,6 +115,7 @@ struct hub::impl {
     void schedule_flush();
     void flush();
     void storage_failed(batch b, const store_error& e);
+    std::string rule_state() const;
     void send_unstored();
     std::uint64_t outbox_count();
     json storage_json() const;
@@ -276,6 +280,13 @@ hub::impl::impl(config::hub_config c, std::shared_ptr<spdlog::logger> l, hub_opt
             } catch (const std::exception& e) {
                 log_->error("rule state not restored error=\"{}\"", e.what());
             }
+            // Which latched presses were already counted (see sensors::router::levels).
+            if (auto it = j.find(levels_key); it != j.end() && it->is_object()) {
+                std::map<std::string, bool> levels;
+                for (const auto& [id, v] : it->items())
+                    if (v.is_boolean()) levels[id] = v.get<bool>();
+                router_.restore_levels(levels);
+            }
         }
     }
 }
@@ -366,7 +377,7 @@ void hub::impl::shutdown() {
     asio::post(io_, [this] {
         engine_dirty_ = true;
         for (int attempt = 0; attempt < 3 && !pending_.empty(); ++attempt) {
-            pending_.engine_state = engine_.save_state().dump();
+            pending_.engine_state = rule_state();
             pending_.sent = uplink_.take_sent();
             pending_.now = now_ms();
             auto r = store_.commit(pending_);
@@ -584,7 +595,7 @@ void hub::impl::flush() {
     if (engine_dirty_) {
         // Most messages change the state (last seen, last activity); a timer that did nothing does
         // not, and then there is nothing to write.
-        auto state = engine_.save_state().dump();
+        auto state = rule_state();
         if (state != saved_state_) pending_.engine_state = std::move(state);
         engine_dirty_ = false;
     }
@@ -683,6 +694,12 @@ void hub::impl::storage_failed(batch b, const store_error& e) {
         if (ec || stopping_) return;
         flush();
     });
+}
+
+std::string hub::impl::rule_state() const {
+    auto j = engine_.save_state();
+    if (j.is_object()) j[levels_key] = router_.levels();
+    return j.dump();
 }
 
 void hub::impl::send_unstored() {
