@@ -9,6 +9,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -31,9 +32,10 @@ inline std::string read_all(const std::filesystem::path& p) {
 }
 
 /// Runs argv (argv[0] a path) to completion, killing it after `timeout`; stdout and stderr are captured
-/// through files in `dir`.
+/// through files in `dir`. `in_child`, if given, runs in the child just before exec (limits, signals).
 inline result run(const std::vector<std::string>& argv, const std::filesystem::path& dir,
-                  std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+                  std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                  const std::function<void()>& in_child = {}) {
     static int counter = 0;
     auto out_file = dir / ("run-" + std::to_string(++counter) + ".out");
     auto err_file = dir / ("run-" + std::to_string(counter) + ".err");
@@ -45,6 +47,7 @@ inline result run(const std::vector<std::string>& argv, const std::filesystem::p
         dup2(n, 0);
         dup2(o, 1);
         dup2(e, 2);
+        if (in_child) in_child();
         std::vector<char*> args;
         for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
         args.push_back(nullptr);

@@ -3,8 +3,12 @@
 // zigbee2mqtt join, devices, export then replay, status, and test-alarm through the centre.
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
+#include <atomic>
 #include <csignal>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -82,11 +86,12 @@ protected:
         return run(args, dir.path(), timeout);
     }
 
-    /// Starts warden-hub and waits until its retained state says the uplink is connected.
-    void start_hub() {
+    /// Starts warden-hub and waits until its retained state (on `home_uri`, default the test's home
+    /// broker) says the uplink is connected.
+    void start_hub(const std::string& home_uri = {}) {
         hub =
             harness::process({hub_bin, "--config", config.string(), "--log-level", "debug"}, dir / "hub.log");
-        harness::mqtt_client watch(home.uri());
+        harness::mqtt_client watch(home_uri.empty() ? home.uri() : home_uri);
         watch.subscribe("warden/local/state");
         bool up = false;
         auto until = std::chrono::steady_clock::now() + 15s;
@@ -176,7 +181,13 @@ TEST_F(CtlTest, CheckStrictFailsOnWarningsOnly) {
 
 TEST_F(CtlTest, UsageErrorsExitTwoAndHelpExitsZero) {
     EXPECT_EQ(ctl_run({}).code, 2);
-    EXPECT_EQ(ctl_run({"frobnicate"}).code, 2);
+    auto bogus = ctl_run({"frobnicate"});
+    EXPECT_EQ(bogus.code, 2) << bogus.all();
+    EXPECT_NE(bogus.err.find("unknown subcommand \"frobnicate\""), std::string::npos) << bogus.all();
+    EXPECT_NE(bogus.err.find("check, devices, pair"), std::string::npos) << bogus.all();
+    auto bogus_v = ctl_run({"-v", "bogus", "--config", config.string()});
+    EXPECT_EQ(bogus_v.code, 2) << bogus_v.all();
+    EXPECT_NE(bogus_v.err.find("unknown subcommand \"bogus\""), std::string::npos) << bogus_v.all();
     EXPECT_EQ(ctl_run({"simulate", "--config", config.string()}).code, 2);
     auto help = ctl_run({"--help"});
     EXPECT_EQ(help.code, 0);
@@ -195,6 +206,16 @@ TEST_F(CtlTest, UsageErrorsExitTwoAndHelpExitsZero) {
     EXPECT_NE(unknown.err.find("no sensor \"teapot\""), std::string::npos) << unknown.all();
     auto bad_event = ctl_run({"simulate", "--config", config.string(), "hall", "smoke"});
     EXPECT_EQ(bad_event.code, 2) << bad_event.all();
+    // A door cannot be "clear": the message lists the words it takes.
+    auto door_cfg = dir.write("door.toml", hub_toml("data", home.uri(), centre_broker.uri()) +
+                                               "\n[[sensor]]\nid = \"door\"\nkind = \"door\"\nsource = "
+                                               "\"zigbee2mqtt\"\ntopic = \"zigbee2mqtt/door\"\nlocation = \"front\"\n");
+    auto door = ctl_run({"simulate", "--config", door_cfg.string(), "door", "clear"});
+    EXPECT_EQ(door.code, 2) << door.all();
+    EXPECT_NE(door.err.find("accepts: "), std::string::npos) << door.all();
+    for (const char* word : {"open", "closed", "battery-low", "offline"})
+        EXPECT_NE(door.err.find(word, door.err.find("accepts: ")), std::string::npos) << word << door.all();
+    EXPECT_EQ(door.err.find("press", door.err.find("accepts: ")), std::string::npos) << door.all();
     auto bad_duration = ctl_run({"devices", "--config", config.string(), "--listen", "soon"});
     EXPECT_EQ(bad_duration.code, 2) << bad_duration.all();
     EXPECT_NE(bad_duration.err.find("--listen"), std::string::npos) << bad_duration.all();
@@ -250,7 +271,7 @@ TEST_F(CtlTest, PairAppendsABlockForAJoiningZigbeeDeviceAndKeepsTheFile) {
     // An old retained message is not the device being paired.
     z2m.publish("zigbee2mqtt/old_plug", R"({"state":"ON"})", 1, true);
     harness::process pair({ctl, "pair", "--config", config.string(), "--id", "landing", "--kind", "motion",
-                           "--location", "landing", "--timeout", "20s"},
+                           "--location", "landing", "--timeout", "20s", "--warm-up", "1s", "--yes"},
                           dir / "pair.log");
     ASSERT_TRUE(
         harness::eventually([&] { return pair.log().find("waiting up to") != std::string::npos; }, 10s))
@@ -278,16 +299,16 @@ TEST_F(CtlTest, PairAppendsABlockForAJoiningZigbeeDeviceAndKeepsTheFile) {
     EXPECT_EQ(ctl_run({"check", config.string()}).code, 0);
 
     // The same id again is refused before anything is touched.
-    auto again = ctl_run(
-        {"pair", "--config", config.string(), "--id", "landing", "--kind", "motion", "--timeout", "1s"});
+    auto again = ctl_run({"pair", "--config", config.string(), "--id", "landing", "--kind", "motion", "--timeout",
+                          "1s", "--yes"});
     EXPECT_EQ(again.code, 2) << again.all();
     EXPECT_EQ(ctl_test::read_all(config), after);
 }
 
 TEST_F(CtlTest, PairPicksAnUnconfiguredTasmotaDeviceThatSpeaks) {
-    harness::process pair(
-        {ctl, "pair", "--config", config.string(), "--id", "lounge", "--kind", "motion", "--timeout", "20s"},
-        dir / "pair.log");
+    harness::process pair({ctl, "pair", "--config", config.string(), "--id", "lounge", "--kind", "motion",
+                           "--timeout", "20s", "--warm-up", "1s", "--yes"},
+                          dir / "pair.log");
     ASSERT_TRUE(
         harness::eventually([&] { return pair.log().find("waiting up to") != std::string::npos; }, 10s))
         << pair.log();
@@ -304,11 +325,136 @@ TEST_F(CtlTest, PairPicksAnUnconfiguredTasmotaDeviceThatSpeaks) {
 
 TEST_F(CtlTest, PairTimesOutWithExitOneAndLeavesTheFile) {
     const auto before = ctl_test::read_all(config);
-    auto r = ctl_run(
-        {"pair", "--config", config.string(), "--id", "landing", "--kind", "motion", "--timeout", "1s"});
+    auto r = ctl_run({"pair", "--config", config.string(), "--id", "landing", "--kind", "motion", "--timeout", "1s",
+                      "--warm-up", "500ms", "--yes"});
     EXPECT_EQ(r.code, 1) << r.all();
     EXPECT_NE(r.err.find("no new device"), std::string::npos) << r.all();
     EXPECT_EQ(ctl_test::read_all(config), before);
+}
+
+TEST_F(CtlTest, PairWithoutATerminalAsksForYes) {
+    const auto before = ctl_test::read_all(config);
+    auto r = ctl_run({"pair", "--config", config.string(), "--id", "landing", "--kind", "motion", "--timeout", "1s"});
+    EXPECT_EQ(r.code, 2) << r.all();
+    EXPECT_NE(r.err.find("stdin is not one"), std::string::npos) << r.all();
+    EXPECT_NE(r.err.find("--yes"), std::string::npos) << r.all();
+    EXPECT_EQ(ctl_test::read_all(config), before);
+}
+
+/// Publishes `messages` again and again until destroyed, like devices that keep reporting.
+class chatter {
+public:
+    chatter(const std::string& uri, std::vector<std::pair<std::string, std::string>> messages,
+            std::chrono::milliseconds every = 200ms)
+        : thread_([this, uri, messages = std::move(messages), every] {
+              harness::mqtt_client c(uri);
+              while (!stop_) {
+                  for (const auto& [t, p] : messages) c.publish(t, p);
+                  ++rounds_;
+                  std::this_thread::sleep_for(every);
+              }
+          }) {}
+    ~chatter() {
+        stop_ = true;
+        thread_.join();
+    }
+    /// How many times every message has been published so far.
+    int rounds() const { return rounds_; }
+
+private:
+    std::atomic<bool> stop_{false};
+    std::atomic<int> rounds_{0};
+    std::thread thread_;
+};
+
+TEST_F(CtlTest, PairIgnoresDevicesThatWereThereBeforeIt) {
+    harness::mqtt_client z2m(home.uri());
+    // zigbee2mqtt already knows listed_pir (paired with the bridge some other day, not with the hub).
+    z2m.publish("zigbee2mqtt/bridge/devices",
+                R"([{"type":"Coordinator","friendly_name":"Coordinator"},
+                    {"type":"EndDevice","friendly_name":"listed_pir","definition":{"vendor":"Aqara","model":"RTCGQ11LM"}}])",
+                1, true);
+    // old_pir keeps reporting, during the warm-up and after it.
+    chatter old(home.uri(), {{"zigbee2mqtt/old_pir", R"({"occupancy":true,"linkquality":40})"}});
+    ASSERT_TRUE(harness::eventually([&] { return old.rounds() >= 2; }, 10s));
+    harness::process pair({ctl, "pair", "--config", config.string(), "--id", "landing", "--kind", "motion",
+                           "--timeout", "20s", "--warm-up", "1500ms", "--yes"},
+                          dir / "pair.log");
+    ASSERT_TRUE(
+        harness::eventually([&] { return pair.log().find("waiting up to") != std::string::npos; }, 10s))
+        << pair.log();
+    z2m.publish("zigbee2mqtt/listed_pir", R"({"occupancy":true,"linkquality":90})");
+    ASSERT_TRUE(harness::eventually(
+        [&] { return pair.log().find("ignoring zigbee2mqtt/listed_pir") != std::string::npos; }, 5s))
+        << pair.log();
+    std::this_thread::sleep_for(300ms);  // old_pir speaks again after the warm-up
+    EXPECT_NE(pair.log().find("ignoring zigbee2mqtt/old_pir: it was on the broker before pairing started"),
+              std::string::npos)
+        << pair.log();
+    z2m.publish("zigbee2mqtt/new_pir", R"({"occupancy":true,"linkquality":120})");
+    ASSERT_EQ(pair.wait(20s), 0) << pair.log();
+    EXPECT_NE(pair.log().find("found zigbee2mqtt/new_pir"), std::string::npos) << pair.log();
+    EXPECT_EQ(config::load_hub_config(config.string()).find_sensor("landing")->topic, "zigbee2mqtt/new_pir");
+}
+
+TEST_F(CtlTest, PairDoesNotTakeADeviceWhoseMessageDoesNotFitTheKind) {
+    harness::process pair({ctl, "pair", "--config", config.string(), "--id", "pendant2", "--kind", "pendant",
+                           "--timeout", "20s", "--warm-up", "500ms", "--yes"},
+                          dir / "pair.log");
+    ASSERT_TRUE(
+        harness::eventually([&] { return pair.log().find("waiting up to") != std::string::npos; }, 10s))
+        << pair.log();
+    harness::mqtt_client z2m(home.uri());
+    // A new plug reporting its power is not a pendant.
+    z2m.publish("zigbee2mqtt/plug", R"({"power":12.5,"energy":3.1,"state":"ON"})");
+    ASSERT_TRUE(harness::eventually(
+        [&] { return pair.log().find("carries nothing a pendant sensor reports (no press)") != std::string::npos; },
+        5s))
+        << pair.log();
+    EXPECT_NE(pair.log().find("zigbee2mqtt/plug spoke"), std::string::npos) << pair.log();
+    z2m.publish("zigbee2mqtt/bridge/event",
+                R"({"type":"device_joined","data":{"friendly_name":"sos","ieee_address":"0x00158d0001aa0001"}})");
+    z2m.publish("zigbee2mqtt/sos", R"({"battery":100,"linkquality":150})");  // joined, no press yet
+    std::this_thread::sleep_for(300ms);
+    EXPECT_TRUE(pair.running()) << pair.log();
+    z2m.publish("zigbee2mqtt/sos", R"({"action":"single","battery":100})");
+    ASSERT_EQ(pair.wait(20s), 0) << pair.log();
+    EXPECT_NE(pair.log().find("found zigbee2mqtt/sos (zigbee2mqtt, joined, then spoke"), std::string::npos)
+        << pair.log();
+    EXPECT_EQ(config::load_hub_config(config.string()).find_sensor("pendant2")->topic, "zigbee2mqtt/sos");
+}
+
+TEST_F(CtlTest, PairThatCannotWriteTheConfigLeavesItWhole) {
+    const auto before = ctl_test::read_all(config);
+    const auto mode = std::filesystem::status(config).permissions();
+    chatter device(home.uri(),
+                   {{"zigbee2mqtt/bridge/event",
+                     R"({"type":"device_joined","data":{"friendly_name":"landing_pir","ieee_address":"0x1"}})"},
+                    {"zigbee2mqtt/landing_pir", R"({"occupancy":true})"}},
+                   300ms);
+    // No file may grow past the size of the original: the new text cannot be written in full.
+    const auto limit = static_cast<rlim_t>(before.size() + 16);
+    auto r = ctl_test::run({ctl, "pair", "--config", config.string(), "--id", "landing", "--kind", "motion",
+                            "--timeout", "20s", "--warm-up", "200ms", "--yes"},
+                           dir.path(), 30s, [limit] {
+                               std::signal(SIGXFSZ, SIG_IGN);
+                               rlimit l{limit, limit};
+                               setrlimit(RLIMIT_FSIZE, &l);
+                           });
+    EXPECT_EQ(r.code, 1) << r.all();
+    EXPECT_NE(r.err.find("file left as it was"), std::string::npos) << r.all();
+    EXPECT_EQ(ctl_test::read_all(config), before);
+    EXPECT_EQ(std::filesystem::status(config).permissions(), mode);
+    for (const auto& f : std::filesystem::directory_iterator(dir.path()))
+        EXPECT_EQ(f.path().filename().string().rfind(".hub.toml.", 0), std::string::npos) << "temp file left";
+
+    // With room to write, the new file keeps the original's mode.
+    std::filesystem::permissions(config, std::filesystem::perms(0640));
+    auto ok = ctl_run({"pair", "--config", config.string(), "--id", "landing", "--kind", "motion", "--timeout",
+                       "20s", "--warm-up", "200ms", "--yes"});
+    ASSERT_EQ(ok.code, 0) << ok.all();
+    EXPECT_EQ(std::filesystem::status(config).permissions(), std::filesystem::perms(0640));
+    EXPECT_EQ(ctl_test::read_all(config).substr(0, before.size()), before);
 }
 
 // ---- devices ----
@@ -348,6 +494,85 @@ TEST_F(CtlTest, DevicesListsConfiguredAndUnconfiguredDevices) {
     ASSERT_EQ(text.code, 0) << text.all();
     EXPECT_NE(text.out.find("(not configured)"), std::string::npos) << text.out;
     EXPECT_NE(text.out.find("NOT SEEN"), std::string::npos) << text.out;
+}
+
+TEST_F(CtlTest, WaitingDoesNotSpinACore) {
+    // devices, pair, status and test-alarm wait on the broker; waiting must sleep, not poll.
+    rusage before{}, after{};
+    getrusage(RUSAGE_CHILDREN, &before);
+    auto r = ctl_run({"devices", "--config", config.string(), "--listen", "2s"});
+    getrusage(RUSAGE_CHILDREN, &after);
+    ASSERT_EQ(r.code, 0) << r.all();
+    auto cpu = [](const rusage& u) {
+        return std::chrono::seconds(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+               std::chrono::microseconds(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+    };
+    auto used = std::chrono::duration_cast<std::chrono::milliseconds>(cpu(after) - cpu(before));
+    EXPECT_LT(used, 500ms) << "warden-ctl devices --listen 2s used " << used.count() << " ms of CPU";
+}
+
+// ---- the shipped home broker config ----
+
+TEST_F(CtlTest, ShippedHomeBrokerKeepsABurstForTheHubWhileItRestarts) {
+    // deploy/mosquitto/home.conf as shipped, with only its port and persistence folder rewritten. As
+    // root, Mosquitto would switch to the mosquitto user and could not write this test's folder.
+    auto text = ctl_test::read_all(std::string(WARDEN_SOURCE_DIR) + "/deploy/mosquitto/home.conf");
+    const int port = harness::free_port();
+    auto swap = [&](const std::string& from, const std::string& to) {
+        auto at = text.find(from);
+        ASSERT_NE(at, std::string::npos) << from;
+        text.replace(at, from.size(), to);
+    };
+    swap("\nlistener 1883 127.0.0.1\n", "\nlistener " + std::to_string(port) + " 127.0.0.1\n");
+    std::filesystem::create_directories(dir / "persist");
+    swap("\npersistence_location /var/lib/mosquitto/\n", "\npersistence_location " + (dir / "persist").string() + "/\n");
+    if (::geteuid() == 0) text += "\nuser root\n";
+    auto conf = dir.write("home.conf", text);
+    auto start_broker = [&] {
+        auto b = harness::process({"/usr/sbin/mosquitto", "-c", conf.string()}, dir / "home-broker.log");
+        EXPECT_TRUE(harness::wait_for_port(port, 10s)) << b.log();
+        return b;
+    };
+    auto broker = start_broker();
+    const std::string uri = "tcp://127.0.0.1:" + std::to_string(port);
+    config = dir.write("hub.toml", hub_toml((dir / "data").string(), uri, centre_broker.uri()));
+    ASSERT_NO_FATAL_FAILURE(start_hub(uri));
+    hub.stop();  // SIGTERM, as systemd stops it for an upgrade
+
+    // A burst while the hub is away, then the broker itself restarts (its persistence on disk).
+    constexpr int burst = 300;
+    {
+        harness::mqtt_client z2m(uri);
+        for (int i = 0; i < burst; ++i)
+            z2m.publish("zigbee2mqtt/hall_pir",
+                        R"({"occupancy":)" + std::string(i % 2 ? "false" : "true") + R"(,"linkquality":)" +
+                            std::to_string(i) + "}");
+    }
+    broker.stop();
+    broker = start_broker();
+
+    ASSERT_NO_FATAL_FAILURE(start_hub(uri));
+    std::set<int> got;
+    auto file = dir / "burst.jsonl";
+    ASSERT_TRUE(harness::eventually(
+        [&] {
+            got.clear();
+            auto ex = ctl_run({"export", "--config", config.string(), "--since", "1h", "--out", file.string()});
+            if (ex.code != 0) return false;
+            std::istringstream lines(ctl_test::read_all(file));
+            for (std::string line; std::getline(lines, line);) {
+                auto j = json::parse(line, nullptr, false);
+                if (j.is_object() && j.value("topic", "") == "zigbee2mqtt/hall_pir" && j["payload"].is_object() &&
+                    j["payload"].contains("linkquality"))
+                    got.insert(j["payload"]["linkquality"].get<int>());
+            }
+            return got.size() == burst;
+        },
+        30s))
+        << got.size() << " of " << burst << " processed\n"
+        << hub.log() << broker.log();
+    EXPECT_EQ(*got.begin(), 0);
+    EXPECT_EQ(*got.rbegin(), burst - 1);
 }
 
 // ---- export, then replay ----
@@ -394,11 +619,23 @@ TEST_F(CtlTest, ReplayOfTheFixtureDayPrintsJsonLines) {
     std::vector<json> alerts;
     std::istringstream lines(r.out);
     for (std::string line; std::getline(lines, line);) alerts.push_back(json::parse(line));
-    ASSERT_GE(alerts.size(), 3u) << r.out;
-    bool pendant = false;
+    // The fixture day's known alerts (tests/unit/ctl_test.cpp explains each), in order.
+    std::vector<std::string> got;
     for (const auto& a : alerts)
-        pendant = pendant || (a["type"] == "pendant" && a["at"] == "2026-11-29T03:00:00.000Z");
-    EXPECT_TRUE(pendant) << r.out;
+        got.push_back(a["id"].get<std::string>() + " " + a["at"].get<std::string>() + " " +
+                      a["type"].get<std::string>() + " " + a["state"].get<std::string>() + " " +
+                      a.value("sensor", a.value("rule", "")) + (a.contains("clears") ? " clears=" + a["clears"].get<std::string>() : ""));
+    const std::vector<std::string> want = {
+        "replay-1 2026-11-28T22:06:00.000Z sensor_offline raised kitchen",
+        "replay-2 2026-11-29T00:00:00.000Z inactivity raised night-inactivity",
+        "replay-3 2026-11-29T02:05:00.000Z inactivity cleared night-inactivity clears=replay-2",
+        "replay-4 2026-11-29T03:00:00.000Z pendant raised pendant",
+        "replay-5 2026-11-29T10:00:00.000Z due raised up",
+        "replay-6 2026-11-29T10:20:00.000Z sensor_offline cleared kitchen clears=replay-1",
+        "replay-7 2026-11-29T10:20:00.000Z due cleared up clears=replay-5",
+    };
+    EXPECT_EQ(got, want) << r.out;
+    for (const auto& a : alerts) EXPECT_EQ(a["hub"], "hub-test");
 
     auto bad =
         dir.write("bad.jsonl", "{\"at\":\"2026-11-28T23:00:00Z\",\"topic\":\"a\",\"payload\":1}\nnot json\n");
@@ -415,15 +652,39 @@ TEST_F(CtlTest, StatusShowsTheRunningHubAndFailsWhenTheUplinkIsDown) {
     EXPECT_NE(none.err.find("no hub state"), std::string::npos) << none.all();
 
     start_hub();
-    auto r = ctl_run({"status", "--config", config.string()});
-    EXPECT_EQ(r.code, 0) << r.all();
-    EXPECT_NE(r.out.find("hub      hub-0001"), std::string::npos) << r.all();
-    EXPECT_NE(r.out.find("uplink   connected"), std::string::npos) << r.all();
-    EXPECT_NE(r.out.find("pendant"), std::string::npos) << r.all();
-    EXPECT_NE(r.out.find("kitchen"), std::string::npos) << r.all();
+    // Nothing has been heard yet: the hub says "online" with no last_seen, status says "never seen"
+    // and fails, so a technician cannot leave with a sensor that was never tested.
+    auto fresh = ctl_run({"status", "--config", config.string()});
+    EXPECT_EQ(fresh.code, 1) << fresh.all();
+    for (const char* id : {"pendant", "hall", "kitchen"})
+        EXPECT_NE(fresh.out.find(std::string("PROBLEM: sensor '") + id + "'"), std::string::npos) << id << fresh.all();
+    EXPECT_NE(fresh.out.find("never seen since the hub started"), std::string::npos) << fresh.all();
+    EXPECT_NE(fresh.out.find("never seen"), std::string::npos) << fresh.all();
+    for (auto [sensor, event] : {std::pair{"pendant", "press"}, {"hall", "clear"}, {"kitchen", "clear"}})
+        ASSERT_EQ(ctl_run({"simulate", "--config", config.string(), sensor, event}).code, 0) << sensor;
+    ctl_test::result r;
+    ASSERT_TRUE(harness::eventually(
+        [&] {
+            r = ctl_run({"status", "--config", config.string()});
+            return r.code == 0;
+        },
+        15s))
+        << r.all() << hub.log();
+    EXPECT_EQ(r.out.find("PROBLEM"), std::string::npos) << r.all();
+    EXPECT_EQ(r.out.find("never seen"), std::string::npos) << r.all();
     auto j = ctl_run({"status", "--config", config.string(), "--json"});
     EXPECT_EQ(j.code, 0) << j.all();
     EXPECT_EQ(json::parse(j.out)["state"]["hub"], "hub-0001");
+
+    // A low battery is a problem to fix before leaving.
+    ASSERT_EQ(ctl_run({"simulate", "--config", config.string(), "hall", "battery-low"}).code, 0);
+    ASSERT_TRUE(harness::eventually(
+        [&] {
+            auto s = ctl_run({"status", "--config", config.string()});
+            return s.code == 1 && s.out.find("PROBLEM: sensor 'hall' (hall) battery low") != std::string::npos;
+        },
+        15s))
+        << hub.log();
 
     centre_broker.kill();
     bool down = harness::eventually(

@@ -9,12 +9,15 @@
 #include <nlohmann/json.hpp>
 
 #include "warden/config/hub_config.hpp"
+#include "warden/config/lint.hpp"
 #include "warden/ctl/config_edit.hpp"
 #include "warden/ctl/discovery.hpp"
+#include "warden/ctl/pairing.hpp"
 #include "warden/ctl/recording.hpp"
 #include "warden/ctl/replay.hpp"
 #include "warden/ctl/status.hpp"
 #include "warden/ctl/summary.hpp"
+#include "warden/sensors/adapters.hpp"
 
 using namespace warden;
 using namespace warden::ctl;
@@ -301,25 +304,102 @@ TEST(Discovery, TruncatesLongPayloads) {
     EXPECT_EQ(truncate_payload("a\nb"), "a b");
 }
 
+// ---- pair: which device is the new one ----
+
+TEST(Pairing, AMessageMustFitTheKindAsTheHubDecodesIt) {
+    using config::source_type;
+    auto z = [](sensor_kind k, const char* payload) {
+        return kind_mismatch(k, source_type::zigbee2mqtt, "zigbee2mqtt/x", "zigbee2mqtt/x", payload);
+    };
+    EXPECT_EQ(z(sensor_kind::pendant, R"({"action":"single","battery":100})"), "");
+    EXPECT_EQ(z(sensor_kind::pendant, R"({"power":12.5,"energy":3.1,"state":"ON"})"),
+              "carries nothing a pendant sensor reports (no press)");
+    EXPECT_NE(z(sensor_kind::pendant, R"({"battery":100,"linkquality":150})"), "");
+    EXPECT_EQ(z(sensor_kind::motion, R"({"occupancy":false})"), "");
+    EXPECT_EQ(z(sensor_kind::door, R"({"contact":true})"), "");
+    EXPECT_NE(z(sensor_kind::door, R"({"occupancy":true})"), "");
+    EXPECT_EQ(z(sensor_kind::temperature, R"({"temperature":19.5})"), "");
+    EXPECT_NE(z(sensor_kind::temperature, R"({"battery":90})"), "");
+    EXPECT_EQ(kind_mismatch(sensor_kind::motion, source_type::tasmota, "tasmota_lounge", "stat/tasmota_lounge/RESULT",
+                            R"({"Switch1":{"Action":"ON"}})"),
+              "");
+}
+
+TEST(Pairing, OnlyANewDeviceWhoseMessageFitsIsProposed) {
+    pairing p(discovery_config(), sensor_kind::motion);
+    auto t = at("2026-11-29T10:00:00Z");
+    // Warm-up: the broker's retained list and a device that keeps talking.
+    p.add("zigbee2mqtt/bridge/devices",
+          R"([{"type":"EndDevice","friendly_name":"listed_pir"}])", t, true);
+    p.add("zigbee2mqtt/old_pir", R"({"occupancy":true})", t, false);
+    p.end_warm_up();
+
+    auto old = p.add("zigbee2mqtt/old_pir", R"({"occupancy":true})", t, false);
+    EXPECT_FALSE(old.candidate);
+    EXPECT_NE(old.note.find("ignoring zigbee2mqtt/old_pir: it was on the broker before"), std::string::npos);
+    EXPECT_EQ(p.add("zigbee2mqtt/old_pir", R"({"occupancy":true})", t, false).note, "") << "said once";
+    EXPECT_FALSE(p.add("zigbee2mqtt/listed_pir", R"({"occupancy":true})", t, false).candidate);
+    EXPECT_FALSE(p.add("zigbee2mqtt/pendant", R"({"action":"single"})", t, false).candidate) << "configured";
+    EXPECT_FALSE(p.add("zigbee2mqtt/new_pir", R"({"occupancy":true})", t, true).candidate) << "retained";
+
+    // A new device that does not fit the kind is named, not taken.
+    auto plug = p.add("zigbee2mqtt/plug", R"({"power":40})", t, false);
+    EXPECT_FALSE(plug.candidate);
+    EXPECT_NE(plug.note.find("zigbee2mqtt/plug spoke but its message carries nothing a motion sensor reports"),
+              std::string::npos)
+        << plug.note;
+
+    // An old device that joins again is new.
+    auto join = p.add("zigbee2mqtt/bridge/event",
+                      R"({"type":"device_joined","data":{"friendly_name":"listed_pir","ieee_address":"0x1"}})", t,
+                      false);
+    EXPECT_FALSE(join.candidate);
+    EXPECT_EQ(p.joined_but_unconfirmed(), std::vector<std::string>{"zigbee2mqtt/listed_pir"});
+    auto c = p.add("zigbee2mqtt/listed_pir", R"({"occupancy":true})", t, false);
+    ASSERT_TRUE(c.candidate);
+    EXPECT_EQ(c.candidate->dev.topic, "zigbee2mqtt/listed_pir");
+    EXPECT_EQ(c.candidate->how, "joined, then spoke on zigbee2mqtt/listed_pir");
+    EXPECT_EQ(c.candidate->payload, R"({"occupancy":true})");
+
+    // Turned down: never proposed again; the next new device is.
+    p.reject("zigbee2mqtt/listed_pir");
+    EXPECT_FALSE(p.add("zigbee2mqtt/listed_pir", R"({"occupancy":true})", t, false).candidate);
+    auto next = p.add("zigbee2mqtt/new_pir", R"({"occupancy":true})", t, false);
+    ASSERT_TRUE(next.candidate);
+    EXPECT_EQ(next.candidate->how, "spoke on zigbee2mqtt/new_pir");
+}
+
 // ---- status ----
 
 namespace {
-json state_at(const std::string& iso, bool connected) {
+const std::string pendant_ok = R"({"id":"pendant","kind":"pendant","location":"worn","online":true,"battery":87,
+                  "battery_low":false,"tamper":false,"link":120,"last_seen":"2026-11-29T09:59:00Z",
+                  "last_event":"2026-11-29T09:58:00Z","last_signal":"press"})";
+const std::string hall_ok = R"({"id":"hall","kind":"motion","location":"hall","online":true,"battery":90,
+                  "battery_low":false,"tamper":false,"link":80,"last_seen":"2026-11-29T09:30:00Z",
+                  "last_event":null,"last_signal":null})";
+/// The hub's state for a sensor it has not heard since it started: online, but last_seen null.
+const std::string hall_never = R"({"id":"hall","kind":"motion","location":"hall","online":true,"battery":null,
+                  "battery_low":false,"tamper":false,"link":null,"last_seen":null,"last_event":null,"last_signal":null})";
+const std::string hall_bad = R"({"id":"hall","kind":"motion","location":"hall","online":false,"battery":5,
+                  "battery_low":true,"tamper":true,"link":null,"last_seen":"2026-11-28T09:00:00Z","last_event":null,"last_signal":""})";
+
+json state_at(const std::string& iso, bool connected, const std::string& hall = hall_ok,
+              const std::string& dc09 = R"({"enabled":false,"connected":false})") {
     return json::parse(R"({"hub":"hub-0001","at":")" + iso + R"(","version":"0.1.0","away":false,
       "uplink":{"connected":)" +
                        (connected ? "true" : "false") + R"(,"since":"2026-11-29T09:00:00Z","last_ack":null},
-      "dc09":{"enabled":false,"connected":false},"outbox":3,"dropped":0,
-      "sensors":[{"id":"pendant","kind":"pendant","location":"worn","online":true,"battery":87,
-                  "battery_low":false,"tamper":false,"link":120,"last_seen":"2026-11-29T09:59:00Z",
-                  "last_event":"2026-11-29T09:58:00Z","last_signal":"press"},
-                 {"id":"hall","kind":"motion","location":"hall","online":false,"battery":5,
-                  "battery_low":true,"tamper":false,"link":null,"last_seen":null,"last_event":null,"last_signal":""}]})");
+      "dc09":)" + dc09 + R"(,"outbox":3,"dropped":0,
+      "sensors":[)" + pendant_ok + "," + hall + "]}");
 }
 }  // namespace
 
 TEST(Status, FreshConnectedStateIsFine) {
     EXPECT_TRUE(judge_state(state_at("2026-11-29T09:59:00Z", true), at("2026-11-29T10:00:00Z"),
                             std::chrono::seconds(60))
+                    .empty());
+    EXPECT_TRUE(judge_state(state_at("2026-11-29T09:59:00Z", true, hall_ok, R"({"enabled":true,"connected":true})"),
+                            at("2026-11-29T10:00:00Z"), std::chrono::seconds(60))
                     .empty());
 }
 
@@ -334,8 +414,29 @@ TEST(Status, StaleOrDisconnectedOrMissingFieldsAreProblems) {
     EXPECT_EQ(judge_state(json::array(), now, std::chrono::seconds(60)).size(), 1u);
 }
 
+TEST(Status, SensorsThatAreNotWorkingAndADownDc09PathAreProblems) {
+    auto now = at("2026-11-29T10:00:00Z");
+    auto never = judge_state(state_at("2026-11-29T09:59:00Z", true, hall_never), now, std::chrono::seconds(60));
+    ASSERT_EQ(never.size(), 1u);
+    EXPECT_NE(never[0].find("sensor 'hall' (hall) never seen since the hub started"), std::string::npos)
+        << never[0];
+
+    auto bad = judge_state(state_at("2026-11-29T09:59:00Z", true, hall_bad), now, std::chrono::seconds(60));
+    ASSERT_EQ(bad.size(), 3u);
+    EXPECT_NE(bad[0].find("sensor 'hall' (hall) is offline (last seen 2026-11-28T09:00:00.000Z"),
+              std::string::npos)
+        << bad[0];
+    EXPECT_EQ(bad[1], "sensor 'hall' (hall) battery low (5%)");
+    EXPECT_NE(bad[2].find("sensor 'hall' (hall) reports tamper"), std::string::npos) << bad[2];
+
+    auto dc09 = judge_state(state_at("2026-11-29T09:59:00Z", true, hall_ok, R"({"enabled":true,"connected":false})"),
+                            now, std::chrono::seconds(60));
+    ASSERT_EQ(dc09.size(), 1u);
+    EXPECT_NE(dc09[0].find("DC-09"), std::string::npos) << dc09[0];
+}
+
 TEST(Status, ReportShowsUplinkOutboxAndSensorTable) {
-    auto text = format_state(state_at("2026-11-29T09:59:00Z", true), at("2026-11-29T10:00:00Z"));
+    auto text = format_state(state_at("2026-11-29T09:59:00Z", true, hall_bad), at("2026-11-29T10:00:00Z"));
     EXPECT_NE(text.find("uplink   connected since 2026-11-29T09:00:00.000Z (60m ago)"), std::string::npos)
         << text;
     EXPECT_NE(text.find("last ack never"), std::string::npos) << text;
@@ -347,6 +448,14 @@ TEST(Status, ReportShowsUplinkOutboxAndSensorTable) {
     EXPECT_NE(text.find("NO"), std::string::npos) << text;
 }
 
+TEST(Status, ASensorNeverHeardIsShownAsNeverSeenNotOnline) {
+    auto text = format_state(state_at("2026-11-29T09:59:00Z", true, hall_never), at("2026-11-29T10:00:00Z"));
+    auto row = text.substr(text.find("\nhall "));
+    row = row.substr(0, row.find('\n', 1));
+    EXPECT_NE(row.find("never seen"), std::string::npos) << text;
+    EXPECT_EQ(row.find("yes"), std::string::npos) << text;
+}
+
 TEST(Summary, CountsSensorsByKindAndRules) {
     auto cfg = config::load_hub_config(fixtures + "hub.toml");
     auto s = summarise(cfg);
@@ -355,4 +464,35 @@ TEST(Summary, CountsSensorsByKindAndRules) {
     EXPECT_EQ(s["rules_by_type"]["due"], 1);
     EXPECT_NE(format_summary(cfg).find("4 sensors: 1 bed, 2 motion, 1 pendant"), std::string::npos)
         << format_summary(cfg);
+}
+
+// ---- check: lint with the hub's own report_every defaults ----
+
+TEST(Check, LintJudgesTheReportIntervalTheHubUses) {
+    // The fixture's kitchen (tasmota) sets no report_every: the hub gives it the source default, and so
+    // must check. A 30m inactivity rule on it is shorter than that default.
+    auto text = std::string("[hub]\nid = \"h\"\ndata_dir = \"/d\"\n[local]\nuri = \"tcp://127.0.0.1:1883\"\n"
+                            "[centre]\nuri = \"tcp://127.0.0.1:1884\"\n[[sensor]]\nid = \"kitchen\"\nkind = "
+                            "\"motion\"\nsource = \"tasmota\"\ntopic = \"tasmota_kitchen\"\nlocation = \"kitchen\"\n"
+                            "[[rule]]\nid = \"n\"\ntype = \"inactivity\"\nperiod = \"30m\"\n");
+    auto cfg = config::parse_hub_config(text, "hub.toml");
+    auto hub_view = with_hub_defaults(cfg);
+    ASSERT_TRUE(hub_view.find_sensor("kitchen")->report_every);
+    auto w = config::lint_hub_config(cfg, sensors::default_report_every);
+    ASSERT_EQ(w.size(), 1u);
+    EXPECT_NE(w[0].message.find("'kitchen' (" + format_duration(*hub_view.find_sensor("kitchen")->report_every) +
+                                ", the tasmota default)"),
+              std::string::npos)
+        << w[0].message;
+}
+
+TEST(Check, TheExampleHomeWarnsOnlyAboutReportIntervals) {
+    // examples/home.toml leaves report_every to the source defaults (zigbee2mqtt: 25h) while its
+    // inactivity rules run for 2h and 4h: a dead hall sensor would look like a resident who has not
+    // moved. Every other check must stay quiet for the example.
+    auto cfg = config::load_hub_config(std::string(WARDEN_SOURCE_DIR) + "/examples/home.toml");
+    for (const auto& x : config::lint_hub_config(cfg, sensors::default_report_every)) {
+        EXPECT_NE(x.message.find("is shorter than the report interval of"), std::string::npos)
+            << config::lint_text(x);
+    }
 }
