@@ -305,3 +305,38 @@ TEST(HubStore, OpensTheFileOfAnotherProcessWhileItIsOpen) {
     sqlite3_finalize(st);
     sqlite3_close(db);
 }
+
+// Alerts the hub sent from memory while writes failed are stored as sent: same seq, id, clears and
+// bytes; the counter moves past them; a read-only database fails with SQLITE_READONLY.
+TEST(HubStore, StoresAlertsSentFromMemoryWithTheirOwnSeqAndBytes) {
+    harness::temp_dir dir;
+    hub::store s(opts(dir));
+    ASSERT_TRUE(s.commit(alerts_batch({raised("offline/pir", "sensor_offline")})));  // seq 1
+
+    s.set_read_only(true);
+    auto failed = s.commit(alerts_batch({raised("pendant/pendant")}));
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error->code, SQLITE_READONLY);
+    EXPECT_EQ(s.undelivered_count(), 1u);  // reads still work
+    s.set_read_only(false);
+
+    // The hub gave seqs 2 and 3 from memory; seq 2 clears the condition of seq 1.
+    auto sent = [](hub::new_alert n, std::uint64_t seq, std::optional<std::string> clears) {
+        n.alert.hub = "hub-0001";
+        n.alert.seq = seq;
+        n.alert.id = make_alert_id("hub-0001", seq);
+        n.alert.clears = std::move(clears);
+        return n;
+    };
+    auto a2 = sent(cleared("offline/pir"), 2, "hub-0001-1");
+    auto a3 = sent(raised("pendant/pendant"), 3, std::nullopt);
+    auto r = s.commit(alerts_batch({a2, a3, raised("later")}));
+    ASSERT_TRUE(r) << r.error->message;
+    ASSERT_EQ(r.added.size(), 3u);
+    EXPECT_EQ(r.added[0].json, to_json(a2.alert).dump());
+    EXPECT_EQ(r.added[1].json, to_json(a3.alert).dump());
+    EXPECT_EQ(r.added[2].id, "hub-0001-4");
+    EXPECT_EQ(s.next_seq(), 5u);
+    EXPECT_FALSE(s.open_condition("offline/pir"));
+    EXPECT_EQ(s.open_condition("pendant/pendant"), "hub-0001-3");
+}
