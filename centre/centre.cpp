@@ -1,6 +1,7 @@
 #include "warden/centre/centre.hpp"
 
 #include <atomic>
+#include <cstdlib>
 
 #include <spdlog/spdlog.h>
 #include <asio/post.hpp>
@@ -23,6 +24,10 @@ const char* default_web_root() noexcept {
 
 int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger> log) {
     if (cfg.database.empty()) throw std::runtime_error("[centre] database is not set");
+    // Read once at start; for tests only (centre/README.md).
+    auto faults = ingest_faults_from(std::getenv("WARDEN_CENTRE_FAULT"));
+    if (faults.exit_after_commit)
+        log->warn("fault injection on: WARDEN_CENTRE_FAULT=exit-after-commit (for tests only)");
     auto db = open_sqlite_store(cfg.database);
     log->info("store open database={} schema={}", cfg.database, sqlite_schema_version());
 
@@ -67,7 +72,8 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
                    [&](const std::vector<std::string>& ids) {
                        for (const auto& id : ids) alert_event(id);
                    },
-               .hub_changed = hub_event});
+               .hub_changed = hub_event},
+              faults);
 
     http_options ho;
     ho.listen = cfg.http_listen;

@@ -1,9 +1,12 @@
 #include "warden/centre/ingest.hpp"
 
 #include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <set>
+#include <stdexcept>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <asio/post.hpp>
 #include <nlohmann/json.hpp>
@@ -47,14 +50,23 @@ bool is_hub_alert_id(std::string_view hub, std::string_view id) noexcept {
     return true;
 }
 
+ingest_faults ingest_faults_from(const char* env_value) {
+    std::string_view v = env_value ? env_value : "";
+    if (v.empty()) return {};
+    if (v == "exit-after-commit") return {.exit_after_commit = true};
+    throw std::invalid_argument(fmt::format(
+        "WARDEN_CENTRE_FAULT=\"{}\" is not a fault this build knows (exit-after-commit; for tests only)", v));
+}
+
 ingest::ingest(asio::io_context& io, mqtt::session& session, store& db, centre_metrics& metrics,
-               std::shared_ptr<spdlog::logger> log, ingest_hooks hooks)
+               std::shared_ptr<spdlog::logger> log, ingest_hooks hooks, ingest_faults faults)
     : io_(io),
       session_(session),
       db_(db),
       metrics_(metrics),
       log_(std::move(log)),
-      hooks_(std::move(hooks)) {}
+      hooks_(std::move(hooks)),
+      faults_(faults) {}
 
 void ingest::start() {
     session_.on_message([this](mqtt::message m) { handle(std::move(m)); });
@@ -163,6 +175,13 @@ void ingest::flush() {
         // Nothing is acked: the hubs resend, and the next batch tries again.
         log_->error("store failed, batch not acked alerts={} error=\"{}\"", b.alerts.size(), e.what());
         return;
+    }
+
+    if (faults_.exit_after_commit && !pending.empty()) {
+        log_->critical("fault injected: exiting after commit, before acks alerts={} (WARDEN_CENTRE_FAULT)",
+                       pending.size());
+        log_->flush();
+        std::_Exit(86);
     }
 
     // Committed: now ack, one message per hub, listing every id received (duplicates too; a reused id

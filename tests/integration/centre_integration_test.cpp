@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <atomic>
 #include <csignal>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -118,9 +119,9 @@ protected:
                                escalate + "\"\n");
     }
 
-    void start_centre() {
+    void start_centre(std::map<std::string, std::string> env = {}) {
         centre = harness::process({centre_bin, "--config", config.string(), "--log-level", "debug"},
-                                  dir / ("centre-" + std::to_string(++starts) + ".log"));
+                                  dir / ("centre-" + std::to_string(++starts) + ".log"), std::move(env));
         ASSERT_TRUE(harness::wait_for_port(http_port, 10s)) << centre.log();
         // Connected to the broker (subscriptions made) before the test publishes.
         ASSERT_TRUE(harness::eventually([&] {
@@ -293,17 +294,28 @@ TEST_F(centre_test, AlertsFromSeveralHubsAreStoredOnceAndAckedAfterCommit) {
 }
 
 TEST_F(centre_test, KilledBetweenReceiptAndAckTheResendIsStoredOnce) {
-    start_centre();
+    // The centre dies in the window that matters: the alert is committed, its ack not yet published.
+    // The fault is injected (WARDEN_CENTRE_FAULT, for tests only), so the test does not depend on when
+    // a SIGKILL happens to land.
+    start_centre({{"WARDEN_CENTRE_FAULT", "exit-after-commit"}});
     harness::mqtt_client hub(broker.uri(), "sim-hub-k");
     hub.subscribe("warden/v1/hub-k/ack");
-    hub.publish("warden/v1/hub-k/alert", alert_payload("hub-k", 1));
-    centre.signal(SIGKILL);
-    centre.wait(5s);
+    const auto payload = alert_payload("hub-k", 1);
+    hub.publish("warden/v1/hub-k/alert", payload);
+    ASSERT_EQ(centre.wait(10s), 86) << "the centre did not stop at the injected fault\n" << centre.log();
+    auto first_run = centre.log();
+    EXPECT_NE(first_run.find("fault injected: exiting after commit, before acks"), std::string::npos)
+        << first_run;
+    EXPECT_FALSE(hub.next("warden/v1/hub-k/ack", 500ms)) << "acked before the crash";
 
     start_centre();
-    // The hub has no ack (or lost it), so it resends the same id.
-    hub.publish("warden/v1/hub-k/alert", alert_payload("hub-k", 1));
+    // The hub has no ack, so it resends the same alert (the broker may also redeliver its copy).
+    hub.publish("warden/v1/hub-k/alert", payload);
     EXPECT_TRUE(collect_acks(hub, {"hub-k-1"}).contains("hub-k-1"));
+    // The restarted centre found it already stored: committed before the crash, not stored again.
+    auto second_run = centre.log();
+    EXPECT_NE(second_run.find("alert duplicate acked again alert=hub-k-1"), std::string::npos) << second_run;
+    EXPECT_EQ(second_run.find("alert stored alert=hub-k-1"), std::string::npos) << second_run;
     auto op = login("olive", "operator");
     auto [status, all] = op.get("/api/alerts?state=all");
     ASSERT_EQ(status, 200);

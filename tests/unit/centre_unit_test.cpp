@@ -158,6 +158,13 @@ TEST(CentreIngest, HubIdsAndTheirAlertIds) {
     EXPECT_FALSE(is_hub_alert_id("hub-0001", "hub-0001-18446744073709551616"));  // past UINT64_MAX
 }
 
+TEST(CentreIngest, FaultsAreOffUnlessAsked) {
+    EXPECT_FALSE(ingest_faults_from(nullptr).exit_after_commit);
+    EXPECT_FALSE(ingest_faults_from("").exit_after_commit);
+    EXPECT_TRUE(ingest_faults_from("exit-after-commit").exit_after_commit);
+    EXPECT_THROW(ingest_faults_from("exit-after-comit"), std::invalid_argument);
+}
+
 TEST(CentreHttp, ListenAddresses) {
     EXPECT_EQ(parse_listen("127.0.0.1:8080"), (std::pair<std::string, int>{"127.0.0.1", 8080}));
     EXPECT_EQ(parse_listen("[::1]:80"), (std::pair<std::string, int>{"::1", 80}));

@@ -55,10 +55,21 @@ bool is_acceptable_hub_id(std::string_view hub) noexcept;
 /// some seq ("<hub>-" and a decimal number without leading zeros).
 bool is_hub_alert_id(std::string_view hub, std::string_view id) noexcept;
 
+/// Faults injected for tests only (centre/README.md); none in normal use.
+struct ingest_faults {
+    /// End the process (std::_Exit, status 86) right after a batch with alerts is committed and before
+    /// its acks are published: the window a crash can hit.
+    bool exit_after_commit = false;
+};
+
+/// Reads WARDEN_CENTRE_FAULT (for tests only): "" or unset = none, "exit-after-commit". Throws
+/// std::invalid_argument for another value.
+ingest_faults ingest_faults_from(const char* env_value);
+
 class ingest {
 public:
     ingest(asio::io_context& io, mqtt::session& session, store& db, centre_metrics& metrics,
-           std::shared_ptr<spdlog::logger> log, ingest_hooks hooks);
+           std::shared_ptr<spdlog::logger> log, ingest_hooks hooks, ingest_faults faults = {});
     ingest(const ingest&) = delete;
     ingest& operator=(const ingest&) = delete;
 
@@ -86,6 +97,7 @@ private:
     centre_metrics& metrics_;
     std::shared_ptr<spdlog::logger> log_;
     ingest_hooks hooks_;
+    ingest_faults faults_;
     std::vector<pending_alert> alerts_;
     std::vector<heartbeat_record> heartbeats_;
     std::vector<status_record> statuses_;
