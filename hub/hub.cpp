@@ -166,7 +166,7 @@ struct hub::impl {
     bool storage_fault_ = false;
     bool retry_armed_ = false;
     int failures_ = 0;
-    std::string storage_error_;                 ///< the last commit error while failing
+    std::string storage_error_;                ///< the last commit error while failing
     std::optional<time_point> storage_since_;  ///< when the current fault began
     std::uint64_t events_not_logged_ = 0;      ///< event log rows given up to storage faults (this run)
     /// The seq the next alert gets: follows the store, and runs ahead of it while alerts are sent
@@ -681,7 +681,8 @@ void hub::impl::storage_failed(batch b, const store_error& e) {
         // must never wait for the disk.
         if (!pending_.events.empty()) {
             events_not_logged_ += pending_.events.size();
-            log_->warn("event log skipped rows={} reason=storage_fault code={}", pending_.events.size(), e.code);
+            log_->warn("event log skipped rows={} reason=storage_fault code={}", pending_.events.size(),
+                       e.code);
             pending_.events.clear();
         }
         send_unstored();
@@ -719,7 +720,7 @@ void hub::impl::send_unstored() {
                 if (!a.clears) {
                     auto it = unstored_conditions_.find(n.key);
                     a.clears = it != unstored_conditions_.end() ? std::optional(it->second)
-                                                                 : store_.open_condition(n.key);
+                                                                : store_.open_condition(n.key);
                 }
                 unstored_conditions_.erase(n.key);
             }

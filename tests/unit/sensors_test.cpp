@@ -186,7 +186,8 @@ TEST(Router, ARetainedPressIsOldNewsButItsStateCounts) {
     EXPECT_EQ(*e.battery, 12);
     EXPECT_EQ(only_event(r.decode("zigbee2mqtt/pendant", R"({"sos":true})", t0, true)).signal,
               warden::signal::none);
-    EXPECT_FALSE(any_active(r.decode("stat/tasmota_fall/RESULT", R"({"Switch1":{"Action":"ON"}})", t0, true)));
+    EXPECT_FALSE(
+        any_active(r.decode("stat/tasmota_fall/RESULT", R"({"Switch1":{"Action":"ON"}})", t0, true)));
     // A state kind's retained state is its state.
     EXPECT_EQ(only_event(r.decode("zigbee2mqtt/smoke", R"({"smoke":true})", t0, true)).signal,
               warden::signal::active);

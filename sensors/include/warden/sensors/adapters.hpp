@@ -57,7 +57,8 @@ public:
     /// and health, but a press in it is old news (it may be days old, and comes again at every
     /// restart): for momentary kinds (pendant, fall, ...) it raises nothing. A press made while the
     /// hub was away still arrives, queued in the hub's persistent session, without the flag.
-    decode_result decode(std::string_view topic, std::string_view payload, time_point at, bool retained = false);
+    decode_result decode(std::string_view topic, std::string_view payload, time_point at,
+                         bool retained = false);
 
     const decode_stats& stats() const noexcept { return stats_; }
 
