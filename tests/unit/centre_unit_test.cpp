@@ -3,8 +3,11 @@
 // supervision in virtual time (a real SQLite file, an injected clock, no sleeps).
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
+#include <asio/executor_work_guard.hpp>
 
 #include "warden/centre/auth.hpp"
 #include "warden/centre/events.hpp"
@@ -163,6 +166,64 @@ TEST(CentreIngest, FaultsAreOffUnlessAsked) {
     EXPECT_FALSE(ingest_faults_from("").exit_after_commit);
     EXPECT_TRUE(ingest_faults_from("exit-after-commit").exit_after_commit);
     EXPECT_THROW(ingest_faults_from("exit-after-comit"), std::invalid_argument);
+}
+
+TEST(CentreIngest, AlertsReceivedTogetherAreAckedInOneMessagePerHub) {
+    // The real ingest, a real SQLite file and a real Mosquitto. The messages are handed to ingest before
+    // its io_context runs, exactly as a burst from the broker lands in one turn, so the batch is known.
+    harness::broker broker;
+    harness::temp_dir dir;
+    auto db = open_sqlite_store((dir / "centre.db").string());
+    auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+    asio::io_context io;
+    mqtt::options mo;
+    mo.uri = broker.uri();
+    mo.client_id = "centre-ingest-test";
+    mqtt::session session(io, mo, log);
+    bool up = false;
+    session.on_connection([&](bool connected) { up = connected; });
+    centre_metrics metrics;
+    ingest in(io, session, *db, metrics, log, {});
+    in.start();
+    session.start();
+    auto busy = asio::make_work_guard(io);  // so that each turn lasts its 20 ms
+    auto turn = [&] { io.run_for(20ms); };
+    for (int i = 0; i < 500 && !up; ++i) turn();
+    ASSERT_TRUE(up);
+    harness::mqtt_client hubs(broker.uri(), "sim-hubs");
+    hubs.subscribe("warden/v1/+/ack");
+
+    auto payload = [](const std::string& hub, std::uint64_t seq) {
+        alert a;
+        a.hub = hub;
+        a.seq = seq;
+        a.id = make_alert_id(hub, seq);
+        a.type = "pendant";
+        a.priority = priority::critical;
+        a.at = *parse_time("2026-11-28T12:00:00Z");
+        a.rule = "pendant";
+        return warden::to_json(a).dump();
+    };
+    for (std::uint64_t seq = 1; seq <= 3; ++seq) in.handle({"warden/v1/hub-x/alert", payload("hub-x", seq)});
+    in.handle({"warden/v1/hub-y/alert", payload("hub-y", 1)});
+    in.handle({"warden/v1/hub-x/alert", payload("hub-x", 2)});  // a resend in the same batch
+
+    std::vector<harness::mqtt_client::msg> acks;
+    for (int i = 0; i < 250 && acks.size() < 2; ++i) {
+        turn();
+        for (auto& m : hubs.drain()) acks.push_back(std::move(m));
+    }
+    for (int i = 0; i < 10; ++i) {  // nothing further follows
+        turn();
+        for (auto& m : hubs.drain()) acks.push_back(std::move(m));
+    }
+    ASSERT_EQ(acks.size(), 2u) << "one ack message per hub";
+    std::map<std::string, nlohmann::json> by_topic;
+    for (const auto& m : acks) by_topic[m.topic] = nlohmann::json::parse(m.payload);
+    EXPECT_EQ(by_topic["warden/v1/hub-x/ack"], (nlohmann::json{{"ids", {"hub-x-1", "hub-x-2", "hub-x-3"}}}));
+    EXPECT_EQ(by_topic["warden/v1/hub-y/ack"], (nlohmann::json{{"ids", {"hub-y-1"}}}));
+    EXPECT_EQ(db->list_alerts({.state = "all"}).size(), 4u);
+    session.stop();
 }
 
 TEST(CentreHttp, ListenAddresses) {
