@@ -110,10 +110,10 @@ private:
                                     "location = \"hallway\"",
                                     s.id));
         if (is_alarm_kind(s.kind) && !report_interval(s))
-            warn(s.pos, fmt::format(
-                            "sensor '{}' ({}, {} source) is never checked for silence: the {} source has "
-                            "no default; set report_every (e.g. \"25h\") so a dead detector is noticed",
-                            s.id, to_string(s.kind), to_string(s.source), to_string(s.source)));
+            warn(s.pos,
+                 fmt::format("sensor '{}' ({}, {} source) is never checked for silence: the {} source has "
+                             "no default; set report_every (e.g. \"25h\") so a dead detector is noticed",
+                             s.id, to_string(s.kind), to_string(s.source), to_string(s.source)));
         if (s.kind == sensor_kind::door) door(s);
         if (s.kind == sensor_kind::temperature) {
             bool read = std::any_of(cfg_.rules.begin(), cfg_.rules.end(), [&](const rule_spec& r) {

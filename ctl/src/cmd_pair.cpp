@@ -56,8 +56,7 @@ void write_file_atomically(const std::string& path, const std::string& text) {
     const fs::path target(path);
     const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0)
-        throw check_failed(fmt::format("{}: {}", path, std::strerror(errno)));
+    if (::stat(path.c_str(), &st) != 0) throw check_failed(fmt::format("{}: {}", path, std::strerror(errno)));
     std::string tmp = (dir / ("." + target.filename().string() + ".XXXXXX")).string();
     int fd = ::mkstemp(tmp.data());
     if (fd < 0)
@@ -67,7 +66,8 @@ void write_file_atomically(const std::string& path, const std::string& text) {
         int e = errno;
         ::close(fd);
         ::unlink(tmp.c_str());
-        throw check_failed(fmt::format("{}: cannot {} (file left as it was): {}", path, what, std::strerror(e)));
+        throw check_failed(
+            fmt::format("{}: cannot {} (file left as it was): {}", path, what, std::strerror(e)));
     };
     if (::fchmod(fd, st.st_mode & 07777) != 0) fail("keep its permissions");
     if (::getuid() == 0) (void)::fchown(fd, st.st_uid, st.st_gid);
@@ -86,7 +86,8 @@ void write_file_atomically(const std::string& path, const std::string& text) {
     if (::rename(tmp.c_str(), path.c_str()) != 0) {
         int e = errno;
         ::unlink(tmp.c_str());
-        throw check_failed(fmt::format("{}: cannot replace (file left as it was): {}", path, std::strerror(e)));
+        throw check_failed(
+            fmt::format("{}: cannot replace (file left as it was): {}", path, std::strerror(e)));
     }
     if (int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY); d >= 0) {
         (void)::fsync(d);
@@ -141,8 +142,8 @@ int run_pair(const pair_options& o, const context& ctx) {
     std::cerr << fmt::format(
         "warden-ctl: waiting up to {} for a new device on {}: put it in pairing mode now (zigbee2mqtt: "
         "permit join), then trigger it ({} for a {})\n",
-        o.timeout, link.uri(), kind == sensor_kind::temperature ? "warm it" : signal_name(*kind, signal::active),
-        to_string(*kind));
+        o.timeout, link.uri(),
+        kind == sensor_kind::temperature ? "warm it" : signal_name(*kind, signal::active), to_string(*kind));
     const auto deadline = std::chrono::steady_clock::now() + wait;
     while (true) {
         link.run_until([&] { return candidate.has_value(); }, deadline);
@@ -152,16 +153,17 @@ int run_pair(const pair_options& o, const context& ctx) {
             throw check_failed(
                 joined.empty()
                     ? fmt::format("no new device joined or spoke within {}", o.timeout)
-                    : fmt::format("no new device sent a {} message within {} ({} joined: trigger it, or check "
-                                  "--kind)",
-                                  to_string(*kind), o.timeout, joined));
+                    : fmt::format(
+                          "no new device sent a {} message within {} ({} joined: trigger it, or check "
+                          "--kind)",
+                          to_string(*kind), o.timeout, joined));
         }
         std::cout << fmt::format("found {} ({}, {}){}\n", candidate->dev.topic,
                                  config::to_string(candidate->dev.source), candidate->how,
                                  candidate->dev.model.empty() ? "" : ": " + candidate->dev.model);
         std::cout << "  payload: " << truncate_payload(candidate->payload, 200) << '\n' << std::flush;
-        if (!ask || confirm(fmt::format("Add {} as {} sensor \"{}\"?", candidate->dev.topic,
-                                        to_string(*kind), o.id)))
+        if (!ask ||
+            confirm(fmt::format("Add {} as {} sensor \"{}\"?", candidate->dev.topic, to_string(*kind), o.id)))
             break;
         std::cerr << "warden-ctl: not taken; waiting for another device\n";
         watch.reject(candidate->dev.topic);

@@ -23,9 +23,8 @@ struct simulate_options {
 /// the one it accepts.
 std::string accepted_events(const config::sensor_spec& sensor) {
     static constexpr std::string_view words[] = {
-        "press",   "active", "inactive", "clear",       "open",   "closed",  "occupied", "vacant",
-        "wet",     "dry",    "smoke",    "alarm",       "on",     "off",     "value",    "battery-low",
-        "tamper",  "offline", "online"};
+        "press", "active", "inactive", "clear", "open",  "closed",      "occupied", "vacant",  "wet",   "dry",
+        "smoke", "alarm",  "on",       "off",   "value", "battery-low", "tamper",   "offline", "online"};
     std::string out;
     for (auto w : words) {
         try {

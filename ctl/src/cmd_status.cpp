@@ -53,14 +53,15 @@ int run_status(const status_options& o, const context& ctx) {
 
 void add_status(CLI::App& app, context& ctx) {
     auto o = std::make_shared<status_options>();
-    auto* sub = app.add_subcommand("status",
-                                   "Show the running hub's state: uplink and DC-09 path, outbox, last ack, "
-                                   "away mode, and each sensor's\n"
-                                   "online state, battery and last event. Exit 1, with a PROBLEM line each, if "
-                                   "the hub state is\n"
-                                   "missing or stale, the uplink or an enabled DC-09 path is down, or a sensor "
-                                   "is offline, never seen,\n"
-                                   "low on battery or tampered: the check before leaving a home.");
+    auto* sub =
+        app.add_subcommand("status",
+                           "Show the running hub's state: uplink and DC-09 path, outbox, last ack, "
+                           "away mode, and each sensor's\n"
+                           "online state, battery and last event. Exit 1, with a PROBLEM line each, if "
+                           "the hub state is\n"
+                           "missing or stale, the uplink or an enabled DC-09 path is down, or a sensor "
+                           "is offline, never seen,\n"
+                           "low on battery or tampered: the check before leaving a home.");
     sub->add_option("--config", o->config, "The hub config (hub.toml)")->required();
     sub->add_option("--timeout", o->timeout, "How long to wait for the hub's state (default 3s)");
     sub->add_flag("--json", o->json, "Print {\"ok\",\"problems\",\"state\"} as JSON");

@@ -1,8 +1,8 @@
 #include "home_link.hpp"
 
-#include <asio/executor_work_guard.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <asio/executor_work_guard.hpp>
 
 #include "cli.hpp"
 

@@ -80,8 +80,8 @@ int main(int argc, char** argv) {
             names += (names.empty() ? "" : ", ") + sub->get_name();
         }
         if (!known) {
-            std::cerr << fmt::format("warden-ctl: unknown subcommand \"{}\" (one of: {}); see warden-ctl --help\n",
-                                     arg, names);
+            std::cerr << fmt::format(
+                "warden-ctl: unknown subcommand \"{}\" (one of: {}); see warden-ctl --help\n", arg, names);
             return exit_usage;
         }
         break;

@@ -207,9 +207,10 @@ TEST_F(CtlTest, UsageErrorsExitTwoAndHelpExitsZero) {
     auto bad_event = ctl_run({"simulate", "--config", config.string(), "hall", "smoke"});
     EXPECT_EQ(bad_event.code, 2) << bad_event.all();
     // A door cannot be "clear": the message lists the words it takes.
-    auto door_cfg = dir.write("door.toml", hub_toml("data", home.uri(), centre_broker.uri()) +
-                                               "\n[[sensor]]\nid = \"door\"\nkind = \"door\"\nsource = "
-                                               "\"zigbee2mqtt\"\ntopic = \"zigbee2mqtt/door\"\nlocation = \"front\"\n");
+    auto door_cfg =
+        dir.write("door.toml", hub_toml("data", home.uri(), centre_broker.uri()) +
+                                   "\n[[sensor]]\nid = \"door\"\nkind = \"door\"\nsource = "
+                                   "\"zigbee2mqtt\"\ntopic = \"zigbee2mqtt/door\"\nlocation = \"front\"\n");
     auto door = ctl_run({"simulate", "--config", door_cfg.string(), "door", "clear"});
     EXPECT_EQ(door.code, 2) << door.all();
     EXPECT_NE(door.err.find("accepts: "), std::string::npos) << door.all();
@@ -299,8 +300,8 @@ TEST_F(CtlTest, PairAppendsABlockForAJoiningZigbeeDeviceAndKeepsTheFile) {
     EXPECT_EQ(ctl_run({"check", config.string()}).code, 0);
 
     // The same id again is refused before anything is touched.
-    auto again = ctl_run({"pair", "--config", config.string(), "--id", "landing", "--kind", "motion", "--timeout",
-                          "1s", "--yes"});
+    auto again = ctl_run({"pair", "--config", config.string(), "--id", "landing", "--kind", "motion",
+                          "--timeout", "1s", "--yes"});
     EXPECT_EQ(again.code, 2) << again.all();
     EXPECT_EQ(ctl_test::read_all(config), after);
 }
@@ -325,8 +326,8 @@ TEST_F(CtlTest, PairPicksAnUnconfiguredTasmotaDeviceThatSpeaks) {
 
 TEST_F(CtlTest, PairTimesOutWithExitOneAndLeavesTheFile) {
     const auto before = ctl_test::read_all(config);
-    auto r = ctl_run({"pair", "--config", config.string(), "--id", "landing", "--kind", "motion", "--timeout", "1s",
-                      "--warm-up", "500ms", "--yes"});
+    auto r = ctl_run({"pair", "--config", config.string(), "--id", "landing", "--kind", "motion", "--timeout",
+                      "1s", "--warm-up", "500ms", "--yes"});
     EXPECT_EQ(r.code, 1) << r.all();
     EXPECT_NE(r.err.find("no new device"), std::string::npos) << r.all();
     EXPECT_EQ(ctl_test::read_all(config), before);
@@ -334,7 +335,8 @@ TEST_F(CtlTest, PairTimesOutWithExitOneAndLeavesTheFile) {
 
 TEST_F(CtlTest, PairWithoutATerminalAsksForYes) {
     const auto before = ctl_test::read_all(config);
-    auto r = ctl_run({"pair", "--config", config.string(), "--id", "landing", "--kind", "motion", "--timeout", "1s"});
+    auto r = ctl_run(
+        {"pair", "--config", config.string(), "--id", "landing", "--kind", "motion", "--timeout", "1s"});
     EXPECT_EQ(r.code, 2) << r.all();
     EXPECT_NE(r.err.find("stdin is not one"), std::string::npos) << r.all();
     EXPECT_NE(r.err.find("--yes"), std::string::npos) << r.all();
@@ -408,12 +410,16 @@ TEST_F(CtlTest, PairDoesNotTakeADeviceWhoseMessageDoesNotFitTheKind) {
     // A new plug reporting its power is not a pendant.
     z2m.publish("zigbee2mqtt/plug", R"({"power":12.5,"energy":3.1,"state":"ON"})");
     ASSERT_TRUE(harness::eventually(
-        [&] { return pair.log().find("carries nothing a pendant sensor reports (no press)") != std::string::npos; },
+        [&] {
+            return pair.log().find("carries nothing a pendant sensor reports (no press)") !=
+                   std::string::npos;
+        },
         5s))
         << pair.log();
     EXPECT_NE(pair.log().find("zigbee2mqtt/plug spoke"), std::string::npos) << pair.log();
-    z2m.publish("zigbee2mqtt/bridge/event",
-                R"({"type":"device_joined","data":{"friendly_name":"sos","ieee_address":"0x00158d0001aa0001"}})");
+    z2m.publish(
+        "zigbee2mqtt/bridge/event",
+        R"({"type":"device_joined","data":{"friendly_name":"sos","ieee_address":"0x00158d0001aa0001"}})");
     z2m.publish("zigbee2mqtt/sos", R"({"battery":100,"linkquality":150})");  // joined, no press yet
     std::this_thread::sleep_for(300ms);
     EXPECT_TRUE(pair.running()) << pair.log();
@@ -427,11 +433,12 @@ TEST_F(CtlTest, PairDoesNotTakeADeviceWhoseMessageDoesNotFitTheKind) {
 TEST_F(CtlTest, PairThatCannotWriteTheConfigLeavesItWhole) {
     const auto before = ctl_test::read_all(config);
     const auto mode = std::filesystem::status(config).permissions();
-    chatter device(home.uri(),
-                   {{"zigbee2mqtt/bridge/event",
-                     R"({"type":"device_joined","data":{"friendly_name":"landing_pir","ieee_address":"0x1"}})"},
-                    {"zigbee2mqtt/landing_pir", R"({"occupancy":true})"}},
-                   300ms);
+    chatter device(
+        home.uri(),
+        {{"zigbee2mqtt/bridge/event",
+          R"({"type":"device_joined","data":{"friendly_name":"landing_pir","ieee_address":"0x1"}})"},
+         {"zigbee2mqtt/landing_pir", R"({"occupancy":true})"}},
+        300ms);
     // No file may grow past the size of the original: the new text cannot be written in full.
     const auto limit = static_cast<rlim_t>(before.size() + 16);
     auto r = ctl_test::run({ctl, "pair", "--config", config.string(), "--id", "landing", "--kind", "motion",
@@ -450,8 +457,8 @@ TEST_F(CtlTest, PairThatCannotWriteTheConfigLeavesItWhole) {
 
     // With room to write, the new file keeps the original's mode.
     std::filesystem::permissions(config, std::filesystem::perms(0640));
-    auto ok = ctl_run({"pair", "--config", config.string(), "--id", "landing", "--kind", "motion", "--timeout",
-                       "20s", "--warm-up", "200ms", "--yes"});
+    auto ok = ctl_run({"pair", "--config", config.string(), "--id", "landing", "--kind", "motion",
+                       "--timeout", "20s", "--warm-up", "200ms", "--yes"});
     ASSERT_EQ(ok.code, 0) << ok.all();
     EXPECT_EQ(std::filesystem::status(config).permissions(), std::filesystem::perms(0640));
     EXPECT_EQ(ctl_test::read_all(config).substr(0, before.size()), before);
@@ -525,7 +532,8 @@ TEST_F(CtlTest, ShippedHomeBrokerKeepsABurstForTheHubWhileItRestarts) {
     };
     swap("\nlistener 1883 127.0.0.1\n", "\nlistener " + std::to_string(port) + " 127.0.0.1\n");
     std::filesystem::create_directories(dir / "persist");
-    swap("\npersistence_location /var/lib/mosquitto/\n", "\npersistence_location " + (dir / "persist").string() + "/\n");
+    swap("\npersistence_location /var/lib/mosquitto/\n",
+         "\npersistence_location " + (dir / "persist").string() + "/\n");
     if (::geteuid() == 0) text += "\nuser root\n";
     auto conf = dir.write("home.conf", text);
     auto start_broker = [&] {
@@ -544,9 +552,8 @@ TEST_F(CtlTest, ShippedHomeBrokerKeepsABurstForTheHubWhileItRestarts) {
     {
         harness::mqtt_client z2m(uri);
         for (int i = 0; i < burst; ++i)
-            z2m.publish("zigbee2mqtt/hall_pir",
-                        R"({"occupancy":)" + std::string(i % 2 ? "false" : "true") + R"(,"linkquality":)" +
-                            std::to_string(i) + "}");
+            z2m.publish("zigbee2mqtt/hall_pir", R"({"occupancy":)" + std::string(i % 2 ? "false" : "true") +
+                                                    R"(,"linkquality":)" + std::to_string(i) + "}");
     }
     broker.stop();
     broker = start_broker();
@@ -557,13 +564,14 @@ TEST_F(CtlTest, ShippedHomeBrokerKeepsABurstForTheHubWhileItRestarts) {
     ASSERT_TRUE(harness::eventually(
         [&] {
             got.clear();
-            auto ex = ctl_run({"export", "--config", config.string(), "--since", "1h", "--out", file.string()});
+            auto ex =
+                ctl_run({"export", "--config", config.string(), "--since", "1h", "--out", file.string()});
             if (ex.code != 0) return false;
             std::istringstream lines(ctl_test::read_all(file));
             for (std::string line; std::getline(lines, line);) {
                 auto j = json::parse(line, nullptr, false);
-                if (j.is_object() && j.value("topic", "") == "zigbee2mqtt/hall_pir" && j["payload"].is_object() &&
-                    j["payload"].contains("linkquality"))
+                if (j.is_object() && j.value("topic", "") == "zigbee2mqtt/hall_pir" &&
+                    j["payload"].is_object() && j["payload"].contains("linkquality"))
                     got.insert(j["payload"]["linkquality"].get<int>());
             }
             return got.size() == burst;
@@ -624,7 +632,8 @@ TEST_F(CtlTest, ReplayOfTheFixtureDayPrintsJsonLines) {
     for (const auto& a : alerts)
         got.push_back(a["id"].get<std::string>() + " " + a["at"].get<std::string>() + " " +
                       a["type"].get<std::string>() + " " + a["state"].get<std::string>() + " " +
-                      a.value("sensor", a.value("rule", "")) + (a.contains("clears") ? " clears=" + a["clears"].get<std::string>() : ""));
+                      a.value("sensor", a.value("rule", "")) +
+                      (a.contains("clears") ? " clears=" + a["clears"].get<std::string>() : ""));
     const std::vector<std::string> want = {
         "replay-1 2026-11-28T22:06:00.000Z sensor_offline raised kitchen",
         "replay-2 2026-11-29T00:00:00.000Z inactivity raised night-inactivity",
@@ -657,7 +666,8 @@ TEST_F(CtlTest, StatusShowsTheRunningHubAndFailsWhenTheUplinkIsDown) {
     auto fresh = ctl_run({"status", "--config", config.string()});
     EXPECT_EQ(fresh.code, 1) << fresh.all();
     for (const char* id : {"pendant", "hall", "kitchen"})
-        EXPECT_NE(fresh.out.find(std::string("PROBLEM: sensor '") + id + "'"), std::string::npos) << id << fresh.all();
+        EXPECT_NE(fresh.out.find(std::string("PROBLEM: sensor '") + id + "'"), std::string::npos)
+            << id << fresh.all();
     EXPECT_NE(fresh.out.find("never seen since the hub started"), std::string::npos) << fresh.all();
     EXPECT_NE(fresh.out.find("never seen"), std::string::npos) << fresh.all();
     for (auto [sensor, event] : {std::pair{"pendant", "press"}, {"hall", "clear"}, {"kitchen", "clear"}})
@@ -681,7 +691,8 @@ TEST_F(CtlTest, StatusShowsTheRunningHubAndFailsWhenTheUplinkIsDown) {
     ASSERT_TRUE(harness::eventually(
         [&] {
             auto s = ctl_run({"status", "--config", config.string()});
-            return s.code == 1 && s.out.find("PROBLEM: sensor 'hall' (hall) battery low") != std::string::npos;
+            return s.code == 1 &&
+                   s.out.find("PROBLEM: sensor 'hall' (hall) battery low") != std::string::npos;
         },
         15s))
         << hub.log();

@@ -90,9 +90,10 @@ TEST(HubConfigLint, MissingTimezoneIsUtcAndWarnedWhenARuleReadsTheClock) {
     // Set explicitly, even to UTC, it is a choice and not warned about.
     EXPECT_TRUE(warnings_with(quiet, "timezone = \"Europe/London\"", "timezone = \"UTC\"").empty());
     // No rule with a window or a due time: local time is never read, and nothing is warned.
-    auto no_clock = warnings_with("[[rule]]\nid = \"cold\"\ntype = \"threshold\"\nsensor = \"lounge-temp\"\n"
-                                  "below = 16.0\n",
-                                  "timezone = \"Europe/London\"\n", "");
+    auto no_clock = warnings_with(
+        "[[rule]]\nid = \"cold\"\ntype = \"threshold\"\nsensor = \"lounge-temp\"\n"
+        "below = 16.0\n",
+        "timezone = \"Europe/London\"\n", "");
     for (const auto& x : no_clock) EXPECT_EQ(x.find("timezone"), std::string::npos) << x;
 }
 
@@ -149,22 +150,28 @@ TEST(HubConfigLint, InactivityPeriodShorterThanAWatchedSensorsReportInterval) {
     // An explicit report_every counts as set.
     auto one = [](const std::string& every) {
         return warnings_with(
-            quiet + "[[rule]]\nid = \"n\"\ntype = \"inactivity\"\nsensors = [\"hall-pir\"]\nperiod = \"2h\"\n",
-            "topic = \"zigbee2mqtt/hall_pir\"\n", "topic = \"zigbee2mqtt/hall_pir\"\nreport_every = \"" + every + "\"\n");
+            quiet +
+                "[[rule]]\nid = \"n\"\ntype = \"inactivity\"\nsensors = [\"hall-pir\"]\nperiod = \"2h\"\n",
+            "topic = \"zigbee2mqtt/hall_pir\"\n",
+            "topic = \"zigbee2mqtt/hall_pir\"\nreport_every = \"" + every + "\"\n");
     };
-    EXPECT_TRUE(one_warning(one("3h"), Q(5) + 1, 10,
-                            {"2h is shorter than the report interval of sensor 'hall-pir' (3h): if it dies"}));
+    EXPECT_TRUE(
+        one_warning(one("3h"), Q(5) + 1, 10,
+                    {"2h is shorter than the report interval of sensor 'hall-pir' (3h): if it dies"}));
     // A sensor that reports more often than the period is noticed offline first: fine (this used to warn).
     EXPECT_TRUE(one("1h").empty()) << joined(one("1h"));
     EXPECT_TRUE(one("2h").empty()) << joined(one("2h"));
     // A sensor the rule does not watch does not matter, nor one without any report interval.
     EXPECT_TRUE(
-        warnings_with(quiet + "[[rule]]\nid = \"n\"\ntype = \"inactivity\"\nsensors = [\"bed\"]\nperiod = \"2h\"\n")
+        warnings_with(quiet +
+                      "[[rule]]\nid = \"n\"\ntype = \"inactivity\"\nsensors = [\"bed\"]\nperiod = \"2h\"\n")
             .empty());
     // The source default comes from the function the caller passes (the hub's own).
-    auto text = base_home + quiet + "[[rule]]\nid = \"n\"\ntype = \"inactivity\"\nsensors = [\"bed\"]\nperiod = \"2h\"\n";
+    auto text = base_home + quiet +
+                "[[rule]]\nid = \"n\"\ntype = \"inactivity\"\nsensors = [\"bed\"]\nperiod = \"2h\"\n";
     auto esphome_25h = [](source_type s) -> std::optional<milliseconds> {
-        return s == source_type::esphome ? std::optional<milliseconds>(std::chrono::hours(25)) : test_defaults(s);
+        return s == source_type::esphome ? std::optional<milliseconds>(std::chrono::hours(25))
+                                         : test_defaults(s);
     };
     auto got = lint_hub_config(parse_hub_config(text, "hub.toml"), esphome_25h);
     ASSERT_EQ(got.size(), 1u);
@@ -180,8 +187,9 @@ TEST(HubConfigLint, AlarmSensorThatIsNeverCheckedForSilence) {
         {"sensor 'smoke2' (smoke, json source) is never checked for silence", "set report_every"}));
     EXPECT_TRUE(warnings_with(quiet + json_smoke + "report_every = \"25h\"\n").empty());
     // Any source without a default (esphome here) is judged the same way.
-    auto esphome_smoke = "[[sensor]]\nid = \"smoke2\"\nkind = \"smoke\"\nsource = \"esphome\"\ntopic = "
-                         "\"loft/binary_sensor/smoke/state\"\nlocation = \"loft\"\n";
+    auto esphome_smoke =
+        "[[sensor]]\nid = \"smoke2\"\nkind = \"smoke\"\nsource = \"esphome\"\ntopic = "
+        "\"loft/binary_sensor/smoke/state\"\nlocation = \"loft\"\n";
     EXPECT_TRUE(one_warning(warnings_with(quiet + esphome_smoke), Q(1), 1,
                             {"sensor 'smoke2' (smoke, esphome source) is never checked for silence"}));
 }
@@ -195,9 +203,10 @@ TEST(HubConfigLint, DoorWithoutExitRuleWhileThereIsABed) {
 
 TEST(HubConfigLint, OnlyAnExitRuleArmedAtNightSilencesTheDoorWarning) {
     auto with_exit = [](const std::string& window_line) {
-        return warnings_with("[[rule]]\nid = \"cold\"\ntype = \"threshold\"\nsensor = \"lounge-temp\"\nbelow = "
-                             "16.0\n[[rule]]\nid = \"exit\"\ntype = \"exit\"\nsensor = \"front-door\"\n" +
-                             window_line + "within = \"10m\"\n");
+        return warnings_with(
+            "[[rule]]\nid = \"cold\"\ntype = \"threshold\"\nsensor = \"lounge-temp\"\nbelow = "
+            "16.0\n[[rule]]\nid = \"exit\"\ntype = \"exit\"\nsensor = \"front-door\"\n" +
+            window_line + "within = \"10m\"\n");
     };
     EXPECT_TRUE(one_warning(with_exit("window = \"09:00-17:00\"\n"), 26, 1,
                             {"sensor 'front-door' (door) has no exit rule at night (22:00-07:00)"}));
@@ -254,11 +263,11 @@ TEST(HubConfigLint, CancelButtonWithNothingToCancel) {
     auto w =
         warnings_with(quiet, "location = \"bedside\"\n", "location = \"bedside\"\ncancel_button = true\n");
     EXPECT_TRUE(one_warning(w, 46, 17, {"sensor 'ok-button' cancel_button: no inactivity rule has warn"}));
-    EXPECT_TRUE(warnings_with(
-                    quiet + "[[rule]]\nid = \"n\"\ntype = \"inactivity\"\nsensors = [\"bed\"]\nperiod = "
-                            "\"2h\"\nwarn = \"10m\"\n",
-                    "location = \"bedside\"\n", "location = \"bedside\"\ncancel_button = true\n")
-                    .empty());
+    EXPECT_TRUE(
+        warnings_with(quiet + "[[rule]]\nid = \"n\"\ntype = \"inactivity\"\nsensors = [\"bed\"]\nperiod = "
+                              "\"2h\"\nwarn = \"10m\"\n",
+                      "location = \"bedside\"\n", "location = \"bedside\"\ncancel_button = true\n")
+            .empty());
 }
 
 TEST(HubConfigLint, UnencryptedLinksAndSlowHeartbeat) {

@@ -115,8 +115,10 @@ TEST(Recording, JsonPayloadIsEmbeddedAsValueOtherPayloadsAsString) {
     recorded_message s{at("2026-11-28T23:00:01Z"), "tele/x/LWT", "Online"};
     EXPECT_EQ(format_recording_line(s),
               R"({"at":"2026-11-28T23:00:01.000Z","topic":"tele/x/LWT","payload":"Online"})");
-    recorded_message order{at("2026-11-28T23:00:02Z"), "zigbee2mqtt/hall", R"({"occupancy":true,"battery":95})"};
-    EXPECT_NE(format_recording_line(order).find(R"("payload":{"occupancy":true,"battery":95})"), std::string::npos);
+    recorded_message order{at("2026-11-28T23:00:02Z"), "zigbee2mqtt/hall",
+                           R"({"occupancy":true,"battery":95})"};
+    EXPECT_NE(format_recording_line(order).find(R"("payload":{"occupancy":true,"battery":95})"),
+              std::string::npos);
     EXPECT_EQ(parse_recording_line(format_recording_line(order), "f", 1), order);
     EXPECT_EQ(parse_recording_line(format_recording_line(m), "f", 1), m);
     EXPECT_EQ(parse_recording_line(format_recording_line(s), "f", 1), s);
@@ -320,8 +322,8 @@ TEST(Pairing, AMessageMustFitTheKindAsTheHubDecodesIt) {
     EXPECT_NE(z(sensor_kind::door, R"({"occupancy":true})"), "");
     EXPECT_EQ(z(sensor_kind::temperature, R"({"temperature":19.5})"), "");
     EXPECT_NE(z(sensor_kind::temperature, R"({"battery":90})"), "");
-    EXPECT_EQ(kind_mismatch(sensor_kind::motion, source_type::tasmota, "tasmota_lounge", "stat/tasmota_lounge/RESULT",
-                            R"({"Switch1":{"Action":"ON"}})"),
+    EXPECT_EQ(kind_mismatch(sensor_kind::motion, source_type::tasmota, "tasmota_lounge",
+                            "stat/tasmota_lounge/RESULT", R"({"Switch1":{"Action":"ON"}})"),
               "");
 }
 
@@ -329,8 +331,7 @@ TEST(Pairing, OnlyANewDeviceWhoseMessageFitsIsProposed) {
     pairing p(discovery_config(), sensor_kind::motion);
     auto t = at("2026-11-29T10:00:00Z");
     // Warm-up: the broker's retained list and a device that keeps talking.
-    p.add("zigbee2mqtt/bridge/devices",
-          R"([{"type":"EndDevice","friendly_name":"listed_pir"}])", t, true);
+    p.add("zigbee2mqtt/bridge/devices", R"([{"type":"EndDevice","friendly_name":"listed_pir"}])", t, true);
     p.add("zigbee2mqtt/old_pir", R"({"occupancy":true})", t, false);
     p.end_warm_up();
 
@@ -345,14 +346,15 @@ TEST(Pairing, OnlyANewDeviceWhoseMessageFitsIsProposed) {
     // A new device that does not fit the kind is named, not taken.
     auto plug = p.add("zigbee2mqtt/plug", R"({"power":40})", t, false);
     EXPECT_FALSE(plug.candidate);
-    EXPECT_NE(plug.note.find("zigbee2mqtt/plug spoke but its message carries nothing a motion sensor reports"),
-              std::string::npos)
+    EXPECT_NE(
+        plug.note.find("zigbee2mqtt/plug spoke but its message carries nothing a motion sensor reports"),
+        std::string::npos)
         << plug.note;
 
     // An old device that joins again is new.
-    auto join = p.add("zigbee2mqtt/bridge/event",
-                      R"({"type":"device_joined","data":{"friendly_name":"listed_pir","ieee_address":"0x1"}})", t,
-                      false);
+    auto join = p.add(
+        "zigbee2mqtt/bridge/event",
+        R"({"type":"device_joined","data":{"friendly_name":"listed_pir","ieee_address":"0x1"}})", t, false);
     EXPECT_FALSE(join.candidate);
     EXPECT_EQ(p.joined_but_unconfirmed(), std::vector<std::string>{"zigbee2mqtt/listed_pir"});
     auto c = p.add("zigbee2mqtt/listed_pir", R"({"occupancy":true})", t, false);
@@ -372,7 +374,8 @@ TEST(Pairing, OnlyANewDeviceWhoseMessageFitsIsProposed) {
 // ---- status ----
 
 namespace {
-const std::string pendant_ok = R"({"id":"pendant","kind":"pendant","location":"worn","online":true,"battery":87,
+const std::string pendant_ok =
+    R"({"id":"pendant","kind":"pendant","location":"worn","online":true,"battery":87,
                   "battery_low":false,"tamper":false,"link":120,"last_seen":"2026-11-29T09:59:00Z",
                   "last_event":"2026-11-29T09:58:00Z","last_signal":"press"})";
 const std::string hall_ok = R"({"id":"hall","kind":"motion","location":"hall","online":true,"battery":90,
@@ -389,8 +392,10 @@ json state_at(const std::string& iso, bool connected, const std::string& hall = 
     return json::parse(R"({"hub":"hub-0001","at":")" + iso + R"(","version":"0.1.0","away":false,
       "uplink":{"connected":)" +
                        (connected ? "true" : "false") + R"(,"since":"2026-11-29T09:00:00Z","last_ack":null},
-      "dc09":)" + dc09 + R"(,"outbox":3,"dropped":0,
-      "sensors":[)" + pendant_ok + "," + hall + "]}");
+      "dc09":)" + dc09 +
+                       R"(,"outbox":3,"dropped":0,
+      "sensors":[)" + pendant_ok +
+                       "," + hall + "]}");
 }
 }  // namespace
 
@@ -398,9 +403,10 @@ TEST(Status, FreshConnectedStateIsFine) {
     EXPECT_TRUE(judge_state(state_at("2026-11-29T09:59:00Z", true), at("2026-11-29T10:00:00Z"),
                             std::chrono::seconds(60))
                     .empty());
-    EXPECT_TRUE(judge_state(state_at("2026-11-29T09:59:00Z", true, hall_ok, R"({"enabled":true,"connected":true})"),
-                            at("2026-11-29T10:00:00Z"), std::chrono::seconds(60))
-                    .empty());
+    EXPECT_TRUE(
+        judge_state(state_at("2026-11-29T09:59:00Z", true, hall_ok, R"({"enabled":true,"connected":true})"),
+                    at("2026-11-29T10:00:00Z"), std::chrono::seconds(60))
+            .empty());
 }
 
 TEST(Status, StaleOrDisconnectedOrMissingFieldsAreProblems) {
@@ -416,7 +422,8 @@ TEST(Status, StaleOrDisconnectedOrMissingFieldsAreProblems) {
 
 TEST(Status, SensorsThatAreNotWorkingAndADownDc09PathAreProblems) {
     auto now = at("2026-11-29T10:00:00Z");
-    auto never = judge_state(state_at("2026-11-29T09:59:00Z", true, hall_never), now, std::chrono::seconds(60));
+    auto never =
+        judge_state(state_at("2026-11-29T09:59:00Z", true, hall_never), now, std::chrono::seconds(60));
     ASSERT_EQ(never.size(), 1u);
     EXPECT_NE(never[0].find("sensor 'hall' (hall) never seen since the hub started"), std::string::npos)
         << never[0];
@@ -429,8 +436,9 @@ TEST(Status, SensorsThatAreNotWorkingAndADownDc09PathAreProblems) {
     EXPECT_EQ(bad[1], "sensor 'hall' (hall) battery low (5%)");
     EXPECT_NE(bad[2].find("sensor 'hall' (hall) reports tamper"), std::string::npos) << bad[2];
 
-    auto dc09 = judge_state(state_at("2026-11-29T09:59:00Z", true, hall_ok, R"({"enabled":true,"connected":false})"),
-                            now, std::chrono::seconds(60));
+    auto dc09 =
+        judge_state(state_at("2026-11-29T09:59:00Z", true, hall_ok, R"({"enabled":true,"connected":false})"),
+                    now, std::chrono::seconds(60));
     ASSERT_EQ(dc09.size(), 1u);
     EXPECT_NE(dc09[0].find("DC-09"), std::string::npos) << dc09[0];
 }
@@ -471,18 +479,20 @@ TEST(Summary, CountsSensorsByKindAndRules) {
 TEST(Check, LintJudgesTheReportIntervalTheHubUses) {
     // The fixture's kitchen (tasmota) sets no report_every: the hub gives it the source default, and so
     // must check. A 30m inactivity rule on it is shorter than that default.
-    auto text = std::string("[hub]\nid = \"h\"\ndata_dir = \"/d\"\n[local]\nuri = \"tcp://127.0.0.1:1883\"\n"
-                            "[centre]\nuri = \"tcp://127.0.0.1:1884\"\n[[sensor]]\nid = \"kitchen\"\nkind = "
-                            "\"motion\"\nsource = \"tasmota\"\ntopic = \"tasmota_kitchen\"\nlocation = \"kitchen\"\n"
-                            "[[rule]]\nid = \"n\"\ntype = \"inactivity\"\nperiod = \"30m\"\n");
+    auto text = std::string(
+        "[hub]\nid = \"h\"\ndata_dir = \"/d\"\n[local]\nuri = \"tcp://127.0.0.1:1883\"\n"
+        "[centre]\nuri = \"tcp://127.0.0.1:1884\"\n[[sensor]]\nid = \"kitchen\"\nkind = "
+        "\"motion\"\nsource = \"tasmota\"\ntopic = \"tasmota_kitchen\"\nlocation = \"kitchen\"\n"
+        "[[rule]]\nid = \"n\"\ntype = \"inactivity\"\nperiod = \"30m\"\n");
     auto cfg = config::parse_hub_config(text, "hub.toml");
     auto hub_view = with_hub_defaults(cfg);
     ASSERT_TRUE(hub_view.find_sensor("kitchen")->report_every);
     auto w = config::lint_hub_config(cfg, sensors::default_report_every);
     ASSERT_EQ(w.size(), 1u);
-    EXPECT_NE(w[0].message.find("'kitchen' (" + format_duration(*hub_view.find_sensor("kitchen")->report_every) +
-                                ", the tasmota default)"),
-              std::string::npos)
+    EXPECT_NE(
+        w[0].message.find("'kitchen' (" + format_duration(*hub_view.find_sensor("kitchen")->report_every) +
+                          ", the tasmota default)"),
+        std::string::npos)
         << w[0].message;
 }
 

@@ -65,23 +65,26 @@ pairing::step pairing::add(std::string_view topic, std::string_view payload, tim
     if (retained || found_.configured(dev) || rejected_.count(dev) || accepted_.count(dev)) return out;
     if (seen.joined) {
         if (joined_.insert(dev).second)
-            out.note = fmt::format("{}: {}; waiting for it to report (trigger it now)", dev, seen.joined->detail);
+            out.note =
+                fmt::format("{}: {}; waiting for it to report (trigger it now)", dev, seen.joined->detail);
         return out;
     }
     if (!seen.state_message) return out;
     if (old_.count(dev) && !joined_.count(dev)) {
         if (noted_.insert(dev).second)
-            out.note = fmt::format("ignoring {}: it was on the broker before pairing started{}", dev,
-                                   found_.find(dev) && found_.find(dev)->source == config::source_type::zigbee2mqtt
-                                       ? " (to pair it, make it rejoin zigbee2mqtt)"
-                                       : "");
+            out.note =
+                fmt::format("ignoring {}: it was on the broker before pairing started{}", dev,
+                            found_.find(dev) && found_.find(dev)->source == config::source_type::zigbee2mqtt
+                                ? " (to pair it, make it rejoin zigbee2mqtt)"
+                                : "");
         return out;
     }
     if (auto why = kind_mismatch(kind_, found_.find(dev)->source, dev, topic, payload); !why.empty()) {
         if (noted_.insert(dev).second)
-            out.note = fmt::format("{} spoke but its message {}: {}; not taking it as the new {} (trigger the "
-                                   "new device, or check --kind)",
-                                   dev, why, truncate_payload(payload, 80), to_string(kind_));
+            out.note = fmt::format(
+                "{} spoke but its message {}: {}; not taking it as the new {} (trigger the "
+                "new device, or check --kind)",
+                dev, why, truncate_payload(payload, 80), to_string(kind_));
         return out;
     }
     accepted_.insert(dev);
@@ -89,7 +92,8 @@ pairing::step pairing::add(std::string_view topic, std::string_view payload, tim
     c.dev = *found_.find(dev);
     c.topic = std::string(topic);
     c.payload = std::string(payload);
-    c.how = joined_.count(dev) ? fmt::format("joined, then spoke on {}", topic) : fmt::format("spoke on {}", topic);
+    c.how = joined_.count(dev) ? fmt::format("joined, then spoke on {}", topic)
+                               : fmt::format("spoke on {}", topic);
     out.candidate = std::move(c);
     return out;
 }

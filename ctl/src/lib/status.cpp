@@ -98,14 +98,16 @@ std::vector<std::string> judge_state(const json& state, time_point now, millisec
         for (const auto& s : sensors) {
             const auto id = text(s, "id", "?");
             const auto where = text(s, "location", "");
-            const auto name = where.empty() ? fmt::format("sensor '{}'", id) : fmt::format("sensor '{}' ({})", id, where);
+            const auto name =
+                where.empty() ? fmt::format("sensor '{}'", id) : fmt::format("sensor '{}' ({})", id, where);
             if (sensor_online(s) == online_state::never_seen) {
                 problems.push_back(fmt::format(
                     "{} never seen since the hub started: trigger it (or `warden-ctl simulate`) and check it "
                     "is paired and powered",
                     name));
             } else if (sensor_online(s) == online_state::offline) {
-                problems.push_back(fmt::format("{} is offline (last seen {})", name, when(s, "last_seen", now)));
+                problems.push_back(
+                    fmt::format("{} is offline (last seen {})", name, when(s, "last_seen", now)));
             }
             if (flag(s, "battery_low"))
                 problems.push_back(fmt::format("{} battery low ({})", name, number(s, "battery", "%")));

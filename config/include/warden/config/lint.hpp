@@ -29,11 +29,10 @@ using report_default = std::function<std::optional<milliseconds>(source_type)>;
 /// a threshold with below >= above, an inactivity period shorter than a watched sensor's report
 /// interval (its report_every, else `defaults(source)`: a dead sensor would raise inactivity before the
 /// hub could report it offline), an alarm sensor with no report interval at all, a door with no `exit`
-/// rule armed at night (22:00-07:00) while a bed or chair sensor exists, an exit rule with no sensor inside, an out_of_bed rule
-/// without a window, a sensor without a location, a temperature sensor no rule reads, a cancel
-/// button with no pre-alarm to cancel, an unencrypted uplink or DC-09 path to another machine, and
-/// a heartbeat longer than the centre's default grace.
-/// Throws only what `defaults` throws.
+/// rule armed at night (22:00-07:00) while a bed or chair sensor exists, an exit rule with no sensor inside,
+/// an out_of_bed rule without a window, a sensor without a location, a temperature sensor no rule reads, a
+/// cancel button with no pre-alarm to cancel, an unencrypted uplink or DC-09 path to another machine, and a
+/// heartbeat longer than the centre's default grace. Throws only what `defaults` throws.
 std::vector<lint_warning> lint_hub_config(const hub_config& cfg, const report_default& defaults);
 
 /// "FILE:LINE:COLUMN: warning: message".
