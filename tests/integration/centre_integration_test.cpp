@@ -217,11 +217,11 @@ harness::run_result run_on_terminal(const std::vector<std::string>& argv,
 /// A console's event stream, read on a thread of its own until the centre ends it.
 class stream_reader {
 public:
-    stream_reader(int port, httplib::Headers headers) {
-        thread_ = std::thread([this, port, headers] {
-            httplib::Client cli("127.0.0.1", port);
-            cli.set_read_timeout(60, 0);
-            cli.Get("/api/stream", headers, [this](const char* data, size_t len) {
+    stream_reader(int port, httplib::Headers headers)
+        : cli_(std::make_unique<httplib::Client>("127.0.0.1", port)) {
+        cli_->set_read_timeout(60, 0);
+        thread_ = std::thread([this, headers] {
+            cli_->Get("/api/stream", headers, [this](const char* data, size_t len) {
                 std::lock_guard lock(mu_);
                 received_.append(data, len);
                 if (received_.find(": connected") != std::string::npos) connected_ = true;
@@ -231,14 +231,32 @@ public:
             ended_ = true;
         });
     }
-    ~stream_reader() { thread_.join(); }
+    /// Hangs up if the centre has not ended the stream (a test that failed half-way).
+    ~stream_reader() {
+        if (!ended_) cli_->stop();
+        thread_.join();
+    }
     bool connected() const { return connected_; }
     bool ended() const { return ended_; }
+    /// The `data:` of every `event: <name>` so far, parsed.
+    std::vector<json> events(const std::string& name) {
+        std::lock_guard lock(mu_);
+        std::vector<json> out;
+        const std::string head = "event: " + name + "\ndata: ";
+        for (auto at = received_.find(head); at != std::string::npos; at = received_.find(head, at + 1)) {
+            auto start = at + head.size();
+            auto end = received_.find('\n', start);
+            if (end == std::string::npos) break;
+            out.push_back(json::parse(received_.substr(start, end - start), nullptr, false));
+        }
+        return out;
+    }
     std::chrono::steady_clock::time_point ended_at() const {
         return std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(ended_at_.load()));
     }
 
 private:
+    std::unique_ptr<httplib::Client> cli_;
     std::thread thread_;
     std::mutex mu_;
     std::string received_;
@@ -807,6 +825,56 @@ TEST_F(centre_test, StreamDeliversANewAlertWithinASecond) {
     auto latency = std::chrono::steady_clock::time_point(std::chrono::nanoseconds(arrived_ns.load())) - sent;
     EXPECT_LT(latency, 1s);
     EXPECT_NE(received.find("event: alert"), std::string::npos);
+}
+
+TEST_F(centre_test, AHubsClearedAlertUpdatesTheRaisedOneAndReachesTheConsoles) {
+    start_centre();
+    auto op = login("olive", "operator");
+    harness::mqtt_client hub(broker.uri(), "sim-clear");
+    hub.subscribe("warden/v1/hub-c/ack");
+    auto raised = json::parse(alert_payload("hub-c", 1, "normal"));
+    raised["type"] = "sensor_offline";
+    raised["rule"] = "sensor_offline";
+    raised["sensor"] = "hall-motion";
+    hub.publish("warden/v1/hub-c/alert", raised.dump());
+    ASSERT_TRUE(collect_acks(hub, {"hub-c-1"}).contains("hub-c-1"));
+
+    stream_reader stream(http_port, op.headers(false));
+    ASSERT_TRUE(harness::eventually([&] { return stream.connected(); }, 5s));
+    auto cleared = raised;
+    cleared["id"] = "hub-c-2";
+    cleared["seq"] = 2;
+    cleared["state"] = "cleared";
+    cleared["clears"] = "hub-c-1";
+    cleared["text"] = "Sensor back online";
+    hub.publish("warden/v1/hub-c/alert", cleared.dump());
+    ASSERT_TRUE(collect_acks(hub, {"hub-c-2"}).contains("hub-c-2"));
+
+    // Both rows go out on the stream: the notice, and the raised alert now marked cleared.
+    json pushed_raised, pushed_notice;
+    ASSERT_TRUE(harness::eventually(
+        [&] {
+            for (const auto& e : stream.events("alert")) {
+                if (e.value("id", "") == "hub-c-1" && !e.at("cleared_at").is_null()) pushed_raised = e;
+                if (e.value("id", "") == "hub-c-2") pushed_notice = e;
+            }
+            return !pushed_raised.is_null() && !pushed_notice.is_null();
+        },
+        5s));
+    EXPECT_EQ(pushed_raised.at("status"), "open") << "a cleared condition still needs an operator";
+    EXPECT_EQ(pushed_notice.at("state"), "cleared");
+    EXPECT_EQ(pushed_notice.at("clears"), "hub-c-1");
+    EXPECT_EQ(pushed_notice.at("status"), "resolved");
+    auto [status, one] = op.get("/api/alerts/hub-c-1");
+    ASSERT_EQ(status, 200);
+    EXPECT_EQ(one.at("cleared_at"), pushed_raised.at("cleared_at"));
+    const auto& last = one.at("history").back();
+    EXPECT_EQ(last.at("action"), "cleared");
+    EXPECT_EQ(last.at("user"), "hub");
+    EXPECT_EQ(last.at("detail"), "hub-c-2");
+    auto queue = op.get("/api/alerts?state=open").second;
+    ASSERT_EQ(queue.size(), 1u);
+    EXPECT_EQ(queue.at(0).at("id"), "hub-c-1");
 }
 
 TEST_F(centre_test, MetricsAndHealthz) {

@@ -1,6 +1,7 @@
-// The centre's pure parts: password hashes and tokens, login throttling (time passed in), the SSE
-// fan-out's bounded queues, topic and listen parsing, the API's JSON shapes and answer figures, and hub
-// supervision in virtual time (a real SQLite file, an injected clock, no sleeps).
+// The centre's parts below the program: password hashes and tokens, login throttling (time passed in),
+// the SSE fan-out's bounded queues, topic, id and listen parsing, the API's JSON shapes and answer
+// figures, hub supervision in virtual time (a real SQLite file, an injected clock, no sleeps), and
+// ingest's one-ack-per-hub batching against a real Mosquitto.
 #include <gtest/gtest.h>
 
 #include <map>
