@@ -1,5 +1,7 @@
 // End-to-end test of the operator console in a real Chromium, against a real warden-centre and a
-// real Mosquitto: log in, see a critical pendant alert arrive live, acknowledge it, resolve it with an
+// real Mosquitto: log in, see a critical pendant alert arrive live and hear it (the tones the page
+// starts on the Web Audio API are counted, with whether its audio context runs), acknowledge it (the
+// beeping stops), resolve it with an
 // outcome and note, read its history, find it in the history search, see the code-of-practice
 // figures, and see the disconnection banner when the centre goes away and comes back.
 //
@@ -158,6 +160,16 @@ async function run() {
     ],
     viewport: { width: 1400, height: 900 },
   });
+  // Count every tone the page really starts on the Web Audio API (frequency, and whether the audio
+  // context was running, i.e. audible), so the test can tell a beep played from one merely wanted.
+  await context.addInitScript(() => {
+    window.__wardenTones = [];
+    const start = OscillatorNode.prototype.start;
+    OscillatorNode.prototype.start = function (...args) {
+      window.__wardenTones.push({ frequency: this.frequency.value, running: this.context.state === 'running' });
+      return start.apply(this, args);
+    };
+  });
   page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(10_000);
   page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -199,6 +211,7 @@ async function run() {
     location: 'worn',
     text: 'Pendant pressed <b>now</b>', // markup in text must show as text
   };
+  check((await tones()).length === 0, 'no beep while no critical alert waits');
   publish(mqttPort, 'warden/v1/hub-test/alert', alert);
   const row = page.locator('#queue-body tr[data-id="hub-test-1"]');
   await row.waitFor({ state: 'visible', timeout: 10_000 });
@@ -214,8 +227,15 @@ async function run() {
   await expectText(row.locator('td.status'), /Open/);
   await expectText('#queue-critical', /1 critical/);
   check(/CRITICAL/.test(await page.title()), 'the page title shows the critical alert');
-  const alarm = await page.evaluate(() => document.body.dataset.alarm);
-  check(alarm === 'sounding' || alarm === 'blocked', `the alarm wants to sound (data-alarm=${alarm})`);
+  // The login click unlocked the sound: the alarm is audible, and a three-tone beep is actually played,
+  // and repeated (every 2 s) while nobody has taken the call.
+  await page.waitForFunction(() => document.body.dataset.alarm === 'sounding', null, { timeout: 5_000 });
+  await page.waitForFunction(() => window.__wardenTones.filter((t) => t.running).length >= 6, null, { timeout: 6_000 });
+  const played = (await tones()).filter((t) => t.running);
+  check(
+    JSON.stringify(played.slice(0, 3).map((t) => t.frequency)) === JSON.stringify([988, 740, 988]),
+    `the beep is the three-tone alarm (played ${JSON.stringify(played.slice(0, 3))})`,
+  );
   const animation = () => row.evaluate((tr) => getComputedStyle(tr).animationName);
   check((await animation()) === 'flash', 'the critical row flashes');
   await page.emulateMedia({ reducedMotion: 'reduce' });
@@ -240,6 +260,10 @@ async function run() {
   await page.waitForFunction(() => !document.querySelector('#queue-body tr[data-id="hub-test-1"]')?.classList.contains('flash'));
   await page.waitForFunction(() => document.body.dataset.alarm === 'off');
   await expectText('#detail-message', /Acknowledged/);
+  // Acknowledged: the beeping stops.
+  const tonesAtAck = (await tones()).length;
+  await page.waitForTimeout(2_500);
+  check((await tones()).length === tonesAtAck, 'no beep after the alert was acknowledged');
 
   // --- resolve with an outcome and a note
   await page.locator('#resolve-form').waitFor({ state: 'visible' });
@@ -340,6 +364,10 @@ async function run() {
 }
 
 // ------------------------------------------------------------------------------------------------
+
+function tones() {
+  return page.evaluate(() => window.__wardenTones ?? []);
+}
 
 function check(ok, what) {
   if (!ok) throw new Error(`expected: ${what}`);

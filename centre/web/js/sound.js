@@ -1,4 +1,4 @@
-// The critical alarm: a two-tone beep made with the Web Audio API (no audio files), repeated while
+// The critical alarm: a three-tone beep made with the Web Audio API (no audio files), repeated while
 // any critical alert waits for acknowledgement. Browsers only allow sound after a user gesture, so
 // unlock() is called from the login click and from any later click or key press.
 
