@@ -1,9 +1,9 @@
 // End-to-end test of the operator console in a real Chromium, against a real warden-centre and a
 // real Mosquitto: log in, see a critical pendant alert arrive live and hear it (the tones the page
 // starts on the Web Audio API are counted, with whether its audio context runs), acknowledge it (the
-// beeping stops), resolve it with an
-// outcome and note, read its history, find it in the history search, see the code-of-practice
-// figures, and see the disconnection banner when the centre goes away and comes back.
+// beeping stops), resolve it with an outcome and note, read its history, find it in the history
+// search, see the code-of-practice figures, and see the disconnection banner when the centre goes
+// away and comes back.
 //
 //   WARDEN_BIN_DIR     folder with warden-centre (default: <source>/build/bin)
 //   WARDEN_SOURCE_DIR  the checkout (default: two folders up from this file)
