@@ -90,7 +90,13 @@ struct session::impl : std::enable_shared_from_this<impl> {
         opts_.uri = normalise_uri(opts_.uri);
         if (opts_.client_id.empty() || opts_.client_id.size() > 128)
             throw std::invalid_argument("MQTT client id must be 1 to 128 characters");
-        client_ = std::make_unique<::mqtt::async_client>(opts_.uri, opts_.client_id);
+        // Paho queues at most 100 outgoing commands by default and refuses the rest (error -12):
+        // a burst of local results or alerts would be dropped. Nothing is sent while disconnected
+        // (publish() fails at once then), so this only bounds the queue while connected.
+        ::mqtt::create_options co(MQTTVERSION_3_1_1);
+        co.set_max_buffered_messages(100'000);
+        co.set_send_while_disconnected(false);
+        client_ = std::make_unique<::mqtt::async_client>(opts_.uri, opts_.client_id, co, nullptr);
     }
 
     ~impl() {
