@@ -100,7 +100,12 @@ struct session::impl : std::enable_shared_from_this<impl> {
     }
 
     ~impl() {
-        if (client_) client_->disable_callbacks();
+        // Paho refuses (throws) while a connect is in progress; the callbacks hold only weak
+        // pointers to us, so leaving them set is safe, and a destructor must not throw.
+        try {
+            if (client_) client_->disable_callbacks();
+        } catch (const std::exception&) {
+        }
     }
 
     /// Runs `fn` on the io_context if the session still exists then.
