@@ -51,20 +51,17 @@ std::shared_ptr<sse_subscriber> sse_broadcaster::subscribe(bool wants_alerts, st
 }
 
 void sse_broadcaster::end_session(const std::string& session) {
-    if (session.empty()) return;
-    std::lock_guard lock(mu_);
-    std::erase_if(subs_, [&](const std::shared_ptr<sse_subscriber>& s) {
-        if (s->session() != session) return false;
-        s->close();
-        return true;
-    });
+    if (!session.empty()) end_where(&sse_subscriber::session, session);
 }
 
 void sse_broadcaster::end_user(const std::string& user) {
-    if (user.empty()) return;
+    if (!user.empty()) end_where(&sse_subscriber::user, user);
+}
+
+void sse_broadcaster::end_where(const std::string& (sse_subscriber::*field)() const, const std::string& value) {
     std::lock_guard lock(mu_);
     std::erase_if(subs_, [&](const std::shared_ptr<sse_subscriber>& s) {
-        if (s->user() != user) return false;
+        if (((*s).*field)() != value) return false;
         s->close();
         return true;
     });

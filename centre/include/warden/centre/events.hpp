@@ -71,6 +71,9 @@ public:
     std::size_t dropped();
 
 private:
+    /// Closes every stream whose `field` (session or user) is `value`.
+    void end_where(const std::string& (sse_subscriber::*field)() const, const std::string& value);
+
     std::size_t queue_limit_;
     std::size_t max_subscribers_;
     std::mutex mu_;
