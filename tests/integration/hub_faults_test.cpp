@@ -71,6 +71,38 @@ private:
     int code_ = -1;
 };
 
+/// A stand-in centre: collects every alert (by seq: a resend is the same alert) and acks it.
+class acking_centre {
+public:
+    explicit acking_centre(harness::mqtt_client& client) : client_(client) {}
+
+    /// Collects until `pred()` holds or `timeout` passes; returns pred().
+    template <class Pred>
+    bool collect(Pred pred, std::chrono::milliseconds timeout) {
+        auto until = std::chrono::steady_clock::now() + timeout;
+        while (!pred() && std::chrono::steady_clock::now() < until) {
+            auto m = client_.next("warden/v1/+/alert", 200ms);
+            if (!m) continue;
+            auto a = json::parse(m->payload);
+            got.emplace(a.at("seq").get<std::uint64_t>(), a);
+            client_.publish("warden/v1/hub-0001/ack", json{{"ids", {a.at("id")}}}.dump());
+        }
+        return pred();
+    }
+    /// How many distinct alerts of `type` in `state` arrived.
+    std::size_t count(const std::string& type, const std::string& state = "raised") const {
+        return std::count_if(got.begin(), got.end(), [&](const auto& e) {
+            return e.second.at("type") == type && e.second.at("state") == state;
+        });
+    }
+    bool has(const std::string& type, const std::string& state) const { return count(type, state) > 0; }
+
+    std::map<std::uint64_t, json> got;
+
+private:
+    harness::mqtt_client& client_;
+};
+
 }  // namespace
 
 TEST(HubFaults, FullDiskRaisesStorageFaultKeepsRunningAndLosesNoAlert) {
@@ -83,23 +115,10 @@ TEST(HubFaults, FullDiskRaisesStorageFaultKeepsRunningAndLosesNoAlert) {
     // Room for the schema and a few rows: a handful of 50 KB payloads fill it.
     running_hub h(make_config(dir, home, centre_broker),
                   {.store_max_page_count = 60, .handle_signals = false});
-    std::map<std::uint64_t, json> got;
-    auto collect = [&](auto pred, std::chrono::milliseconds timeout) {
-        auto until = std::chrono::steady_clock::now() + timeout;
-        while (!pred() && std::chrono::steady_clock::now() < until) {
-            auto m = centre.next("warden/v1/+/alert", 200ms);
-            if (!m) continue;
-            auto a = json::parse(m->payload);
-            got.emplace(a.at("seq").get<std::uint64_t>(), a);
-            centre.publish("warden/v1/hub-0001/ack", json{{"ids", {a.at("id")}}}.dump());
-        }
-        return pred();
-    };
-    auto has = [&](const std::string& type, const std::string& state) {
-        for (const auto& [seq, a] : got)
-            if (a.at("type") == type && a.at("state") == state) return true;
-        return false;
-    };
+    acking_centre c(centre);
+    auto& got = c.got;
+    auto collect = [&](auto pred, std::chrono::milliseconds timeout) { return c.collect(pred, timeout); };
+    auto has = [&](const std::string& type, const std::string& state) { return c.has(type, state); };
     ASSERT_TRUE(collect([&] { return has("hub_started", "raised"); }, 10s)) << h.log();
 
     harness::mqtt_client probe(home.uri());
@@ -154,23 +173,10 @@ TEST(HubFaults, ReadOnlyDatabaseStillGetsThePendantAlarmOutAndSaysSo) {
     cfg.centre.heartbeat = 1s;
     running_hub h(std::move(cfg),
                   {.store_read_only = [read_only] { return read_only->load(); }, .handle_signals = false});
-    std::map<std::uint64_t, json> got;
-    auto collect = [&](auto pred, std::chrono::milliseconds timeout) {
-        auto until = std::chrono::steady_clock::now() + timeout;
-        while (!pred() && std::chrono::steady_clock::now() < until) {
-            auto m = centre.next("warden/v1/+/alert", 200ms);
-            if (!m) continue;
-            auto a = json::parse(m->payload);
-            got.emplace(a.at("seq").get<std::uint64_t>(), a);
-            centre.publish("warden/v1/hub-0001/ack", json{{"ids", {a.at("id")}}}.dump());
-        }
-        return pred();
-    };
-    auto has = [&](const std::string& type, const std::string& state) {
-        for (const auto& [seq, a] : got)
-            if (a.at("type") == type && a.at("state") == state) return true;
-        return false;
-    };
+    acking_centre c(centre);
+    auto& got = c.got;
+    auto collect = [&](auto pred, std::chrono::milliseconds timeout) { return c.collect(pred, timeout); };
+    auto has = [&](const std::string& type, const std::string& state) { return c.has(type, state); };
     ASSERT_TRUE(collect([&] { return has("hub_started", "raised"); }, 10s)) << h.log();
 
     harness::mqtt_client probe(home.uri());
@@ -238,23 +244,9 @@ TEST(HubFaults, LatchedPressCountedBeforeARestartIsNotRaisedAgainAfterIt) {
     centre.subscribe("warden/v1/+/alert", 1);
     harness::mqtt_client probe(home.uri());
 
-    std::map<std::string, json> got;  // by id: a resend is the same alert
-    auto collect = [&](auto pred, std::chrono::milliseconds timeout) {
-        auto until = std::chrono::steady_clock::now() + timeout;
-        while (!pred() && std::chrono::steady_clock::now() < until) {
-            auto m = centre.next("warden/v1/+/alert", 200ms);
-            if (!m) continue;
-            auto a = json::parse(m->payload);
-            got.emplace(a.at("id").get<std::string>(), a);
-            centre.publish("warden/v1/hub-0001/ack", json{{"ids", {a.at("id")}}}.dump());
-        }
-        return pred();
-    };
-    auto count = [&](const std::string& type) {
-        return std::count_if(got.begin(), got.end(), [&](const auto& e) {
-            return e.second.at("type") == type && e.second.at("state") == "raised";
-        });
-    };
+    acking_centre c(centre);
+    auto collect = [&](auto pred, std::chrono::milliseconds timeout) { return c.collect(pred, timeout); };
+    auto count = [&](const std::string& type) { return c.count(type); };
     {
         running_hub h(make_config(dir, home, centre_broker), {.handle_signals = false});
         ASSERT_TRUE(collect([&] { return count("hub_started") == 1; }, 10s)) << h.log();
