@@ -8,9 +8,13 @@
 //   WARDEN_BIN_DIR     folder with warden-centre (default: <source>/build/bin)
 //   WARDEN_SOURCE_DIR  the checkout (default: two folders up from this file)
 //   CHROMIUM           the browser (default /usr/bin/chromium)
+//   WARDEN_ARTIFACTS_DIR  where screenshots go (CTest sets <build>/artifacts/browser;
+//                      default: a temporary folder, never the source tree)
+//   WARDEN_REQUIRE_BROWSER=1  a missing Chromium or playwright-core fails the test instead of
+//                      skipping it (scripts/test and CI set it: they install both)
 //
 // Exit 0 passed, 1 failed, 77 skipped (no Chromium or no playwright-core: run scripts/deps --browser).
-// A screenshot is written to tests/browser/artifacts/console.png, on failure too.
+// Screenshots are written to the artifacts folder (console.png on failure too).
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,23 +23,27 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const SKIP = 77;
+const requireBrowser = process.env.WARDEN_REQUIRE_BROWSER === '1';
+const SKIP = requireBrowser ? 1 : 77;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const sourceDir = path.resolve(process.env.WARDEN_SOURCE_DIR || path.join(here, '..', '..'));
 const binDir = path.resolve(process.env.WARDEN_BIN_DIR || path.join(sourceDir, 'build', 'bin'));
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
-const artifacts = path.join(here, 'artifacts');
+const artifacts = path.resolve(
+  process.env.WARDEN_ARTIFACTS_DIR || fs.mkdtempSync(path.join(os.tmpdir(), 'warden-browser-artifacts-')),
+);
+fs.mkdirSync(artifacts, { recursive: true });
 const screenshot = path.join(artifacts, 'console.png');
 
 if (!fs.existsSync(chromiumPath)) {
-  console.log(`SKIP: no Chromium at ${chromiumPath} (set CHROMIUM, or run scripts/deps --browser)`);
+  console.log(`${requireBrowser ? 'FAIL' : 'SKIP'}: no Chromium at ${chromiumPath} (set CHROMIUM, or run scripts/deps --browser)`);
   process.exit(SKIP);
 }
 let chromium;
 try {
   ({ chromium } = await import('playwright-core'));
 } catch {
-  console.log('SKIP: playwright-core is not installed in tests/browser (run scripts/deps --browser)');
+  console.log(`${requireBrowser ? 'FAIL' : 'SKIP'}: playwright-core is not installed in tests/browser (run scripts/deps --browser)`);
   process.exit(SKIP);
 }
 

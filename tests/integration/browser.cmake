@@ -1,9 +1,10 @@
 # The operator console in a real Chromium against a real warden-centre and Mosquitto
 # (tests/browser/console.test.mjs). Skipped (exit 77) when Chromium or tests/browser/node_modules
-# is missing: `scripts/deps --browser` installs both.
+# is missing, unless WARDEN_REQUIRE_BROWSER=1 (scripts/test sets it: it installs both), when the
+# test fails instead. Screenshots land in <build>/artifacts/browser.
 add_test(NAME browser_console COMMAND node ${CMAKE_CURRENT_LIST_DIR}/../browser/console.test.mjs)
 set_tests_properties(browser_console PROPERTIES
-  ENVIRONMENT "WARDEN_BIN_DIR=${CMAKE_BINARY_DIR}/bin;WARDEN_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
+  ENVIRONMENT "WARDEN_BIN_DIR=${CMAKE_BINARY_DIR}/bin;WARDEN_SOURCE_DIR=${PROJECT_SOURCE_DIR};WARDEN_ARTIFACTS_DIR=${CMAKE_BINARY_DIR}/artifacts/browser"
   LABELS integration
   SKIP_RETURN_CODE 77
   TIMEOUT 240)
