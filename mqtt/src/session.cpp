@@ -213,7 +213,10 @@ struct session::impl : std::enable_shared_from_this<impl> {
 
     void subscribe_now(const std::string& filter, int qos) {
         auto* listener = new once_listener([log = log_, filter](bool ok, int rc) {
-            if (!ok) log->error("mqtt subscribe failed filter={} rc={}", filter, rc);
+            if (!ok)
+                log->error("mqtt subscribe failed filter={} rc={}", filter, rc);
+            else
+                log->debug("mqtt subscribed filter={}", filter);  // the broker's SUBACK
         });
         try {
             client_->subscribe(filter, qos, nullptr, *listener);

@@ -123,11 +123,10 @@ protected:
         centre = harness::process({centre_bin, "--config", config.string(), "--log-level", "debug"},
                                   dir / ("centre-" + std::to_string(++starts) + ".log"), std::move(env));
         ASSERT_TRUE(harness::wait_for_port(http_port, 10s)) << centre.log();
-        // Connected to the broker (subscriptions made) before the test publishes.
+        // Subscribed (the broker's SUBACK for the last of ingest's filters) before the test publishes.
         ASSERT_TRUE(harness::eventually([&] {
-            return centre.log().find("mqtt connected") != std::string::npos;
+            return centre.log().find("mqtt subscribed filter=warden/v1/+/status") != std::string::npos;
         })) << centre.log();
-        std::this_thread::sleep_for(200ms);  // let the SUBSCRIBEs reach the broker
     }
 
     void TearDown() override {

@@ -113,10 +113,10 @@ protected:
         centre = harness::process({centre_bin, "--config", cfg.string(), "--log-level", "debug"},
                                   dir / "centre.log");
         ASSERT_TRUE(harness::wait_for_port(http, 15s)) << centre.log();
+        // Subscribed (the broker's SUBACK for the last of ingest's filters) before the test publishes.
         ASSERT_TRUE(harness::eventually([&] {
-            return centre.log().find("mqtt connected") != std::string::npos;
+            return centre.log().find("mqtt subscribed filter=warden/v1/+/status") != std::string::npos;
         })) << centre.log();
-        std::this_thread::sleep_for(200ms);  // the SUBSCRIBEs reach the broker
     }
 };
 
