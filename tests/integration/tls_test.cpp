@@ -44,6 +44,7 @@ protected:
                                               {"server", "localhost"},
                                               {"client", "hub-a"},
                                               {"client", "hub-b"},
+                                              {"client", "hub-c"},
                                               {"client", "warden-centre"}}) {
             args.insert(args.begin(), {make_certs, certs.string()});
             auto r = run(args, dir.path());
@@ -66,7 +67,7 @@ protected:
         std::filesystem::copy_file(source_dir + "/deploy/mosquitto/acl", certs / "acl");
         conf = dir.write("centre.conf", text);
         for (const char* setting : {"require_certificate true", "use_identity_as_username true",
-                                    "allow_anonymous false", "acl_file "})
+                                    "use_username_as_clientid true", "allow_anonymous false", "acl_file "})
             ASSERT_NE(text.find(setting), std::string::npos) << setting;
 
         broker = harness::process({"/usr/sbin/mosquitto", "-c", conf.string()}, dir / "broker.log");
@@ -166,15 +167,17 @@ TEST_F(TlsTest, HubWithItsCertificateDeliversAlertsOverTls) {
 }
 
 TEST_F(TlsTest, AHubCannotPublishAsAnotherHubNorReadItsAcks) {
+    // One identity is one connection (the client id is the CN), so hub-b only listens and hub-c
+    // forges; the centre's subscriber is checked before the centre's own publishes take its place.
     auto centre = subscriber("warden-centre", {"warden/v1/+/alert"}, "centre.log");
     auto snoop = subscriber("hub-b", {"warden/v1/hub-a/#", "warden/v1/hub-b/ack"}, "snoop.log");
 
-    auto forged = publish("hub-b", "warden/v1/hub-a/alert", R"({"forged-by":"hub-b"})");
+    auto forged = publish("hub-c", "warden/v1/hub-a/alert", R"({"forged-by":"hub-c"})");
     EXPECT_EQ(forged.code, 0) << forged.all();  // MQTT 3.1.1: the broker accepts and silently drops it
-    auto own = publish("hub-b", "warden/v1/hub-b/alert", R"({"own":"hub-b"})");
+    auto own = publish("hub-c", "warden/v1/hub-c/alert", R"({"own":"hub-c"})");
     ASSERT_EQ(own.code, 0) << own.all();
     ASSERT_TRUE(harness::eventually(
-        [&] { return centre.log().find(R"({"own":"hub-b"})") != std::string::npos; }, 10s))
+        [&] { return centre.log().find(R"({"own":"hub-c"})") != std::string::npos; }, 10s))
         << centre.log() << broker.log();
 
     // The centre acks both hubs; hub-b gets only its own.
@@ -184,12 +187,52 @@ TEST_F(TlsTest, AHubCannotPublishAsAnotherHubNorReadItsAcks) {
         << snoop.log();
 
     // A hub cannot pose as the centre either.
-    ASSERT_EQ(publish("hub-b", "warden/v1/hub-a/command", R"({"id":"x","cmd":"away","on":true})").code, 0);
+    ASSERT_EQ(publish("hub-c", "warden/v1/hub-a/command", R"({"id":"x","cmd":"away","on":true})").code, 0);
 
     std::this_thread::sleep_for(500ms);
     EXPECT_EQ(centre.log().find("forged-by"), std::string::npos) << centre.log();
     EXPECT_EQ(snoop.log().find("hub-a-1"), std::string::npos) << snoop.log();
     EXPECT_EQ(snoop.log().find("\"away\""), std::string::npos) << snoop.log();
+}
+
+// Security finding 1: with hub-b's certificate and the client id of the centre (or of another hub),
+// with a persistent session, an attacker knocked the centre off the broker again and again. The
+// broker now takes the client id from the certificate, so the centre keeps its one connection.
+TEST_F(TlsTest, AHubCertificateCannotTakeTheCentresOrAnotherHubsClientId) {
+    auto centre = subscriber("warden-centre", {"warden/v1/+/alert"}, "centre.log");
+    auto hub_a = subscriber("hub-a", {"warden/v1/hub-a/ack"}, "hub-a.log");
+    std::vector<harness::process> attackers;
+    for (const std::string& victim : {"warden-centre", "warden-hub-hub-a-uplink", "sub-hub-a-hub-a.log"}) {
+        auto a = tls_args("/usr/bin/mosquitto_sub", "hub-b");
+        a.insert(a.begin(), {"/usr/bin/stdbuf", "-oL"});
+        a.insert(a.end(), {"-d", "-q", "1", "-c", "-i", victim, "-t", "warden/v1/hub-b/ack"});
+        attackers.emplace_back(a, dir / ("attacker-" + std::to_string(attackers.size()) + ".log"));
+    }
+    // Each attacker is connected (as hub-b: the last one to connect holds hub-b's one session).
+    for (auto& p : attackers)
+        ASSERT_TRUE(harness::eventually([&] { return p.log().find("CONNACK") != std::string::npos; }, 10s))
+            << p.log();
+    ASSERT_EQ(publish("hub-c", "warden/v1/hub-c/alert", R"({"after":"attack"})").code, 0);
+    ASSERT_TRUE(harness::eventually(
+        [&] { return centre.log().find(R"({"after":"attack"})") != std::string::npos; }, 10s))
+        << centre.log() << broker.log();
+    auto connects = [](const std::string& log) {
+        std::size_t n = 0;
+        for (auto p = log.find("sending CONNECT"); p != std::string::npos;
+             p = log.find("sending CONNECT", p + 1))
+            ++n;
+        return n;
+    };
+    // The centre's subscriber connected once and was never closed for another client.
+    EXPECT_EQ(broker.log().find("Client warden-centre already connected"), std::string::npos) << broker.log();
+    EXPECT_EQ(connects(centre.log()), 1u) << centre.log();
+    // Nor was hub-a's: the centre's ack reaches it on its first connection.
+    ASSERT_EQ(publish("warden-centre", "warden/v1/hub-a/ack", R"({"ids":["hub-a-9"]})").code, 0);
+    ASSERT_TRUE(harness::eventually([&] { return hub_a.log().find("hub-a-9") != std::string::npos; }, 10s))
+        << hub_a.log() << broker.log();
+    EXPECT_EQ(broker.log().find("Client hub-a already connected"), std::string::npos) << broker.log();
+    EXPECT_EQ(connects(hub_a.log()), 1u) << hub_a.log();
+    for (auto& p : attackers) p.stop();
 }
 
 TEST_F(TlsTest, AClientWithoutACertificateCannotConnect) {
