@@ -49,9 +49,18 @@ struct dc09_bridge::impl {
         std::vector<std::string> changed{a.id};
         try {
             if (a.state == alert_state::cleared) {
+                // DC-09 frames carry no MAC (AES-CBC, zero IV): a restore may be a forged or altered
+                // frame. It ends a condition only once an operator has taken the alarm; before that
+                // it is stored as its own event and the alarm stays in the queue as raised.
                 if (auto open = db_.uncleared_alert(a.hub, a.type)) {
-                    a.clears = open->a.id;
-                    changed.push_back(open->a.id);
+                    if (open->status == alert_status::open) {
+                        a.text += " (not applied: the alarm has not been acknowledged yet)";
+                        log_->warn("dc09 restore not applied to an unacknowledged alarm alert={} restore={}",
+                                   open->a.id, a.id);
+                    } else {
+                        a.clears = open->a.id;
+                        changed.push_back(open->a.id);
+                    }
                 }
             }
             ingest_batch b;

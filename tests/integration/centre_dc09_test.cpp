@@ -104,3 +104,69 @@ TEST(CentreDc09, AFrameBecomesAStoredAlertOfTheMappedHubOnce) {
     centre.signal(SIGTERM);
     EXPECT_EQ(centre.wait(10s), 0) << centre.log();
 }
+
+// Security finding 8: DC-09 frames have no MAC, so flipped ciphertext bytes can turn an alarm into a
+// restore. A restore never clears an alarm no operator has acknowledged; after acknowledgement it does.
+TEST(CentreDc09, ARestoreDoesNotClearAnAlarmNoOperatorHasTaken) {
+    harness::temp_dir dir;
+    harness::broker broker;
+    int http_port = harness::free_port(), dc09_port = harness::free_port();
+    auto config =
+        dir.write("centre.toml", "[centre]\ndatabase = \"centre.db\"\n[mqtt]\nuri = \"" + broker.uri() +
+                                     "\"\n[http]\nlisten = \"127.0.0.1:" + std::to_string(http_port) +
+                                     "\"\n[dc09]\nlisten = \"127.0.0.1:" + std::to_string(dc09_port) +
+                                     "\"\ntransport = \"tcp\"\n[[dc09.account]]\naccount = \"1234\"\n"
+                                     "hub = \"hub-0001\"\n");
+    const std::string bin = std::string(WARDEN_BIN_DIR) + "/warden-centre";
+    auto add = harness::run({bin, "--config", config.string(), "user", "add", "olive", "--role", "operator"},
+                            "olive-password\n");
+    ASSERT_EQ(add.code, 0) << add.output;
+    harness::process centre({bin, "--config", config.string()}, dir / "centre.log");
+    ASSERT_TRUE(harness::wait_for_port(http_port)) << centre.log();
+    ASSERT_TRUE(harness::wait_for_port(dc09_port)) << centre.log();
+
+    int seq = 1;
+    auto send = [&](const std::string& code) {
+        dc09::frame f;
+        f.id = dc09::frame_id::sia_dcs;
+        f.seq = seq++;
+        f.receiver = "0";
+        f.line = "0";
+        f.account = "1234";
+        f.data = dc09::sia_data("1234", 1, code, 1);
+        f.timestamp = std::chrono::time_point_cast<std::chrono::seconds>(now_ms());
+        return send_frame(dc09_port, dc09::encode(f));
+    };
+    httplib::Client cli("127.0.0.1", http_port);
+    auto login =
+        cli.Post("/api/login", R"({"user":"olive","password":"olive-password"})", "application/json");
+    ASSERT_TRUE(login);
+    ASSERT_EQ(login->status, 200);
+    auto cookie = login->get_header_value("Set-Cookie");
+    cookie = cookie.substr(0, cookie.find(';'));
+    const auto csrf = json::parse(login->body).at("csrf").get<std::string>();
+    auto raised = [&] {
+        auto r = cli.Get("/api/alerts?state=all", {{"Cookie", cookie}});
+        EXPECT_TRUE(r);
+        for (const auto& a : json::parse(r->body))
+            if (a.at("sia") == "WA") return a;
+        return json{};
+    };
+
+    ASSERT_NE(send("WA").find("\"ACK\""), std::string::npos) << centre.log();
+    ASSERT_NE(send("WH").find("\"ACK\""), std::string::npos) << centre.log();  // stored, acked: not lost
+    auto alarm = raised();
+    ASSERT_FALSE(alarm.empty());
+    EXPECT_EQ(alarm.at("status"), "open");
+    EXPECT_TRUE(alarm.at("cleared_at").is_null()) << alarm;
+
+    auto ack = cli.Post("/api/alerts/" + alarm.at("id").get<std::string>() + "/acknowledge",
+                        {{"Cookie", cookie}, {"X-CSRF-Token", csrf}}, "{}", "application/json");
+    ASSERT_TRUE(ack);
+    ASSERT_EQ(ack->status, 200) << ack->body;
+    ASSERT_NE(send("WH").find("\"ACK\""), std::string::npos) << centre.log();
+    EXPECT_FALSE(raised().at("cleared_at").is_null()) << raised();
+
+    centre.signal(SIGTERM);
+    EXPECT_EQ(centre.wait(10s), 0) << centre.log();
+}
