@@ -53,7 +53,7 @@ protected:
         // Mosquitto started as root drops to the mosquitto user: let it read this test's files.
         std::filesystem::permissions(dir.path(), std::filesystem::perms(0755));
         for (auto& f : std::filesystem::directory_iterator(certs))
-            std::filesystem::permissions(f.path(), std::filesystem::perms(0644));
+            if (f.is_regular_file()) std::filesystem::permissions(f.path(), std::filesystem::perms(0644));
         std::filesystem::permissions(certs, std::filesystem::perms(0755));
         std::filesystem::create_directories(dir / "persist");
         std::filesystem::permissions(dir / "persist", std::filesystem::perms::all);
@@ -66,13 +66,19 @@ protected:
         text = replace_all(text, "/var/lib/mosquitto/", (dir / "persist").string() + "/");
         std::filesystem::copy_file(source_dir + "/deploy/mosquitto/acl", certs / "acl");
         conf = dir.write("centre.conf", text);
-        for (const char* setting : {"require_certificate true", "use_identity_as_username true",
+        for (const char* setting : {"require_certificate true", "crlfile ", "use_identity_as_username true",
                                     "use_username_as_clientid true", "allow_anonymous false", "acl_file "})
             ASSERT_NE(text.find(setting), std::string::npos) << setting;
 
-        broker = harness::process({"/usr/sbin/mosquitto", "-c", conf.string()}, dir / "broker.log");
+        start_broker();
+    }
+
+    void start_broker() {
+        broker = harness::process({"/usr/sbin/mosquitto", "-c", conf.string()},
+                                  dir / ("broker-" + std::to_string(++broker_starts) + ".log"));
         ASSERT_TRUE(harness::wait_for_port(port, 10s)) << broker.log();
     }
+    int broker_starts = 0;
 
     void TearDown() override {
         if (broker.pid() > 0 && broker.running()) broker.stop();
@@ -202,7 +208,7 @@ TEST_F(TlsTest, AHubCertificateCannotTakeTheCentresOrAnotherHubsClientId) {
     auto centre = subscriber("warden-centre", {"warden/v1/+/alert"}, "centre.log");
     auto hub_a = subscriber("hub-a", {"warden/v1/hub-a/ack"}, "hub-a.log");
     std::vector<harness::process> attackers;
-    for (const std::string& victim : {"warden-centre", "warden-hub-hub-a-uplink", "sub-hub-a-hub-a.log"}) {
+    for (const std::string victim : {"warden-centre", "warden-hub-hub-a-uplink", "sub-hub-a-hub-a.log"}) {
         auto a = tls_args("/usr/bin/mosquitto_sub", "hub-b");
         a.insert(a.begin(), {"/usr/bin/stdbuf", "-oL"});
         a.insert(a.end(), {"-d", "-q", "1", "-c", "-i", victim, "-t", "warden/v1/hub-b/ack"});
@@ -233,6 +239,42 @@ TEST_F(TlsTest, AHubCertificateCannotTakeTheCentresOrAnotherHubsClientId) {
     EXPECT_EQ(broker.log().find("Client hub-a already connected"), std::string::npos) << broker.log();
     EXPECT_EQ(connects(hub_a.log()), 1u) << hub_a.log();
     for (auto& p : attackers) p.stop();
+}
+
+// Security finding 2 (revoking a hub): a stolen hub's certificate is revoked with make-certs; once
+// the broker has the new CRL, that certificate cannot connect, the others still can, and make-certs
+// will not hand out the revoked certificate again.
+TEST_F(TlsTest, ARevokedHubCertificateCannotConnect) {
+    auto centre = subscriber("warden-centre", {"warden/v1/+/alert"}, "centre.log");
+    ASSERT_EQ(publish("hub-b", "warden/v1/hub-b/alert", R"({"before":"revoke"})").code, 0);
+    ASSERT_TRUE(harness::eventually(
+        [&] { return centre.log().find(R"({"before":"revoke"})") != std::string::npos; }, 10s))
+        << centre.log();
+    // Keep a copy of the certificate and key, as the thief has them.
+    std::filesystem::copy_file(certs / "hub-b.crt", dir / "stolen.crt");
+    std::filesystem::copy_file(certs / "hub-b.key", dir / "stolen.key");
+    auto revoke = run({make_certs, certs.string(), "revoke", "hub-b"}, dir.path());
+    ASSERT_EQ(revoke.code, 0) << revoke.all();
+    EXPECT_FALSE(std::filesystem::exists(certs / "hub-b.crt"));
+    std::filesystem::permissions(certs / "crl.pem", std::filesystem::perms(0644));
+    centre.stop();
+    broker.stop();
+    start_broker();
+    centre = subscriber("warden-centre", {"warden/v1/+/alert"}, "centre-2.log");
+
+    auto a = tls_args("/usr/bin/mosquitto_pub", "");
+    a.insert(a.end(), {"--cert", (dir / "stolen.crt").string(), "--key", (dir / "stolen.key").string(), "-q",
+                       "1", "-t", "warden/v1/hub-b/alert", "-m", R"({"after":"revoke"})"});
+    EXPECT_NE(run(a, dir.path(), 15s).code, 0) << "a revoked certificate connected";
+    ASSERT_EQ(publish("hub-a", "warden/v1/hub-a/alert", R"({"other":"hub"})").code, 0);
+    ASSERT_TRUE(harness::eventually(
+        [&] { return centre.log().find(R"({"other":"hub"})") != std::string::npos; }, 15s))
+        << centre.log();
+    EXPECT_EQ(centre.log().find(R"({"after":"revoke"})"), std::string::npos) << centre.log();
+    // A new certificate for the same hub id (a replacement hub box) is a new one, and connects.
+    auto again = run({make_certs, certs.string(), "client", "hub-b"}, dir.path());
+    EXPECT_EQ(again.code, 0) << again.all();
+    EXPECT_NE(again.out.find("created"), std::string::npos) << again.all();
 }
 
 TEST_F(TlsTest, AClientWithoutACertificateCannotConnect) {
