@@ -183,7 +183,7 @@ const std::vector<std::string> alarm_kinds = {"pendant", "pull_cord", "fall",  "
                                               "co",      "gas",       "flood", "epilepsy", "enuresis"};
 
 /// What each alarm kind must carry, written out by hand from SPEC 3/4 and docs/sia-codes.md (not taken
-/// from the alert catalogue, so a wrong entry in the product's table shows up here).
+/// from alerts::sia_code, so a wrong entry in the product's table shows up here).
 struct kind_expectation {
     std::string sia, priority;
 };
