@@ -7,6 +7,7 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include "warden/centre/alert_types.hpp"
 #include "warden/centre/json.hpp"
 
 namespace warden::centre {
@@ -274,6 +275,8 @@ void http_server::routes() {
         reply(res, 200, {{"user", c.session.user}, {"role", c.session.role}, {"csrf", c.session.csrf}});
     });
     get("/api/outcomes", any_role, [](req_t, res_t res, const ctx&) { reply(res, 200, alert_outcomes()); });
+    get("/api/alert-types", any_role,
+        [](req_t, res_t res, const ctx&) { reply(res, 200, alert_types_json()); });
 
     // --- alerts ---
     get("/api/alerts", alert_readers, [this](req_t req, res_t res, const ctx&) {

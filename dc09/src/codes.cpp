@@ -5,47 +5,11 @@
 
 #include <fmt/format.h>
 
-#include "warden/alerts/engine.hpp"
+#include "warden/common/alert_catalogue.hpp"
 
 namespace warden::dc09 {
 
 namespace {
-
-/// One row of the code table: SIA alarm/restore pair, Contact ID event, Warden type, priority, text.
-struct code_row {
-    std::string_view alarm, restore;
-    int cid;
-    std::string_view type;
-    warden::priority prio;
-    std::string_view text;
-};
-
-// The SIA pair is the one the project sends (docs/sia-codes.md); where SPEC 4 and the project table
-// both name a code the two agree. Order matters for lookups by SIA code: the first row wins.
-constexpr code_row rows[] = {
-    {"QA", "QH", 101, "pendant", priority::critical, "Personal emergency"},
-    {"MA", "MH", 100, "medical", priority::critical, "Medical alarm"},
-    {"MA", "MH", 102, "due", priority::high, "Failed to report in"},
-    {"MA", "MH", 641, "inactivity", priority::high, "Inactivity (senior watch)"},
-    {"FA", "FH", 110, "smoke", priority::critical, "Fire alarm"},
-    {"KA", "KH", 114, "heat", priority::critical, "Heat alarm"},
-    {"KA", "KH", 158, "temperature_high", priority::high, "High temperature"},
-    {"ZA", "ZH", 159, "temperature_low", priority::high, "Low temperature"},
-    {"GA", "GH", 162, "co", priority::critical, "Carbon monoxide"},
-    {"GA", "GH", 151, "gas", priority::critical, "Gas detected"},
-    {"WA", "WH", 154, "flood", priority::high, "Water leak"},
-    {"AT", "AR", 301, "mains_fault", priority::normal, "Mains power lost"},
-    {"YT", "YR", 302, "hub_battery_low", priority::normal, "Hub battery low"},
-    {"XT", "XR", 384, "battery_low", priority::normal, "Sensor battery low"},
-    {"TA", "TR", 137, "tamper", priority::normal, "Tamper"},
-    {"UT", "UJ", 381, "sensor_offline", priority::normal, "Sensor supervision lost"},
-    {"ET", "ER", 333, "bridge_offline", priority::normal, "Expansion module (radio bridge) failure"},
-    {"RR", "RR", 305, "hub_started", priority::normal, "System reset (hub started)"},
-    {"IA", "IR", 300, "storage_fault", priority::normal, "System trouble (storage)"},
-    {"YC", "YK", 350, "uplink_fault", priority::normal, "Communication trouble"},
-    {"RP", "RP", 602, "test", priority::low, "Periodic test report"},
-    {"UA", "UR", 140, "alarm", priority::high, "General alarm"},
-};
 
 bool two_upper(std::string_view s) noexcept {
     return s.size() == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z';
@@ -55,11 +19,11 @@ bool two_upper(std::string_view s) noexcept {
 
 std::string sia_code_for(const alert& a) {
     if (two_upper(a.sia)) return a.sia;
-    return alerts::sia_code(a.type, a.state);
+    return std::string{alert_sia_code(a.type, a.state)};
 }
 
 int contact_id_for(const alert& a) {
-    int cid = alerts::contact_id_code(a.type);
+    int cid = alert_contact_id(a.type);
     if (cid != 140) return cid;
     int from_sia = contact_id_of_sia(sia_code_for(a));
     return from_sia ? from_sia : 140;
@@ -72,9 +36,8 @@ int cid_qualifier(const alert& a) noexcept {
 int contact_id_of_sia(std::string_view sia) noexcept {
     // SPEC 4 pairs KA with 158 (high temperature); a received KA is read as the more urgent heat alarm.
     if (sia == "KA" || sia == "KH") return 158;
-    for (const auto& r : rows)
-        if (r.alarm == sia || r.restore == sia) return r.cid;
-    return 0;
+    const auto* t = alert_type_for_sia(sia);
+    return t ? t->contact_id : 0;
 }
 
 unsigned zone_for(const std::vector<std::string>& ids, std::string_view sensor) noexcept {
@@ -104,36 +67,28 @@ std::string event_data_for(const alert& a, std::string_view account, std::string
 
 event_meaning interpret(frame_id id, const event_data& e) {
     event_meaning m;
-    const code_row* row = nullptr;
+    const alert_type_info* row = nullptr;
     if (id == frame_id::adm_cid) {
-        for (const auto& r : rows)
-            if (r.cid == e.event) {
-                row = &r;
-                break;
-            }
+        row = alert_type_for_contact_id(e.event);
         m.contact_id = e.event;
         m.state = e.qualifier == 3 ? alert_state::cleared : alert_state::raised;
         if (row) {
-            m.sia = std::string{m.state == alert_state::cleared ? row->restore : row->alarm};
+            m.sia = std::string{m.state == alert_state::cleared ? row->sia_restore : row->sia_event};
         } else {
             m.sia = m.state == alert_state::cleared ? "UR" : "UA";
         }
     } else {
-        for (const auto& r : rows)
-            if (r.alarm == e.code || r.restore == e.code) {
-                row = &r;
-                break;
-            }
+        row = alert_type_for_sia(e.code);
         m.sia = e.code;
         // "RR" and "RP" are their own restore code: events, never restores.
-        m.state = row && row->restore == e.code && row->alarm != e.code ? alert_state::cleared
-                                                                        : alert_state::raised;
-        m.contact_id = row ? row->cid : 0;
+        m.state = row && row->sia_restore == e.code && row->sia_event != e.code ? alert_state::cleared
+                                                                                : alert_state::raised;
+        m.contact_id = row ? row->contact_id : 0;
     }
     if (row) {
-        m.type = std::string{row->type};
-        m.priority = row->prio;
-        m.text = std::string{row->text};
+        m.type = std::string{row->name};
+        m.priority = row->priority;
+        m.text = std::string{row->label};
     } else {
         m.type = "alarm";
         m.priority = priority::high;

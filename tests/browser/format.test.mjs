@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 
 import {
-  age, compareQueue, inQueue, outcomeName, percent, priorityRank, seconds, sensorPlace, typeName,
+  age, compareQueue, inQueue, outcomeName, percent, priorityRank, seconds, sensorPlace, setAlertTypes, typeName,
 } from '../../centre/web/js/format.js';
 
 const alert = (id, priority, received_at, extra = {}) => ({ id, priority, received_at, status: 'open', state: 'raised', ...extra });
@@ -64,8 +64,24 @@ test('durations and percentages', () => {
   assert.equal(percent(0.97449), '97.4 %');
 });
 
-test('names for types, outcomes and places', () => {
+test('type names come from the alert catalogue, the type in words until it is loaded', () => {
+  // Before GET /api/alert-types has answered (or when it failed): the type name in words.
   assert.equal(typeName('pull_cord'), 'Pull cord');
+  assert.equal(typeName('co'), 'Co');
+  setAlertTypes([
+    { type: 'co', label: 'Carbon monoxide (CO)', priority: 'critical', technical: false, sia_event: 'GA', sia_restore: 'GH', contact_id: 162 },
+    { type: 'due', label: 'Not seen by due time', priority: 'high', technical: false, sia_event: 'MA', sia_restore: 'MH', contact_id: 102 },
+  ]);
+  assert.equal(typeName('co'), 'Carbon monoxide (CO)');
+  assert.equal(typeName('due'), 'Not seen by due time');
+  // A type the catalogue does not have yet (a newer hub): its name in words.
+  assert.equal(typeName('some_new_type'), 'Some new type');
+  // A malformed answer is ignored; the labels already loaded stay.
+  setAlertTypes({ error: 'internal error' });
+  assert.equal(typeName('co'), 'Carbon monoxide (CO)');
+});
+
+test('names for types, outcomes and places', () => {
   assert.equal(typeName('some_new_type'), 'Some new type');
   assert.equal(outcomeName('resident_ok'), 'Resident OK');
   assert.equal(outcomeName(null), '');

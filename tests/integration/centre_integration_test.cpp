@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "warden/common/alert.hpp"
+#include "warden/common/alert_catalogue.hpp"
 #include "warden/harness/harness.hpp"
 
 using namespace warden;
@@ -609,6 +610,51 @@ TEST_F(centre_test, ApiRefusesUnauthenticatedWrongRoleAndMissingCsrf) {
     EXPECT_EQ(me.at("role"), "operator");
     EXPECT_EQ(op.post("/api/logout").first, 200);
     EXPECT_EQ(op.get("/api/me").first, 401);
+}
+
+TEST_F(centre_test, AlertTypesAreTheCatalogueForEveryLoggedInRole) {
+    start_centre();
+    EXPECT_EQ(api(http_port).get("/api/alert-types").first, 401);
+
+    for (const auto& [name, role] : std::map<std::string, std::string>{
+             {"olive", "operator"}, {"sam", "supervisor"}, {"terry", "technician"}, {"ada", "admin"}}) {
+        auto user = login(name, role);
+        auto [status, types] = user.get("/api/alert-types");
+        ASSERT_EQ(status, 200) << role;
+        ASSERT_TRUE(types.is_array()) << types.dump();
+        ASSERT_EQ(types.size(), alert_types().size()) << role;
+        // Row for row the catalogue the hub and the DC-09 path use, in its order.
+        for (std::size_t i = 0; i < types.size(); ++i) {
+            const auto& t = alert_types()[i];
+            const auto& j = types[i];
+            EXPECT_EQ(j.at("type"), t.name);
+            EXPECT_EQ(j.at("label"), t.label);
+            EXPECT_EQ(j.at("priority"), to_string(t.priority));
+            EXPECT_EQ(j.at("technical"), t.technical);
+            EXPECT_EQ(j.at("sia_event"), t.sia_event);
+            EXPECT_EQ(j.at("sia_restore"), t.sia_restore);
+            EXPECT_EQ(j.at("contact_id"), t.contact_id);
+        }
+    }
+
+    // What the console relies on, written out by hand (docs/sia-codes.md).
+    auto op = login("oscar", "operator");
+    auto types = op.get("/api/alert-types").second;
+    std::map<std::string, json> by_type;
+    for (const auto& j : types) EXPECT_TRUE(by_type.emplace(j.at("type"), j).second) << j.dump();
+    EXPECT_EQ(by_type.at("pendant"), (json{{"type", "pendant"},
+                                           {"label", "Pendant"},
+                                           {"priority", "critical"},
+                                           {"technical", false},
+                                           {"sia_event", "QA"},
+                                           {"sia_restore", "QH"},
+                                           {"contact_id", 101}}));
+    EXPECT_EQ(by_type.at("co").at("label"), "Carbon monoxide (CO)");
+    EXPECT_EQ(by_type.at("hub_offline").at("label"), "Hub offline");  // the centre's own type
+    EXPECT_EQ(by_type.at("hub_offline").at("technical"), true);
+    EXPECT_EQ(by_type.at("temperature_rise").at("contact_id"), 158);
+    EXPECT_EQ(by_type.at("mains_fault").at("sia_event"), "AT");
+    EXPECT_EQ(by_type.at("test").at("priority"), "low");
 }
 
 TEST_F(centre_test, AdminsManageUsersAndEachChangeEndsTheUsersSessionsAtOnce) {

@@ -1,7 +1,12 @@
 #include <gtest/gtest.h>
+#include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 
 #include "warden/common/alert.hpp"
+#include "warden/common/alert_catalogue.hpp"
 #include "warden/common/event.hpp"
 
 using namespace warden;
@@ -69,9 +74,18 @@ TEST(Kinds, ClassifiesAndPrioritises) {
 }
 
 TEST(Alert, JsonRoundTripAndValidation) {
-    alert a{.id = "hub-0001-42", .hub = "hub-0001", .seq = 42, .type = "pendant", .state = alert_state::raised,
-            .priority = priority::critical, .sia = "QA", .at = *parse_time("2026-11-28T12:00:00.123Z"),
-            .rule = "pendant", .sensor = "pendant", .location = "worn", .text = "Pendant pressed"};
+    alert a{.id = "hub-0001-42",
+            .hub = "hub-0001",
+            .seq = 42,
+            .type = "pendant",
+            .state = alert_state::raised,
+            .priority = priority::critical,
+            .sia = "QA",
+            .at = *parse_time("2026-11-28T12:00:00.123Z"),
+            .rule = "pendant",
+            .sensor = "pendant",
+            .location = "worn",
+            .text = "Pendant pressed"};
     auto j = to_json(a);
     EXPECT_EQ(j["at"], "2026-11-28T12:00:00.123Z");
     EXPECT_EQ(j["priority"], "critical");
@@ -83,4 +97,93 @@ TEST(Alert, JsonRoundTripAndValidation) {
     j["hub"] = "bad hub/";
     EXPECT_THROW(alert_from_json(j), std::invalid_argument);
     EXPECT_THROW(alert_from_json(nlohmann::json::array()), std::invalid_argument);
+}
+
+namespace {
+
+/// The cells of a Markdown table row ("| a | b |" -> {"a", "b"}), trimmed; empty if not a row.
+std::vector<std::string> cells(const std::string& line) {
+    std::vector<std::string> out;
+    if (line.empty() || line.front() != '|') return out;
+    std::stringstream in(line.substr(1));
+    std::string cell;
+    while (std::getline(in, cell, '|')) {
+        auto first = cell.find_first_not_of(' '), last = cell.find_last_not_of(' ');
+        out.push_back(first == std::string::npos ? std::string{} : cell.substr(first, last - first + 1));
+    }
+    return out;
+}
+
+/// docs/sia-codes.md's table: the row of each `type`.
+std::map<std::string, std::vector<std::string>> documented_types() {
+    std::ifstream doc(std::string(WARDEN_SOURCE_DIR) + "/docs/sia-codes.md");
+    EXPECT_TRUE(doc) << "docs/sia-codes.md not found";
+    std::map<std::string, std::vector<std::string>> rows;
+    for (std::string line; std::getline(doc, line);) {
+        auto c = cells(line);
+        if (c.size() >= 6 && c[0].size() > 2 && c[0].front() == '`' && c[0].back() == '`')
+            rows[c[0].substr(1, c[0].size() - 2)] = c;
+    }
+    return rows;
+}
+
+}  // namespace
+
+TEST(AlertCatalogue, EveryTypeHasUniqueNameASiaPairAndAContactId) {
+    std::set<std::string_view> names;
+    for (const auto& t : alert_types()) {
+        EXPECT_TRUE(names.insert(t.name).second) << "duplicate " << t.name;
+        EXPECT_FALSE(t.label.empty()) << t.name;
+        EXPECT_EQ(t.sia_event.size(), 2u) << t.name;
+        EXPECT_EQ(t.sia_restore.size(), 2u) << t.name;
+        EXPECT_GE(t.contact_id, 100) << t.name;
+        EXPECT_LE(t.contact_id, 999) << t.name;
+        EXPECT_EQ(find_alert_type(t.name), &t);
+        EXPECT_EQ(alert_sia_code(t.name, alert_state::raised), t.sia_event);
+        EXPECT_EQ(alert_sia_code(t.name, alert_state::cleared), t.sia_restore);
+        EXPECT_EQ(alert_contact_id(t.name), t.contact_id);
+    }
+    EXPECT_EQ(alert_sia_code("something_new", alert_state::raised), "UA");
+    EXPECT_EQ(alert_sia_code("something_new", alert_state::cleared), "UR");
+    EXPECT_EQ(alert_contact_id("something_new"), 140);
+}
+
+TEST(AlertCatalogue, EveryAlarmKindIsATypeWithItsPriority) {
+    for (int k = 0; k <= static_cast<int>(sensor_kind::temperature); ++k) {
+        auto kind = static_cast<sensor_kind>(k);
+        if (!is_alarm_kind(kind)) continue;
+        const auto* t = find_alert_type(to_string(kind));
+        ASSERT_TRUE(t) << to_string(kind);
+        EXPECT_EQ(t->priority, alarm_priority(kind)) << t->name;
+        EXPECT_FALSE(t->technical) << t->name;
+    }
+}
+
+TEST(AlertCatalogue, AReceivedCodeMeansTheFirstTypeThatCarriesIt) {
+    EXPECT_EQ(alert_type_for_sia("QA")->name, "pendant");
+    EXPECT_EQ(alert_type_for_sia("MH")->name, "medical");
+    EXPECT_EQ(alert_type_for_sia("KA")->name, "heat");
+    EXPECT_EQ(alert_type_for_sia("GA")->name, "co");
+    EXPECT_EQ(alert_type_for_sia("YC")->name, "uplink_fault");
+    EXPECT_EQ(alert_type_for_sia("AT")->name, "mains_fault");
+    EXPECT_EQ(alert_type_for_sia("ZZ"), nullptr);
+    EXPECT_EQ(alert_type_for_contact_id(100)->name, "medical");
+    EXPECT_EQ(alert_type_for_contact_id(158)->name, "temperature_high");
+    EXPECT_EQ(alert_type_for_contact_id(641)->name, "inactivity");
+    EXPECT_EQ(alert_type_for_contact_id(999), nullptr);
+}
+
+TEST(AlertCatalogue, DocsSiaCodesListsEveryTypeWithTheSameCodes) {
+    auto doc = documented_types();
+    for (const auto& t : alert_types()) {
+        auto it = doc.find(std::string{t.name});
+        ASSERT_NE(it, doc.end()) << "docs/sia-codes.md does not list " << t.name;
+        const auto& row = it->second;  // type | what happened | priority | SIA raised | SIA cleared | CID
+        EXPECT_NE(row[2].find(to_string(t.priority)), std::string::npos) << t.name << ": " << row[2];
+        EXPECT_EQ(row[3], t.sia_event) << t.name;
+        EXPECT_EQ(row[4], t.sia_restore) << t.name;
+        EXPECT_EQ(row[5].substr(0, 3), std::to_string(t.contact_id)) << t.name;
+    }
+    for (const auto& [name, row] : doc)
+        EXPECT_TRUE(find_alert_type(name)) << "not in the catalogue: " << name;
 }

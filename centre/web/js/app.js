@@ -3,7 +3,7 @@
 
 import { Api, ApiError } from './api.js';
 import { byId, say, setText, typingInField } from './dom.js';
-import { clock, compareQueue, inQueue, ms, sensorPlace, typeName } from './format.js';
+import { clock, compareQueue, inQueue, ms, sensorPlace, setAlertTypes, typeName } from './format.js';
 import { LiveStream } from './live.js';
 import { QueueView } from './queue.js';
 import { DetailPanel } from './detail.js';
@@ -174,6 +174,12 @@ async function startSession(me) {
   showView(location.hash.slice(1));
   showSound();
   api.get('/api/outcomes').then((o) => detail.setOutcomes(o), () => {});
+  // Type labels from the centre's alert catalogue; until they arrive (or if they never do) the queue
+  // shows the type names in words, and is drawn again with the labels when they come.
+  api.get('/api/alert-types').then((types) => {
+    setAlertTypes(types);
+    if (state.me) renderQueue();
+  }, () => {});
   await resync();
 }
 

@@ -39,28 +39,22 @@ export function inQueue(alert) {
   return alert.status !== 'resolved' && alert.state !== 'cleared';
 }
 
-const TYPE_NAMES = {
-  pull_cord: 'Pull cord',
-  co: 'Carbon monoxide (CO)',
-  gas: 'Gas',
-  out_of_bed: 'Out of bed',
-  due: 'Not seen by due time',
-  sensor_offline: 'Sensor offline',
-  battery_low: 'Battery low',
-  bridge_offline: 'Bridge offline',
-  hub_started: 'Hub started',
-  hub_offline: 'Hub offline',
-  storage_fault: 'Storage fault',
-  uplink_fault: 'Uplink fault',
-  temperature_low: 'Temperature low',
-  temperature_high: 'Temperature high',
-  temperature_rise: 'Temperature rising fast',
-  test: 'Test alarm',
-};
+// Type labels come from the centre's alert catalogue (GET /api/alert-types, loaded once after login),
+// the same table the hub and the DC-09 path use; until it is loaded, or for a type it does not have,
+// the type name itself is shown in words.
+let typeLabels = new Map();
 
-/** "pull_cord" -> "Pull cord". */
+/** Takes the answer of GET /api/alert-types ([{type, label, ...}]); anything else is ignored. */
+export function setAlertTypes(types) {
+  if (!Array.isArray(types)) return;
+  typeLabels = new Map(
+    types.filter((t) => t && typeof t.type === 'string' && typeof t.label === 'string').map((t) => [t.type, t.label]),
+  );
+}
+
+/** "pull_cord" -> "Pull cord" (the catalogue's label; before it is loaded, the type name in words). */
 export function typeName(type) {
-  return TYPE_NAMES[type] ?? words(type);
+  return typeLabels.get(type) ?? words(type);
 }
 
 const OUTCOME_NAMES = {

@@ -121,11 +121,13 @@ private:
 };
 
 /// The SIA code for an alert type (SPEC 4 and docs/dc09.md), e.g. "pendant" -> "QA"; raised vs cleared.
-/// Types without a code of their own get "UA"/"UR" (untyped alarm). Table: docs/sia-codes.md.
+/// Types without a code of their own get "UA"/"UR" (untyped alarm). From the alert catalogue
+/// (warden/common/alert_catalogue.hpp, docs/sia-codes.md).
 std::string sia_code(std::string_view type, alert_state state);
 
 /// The Contact ID event code (ADM-CID `EEE`) for an alert type, e.g. "pendant" -> 101; the qualifier
-/// (1 new event, 3 restore) follows the alert's state. Unknown types get 140 (general alarm).
+/// (1 new event, 3 restore) follows the alert's state. Unknown types get 140 (general alarm). From the
+/// alert catalogue.
 int contact_id_code(std::string_view type);
 
 }  // namespace warden::alerts

@@ -17,10 +17,10 @@ namespace warden::dc09 {
 inline constexpr unsigned default_area = 1;
 
 /// The SIA code sent for an alert: its `sia` field when that is two upper-case letters, else the
-/// project table (warden::alerts::sia_code) for its type and state.
+/// alert catalogue's code (warden/common/alert_catalogue.hpp) for its type and state.
 std::string sia_code_for(const alert& a);
-/// The Contact ID event code for an alert: the project table for its type; for a type the table does
-/// not know, the Contact ID of its SIA code (SPEC 4 table), else 140 (general alarm).
+/// The Contact ID event code for an alert: the alert catalogue's for its type; for a type the
+/// catalogue does not know, the Contact ID of its SIA code (SPEC 4 table), else 140 (general alarm).
 int contact_id_for(const alert& a);
 /// Contact ID qualifier: 1 (new event) for `raised`, 3 (restore) for `cleared`.
 int cid_qualifier(const alert& a) noexcept;
@@ -42,16 +42,17 @@ std::string event_data_for(const alert& a, std::string_view account, std::string
 /// frame_id::sia_dcs or frame_id::adm_cid for a config format name; throws std::invalid_argument.
 frame_id frame_id_for(std::string_view format);
 
-/// What a received event means, for the centre: a Warden alert type where the code says one
+/// What a received event means, for the centre: the first alert catalogue type that carries the code
 /// (QA -> pendant, 101 -> pendant, 641 -> inactivity, MA/100 -> "medical", RP -> test, unknown ->
-/// "alarm"), whether it is a restore, a priority, and the SIA code (ADM-CID events converted).
+/// "alarm"), whether it is a restore, the type's priority and label, and the SIA code (ADM-CID events
+/// converted).
 struct event_meaning {
     std::string type;
     alert_state state = alert_state::raised;
     warden::priority priority = priority::normal;
     std::string sia;     ///< e.g. "QA"; for ADM-CID the SIA equivalent of the event ("UA" if none)
     int contact_id = 0;  ///< e.g. 101; for SIA-DCS the Contact ID equivalent (0 if none)
-    std::string text;    ///< short English description, e.g. "Personal emergency"
+    std::string text;    ///< the type's catalogue label, e.g. "Pendant" ("... restored" for a restore)
     bool operator==(const event_meaning&) const = default;
 };
 /// Interprets the data of a received SIA-DCS or ADM-CID event.
