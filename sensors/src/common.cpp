@@ -91,6 +91,12 @@ std::optional<std::string_view> subtopic(std::string_view topic, std::string_vie
     return topic.substr(prefix.size() + 1);
 }
 
+bool is_text(std::string_view payload) noexcept {
+    for (unsigned char c : payload)
+        if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f) return false;
+    return true;
+}
+
 std::vector<std::string_view> split(std::string_view s, char sep) {
     std::vector<std::string_view> parts;
     std::size_t start = 0;
@@ -393,6 +399,42 @@ void cannot(const config::sensor_spec& s, std::string_view why) {
 
 std::string iso_now() {
     return format_time(now_ms());
+}
+
+// ---- discovery ----
+
+std::optional<bool> discovery_online_word(std::string_view payload) {
+    auto j = json::parse(payload, nullptr, false);
+    if (!j.is_discarded() && j.is_object()) {
+        auto st = j.find("state");
+        if (st != j.end() && st->is_string()) return discovery_online_word(st->get<std::string>());
+        return std::nullopt;
+    }
+    std::string w;
+    for (char c : payload)
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '"')
+            w += static_cast<char>(std::tolower(c));
+    if (w == "online" || w == "true" || w == "1") return true;
+    if (w == "offline" || w == "false" || w == "0") return false;
+    return std::nullopt;
+}
+
+std::optional<int> json_int(const json& j, std::string_view key) {
+    auto it = j.find(key);
+    if (it == j.end()) return std::nullopt;
+    if (it->is_number()) {
+        double v = it->get<double>();
+        if (std::isfinite(v)) return static_cast<int>(std::lround(v));
+    }
+    return std::nullopt;
+}
+
+std::vector<std::string> no_filters(const std::vector<config::sensor_spec>&) {
+    return {};
+}
+
+std::vector<std::string> no_sensor_filters(const config::sensor_spec&) {
+    return {};
 }
 
 }  // namespace warden::sensors::detail

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "warden/sensors/adapters.hpp"
+#include "warden/sensors/sources.hpp"
 
 namespace warden::sensors::detail {
 
@@ -83,6 +84,8 @@ std::optional<std::string_view> subtopic(std::string_view topic, std::string_vie
 std::vector<std::string_view> split(std::string_view s, char sep);
 /// True if JSON brackets nest deeper than `limit` (strings are skipped).
 bool nests_deeper_than(std::string_view payload, int limit) noexcept;
+/// True if a plain-text payload has no control bytes (tab, CR and LF allowed).
+bool is_text(std::string_view payload) noexcept;
 
 // ---- JSON paths ----
 /// The value at a dotted path ("DS18B20.Temperature"), or nullptr.
@@ -150,26 +153,40 @@ struct route {
     std::string bridge;  ///< z2m_bridge: the base topic
 };
 
-// Per source: the routes of a sensor, decoding one message for it, and simulating one.
-std::vector<route> z2m_routes(const config::sensor_spec& s);
-outcome z2m_decode(const config::sensor_spec& s, role r, message& m);
-topic_payloads z2m_simulate(const config::sensor_spec& s, const sim_request& req);
+/// One sensor source: everything the router, `warden-ctl simulate` and discovery need to know of it,
+/// defined in the source's own file. Constant-initialised, so the registry can point at them.
+struct source_descriptor {
+    config::source_type source;
+    /// Silence after which a sensor counts as offline when `report_every` is not set; nullopt: never.
+    std::optional<milliseconds> default_report_every;
+    /// The subscriptions of one configured sensor and how to read each.
+    std::vector<route> (*routes)(const config::sensor_spec& s);
+    /// Decodes one message for one sensor that a route `r` of it matched.
+    outcome (*decode)(const config::sensor_spec& s, role r, message& m);
+    /// What the sensor's device would publish for a request (throws std::invalid_argument).
+    topic_payloads (*simulate)(const config::sensor_spec& s, const sim_request& req);
+    /// How warden-ctl recognises the source's devices on the home broker.
+    source_discovery discovery;
+};
 
-std::vector<route> tasmota_routes(const config::sensor_spec& s);
-outcome tasmota_decode(const config::sensor_spec& s, role r, message& m);
-topic_payloads tasmota_simulate(const config::sensor_spec& s, const sim_request& req);
+extern const source_descriptor zigbee2mqtt_source;
+extern const source_descriptor tasmota_source;
+extern const source_descriptor esphome_source;
+extern const source_descriptor shelly_source;
+extern const source_descriptor json_source;
 
-std::vector<route> esphome_routes(const config::sensor_spec& s);
-outcome esphome_decode(const config::sensor_spec& s, role r, message& m);
-topic_payloads esphome_simulate(const config::sensor_spec& s, const sim_request& req);
+/// The descriptor of a source. Never fails for a source_type value.
+const source_descriptor& descriptor_of(config::source_type source) noexcept;
 
-std::vector<route> shelly_routes(const config::sensor_spec& s);
-outcome shelly_decode(const config::sensor_spec& s, role r, message& m);
-topic_payloads shelly_simulate(const config::sensor_spec& s, const sim_request& req);
-
-std::vector<route> json_routes(const config::sensor_spec& s);
-outcome json_decode(const config::sensor_spec& s, role r, message& m);
-topic_payloads json_simulate(const config::sensor_spec& s, const sim_request& req);
+// ---- discovery ----
+/// An availability payload as warden-ctl reads it: "online"/"offline", true/false, 1/0 (quotes and
+/// blanks ignored, any case), or a JSON object's "state".
+std::optional<bool> discovery_online_word(std::string_view payload);
+/// A finite number at `key` of a JSON object, rounded.
+std::optional<int> json_int(const json& j, std::string_view key);
+/// For a source whose topics its source-wide filters all cover (or have none of its own).
+std::vector<std::string> no_filters(const std::vector<config::sensor_spec>& sensors);
+std::vector<std::string> no_sensor_filters(const config::sensor_spec& sensor);
 
 /// Reads online/offline (plain, or {"state":...} / a JSON string when allowed); on failure fills `err`.
 std::optional<bool> read_online(message& m, bool json_form_allowed, outcome& err);

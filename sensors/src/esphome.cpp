@@ -1,32 +1,29 @@
 // ESPHome: plain-text states on <prefix>/<component>/<name>/state, <prefix>/status online/offline.
 
+#include <algorithm>
+
 #include "detail.hpp"
 
 namespace warden::sensors::detail {
 namespace {
 
-/// "<prefix>" of "<prefix>/<component>/<name>/state"; empty if the topic is not shaped so.
-std::string prefix_of(std::string_view topic) {
-    auto parts = split(topic, '/');
-    if (parts.size() < 4 || parts.back() != "state") return {};
-    auto cut = topic.size();
-    for (int i = 0; i < 3; ++i) cut = topic.rfind('/', cut - 1);
-    return std::string(topic.substr(0, cut));
+/// "<prefix>" of "<prefix>/<component>/<name>/state"; nullopt if the topic is not shaped so (an
+/// empty prefix, "/<component>/<name>/state", is shaped so but names no status topic).
+std::optional<std::string> prefix_of(std::string_view topic) {
+    if (!topic.ends_with("/state")) return std::nullopt;
+    auto body = topic.substr(0, topic.size() - 6);
+    auto name_slash = body.rfind('/');
+    if (name_slash == std::string_view::npos || name_slash == 0) return std::nullopt;
+    auto comp_slash = body.rfind('/', name_slash - 1);
+    if (comp_slash == std::string_view::npos) return std::nullopt;
+    return std::string(body.substr(0, comp_slash));
 }
-
-bool is_text(std::string_view p) {
-    for (unsigned char c : p)
-        if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f) return false;
-    return true;
-}
-
-}  // namespace
 
 std::vector<route> esphome_routes(const config::sensor_spec& s) {
     std::vector<route> out;
     out.push_back({s.topic, s.topic, false, role::esphome_state, {}});
-    if (auto prefix = prefix_of(s.topic); !prefix.empty())
-        out.push_back({prefix + "/status", prefix + "/status", false, role::esphome_status, {}});
+    if (auto prefix = prefix_of(s.topic); prefix && !prefix->empty())
+        out.push_back({*prefix + "/status", *prefix + "/status", false, role::esphome_status, {}});
     return out;
 }
 
@@ -50,8 +47,8 @@ topic_payloads esphome_simulate(const config::sensor_spec& s, const sim_request&
         case what::offline:
         case what::online: {
             auto prefix = prefix_of(s.topic);
-            if (prefix.empty()) cannot(s, "topic is not <prefix>/<component>/<name>/state");
-            return {{prefix + "/status", req.ask == what::online ? "online" : "offline"}};
+            if (!prefix || prefix->empty()) cannot(s, "topic is not <prefix>/<component>/<name>/state");
+            return {{*prefix + "/status", req.ask == what::online ? "online" : "offline"}};
         }
         case what::battery_low:
         case what::tamper:
@@ -67,5 +64,59 @@ topic_payloads esphome_simulate(const config::sensor_spec& s, const sim_request&
     if (v.is_string()) return {{s.topic, v.get<std::string>()}};
     return {{s.topic, v.dump()}};
 }
+
+std::vector<std::string> esphome_filters(const std::vector<config::sensor_spec>&) {
+    return {"+/status", "+/binary_sensor/+/state", "+/sensor/+/state"};
+}
+
+/// Entities of other components, and prefixes of more levels, only when configured.
+std::vector<std::string> esphome_sensor_filters(const config::sensor_spec& s) {
+    std::vector<std::string> out{s.topic};
+    if (auto p = prefix_of(s.topic)) out.push_back(*p + "/status");
+    return out;
+}
+
+/// <prefix>/status: every entity of the device; <prefix>/<component>/<name>/state: one entity, a
+/// binary_sensor or sensor, or another component when configured.
+std::optional<device_sighting> esphome_recognise(std::string_view topic, std::string_view payload,
+                                                 const std::vector<config::sensor_spec>& sensors) {
+    device_sighting out;
+    if (topic.ends_with("/status")) {
+        if (auto on = discovery_online_word(payload)) {
+            out.kind = device_sighting::what::group_online;
+            out.group = std::string(topic.substr(0, topic.size() - 7));
+            out.online = on;
+        }
+        return out;
+    }
+    auto prefix = prefix_of(topic);
+    if (!prefix) return std::nullopt;
+    auto comp_and_name = topic.substr(prefix->size() + 1);
+    auto comp = comp_and_name.substr(0, comp_and_name.find('/'));
+    if (comp != "binary_sensor" && comp != "sensor" &&
+        std::none_of(sensors.begin(), sensors.end(), [&](const auto& s) { return s.topic == topic; }))
+        return out;
+    out.kind = device_sighting::what::state;
+    out.device_topic = std::string(topic);
+    out.name = *prefix + "/" + std::string(split(comp_and_name, '/')[1]);
+    out.group = *prefix;
+    return out;
+}
+
+}  // namespace
+
+// Binary sensors publish only on change: a quiet door or pendant is not a dead one, so there is no
+// default report interval. ESPHome's `<prefix>/status` last will says offline when the device drops.
+constinit const source_descriptor esphome_source{
+    .source = config::source_type::esphome,
+    .default_report_every = std::nullopt,
+    .routes = esphome_routes,
+    .decode = esphome_decode,
+    .simulate = esphome_simulate,
+    .discovery = {.source = config::source_type::esphome,
+                  .filters = esphome_filters,
+                  .sensor_filters = esphome_sensor_filters,
+                  .recognise = esphome_recognise},
+};
 
 }  // namespace warden::sensors::detail

@@ -3,6 +3,7 @@
 #include "detail.hpp"
 
 namespace warden::sensors::detail {
+namespace {
 
 std::vector<route> json_routes(const config::sensor_spec& s) {
     return {{s.topic, s.topic, false, role::json_state, {}}};
@@ -56,5 +57,39 @@ topic_payloads json_simulate(const config::sensor_spec& s, const sim_request& re
     set_path(p, *s.field, v);
     return {{s.topic, p.dump()}};
 }
+
+/// Nothing is known of a json device's topics, so discovery listens to each configured one.
+std::vector<std::string> own_topic(const config::sensor_spec& s) {
+    return {s.topic};
+}
+
+/// A configured json sensor's own topic (the last sensor configured on a topic says what it is).
+std::optional<device_sighting> recognise(std::string_view topic, std::string_view,
+                                         const std::vector<config::sensor_spec>& sensors) {
+    for (auto s = sensors.rbegin(); s != sensors.rend(); ++s) {
+        if (s->topic != topic) continue;
+        if (s->source != config::source_type::json) return std::nullopt;
+        device_sighting out;
+        out.kind = device_sighting::what::state;
+        out.device_topic = out.name = std::string(topic);
+        return out;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+// Nothing is known about the device: no default report interval, set `report_every` yourself.
+constinit const source_descriptor json_source{
+    .source = config::source_type::json,
+    .default_report_every = std::nullopt,
+    .routes = json_routes,
+    .decode = json_decode,
+    .simulate = json_simulate,
+    .discovery = {.source = config::source_type::json,
+                  .filters = no_filters,
+                  .sensor_filters = own_topic,
+                  .recognise = recognise},
+};
 
 }  // namespace warden::sensors::detail

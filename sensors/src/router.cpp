@@ -1,4 +1,4 @@
-// The router: which configured sensor a topic belongs to, and the per-source decoder to call.
+// The router: which configured sensor a topic belongs to, and the decoder of its source to call.
 
 #include <algorithm>
 #include <map>
@@ -26,25 +26,6 @@ std::string_view to_string(drop_reason r) noexcept {
             return "unexpected";
     }
     return "unknown";
-}
-
-std::optional<milliseconds> default_report_every(config::source_type source) {
-    using std::chrono::hours;
-    switch (source) {
-        case config::source_type::zigbee2mqtt:
-            return hours(25);
-        case config::source_type::tasmota:
-            return hours(1);
-        case config::source_type::esphome:
-            // Binary sensors publish only on change: a quiet door or pendant is not a dead one.
-            // ESPHome's `<prefix>/status` last will says offline when the device really drops.
-            return std::nullopt;
-        case config::source_type::shelly:
-            return hours(25);
-        case config::source_type::json:
-            return std::nullopt;
-    }
-    return std::nullopt;
 }
 
 namespace detail {
@@ -80,38 +61,6 @@ outcome availability(const config::sensor_spec& s, message& m, bool json_form_al
 
 namespace {
 
-std::vector<route> routes_of(const config::sensor_spec& s) {
-    switch (s.source) {
-        case config::source_type::zigbee2mqtt:
-            return z2m_routes(s);
-        case config::source_type::tasmota:
-            return tasmota_routes(s);
-        case config::source_type::esphome:
-            return esphome_routes(s);
-        case config::source_type::shelly:
-            return shelly_routes(s);
-        case config::source_type::json:
-            return json_routes(s);
-    }
-    return {};
-}
-
-outcome decode_for(const config::sensor_spec& s, role r, message& m) {
-    switch (s.source) {
-        case config::source_type::zigbee2mqtt:
-            return z2m_decode(s, r, m);
-        case config::source_type::tasmota:
-            return tasmota_decode(s, r, m);
-        case config::source_type::esphome:
-            return esphome_decode(s, r, m);
-        case config::source_type::shelly:
-            return shelly_decode(s, r, m);
-        case config::source_type::json:
-            return json_decode(s, r, m);
-    }
-    return outcome::drop(drop_reason::unexpected, "unknown source");
-}
-
 /// Keeps what the message says of battery, link and tamper, but not its primary signal.
 void no_signal(outcome& o) {
     for (auto& in : o.inputs)
@@ -143,6 +92,7 @@ struct router::impl {
         route how;
     };
     std::vector<config::sensor_spec> sensors;
+    std::vector<const source_descriptor*> sources;  // of each sensor, looked up once
     std::vector<std::string> filters;
     std::map<std::string, std::vector<entry>, std::less<>> exact;
     std::vector<entry> prefixed;
@@ -185,8 +135,10 @@ struct router::impl {
 router::router(const std::vector<config::sensor_spec>& sensors) : impl_(std::make_unique<impl>()) {
     impl_->sensors = sensors;
     impl_->pressed.resize(sensors.size());
-    for (std::size_t i = 0; i < sensors.size(); ++i)
-        for (auto& r : routes_of(sensors[i])) impl_->add(i, std::move(r));
+    for (std::size_t i = 0; i < sensors.size(); ++i) {
+        impl_->sources.push_back(&descriptor_of(sensors[i].source));
+        for (auto& r : impl_->sources[i]->routes(sensors[i])) impl_->add(i, std::move(r));
+    }
 }
 
 router::~router() = default;
@@ -232,7 +184,7 @@ decode_result router::decode(std::string_view topic, std::string_view payload, t
                         if (auto up = read_online(m, true, o))
                             o.inputs.emplace_back(bridge_change{e->how.bridge, *up, at});
                     } else {
-                        o = decode_for(impl_->sensors[e->sensor], e->how.what, m);
+                        o = impl_->sources[e->sensor]->decode(impl_->sensors[e->sensor], e->how.what, m);
                         const auto& spec = impl_->sensors[e->sensor];
                         if (o.dropped == drop_reason::none && o.level) {
                             auto& last = impl_->pressed[e->sensor];
@@ -350,20 +302,7 @@ sim_request parse_request(const config::sensor_spec& s, std::string_view event) 
 
 std::vector<std::pair<std::string, std::string>> simulate_payload(const config::sensor_spec& sensor,
                                                                   std::string_view event) {
-    auto req = parse_request(sensor, event);
-    switch (sensor.source) {
-        case config::source_type::zigbee2mqtt:
-            return z2m_simulate(sensor, req);
-        case config::source_type::tasmota:
-            return tasmota_simulate(sensor, req);
-        case config::source_type::esphome:
-            return esphome_simulate(sensor, req);
-        case config::source_type::shelly:
-            return shelly_simulate(sensor, req);
-        case config::source_type::json:
-            return json_simulate(sensor, req);
-    }
-    cannot(sensor, "unknown source");
+    return descriptor_of(sensor.source).simulate(sensor, parse_request(sensor, event));
 }
 
 }  // namespace warden::sensors

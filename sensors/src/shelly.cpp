@@ -46,12 +46,6 @@ std::optional<std::string> gen1_primary(const config::sensor_spec& s) {
     }
 }
 
-bool is_text(std::string_view p) {
-    for (unsigned char c : p)
-        if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f) return false;
-    return true;
-}
-
 outcome gen1_decode(const config::sensor_spec& s, message& m) {
     auto sub = subtopic(m.topic, s.topic).value_or("");
     auto primary = gen1_primary(s);
@@ -230,8 +224,6 @@ int component_id(const std::string& component) {
     return n && *n >= 0 && *n <= 1000 ? static_cast<int>(*n) : 0;
 }
 
-}  // namespace
-
 std::vector<route> shelly_routes(const config::sensor_spec& s) {
     std::vector<route> out;
     const std::string t = s.topic;
@@ -325,5 +317,80 @@ topic_payloads shelly_simulate(const config::sensor_spec& s, const sim_request& 
     params[f.component] = status;
     return {{t + "/events/rpc", rpc(s, "NotifyStatus", params).dump()}};
 }
+
+std::vector<std::string> shelly_filters(const std::vector<config::sensor_spec>&) {
+    return {"shellies/#", "+/events/rpc", "+/online"};
+}
+
+/// A gen2 device's status/<component> topics, which no source-wide filter covers.
+std::vector<std::string> shelly_sensor_filters(const config::sensor_spec& s) {
+    if (is_gen1(s)) return {};
+    return {s.topic + "/#"};
+}
+
+/// Gen1: shellies/<id>/...; gen2: <id>/events/rpc and <id>/online.
+std::optional<device_sighting> shelly_recognise(std::string_view topic, std::string_view payload,
+                                                const std::vector<config::sensor_spec>&) {
+    auto parts = split(topic, '/');
+    device_sighting out;
+    if (parts[0] == "shellies") {
+        if (parts.size() < 3) return out;
+        out.kind = device_sighting::what::device;
+        out.device_topic = "shellies/" + std::string(parts[1]);
+        out.name = std::string(parts[1]);
+        if (parts[2] == "online") {
+            out.online = discovery_online_word(payload);
+        } else if (parts[2] == "sensor" && parts.size() == 4) {
+            if (parts[3] == "battery") {
+                auto j = json::parse(payload, nullptr, false);
+                if (!j.is_discarded() && j.is_number())
+                    out.battery = static_cast<int>(std::lround(j.get<double>()));
+            } else {
+                out.kind = device_sighting::what::state;
+            }
+        }
+        return out;
+    }
+    if (parts.size() == 3 && parts[1] == "events" && parts[2] == "rpc") {
+        out.kind = device_sighting::what::state;
+        out.device_topic = out.name = std::string(parts[0]);
+        auto j = json::parse(payload, nullptr, false);
+        if (!j.is_discarded() && j.is_object()) {
+            auto params = j.find("params");
+            if (params != j.end() && params->is_object()) {
+                auto power = params->find("devicepower:0");
+                if (power != params->end() && power->is_object()) {
+                    auto bat = power->find("battery");
+                    if (bat != power->end() && bat->is_object()) out.battery = json_int(*bat, "percent");
+                }
+            }
+        }
+        return out;
+    }
+    if (parts.size() == 2 && parts[1] == "online") {
+        if (auto on = discovery_online_word(payload)) {
+            out.kind = device_sighting::what::device;
+            out.device_topic = out.name = std::string(parts[0]);
+            out.online = on;
+        }
+        return out;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+// Battery Shellies (Flood, H&T, Door/Window) wake at least daily; a mains one has its `online` last will.
+constinit const source_descriptor shelly_source{
+    .source = config::source_type::shelly,
+    .default_report_every = std::chrono::hours(25),
+    .routes = shelly_routes,
+    .decode = shelly_decode,
+    .simulate = shelly_simulate,
+    .discovery = {.source = config::source_type::shelly,
+                  .filters = shelly_filters,
+                  .sensor_filters = shelly_sensor_filters,
+                  .recognise = shelly_recognise},
+};
 
 }  // namespace warden::sensors::detail

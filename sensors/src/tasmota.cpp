@@ -29,8 +29,6 @@ std::string stat_result(const config::sensor_spec& s) {
     return "stat/" + s.topic + "/RESULT";
 }
 
-}  // namespace
-
 std::vector<route> tasmota_routes(const config::sensor_spec& s) {
     std::vector<route> out;
     for (auto t : {tele(s, "SENSOR"), tele(s, "STATE"), stat_result(s)})
@@ -140,5 +138,47 @@ topic_payloads tasmota_simulate(const config::sensor_spec& s, const sim_request&
         result[path] = {{"Action", value}};
     return {{stat_result(s), result.dump()}};
 }
+
+std::vector<std::string> tasmota_filters(const std::vector<config::sensor_spec>&) {
+    return {"tele/+/+", "stat/+/RESULT"};
+}
+
+/// tele/<t>/<what> and stat/<t>/RESULT: the device is <t>.
+std::optional<device_sighting> tasmota_recognise(std::string_view topic, std::string_view payload,
+                                                 const std::vector<config::sensor_spec>&) {
+    auto parts = split(topic, '/');
+    if (parts.size() != 3 || !(parts[0] == "tele" || (parts[0] == "stat" && parts[2] == "RESULT")))
+        return std::nullopt;
+    device_sighting out;
+    out.kind = device_sighting::what::device;
+    out.device_topic = out.name = std::string(parts[1]);
+    if (parts[2] == "LWT") {
+        out.online = discovery_online_word(payload);
+    } else if (parts[2] == "STATE") {
+        auto j = json::parse(payload, nullptr, false);
+        if (!j.is_discarded() && j.is_object()) {
+            auto wifi = j.find("Wifi");
+            if (wifi != j.end() && wifi->is_object()) out.link = json_int(*wifi, "Signal");
+        }
+    } else if (parts[2] == "SENSOR" || parts[2] == "RESULT") {
+        out.kind = device_sighting::what::state;
+    }
+    return out;
+}
+
+}  // namespace
+
+// tele/<t>/STATE comes every TelePeriod (300 s by default, at most 3600 s): an hour, with margin.
+constinit const source_descriptor tasmota_source{
+    .source = config::source_type::tasmota,
+    .default_report_every = std::chrono::hours(1),
+    .routes = tasmota_routes,
+    .decode = tasmota_decode,
+    .simulate = tasmota_simulate,
+    .discovery = {.source = config::source_type::tasmota,
+                  .filters = tasmota_filters,
+                  .sensor_filters = no_sensor_filters,
+                  .recognise = tasmota_recognise},
+};
 
 }  // namespace warden::sensors::detail

@@ -1,6 +1,7 @@
 // zigbee2mqtt: one JSON object per device on <base>/<friendly_name>, availability on .../availability,
 // the bridge's own state on <base>/bridge/state.
 
+#include <algorithm>
 #include <array>
 
 #include "detail.hpp"
@@ -165,8 +166,6 @@ reading primary(const config::sensor_spec& s, const json& obj) {
     return {};
 }
 
-}  // namespace
-
 std::vector<route> z2m_routes(const config::sensor_spec& s) {
     std::string base = base_of(s.topic);
     std::vector<route> out;
@@ -262,5 +261,121 @@ topic_payloads z2m_simulate(const config::sensor_spec& s, const sim_request& req
     p["linkquality"] = 116;
     return {{s.topic, p.dump()}};
 }
+
+// ---- discovery ----
+
+/// "zigbee2mqtt", then the base topic of every other configured bridge.
+std::vector<std::string> bases(const std::vector<config::sensor_spec>& sensors) {
+    std::vector<std::string> out{"zigbee2mqtt"};
+    for (const auto& s : sensors)
+        if (s.source == config::source_type::zigbee2mqtt)
+            if (auto b = base_of(s.topic); std::find(out.begin(), out.end(), b) == out.end())
+                out.push_back(std::move(b));
+    return out;
+}
+
+std::vector<std::string> z2m_filters(const std::vector<config::sensor_spec>& sensors) {
+    std::vector<std::string> out;
+    for (auto& b : bases(sensors)) out.push_back(b + "/#");
+    return out;
+}
+
+/// <base>/bridge/devices: the bridge's list of its devices (not the coordinator).
+device_sighting listing(const std::string& base, std::string_view payload) {
+    device_sighting out;
+    auto j = json::parse(payload, nullptr, false);
+    if (j.is_discarded() || !j.is_array()) return out;
+    out.kind = device_sighting::what::listing;
+    for (const auto& d : j) {
+        if (!d.is_object()) continue;
+        if (d.value("type", "") == "Coordinator") continue;
+        auto name = d.value("friendly_name", "");
+        if (name.empty()) continue;
+        listed_device dev{base + "/" + name, name, std::nullopt};
+        auto def = d.find("definition");
+        if (def != d.end() && def->is_object()) {
+            auto vendor = def->value("vendor", "");
+            auto model = def->value("model", "");
+            dev.model = vendor.empty() ? model : vendor + " " + model;
+        }
+        out.listed.push_back(std::move(dev));
+    }
+    return out;
+}
+
+/// <base>/bridge/event: a device joined, was interviewed or announced itself.
+device_sighting bridge_event(const std::string& base, std::string_view payload) {
+    device_sighting out;
+    auto j = json::parse(payload, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return out;
+    auto type = j.value("type", "");
+    auto data = j.find("data");
+    if (data == j.end() || !data->is_object()) return out;
+    auto name = data->value("friendly_name", "");
+    if (name.empty()) name = data->value("ieee_address", "");
+    if (name.empty()) return out;
+    if (type != "device_joined" && type != "device_interview" && type != "device_announce") return out;
+    out.kind = device_sighting::what::joined;
+    out.device_topic = base + "/" + name;
+    out.name = name;
+    out.detail = type;
+    out.announce = type == "device_announce";
+    if (type == "device_interview") {
+        out.detail = "interview " + data->value("status", std::string("?"));
+        auto def = data->find("definition");
+        if (def != data->end() && def->is_object()) {
+            out.model = def->value("vendor", "") + " " + def->value("model", "");
+            out.detail += ": " + *out.model;
+        }
+    }
+    return out;
+}
+
+/// <base>/<friendly_name>, its /availability, and the bridge's own topics.
+std::optional<device_sighting> z2m_recognise(std::string_view topic, std::string_view payload,
+                                             const std::vector<config::sensor_spec>& sensors) {
+    for (const auto& base : bases(sensors)) {
+        if (!topic.starts_with(base + "/")) continue;
+        std::string_view rest = topic.substr(base.size() + 1);
+        if (rest == "bridge/devices") return listing(base, payload);
+        if (rest == "bridge/event") return bridge_event(base, payload);
+        device_sighting out;
+        if (rest.starts_with("bridge/") || rest == "bridge") return out;
+        if (rest.ends_with("/set") || rest.ends_with("/get") || rest.find("/set/") != std::string_view::npos)
+            return out;
+        if (rest.ends_with("/availability")) {
+            out.kind = device_sighting::what::device;
+            out.name = std::string(rest.substr(0, rest.size() - 13));
+            out.device_topic = base + "/" + out.name;
+            out.online = discovery_online_word(payload);
+            return out;
+        }
+        out.kind = device_sighting::what::state;
+        out.device_topic = std::string(topic);
+        out.name = std::string(rest);
+        auto j = json::parse(payload, nullptr, false);
+        if (!j.is_discarded() && j.is_object()) {
+            out.battery = json_int(j, "battery");
+            out.link = json_int(j, "linkquality");
+        }
+        return out;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+// Battery devices check in at least daily.
+constinit const source_descriptor zigbee2mqtt_source{
+    .source = config::source_type::zigbee2mqtt,
+    .default_report_every = std::chrono::hours(25),
+    .routes = z2m_routes,
+    .decode = z2m_decode,
+    .simulate = z2m_simulate,
+    .discovery = {.source = config::source_type::zigbee2mqtt,
+                  .filters = z2m_filters,
+                  .sensor_filters = no_sensor_filters,
+                  .recognise = z2m_recognise},
+};
 
 }  // namespace warden::sensors::detail

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "warden/sensors/adapters.hpp"
+#include "warden/sensors/sources.hpp"
 
 using namespace warden;
 using namespace warden::sensors;
@@ -915,6 +916,21 @@ TEST(Defaults, ReportEveryPerSource) {
     EXPECT_EQ(default_report_every(source_type::esphome), std::nullopt);
     EXPECT_EQ(default_report_every(source_type::shelly), 25h);
     EXPECT_EQ(default_report_every(source_type::json), std::nullopt);
+}
+
+TEST(Registry, EverySourceHasOneDescriptorWithItsDiscovery) {
+    const auto all = source_discoveries();
+    for (auto src : {source_type::zigbee2mqtt, source_type::tasmota, source_type::esphome,
+                     source_type::shelly, source_type::json}) {
+        auto n = std::count_if(all.begin(), all.end(), [&](const auto* d) { return d->source == src; });
+        EXPECT_EQ(n, 1) << to_string(src);
+    }
+    EXPECT_EQ(all.size(), 5u);
+    for (const auto* d : all) {
+        ASSERT_TRUE(d->filters && d->sensor_filters && d->recognise) << to_string(d->source);
+        // A topic of no source's layout is nobody's.
+        EXPECT_FALSE(d->recognise("nobody", "{}", {})) << to_string(d->source);
+    }
 }
 
 namespace {

@@ -12,10 +12,14 @@
 #include "warden/common/time.hpp"
 #include "warden/config/hub_config.hpp"
 
+namespace warden::sensors {
+struct device_sighting;
+}
+
 namespace warden::ctl {
 
-/// The MQTT filters that cover every known source, for the zigbee2mqtt base topics given
-/// ("zigbee2mqtt" plus any base a configured sensor uses).
+/// The MQTT filters that cover every known source (each source's own, see warden/sensors/sources.hpp),
+/// plus those configured sensors need ("zigbee2mqtt" plus any base a configured sensor uses).
 std::vector<std::string> discovery_subscriptions(const config::hub_config& cfg);
 
 /// One device as seen on the broker. `topic` is what a `[[sensor]]` block's `topic` would be.
@@ -66,12 +70,15 @@ public:
 
 private:
     device& entry(const std::string& topic, config::source_type source, std::string_view name);
-    std::vector<std::string> z2m_bases_;
+    seen apply(config::source_type source, const sensors::device_sighting& s, std::string_view payload,
+               time_point at, bool retained);
+    std::vector<config::sensor_spec> sensors_;
     std::map<std::string, std::vector<std::string>> configured_;  ///< device topic -> sensor ids
     std::map<std::string, config::source_type> configured_source_;
     std::map<std::string, device> devices_;
-    std::map<std::string, std::vector<std::string>> esphome_entities_;  ///< prefix -> entity topics
-    std::map<std::string, bool> esphome_online_;
+    /// Devices that share one availability topic (ESPHome entities of one prefix): group -> topics.
+    std::map<std::string, std::vector<std::string>> group_entities_;
+    std::map<std::string, bool> group_online_;
 };
 
 /// Cuts a payload to at most `max` bytes for display, adding "..." when cut.
