@@ -21,6 +21,8 @@ namespace detail {
 
 namespace {
 
+/// Builds the alternative of rule_unit whose `type` is the spec's: a rule type added to the variant
+/// is found here without a new case.
 template <std::size_t... I>
 rule_unit make_unit(const engine_core& core, const config::rule_spec& r, std::index_sequence<I...>) {
     std::optional<rule_unit> unit;

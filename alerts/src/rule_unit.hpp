@@ -178,12 +178,4 @@ using rule_unit = std::variant<inactivity_rule, out_of_bed_rule, exit_rule, due_
 /// The unit for `r` (by its type). Throws std::invalid_argument if the spec is inconsistent.
 rule_unit make_rule_unit(const engine_core& core, const config::rule_spec& r);
 
-/// The common part of any unit.
-inline rule_base& base_of(rule_unit& u) {
-    return std::visit([](rule_base& b) -> rule_base& { return b; }, u);
-}
-inline const rule_base& base_of(const rule_unit& u) {
-    return std::visit([](const rule_base& b) -> const rule_base& { return b; }, u);
-}
-
 }  // namespace warden::alerts::detail
