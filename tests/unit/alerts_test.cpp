@@ -1402,6 +1402,114 @@ TEST(Restart, StateOfRemovedRulesAndSensorsIsIgnored) {
     EXPECT_FALSE(j["sensors"].contains("smoke"));
 }
 
+/// A home with one rule of every type.
+home every_rule_home() {
+    auto h = living_room();
+    h.cfg.sensors.push_back(sensor("temp", sensor_kind::temperature, "lounge"));
+    auto night = inactivity("night", 20min, 10min);
+    night.paused_by = {"bed"};
+    rule_spec bed;
+    bed.id = "night-bed";
+    bed.type = rule_type::out_of_bed;
+    bed.sensor = "bed";
+    bed.within = 30min;
+    bed.windows = {window("22:00-07:00")};
+    rule_spec ex;
+    ex.id = "night-exit";
+    ex.type = rule_type::exit;
+    ex.sensor = "door";
+    ex.inside = {"hall"};
+    ex.within = 30min;
+    ex.open_for = 45min;
+    ex.windows = {window("23:00-06:00")};
+    auto bedtime = due("bedtime", "occupied", "21:00", "00:30");
+    bedtime.sensors = {"bed"};
+    rule_spec cold;
+    cold.id = "lounge";
+    cold.type = rule_type::threshold;
+    cold.sensor = "temp";
+    cold.below = 16;
+    cold.above = 30;
+    cold.for_ = 30min;
+    cold.rise = 5;
+    cold.over = 10min;
+    h.cfg.rules = {night, bed, ex, bedtime, cold};
+    return h;
+}
+
+/// What save_state() wrote for every_rule_home() before its rule types were split into units (issue 8),
+/// after this night: started 21:00; hall, smoke and pendant at 22:30; into bed 23:00; the door's
+/// battery at 10 % and tampered; out of bed 00:05; the door opened 00:10; 10.0 degrees at 00:12 and
+/// 15.5 at 00:13; saved at 00:22 with the night rule's pre-alarm out. A hub upgraded in place must
+/// restore exactly this text.
+constexpr const char* saved_before_the_split =
+    R"json({"away":false,"last_now":"2026-01-11T00:22:00.000Z","open":[{"key":"battery_low/door",)json"
+    R"json("location":"front door","priority":"normal","rule":"battery_low","sensor":"door",)json"
+    R"json("since":"2026-01-10T23:00:00.000Z","type":"battery_low"},{"key":"lounge/temp/rise",)json"
+    R"json("location":"lounge","priority":"high","rule":"lounge","sensor":"temp",)json"
+    R"json("since":"2026-01-11T00:13:00.000Z","type":"temperature_rise"},{"key":"smoke/smoke",)json"
+    R"json("location":"kitchen","priority":"critical","rule":"smoke","sensor":"smoke",)json"
+    R"json("since":"2026-01-10T22:30:00.000Z","type":"smoke"},{"key":"tamper/door",)json"
+    R"json("location":"front door","priority":"normal","rule":"tamper","sensor":"door",)json"
+    R"json("since":"2026-01-10T23:00:00.000Z","type":"tamper"}],"rules":{"bedtime":{"cycle":20463,)json"
+    R"json("done":20463,"missed_deadline":null,"type":"due"},"lounge":{"high_since":null,)json"
+    R"json("last_value":15.5,"low_since":"2026-01-11T00:12:00.000Z","rise_base":10.0,)json"
+    R"json("type":"threshold"},"night":{"anchor":"2026-01-11T00:10:00.000Z","prealarm":true,)json"
+    R"json("type":"inactivity"},"night-bed":{"type":"out_of_bed",)json"
+    R"json("vacant_deadline":"2026-01-11T00:35:00.000Z"},"night-exit":{"exit_reason":"",)json"
+    R"json("left_deadline":"2026-01-11T00:40:00.000Z","open_deadline":"2026-01-11T00:55:00.000Z",)json"
+    R"json("type":"exit"}},"sensors":{"bed":{"battery":null,"last_event":"2026-01-11T00:05:00.000Z",)json"
+    R"json("last_press_alert":null,"last_seen":"2026-01-11T00:05:00.000Z","last_signal":"vacant",)json"
+    R"json("link":null,"silence_from":"2026-01-11T00:05:00.000Z","tamper":false},)json"
+    R"json("door":{"battery":10,"last_event":"2026-01-11T00:10:00.000Z","last_press_alert":null,)json"
+    R"json("last_seen":"2026-01-11T00:10:00.000Z","last_signal":"open","link":120,)json"
+    R"json("silence_from":"2026-01-11T00:10:00.000Z","tamper":true},"hall":{"battery":null,)json"
+    R"json("last_event":"2026-01-10T22:30:00.000Z","last_press_alert":null,)json"
+    R"json("last_seen":"2026-01-10T22:30:00.000Z","last_signal":"active","link":null,)json"
+    R"json("silence_from":"2026-01-10T22:30:00.000Z","tamper":false},"pendant":{"battery":null,)json"
+    R"json("last_event":"2026-01-10T22:30:00.000Z","last_press_alert":"2026-01-10T22:30:00.000Z",)json"
+    R"json("last_seen":"2026-01-10T22:30:00.000Z","last_signal":"press","link":null,)json"
+    R"json("silence_from":"2026-01-10T22:30:00.000Z","tamper":false},"smoke":{"battery":null,)json"
+    R"json("last_event":"2026-01-10T22:30:00.000Z","last_press_alert":null,)json"
+    R"json("last_seen":"2026-01-10T22:30:00.000Z","last_signal":"alarm","link":null,)json"
+    R"json("silence_from":"2026-01-10T22:30:00.000Z","tamper":false},"temp":{"battery":null,)json"
+    R"json("last_event":null,"last_press_alert":null,"last_seen":"2026-01-11T00:13:00.000Z",)json"
+    R"json("last_signal":"","link":null,"silence_from":"2026-01-11T00:13:00.000Z","tamper":false}},)json"
+    R"json("version":1})json";
+
+TEST(Restart, StateSavedByAnEarlierVersionIsRestored) {
+    auto h = every_rule_home();
+    h.eng.emplace(h.cfg, h.zone);
+    h.eng->restore_state(nlohmann::json::parse(saved_before_the_split));
+    EXPECT_EQ(h.eng->save_state().dump(), saved_before_the_split) << "not all of it restored";
+    // Back at 00:30: the pre-alarm is announced again, the night period that ran out at 00:30
+    // raises after the start grace, and the checks pending at 00:22 run out at their times.
+    h.now = at("2026-01-11T00:30:00Z");
+    h.take(h.eng->start(h.now));
+    h.run_until(at("2026-01-11T01:00:00Z"));
+    h.event("smoke", signal::inactive);
+    struct seen {
+        std::string key;
+        alert_state state;
+        time_point at;
+        bool operator==(const seen&) const = default;
+    };
+    std::vector<seen> got;
+    for (const auto& a : h.alerts) got.push_back({a.key, a.state, a.at});
+    const std::vector<seen> want{
+        {"hub_started", alert_state::raised, at("2026-01-11T00:30:00Z")},
+        {"night", alert_state::raised, at("2026-01-11T00:32:00Z")},
+        {"night-bed/bed", alert_state::raised, at("2026-01-11T00:35:00Z")},
+        {"night-exit/door", alert_state::raised, at("2026-01-11T00:40:00Z")},
+        {"lounge/temp/low", alert_state::raised, at("2026-01-11T00:42:00Z")},
+        {"smoke/smoke", alert_state::cleared, at("2026-01-11T01:00:00Z")},
+    };
+    EXPECT_TRUE(got == want) << "alerts after the restart differ";
+    ASSERT_EQ(h.notices.size(), 1u);
+    EXPECT_EQ(h.notices[0], (local_notice{what::prealarm, "night", at("2026-01-11T00:30:00Z"),
+                                          at("2026-01-11T00:32:00Z"), false}));
+}
+
 // --- the documented example home (examples/home.toml) -------------------------------------------
 
 /// examples/home.toml as the hub loads it, with the engine in its time zone.
