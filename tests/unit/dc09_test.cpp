@@ -2,6 +2,7 @@
 #include <chrono>
 #include <string>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "warden/dc09/codec.hpp"
@@ -211,6 +212,83 @@ TEST(Dc09Crypto, EncryptedFramesNeedTheRightKeyAndATimestamp) {
     EXPECT_EQ(pad_length(38), 10u);
     EXPECT_EQ(pad_length(32), 16u);
     EXPECT_THROW(encode_with_pad(event_frame("x"), key128, "ABC"), std::invalid_argument);
+}
+
+// ---- encrypted replies from other receivers ----------------------------------------------------------
+// A hub pointed at an independent receiver could not read its encrypted ACKs ("no '|' ... ']' after
+// decryption"). These are the byte layouts real receivers send, for the frame of
+// MatchesAnIndependentOpensslVectorAes128 (seq 0001, account 1234, key128), answered at noon.
+
+namespace {
+/// LF crc len inner CR, as every DC-09 implementation frames it.
+std::string wrap_frame(const std::string& inner) {
+    return fmt::format("\n{:04X}{:04X}{}\r", crc16(inner), inner.size(), inner);
+}
+}  // namespace
+
+TEST(Dc09Replies, ReadsTheEncryptedAckOfIobrokerSia) {
+    // Made by iobroker.sia 2.0.4 (npm; schmupu/ioBroker.sia, src/lib/sia.ts createACK) for that frame,
+    // its clock set to noon: pad of NUL bytes, '|', ']', timestamp, then a whole block of 0x10 because
+    // Node's cipher keeps PKCS#7 padding on; hex in lower case.
+    const std::string ack =
+        "\n896E0074\"*ACK\"0001R0L0#1234["
+        "58e3e07eb1edb2d939e7e56c019c3e30bf6d44a1661b831f04a30e895bf79b12fe52f2d56b0a3172cfe3fc2b07f3dbdf\r";
+    auto r = parse_frame(ack, key128);
+    ASSERT_TRUE(r) << to_string(r.error) << ": " << r.detail;
+    EXPECT_EQ(r.value.id, frame_id::ack);
+    EXPECT_TRUE(r.value.encrypted);
+    EXPECT_EQ(r.value.seq, 1u);
+    EXPECT_EQ(r.value.account, "1234");
+    EXPECT_EQ(r.value.data, "");
+    EXPECT_EQ(r.value.timestamp, noon);
+    // Its NAK is plain, in the standard's form.
+    auto nak = parse_frame("\n66290025\"NAK\"0000R0L0A0[]_12:00:00,01-15-2025\r");
+    ASSERT_TRUE(nak) << nak.detail;
+    EXPECT_EQ(nak.value.timestamp, noon);
+}
+
+TEST(Dc09Replies, ReadsAZeroFilledEncryptedAckWithoutABar) {
+    // pysiaalarm (eavanvalkenburg/pysiaalarm, src/pysiaalarm/event.py create_response/encrypt_content)
+    // encrypts "]_HH:MM:SS,MM-DD-YYYY" left-filled with '0' (str.zfill) to a multiple of 16: no '|'.
+    //   printf '%s' '00000000000]_12:00:00,01-15-2025' | openssl enc -aes-128-cbc -nopad -K <hex of key128>
+    //   -iv 0
+    const std::string ack =
+        wrap_frame("\"*ACK\"0001R0L0#1234[FDCE434358276C8338D6F0A710B574859F155BF298A3BC970B1C3144DBA98943");
+    auto r = parse_frame(ack, key128);
+    ASSERT_TRUE(r) << to_string(r.error) << ": " << r.detail;
+    EXPECT_EQ(r.value.id, frame_id::ack);
+    EXPECT_EQ(r.value.seq, 1u);
+    EXPECT_EQ(r.value.data, "");
+    EXPECT_EQ(r.value.timestamp, noon);
+}
+
+TEST(Dc09Replies, ReadsOtherPadsAndExtendedDataBeforeTheTimestamp) {
+    auto ack_with = [](const std::string& plain) {
+        return wrap_frame("\"*ACK\"0001R0L0#1234[" + to_hex(aes_encrypt(key128, plain)));
+    };
+    // An alphanumeric pad and no '|' (fioletoven/dc09, common/src/dc09/cryptography.rs pad_message).
+    auto alnum = parse_frame(ack_with("aZ09bY18cX2]_12:00:00,01-15-2025"), key128);
+    ASSERT_TRUE(alnum) << alnum.detail;
+    EXPECT_EQ(alnum.value.timestamp, noon);
+    // pysiaalarm adds "[K...]" after ']' when the event carried extended data.
+    auto ext = parse_frame(ack_with("000000000000000000000]"
+                                    "[Kkey]_12:00:00,01-15-2025"),
+                           key128);
+    ASSERT_TRUE(ext) << ext.detail;
+    EXPECT_EQ(ext.value.extended, "[Kkey]");
+    EXPECT_EQ(ext.value.timestamp, noon);
+    // The standard's own form still reads, and a wrong key is still refused.
+    auto std_form = parse_frame(ack_with("ABCDEFGHIJ|]_12:00:00,01-15-2025"), key128);
+    ASSERT_TRUE(std_form) << std_form.detail;
+    EXPECT_EQ(parse_frame(ack_with("ABCDEFGHIJ|]_12:00:00,01-15-2025"), "FEDCBA9876543210").error,
+              errc::decrypt_failed);
+    // An encrypted reply must still carry a readable timestamp at its end.
+    EXPECT_EQ(parse_frame(ack_with("00000000000000000000000000000]_x"), key128).error, errc::bad_timestamp);
+    // Events keep the strict form: without '|' the pad cannot be told from the data.
+    const std::string event =
+        wrap_frame("\"*SIA-DCS\"0001R0L0#1234[" +
+                   to_hex(aes_encrypt(key128, "0000000000000000000000#1234]_12:00:00,01-15-2025")));
+    EXPECT_EQ(parse_frame(event, key128).error, errc::decrypt_failed);
 }
 
 // ---- parse errors -------------------------------------------------------------------------------------
