@@ -1,8 +1,12 @@
 // A real DC-09 sender and receiver over loopback TCP and UDP, in one process on one io_context.
 #include <array>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -13,10 +17,12 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/ip/udp.hpp>
 #include <asio/write.hpp>
+#include <nlohmann/json.hpp>
 
 #include "warden/dc09/codec.hpp"
 #include "warden/dc09/receiver.hpp"
 #include "warden/dc09/sender.hpp"
+#include "warden/harness/harness.hpp"
 
 using namespace warden;
 using namespace warden::dc09;
@@ -641,4 +647,134 @@ TEST(Dc09Integration, NaksAndPlainAcksForAnEncryptedAccountAreBoundedToo) {
     EXPECT_EQ(res.all[1].second.attempts, 2);
     EXPECT_TRUE(res.all[2].second.acked);
     EXPECT_EQ(tx.state().naks, 2u);
+}
+
+// ---- interop: Warden's sender -> iobroker.sia's receiver ----------------------------------------------
+// iobroker.sia 2.0.4 (npm, the ioBroker SIA adapter; its `sia` class is a whole DC-09 receiver) runs in
+// node from tests/dc09-interop, installed by scripts/deps --browser. Its encrypted ACK pads with NUL
+// bytes and carries a PKCS#7 block after the timestamp, in lower-case hex; its NAK is plain.
+
+namespace {
+
+/// iobroker.sia's receiver in a child node process, listening on loopback TCP and UDP.
+class iobroker_receiver {
+public:
+    /// Why it cannot run here, or nullopt if it can.
+    static std::optional<std::string> unavailable() {
+        if (!std::filesystem::exists(script().parent_path() / "node_modules" / "iobroker.sia"))
+            return "tests/dc09-interop/node_modules/iobroker.sia is missing (scripts/deps --browser installs "
+                   "it)";
+        if (harness::run({"/usr/bin/env", "node", "--version"}).code != 0) return "node is not installed";
+        return std::nullopt;
+    }
+
+    iobroker_receiver(const std::string& account, const std::string& key)
+        : proc_({"/usr/bin/env", "node", script().string(), account, key}, dir_ / "iobroker.log") {
+        bool up = harness::eventually([&] {
+            for (auto& j : lines())
+                if (j.contains("listening")) {
+                    tcp_port = j["listening"]["tcp"].get<unsigned short>();
+                    udp_port = j["listening"]["udp"].get<unsigned short>();
+                    return true;
+                }
+            return false;
+        });
+        if (!up) throw std::runtime_error("iobroker.sia did not start: " + proc_.log());
+    }
+
+    /// Its output so far, one JSON object per line (other lines skipped).
+    std::vector<nlohmann::json> lines() const {
+        std::vector<nlohmann::json> v;
+        std::istringstream in(proc_.log());
+        for (std::string line; std::getline(in, line);) {
+            auto j = nlohmann::json::parse(line, nullptr, false);
+            if (j.is_object()) v.push_back(std::move(j));
+        }
+        return v;
+    }
+    /// The frames it accepted: {"id","seq","act","data","ts"}.
+    std::vector<nlohmann::json> accepted() const {
+        std::vector<nlohmann::json> v;
+        for (auto& j : lines())
+            if (j.contains("sia")) v.push_back(j["sia"]);
+        return v;
+    }
+    std::string log() const { return proc_.log(); }
+
+    unsigned short tcp_port = 0, udp_port = 0;
+
+private:
+    static std::filesystem::path script() {
+        return std::filesystem::path{WARDEN_SOURCE_DIR} / "tests" / "dc09-interop" / "iobroker-receiver.cjs";
+    }
+    harness::temp_dir dir_;
+    harness::process proc_;
+};
+
+/// Skips the test when the peer is not installed, unless scripts/test ran deps --browser (which
+/// installs node, npm and the peer) and set WARDEN_REQUIRE_BROWSER: then it fails.
+#define REQUIRE_IOBROKER_SIA()                                         \
+    do {                                                               \
+        if (auto why = iobroker_receiver::unavailable()) {             \
+            if (std::getenv("WARDEN_REQUIRE_BROWSER")) FAIL() << *why; \
+            GTEST_SKIP() << *why;                                      \
+        }                                                              \
+    } while (false)
+
+struct interop_case {
+    std::string transport, key, format;
+};
+
+void sends_to_iobroker_sia(const interop_case& c) {
+    iobroker_receiver peer{"1234", c.key};
+    asio::io_context io;
+    auto opts = sender_opts(c.transport == "udp" ? peer.udp_port : peer.tcp_port, c.transport, c.key);
+    opts.spec.format = c.format;
+    opts.reply_timeout = 2s;
+    sender tx{io, opts, test_log()};
+    results res;
+    res.attach(tx);
+    tx.start();
+    tx.send(make_alert(0, "pendant"));
+    tx.send(make_alert(1, "smoke"));
+    tx.send(make_alert(2, "pendant", alert_state::cleared));
+    ASSERT_TRUE(run_until(
+        io, [&] { return res.all.size() == 3; }, 15s))
+        << peer.log();
+    for (auto& [id, d] : res.all) {
+        EXPECT_TRUE(d.acked) << id << ": " << d.reason << " " << d.detail << "\n" << peer.log();
+        EXPECT_EQ(d.attempts, 1) << id;  // its first ACK was read: no resend
+    }
+    auto got = peer.accepted();
+    ASSERT_EQ(got.size(), 3u) << peer.log();
+    const bool sia = c.format == "SIA-DCS";
+    EXPECT_EQ(got[0]["id"], (c.key.empty() ? "" : "*") + c.format);
+    EXPECT_EQ(got[0]["act"], "1234");
+    EXPECT_EQ(got[0]["data"], sia ? "#1234|Nri1/QA001" : "#1234|1101 01 001");
+    EXPECT_EQ(got[1]["data"], sia ? "#1234|Nri1/FA002" : "#1234|1110 01 002");
+    EXPECT_EQ(got[2]["data"], sia ? "#1234|Nri1/QH003" : "#1234|3101 01 003");
+    EXPECT_EQ(got[0]["seq"].get<std::string>().size(), 4u);
+    EXPECT_FALSE(got[0]["ts"].get<std::string>().empty());
+}
+
+}  // namespace
+
+TEST(Dc09Interop, SenderToIobrokerSiaEncryptedSiaDcsOverTcp) {
+    REQUIRE_IOBROKER_SIA();
+    sends_to_iobroker_sia({"tcp", key128, "SIA-DCS"});
+}
+
+TEST(Dc09Interop, SenderToIobrokerSiaPlainAdmCidOverTcp) {
+    REQUIRE_IOBROKER_SIA();
+    sends_to_iobroker_sia({"tcp", "", "ADM-CID"});
+}
+
+TEST(Dc09Interop, SenderToIobrokerSiaEncryptedAdmCidOverUdpWithAes256) {
+    REQUIRE_IOBROKER_SIA();
+    sends_to_iobroker_sia({"udp", "0123456789ABCDEF0123456789ABCDEF", "ADM-CID"});
+}
+
+TEST(Dc09Interop, SenderToIobrokerSiaPlainSiaDcsOverUdp) {
+    REQUIRE_IOBROKER_SIA();
+    sends_to_iobroker_sia({"udp", "", "SIA-DCS"});
 }
