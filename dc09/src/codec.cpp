@@ -404,11 +404,18 @@ parse_result open_frame(const frame_header& h, std::string_view key) {
             rest = text.substr(bar + 1);  // the standard's "pad|data]"
         } else if (is_reply(h.id)) {
             // Replies carry no data, and some receivers pad them without the '|' ("000…0]_time",
-            // pysiaalarm): the pad ends at ']'. A wrong key still fails below, for want of a timestamp.
+            // pysiaalarm): the pad ends at ']', and the reply must end in its timestamp (transmitters
+            // in the field read it from the end), which also tells a wrong key.
+            if (text.size() < 20 || !parse_timestamp(text.substr(text.size() - 20)))
+                return fail(errc::decrypt_failed,
+                            "no '|' and no timestamp at the end after decryption (wrong key?)");
             rest = text.substr(close);
         } else {
             return fail(errc::decrypt_failed, "no '|' before ']' after decryption (wrong key?)");
         }
+        // With a wrong key the '|' or ']' found above is chance; what follows them is not text then.
+        if (!std::all_of(rest.begin(), rest.end(), [](char c) { return c >= 0x20 && c <= 0x7E; }))
+            return fail(errc::decrypt_failed, "unprintable bytes after decryption (wrong key?)");
     } else {
         rest = h.body;
     }
