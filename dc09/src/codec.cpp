@@ -414,8 +414,13 @@ parse_result open_frame(const frame_header& h, std::string_view key) {
             return fail(errc::decrypt_failed, "no '|' before ']' after decryption (wrong key?)");
         }
         // With a wrong key the '|' or ']' found above is chance; what follows them is not text then.
-        if (!std::all_of(rest.begin(), rest.end(), [](char c) { return c >= 0x20 && c <= 0x7E; }))
-            return fail(errc::decrypt_failed, "unprintable bytes after decryption (wrong key?)");
+        // A reply is ASCII; an event's text may carry other bytes (names in UTF-8), never controls.
+        const bool reply = is_reply(h.id);
+        if (!std::all_of(rest.begin(), rest.end(), [reply](char c) {
+                auto u = static_cast<unsigned char>(c);
+                return u >= 0x20 && u != 0x7F && (!reply || u < 0x80);
+            }))
+            return fail(errc::decrypt_failed, "control bytes after decryption (wrong key?)");
     } else {
         rest = h.body;
     }

@@ -304,6 +304,13 @@ TEST(Dc09Replies, ReadsOtherPadsAndExtendedDataBeforeTheTimestamp) {
     EXPECT_EQ(parse_frame(event, key128).error, errc::decrypt_failed);
 }
 
+TEST(Dc09Replies, EncryptedEventsMayCarryTextBeyondAscii) {
+    frame f = event_frame("#1234|Nri1/QA003^K\xC3\xBC" "che^");
+    auto r = parse_frame(encode(f, key128), key128);
+    ASSERT_TRUE(r) << r.detail;
+    EXPECT_EQ(r.value.data, f.data);
+}
+
 // ---- parse errors -------------------------------------------------------------------------------------
 
 TEST(Dc09Parse, NamesWhatIsWrong) {
