@@ -305,7 +305,9 @@ TEST(Dc09Replies, ReadsOtherPadsAndExtendedDataBeforeTheTimestamp) {
 }
 
 TEST(Dc09Replies, EncryptedEventsMayCarryTextBeyondAscii) {
-    frame f = event_frame("#1234|Nri1/QA003^K\xC3\xBC" "che^");
+    frame f = event_frame(
+        "#1234|Nri1/QA003^K\xC3\xBC"
+        "che^");
     auto r = parse_frame(encode(f, key128), key128);
     ASSERT_TRUE(r) << r.detail;
     EXPECT_EQ(r.value.data, f.data);
@@ -663,4 +665,79 @@ TEST(Dc09Receive, NaksCorruptionIgnoresGarbageAndAcksLinkTests) {
     EXPECT_EQ(d.event->hub, "hub-0001");
     // ACK/NAK/DUH sent to the receiver are ignored.
     EXPECT_TRUE(handle_frame(null.reply_bytes, receiver_opts(), noon).reply_bytes.empty());
+}
+
+// ---- frames from other transmitters, byte for byte ---------------------------------------------------
+// What independent transmitters put on the wire, read by Warden's receiver; and Warden's ACK read the
+// way they read it.
+
+namespace {
+/// dc09_spt (jvanovost/dc09_spt, dc09_spt/msg/dc09_msg.py dc09crypt/dc09answer) reads an encrypted
+/// answer's time from its last 21 decrypted bytes, "]_HH:MM:SS,MM-DD-YYYY".
+std::string dc09_spt_answer_tail(const std::string& reply, const std::string& key) {
+    auto h = reply.find('[');
+    auto plain = aes_decrypt(key, *from_hex(reply.substr(h + 1, reply.size() - h - 2)));
+    return plain && plain->size() >= 21 ? plain->substr(plain->size() - 21) : std::string{};
+}
+}  // namespace
+
+TEST(Dc09Transmitters, ReadsDc09SptEncryptedEventsAndPollsAndAnswersAsItExpects) {
+    // dc09_spt's dc09block/dc09crypt: a pad of random chr(20..125) other than [ ] | (so control bytes
+    // and quotes), then '|', the event, ']' and the timestamp; R and L in hex. Pad fixed here:
+    //   printf '\x14 "'"'"'(){}A9|#ABCD|Nri1/QA003]_12:00:00,01-15-2025' |
+    //     openssl enc -aes-128-cbc -nopad -K <hex of key128> -iv 0 | xxd -p -u
+    const std::string event = wrap_frame(
+        "\"*SIA-DCS\"0005R0L0#ABCD["
+        "B6653076314EFA42CB0EC43668F6F930C3490192EB68D1D280CC1634AB7D0AD99769F55F0F9181DF"
+        "CFC35703037E640A");
+    auto o = handle_frame(event, receiver_opts(), noon + 3s);
+    ASSERT_TRUE(o.event) << o.error;
+    EXPECT_EQ(o.reply, frame_id::ack);
+    EXPECT_EQ(o.event->hub, "hub-0002");
+    EXPECT_EQ(o.event->seq, 5u);
+    EXPECT_EQ(o.event->code, "QA");
+    EXPECT_EQ(o.event->zone, 3u);
+    EXPECT_EQ(o.event->timestamp, noon);
+    EXPECT_EQ(dc09_spt_answer_tail(o.reply_bytes, key128), "]_12:00:03,01-15-2025");
+    EXPECT_NE(o.reply_bytes.find("\"*ACK\"0005R0L0#ABCD["), std::string::npos);
+
+    // Its poll (NULL) block carries "|]" and the timestamp, encrypted the same way (same pad).
+    const std::string poll =
+        wrap_frame("\"*NULL\"0006R0L0#ABCD[53E6342615AE13521541C3C14EA23EB7D432E68AF7E83FA65C65F54BAD2800D9");
+    auto n = handle_frame(poll, receiver_opts(), noon);
+    EXPECT_TRUE(n.link_test) << n.error;
+    EXPECT_EQ(n.reply, frame_id::ack);
+    EXPECT_EQ(dc09_spt_answer_tail(n.reply_bytes, key128), "]_12:00:00,01-15-2025");
+}
+
+TEST(Dc09Transmitters, ReadsAjaxStyleFramesFromPysiaalarmsTestCases) {
+    // Frames from eavanvalkenburg/pysiaalarm tests/test_sia_package_cases.py (case_code_jc,
+    // case_adm_cid2): an Ajax hub's SIA-DCS data starts with '|' (no "#acct"); the ADM-CID frame has
+    // R and L and no timestamp. CRCs as in the file; the length fields there ("0078", "0047") are not
+    // the frames' lengths, so the real ones are used (the receiver NAKs a wrong length).
+    receiver_options opts = receiver_opts();
+    opts.spec.accounts.push_back({"AAA", "hub-0003", ""});
+    opts.spec.accounts.push_back({"4F39", "hub-0004", ""});
+    const std::string jc = "\n97F90033\"SIA-DCS\"6002L0#AAA[|Nri2/JC12]_12:58:23,09-15-2021\r";
+    auto a = handle_frame(jc, opts, *parse_time("2021-09-15T12:58:30Z"));
+    ASSERT_TRUE(a.event) << a.error;
+    EXPECT_EQ(a.event->hub, "hub-0003");
+    EXPECT_EQ(a.event->code, "JC");
+    EXPECT_EQ(a.event->area, 2u);
+    EXPECT_EQ(a.event->zone, 12u);
+    // The ACK echoes seq, L and account and adds the receiver's own R number (the frame had none).
+    EXPECT_EQ(a.reply_bytes, "\n" + a.reply_bytes.substr(1, 8) + "\"ACK\"6002R0L0#AAA[]\r");
+
+    const std::string cid = "\n5715002F\"ADM-CID\"0247R4F39L4F39#4F39[#4F39|3401 01 057]\r";
+    auto c = handle_frame(cid, opts, noon);
+    ASSERT_TRUE(c.event) << c.error;
+    EXPECT_EQ(c.event->hub, "hub-0004");
+    EXPECT_EQ(c.event->contact_id, 401);
+    EXPECT_EQ(c.event->zone, 57u);
+    EXPECT_EQ(c.event->meaning.state, alert_state::cleared);  // qualifier 3: a restore
+    EXPECT_NE(c.reply_bytes.find("\"ACK\"0247R4F39L4F39#4F39[]\r"), std::string::npos);
+    // As written in the file (length "0047"), the frame is refused as corrupted: NAK, no event.
+    auto bad = handle_frame("\n57150047\"ADM-CID\"0247R4F39L4F39#4F39[#4F39|3401 01 057]\r", opts, noon);
+    EXPECT_FALSE(bad.event);
+    EXPECT_EQ(bad.reply, frame_id::nak);
 }
