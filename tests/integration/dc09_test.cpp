@@ -745,7 +745,11 @@ void sends_to_iobroker_sia(const interop_case& c) {
         EXPECT_TRUE(d.acked) << id << ": " << d.reason << " " << d.detail << "\n" << peer.log();
         EXPECT_EQ(d.attempts, 1) << id;  // its first ACK was read: no resend
     }
-    auto got = peer.accepted();
+    // It writes its line for a frame just after sending the ACK: wait for the third.
+    std::vector<nlohmann::json> got;
+    ASSERT_TRUE(run_until(
+        io, [&] { return (got = peer.accepted()).size() >= 3; }, 10s))
+        << peer.log();
     ASSERT_EQ(got.size(), 3u) << peer.log();
     const bool sia = c.format == "SIA-DCS";
     EXPECT_EQ(got[0]["id"], (c.key.empty() ? "" : "*") + c.format);
