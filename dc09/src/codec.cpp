@@ -392,10 +392,35 @@ parse_result open_frame(const frame_header& h, std::string_view key) {
             return fail(errc::decrypt_failed, "encrypted part is not hex blocks of 16 bytes");
         auto plain = aes_decrypt(key, *bytes);
         if (!plain) return fail(errc::decrypt_failed, "AES failed");
-        std::size_t bar = plain->find('|');
-        if (bar == std::string::npos || plain->find(']', bar) == std::string::npos)
-            return fail(errc::decrypt_failed, "no '|' ... ']' after decryption (wrong key?)");
-        rest = plain->substr(bar + 1);
+        std::string_view text = *plain;
+        // Receivers that leave their AES library's PKCS#7 padding on append a block of 0x01-0x10
+        // bytes after the timestamp (iobroker.sia's ACK); no DC-09 field ends in a control byte.
+        while (!text.empty() && static_cast<unsigned char>(text.back()) < 0x20) text.remove_suffix(1);
+        std::size_t close = text.find(']');
+        std::size_t bar = text.find('|');
+        if (close == std::string_view::npos)
+            return fail(errc::decrypt_failed, "no ']' after decryption (wrong key?)");
+        if (bar < close) {
+            rest = text.substr(bar + 1);  // the standard's "pad|data]"
+        } else if (is_reply(h.id)) {
+            // Replies carry no data, and some receivers pad them without the '|' ("000…0]_time",
+            // pysiaalarm): the pad ends at ']', and the reply must end in its timestamp (transmitters
+            // in the field read it from the end), which also tells a wrong key.
+            if (text.size() < 20 || !parse_timestamp(text.substr(text.size() - 20)))
+                return fail(errc::decrypt_failed,
+                            "no '|' and no timestamp at the end after decryption (wrong key?)");
+            rest = text.substr(close);
+        } else {
+            return fail(errc::decrypt_failed, "no '|' before ']' after decryption (wrong key?)");
+        }
+        // With a wrong key the '|' or ']' found above is chance; what follows them is not text then.
+        // A reply is ASCII; an event's text may carry other bytes (names in UTF-8), never controls.
+        const bool reply = is_reply(h.id);
+        if (!std::all_of(rest.begin(), rest.end(), [reply](char c) {
+                auto u = static_cast<unsigned char>(c);
+                return u >= 0x20 && u != 0x7F && (!reply || u < 0x80);
+            }))
+            return fail(errc::decrypt_failed, "control bytes after decryption (wrong key?)");
     } else {
         rest = h.body;
     }

@@ -37,7 +37,6 @@ struct sender::impl : std::enable_shared_from_this<impl> {
         unsigned seq = 0;                 ///< 0 until first sent; kept on resends
         std::optional<time_point> stamp;  ///< kept on plain resends, renewed after a NAK
         int attempts = 0;
-        int naks = 0;
         std::optional<steady::time_point> first_sent;
     };
 
@@ -105,11 +104,12 @@ struct sender::impl : std::enable_shared_from_this<impl> {
             std::count_if(queue_.begin(), queue_.end(), [](const item& i) { return !i.alert_id.empty(); }));
     }
 
-    void report(const item& it, bool ok, std::string reason) {
+    void report(const item& it, bool ok, std::string reason, std::string detail = {}) {
         if (it.alert_id.empty()) return;
         delivery d;
         d.acked = ok;
         d.reason = std::move(reason);
+        d.detail = std::move(detail);
         d.attempts = it.attempts;
         if (ok && it.first_sent)
             d.rtt = std::chrono::duration_cast<milliseconds>(steady::now() - *it.first_sent);
@@ -119,7 +119,8 @@ struct sender::impl : std::enable_shared_from_this<impl> {
                        d.rtt ? d.rtt->count() : -1);
         } else {
             ++st_.failed;
-            log_->warn("dc09 failed alert={} reason={} attempts={}", it.alert_id, d.reason, d.attempts);
+            log_->warn("dc09 failed alert={} reason=\"{}\" detail=\"{}\" attempts={}", it.alert_id, d.reason,
+                       d.detail, d.attempts);
         }
         if (on_result_) on_result_(it.alert_id, d);
     }
@@ -327,7 +328,7 @@ struct sender::impl : std::enable_shared_from_this<impl> {
         auto& head = queue_.front();
         log_->warn("dc09 no reply seq={:04d} id={} attempt={}", head.seq, to_string(head.id), head.attempts);
         in_flight_ = false;
-        if (head.id == frame_id::null) queue_.pop_front();  // a link test is not repeated
+        give_up_if_spent("no reply", fmt::format("no reply within {} ms", opts_.reply_timeout.count()));
         if (udp_mode_) {
             set_connected(false);
             if (queue_.empty()) return;
@@ -339,10 +340,36 @@ struct sender::impl : std::enable_shared_from_this<impl> {
         }
     }
 
+    /// After a send that got no ACK: drops the head if it is a link test (never repeated) or has had
+    /// its max_attempts, reporting the alert failed. True if the head was dropped.
+    bool give_up_if_spent(std::string reason, std::string detail) {
+        if (queue_.empty()) return false;
+        item& head = queue_.front();
+        if (head.id != frame_id::null && head.attempts < std::max(1, opts_.max_attempts)) return false;
+        item bad = std::move(head);
+        queue_.pop_front();
+        report(bad, false, std::move(reason), std::move(detail));
+        return true;
+    }
+
+    /// The receiver answered the frame in flight, but not with an ACK we can take: resend it at once
+    /// (same seq) or give it up.
+    void answered_without_ack(std::string reason, std::string detail) {
+        reply_timer_.cancel();
+        in_flight_ = false;
+        set_connected(true);
+        give_up_if_spent(std::move(reason), std::move(detail));
+        pump();
+    }
+
     void on_reply(const std::string& text) {
         auto r = parse_frame(text, opts_.spec.key);
         if (!r) {
             log_->warn("dc09 unreadable reply error=\"{}\" detail=\"{}\"", to_string(r.error), r.detail);
+            // Waiting for the reply timeout would only delay the same outcome: this receiver answers,
+            // and we cannot read what it says about this frame.
+            if (in_flight_ && !queue_.empty())
+                answered_without_ack("unreadable reply", fmt::format("{}: {}", to_string(r.error), r.detail));
             return;
         }
         const frame& f = r.value;
@@ -363,6 +390,7 @@ struct sender::impl : std::enable_shared_from_this<impl> {
                 }
                 if (!opts_.spec.key.empty() && !f.encrypted) {
                     log_->warn("dc09 plain ACK for an encrypted account refused seq={:04d}", f.seq);
+                    answered_without_ack("plain ACK", "a plain ACK cannot confirm an encrypted frame");
                     return;
                 }
                 reply_timer_.cancel();
@@ -381,26 +409,16 @@ struct sender::impl : std::enable_shared_from_this<impl> {
             case frame_id::nak: {
                 // A NAK carries seq 0000 (or ours): it is about the frame in flight.
                 if (f.seq != 0 && f.seq != head.seq) return;
-                reply_timer_.cancel();
-                in_flight_ = false;
-                set_connected(true);
                 ++st_.naks;
-                ++head.naks;
+                head.stamp.reset();  // a new timestamp from the corrected clock; same seq
+                std::string detail = "NAK without a timestamp";
                 if (f.timestamp) {
                     offset_ = *f.timestamp - opts_.clock();
                     st_.clock_offset = offset_;
-                    log_->warn("dc09 NAK seq={:04d}: clock offset now {} ms", head.seq, offset_.count());
-                } else {
-                    log_->warn("dc09 NAK seq={:04d} without timestamp", head.seq);
+                    detail = fmt::format("NAK; clock offset now {} ms", offset_.count());
                 }
-                if (head.naks > opts_.max_naks) {
-                    item bad = std::move(head);
-                    queue_.pop_front();
-                    report(bad, false, "NAK");
-                } else {
-                    head.stamp.reset();  // a new timestamp from the corrected clock; same seq
-                }
-                pump();
+                log_->warn("dc09 {} seq={:04d}", detail, head.seq);
+                answered_without_ack("NAK", std::move(detail));
                 break;
             }
             case frame_id::duh: {

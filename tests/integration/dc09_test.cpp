@@ -1,7 +1,12 @@
 // A real DC-09 sender and receiver over loopback TCP and UDP, in one process on one io_context.
+#include <array>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -10,11 +15,14 @@
 #include <spdlog/spdlog.h>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/ip/udp.hpp>
 #include <asio/write.hpp>
+#include <nlohmann/json.hpp>
 
 #include "warden/dc09/codec.hpp"
 #include "warden/dc09/receiver.hpp"
 #include "warden/dc09/sender.hpp"
+#include "warden/harness/harness.hpp"
 
 using namespace warden;
 using namespace warden::dc09;
@@ -104,6 +112,99 @@ struct results {
         s.on_result([this](const std::string& id, const delivery& d) { all.emplace_back(id, d); });
     }
 };
+
+/// A stand-in receiver on loopback TCP or UDP whose answer to each frame a test chooses: `answer`
+/// gets the frame as read with key128 and returns the bytes to send back ("" = stay silent).
+class stub_receiver {
+public:
+    using answer_fn = std::function<std::string(const frame&)>;
+    stub_receiver(asio::io_context& io, bool udp, answer_fn answer)
+        : acceptor_(io), udp_(io), answer_(std::move(answer)) {
+        auto loopback = asio::ip::make_address("127.0.0.1");
+        if (udp) {
+            udp_.open(asio::ip::udp::v4());
+            udp_.bind({loopback, 0});
+            port_ = udp_.local_endpoint().port();
+            read_udp();
+        } else {
+            acceptor_.open(asio::ip::tcp::v4());
+            acceptor_.bind({loopback, 0});
+            acceptor_.listen();
+            port_ = acceptor_.local_endpoint().port();
+            accept();
+        }
+    }
+    unsigned short port() const { return port_; }
+    /// Every frame received, in order, as read with key128.
+    std::vector<frame> frames;
+
+private:
+    struct conn {
+        explicit conn(asio::ip::tcp::socket s) : sock(std::move(s)) {}
+        asio::ip::tcp::socket sock;
+        frame_splitter splitter;
+        std::array<char, 2048> buf{};
+        std::string out;
+    };
+    std::string on_frame(const std::string& text) {
+        auto r = parse_frame(text, key128);
+        if (!r) return {};
+        frames.push_back(r.value);
+        return answer_(r.value);
+    }
+    void accept() {
+        acceptor_.async_accept([this](asio::error_code ec, asio::ip::tcp::socket s) {
+            if (ec) return;
+            conns_.push_back(std::make_shared<conn>(std::move(s)));
+            read(conns_.back());
+            accept();
+        });
+    }
+    void read(std::shared_ptr<conn> c) {
+        c->sock.async_read_some(asio::buffer(c->buf), [this, c](asio::error_code ec, std::size_t n) {
+            if (ec) return;
+            for (auto& f : c->splitter.feed(std::string_view{c->buf.data(), n})) {
+                std::string reply = on_frame(f);
+                if (!reply.empty()) {
+                    asio::error_code wec;
+                    asio::write(c->sock, asio::buffer(reply), wec);
+                }
+            }
+            read(c);
+        });
+    }
+    void read_udp() {
+        udp_.async_receive_from(asio::buffer(ubuf_), from_, [this](asio::error_code ec, std::size_t n) {
+            if (ec) return;
+            frame_splitter s;
+            for (auto& f : s.feed(std::string_view{ubuf_.data(), n})) {
+                std::string reply = on_frame(f);
+                asio::error_code sec;
+                if (!reply.empty()) udp_.send_to(asio::buffer(reply), from_, 0, sec);
+            }
+            read_udp();
+        });
+    }
+    asio::ip::tcp::acceptor acceptor_;
+    asio::ip::udp::socket udp_;
+    asio::ip::udp::endpoint from_;
+    std::array<char, 2048> ubuf_{};
+    std::vector<std::shared_ptr<conn>> conns_;
+    answer_fn answer_;
+    unsigned short port_ = 0;
+};
+
+/// The encrypted ACK a receiver should send for `f`.
+std::string ack_for(const frame& f, std::string_view key = key128) {
+    frame a;
+    a.id = frame_id::ack;
+    a.seq = f.seq;
+    a.receiver = f.receiver;
+    a.line = f.line;
+    a.account = f.account;
+    a.timestamp = now_ms();
+    return encode(a, key);
+}
 
 }  // namespace
 
@@ -449,4 +550,235 @@ TEST(Dc09Integration, NoReplyOverTcpMeansAResendWithTheSameSeqOnAFreshConnection
     EXPECT_EQ(tx.state().queue, 1u);
     EXPECT_GE(tx.state().resends, 2u);
     EXPECT_TRUE(tx.pending("hub-0001-1"));
+}
+
+// A receiver whose answers to one frame cannot be understood must not hold the alarms behind it: the
+// frame is reported failed after max_attempts sends, and the next alerts go out.
+TEST(Dc09Integration, AnUnreadableReplyFailsThatAlertAfterBoundedTriesAndTheNextOnesGoOut) {
+    asio::io_context io;
+    // Frame 1 gets an ACK made with another key: "cannot decrypt", as a hub saw with a real receiver.
+    stub_receiver rx{io, false,
+                     [](const frame& f) { return f.seq == 1 ? ack_for(f, "FEDCBA9876543210") : ack_for(f); }};
+    auto opts = sender_opts(rx.port(), "tcp");
+    opts.max_attempts = 3;
+    sender tx{io, opts, test_log()};
+    results res;
+    res.attach(tx);
+    tx.start();
+    tx.send(make_alert(0, "smoke"));
+    tx.send(make_alert(1, "pendant"));
+    tx.send(make_alert(2, "fall"));
+    ASSERT_TRUE(run_until(
+        io, [&] { return res.all.size() == 3; }, 5s));
+    EXPECT_EQ(res.all[0].first, "hub-0001-1");
+    EXPECT_FALSE(res.all[0].second.acked);
+    EXPECT_EQ(res.all[0].second.reason, "unreadable reply");
+    EXPECT_FALSE(res.all[0].second.detail.empty());  // the codec's error, as a rule "cannot decrypt: ..."
+    EXPECT_EQ(res.all[0].second.attempts, 3);
+    EXPECT_EQ(res.all[1].first, "hub-0001-2");
+    EXPECT_TRUE(res.all[1].second.acked);
+    EXPECT_EQ(res.all[2].first, "hub-0001-3");
+    EXPECT_TRUE(res.all[2].second.acked);
+    // Frame 1 went out exactly three times with its seq, then 2 and 3 once each.
+    std::vector<unsigned> seqs;
+    for (auto& f : rx.frames) seqs.push_back(f.seq);
+    EXPECT_EQ(seqs, (std::vector<unsigned>{1, 1, 1, 2, 3}));
+    EXPECT_EQ(tx.state().failed, 1u);
+    EXPECT_EQ(tx.state().acked, 2u);
+    EXPECT_EQ(tx.state().queue, 0u);
+}
+
+TEST(Dc09Integration, AFrameNeverAckedOverUdpIsReportedFailedAndDoesNotBlockTheQueue) {
+    asio::io_context io;
+    // Frame 1 is silently dropped every time (a receiver that discards what it cannot handle).
+    stub_receiver rx{io, true, [](const frame& f) { return f.seq == 1 ? std::string{} : ack_for(f); }};
+    auto opts = sender_opts(rx.port(), "udp");
+    opts.reply_timeout = 150ms;
+    opts.max_attempts = 4;
+    sender tx{io, opts, test_log()};
+    results res;
+    res.attach(tx);
+    tx.start();
+    tx.send(make_alert(0, "pendant"));
+    tx.send(make_alert(1, "pendant"));
+    ASSERT_TRUE(run_until(
+        io, [&] { return res.all.size() == 2; }, 5s));
+    EXPECT_FALSE(res.all[0].second.acked);
+    EXPECT_EQ(res.all[0].second.reason, "no reply");
+    EXPECT_EQ(res.all[0].second.attempts, 4);
+    EXPECT_TRUE(res.all[1].second.acked);
+    EXPECT_EQ(res.all[1].first, "hub-0001-2");
+}
+
+TEST(Dc09Integration, NaksAndPlainAcksForAnEncryptedAccountAreBoundedToo) {
+    asio::io_context io;
+    // Frame 1: NAKed every time; frame 2: answered with a plain ACK (refused: it could be forged).
+    stub_receiver rx{io, false, [](const frame& f) {
+                         frame r;
+                         r.seq = f.seq;
+                         r.receiver = f.receiver;
+                         r.line = f.line;
+                         r.account = f.account;
+                         if (f.seq == 1) {
+                             r.id = frame_id::nak;
+                             r.seq = 0;
+                             r.account.clear();
+                             r.timestamp = now_ms();
+                             return encode(r);
+                         }
+                         if (f.seq == 2) {
+                             r.id = frame_id::ack;
+                             return encode(r);
+                         }
+                         return ack_for(f);
+                     }};
+    auto opts = sender_opts(rx.port(), "tcp");
+    opts.max_attempts = 2;
+    sender tx{io, opts, test_log()};
+    results res;
+    res.attach(tx);
+    tx.start();
+    for (int i = 0; i < 3; ++i) tx.send(make_alert(i));
+    ASSERT_TRUE(run_until(
+        io, [&] { return res.all.size() == 3; }, 5s));
+    EXPECT_EQ(res.all[0].second.reason, "NAK");
+    EXPECT_EQ(res.all[0].second.attempts, 2);
+    EXPECT_EQ(res.all[1].second.reason, "plain ACK");
+    EXPECT_EQ(res.all[1].second.attempts, 2);
+    EXPECT_TRUE(res.all[2].second.acked);
+    EXPECT_EQ(tx.state().naks, 2u);
+}
+
+// ---- interop: Warden's sender -> iobroker.sia's receiver ----------------------------------------------
+// iobroker.sia 2.0.4 (npm, the ioBroker SIA adapter; its `sia` class is a whole DC-09 receiver) runs in
+// node from tests/dc09-interop, installed by scripts/deps --browser. Its encrypted ACK pads with NUL
+// bytes and carries a PKCS#7 block after the timestamp, in lower-case hex; its NAK is plain.
+
+namespace {
+
+/// iobroker.sia's receiver in a child node process, listening on loopback TCP and UDP.
+class iobroker_receiver {
+public:
+    /// Why it cannot run here, or nullopt if it can.
+    static std::optional<std::string> unavailable() {
+        if (!std::filesystem::exists(script().parent_path() / "node_modules" / "iobroker.sia"))
+            return "tests/dc09-interop/node_modules/iobroker.sia is missing (scripts/deps --browser installs "
+                   "it)";
+        if (harness::run({"/usr/bin/env", "node", "--version"}).code != 0) return "node is not installed";
+        return std::nullopt;
+    }
+
+    iobroker_receiver(const std::string& account, const std::string& key)
+        : proc_({"/usr/bin/env", "node", script().string(), account, key}, dir_ / "iobroker.log") {
+        bool up = harness::eventually([&] {
+            for (auto& j : lines())
+                if (j.contains("listening")) {
+                    tcp_port = j["listening"]["tcp"].get<unsigned short>();
+                    udp_port = j["listening"]["udp"].get<unsigned short>();
+                    return true;
+                }
+            return false;
+        });
+        if (!up) throw std::runtime_error("iobroker.sia did not start: " + proc_.log());
+    }
+
+    /// Its output so far, one JSON object per line (other lines skipped).
+    std::vector<nlohmann::json> lines() const {
+        std::vector<nlohmann::json> v;
+        std::istringstream in(proc_.log());
+        for (std::string line; std::getline(in, line);) {
+            auto j = nlohmann::json::parse(line, nullptr, false);
+            if (j.is_object()) v.push_back(std::move(j));
+        }
+        return v;
+    }
+    /// The frames it accepted: {"id","seq","act","data","ts"}.
+    std::vector<nlohmann::json> accepted() const {
+        std::vector<nlohmann::json> v;
+        for (auto& j : lines())
+            if (j.contains("sia")) v.push_back(j["sia"]);
+        return v;
+    }
+    std::string log() const { return proc_.log(); }
+
+    unsigned short tcp_port = 0, udp_port = 0;
+
+private:
+    static std::filesystem::path script() {
+        return std::filesystem::path{WARDEN_SOURCE_DIR} / "tests" / "dc09-interop" / "iobroker-receiver.cjs";
+    }
+    harness::temp_dir dir_;
+    harness::process proc_;
+};
+
+/// Skips the test when the peer is not installed, unless scripts/test ran deps --browser (which
+/// installs node, npm and the peer) and set WARDEN_REQUIRE_BROWSER: then it fails.
+#define REQUIRE_IOBROKER_SIA()                                         \
+    do {                                                               \
+        if (auto why = iobroker_receiver::unavailable()) {             \
+            if (std::getenv("WARDEN_REQUIRE_BROWSER")) FAIL() << *why; \
+            GTEST_SKIP() << *why;                                      \
+        }                                                              \
+    } while (false)
+
+struct interop_case {
+    std::string transport, key, format;
+};
+
+void sends_to_iobroker_sia(const interop_case& c) {
+    iobroker_receiver peer{"1234", c.key};
+    asio::io_context io;
+    auto opts = sender_opts(c.transport == "udp" ? peer.udp_port : peer.tcp_port, c.transport, c.key);
+    opts.spec.format = c.format;
+    opts.reply_timeout = 2s;
+    sender tx{io, opts, test_log()};
+    results res;
+    res.attach(tx);
+    tx.start();
+    tx.send(make_alert(0, "pendant"));
+    tx.send(make_alert(1, "smoke"));
+    tx.send(make_alert(2, "pendant", alert_state::cleared));
+    ASSERT_TRUE(run_until(
+        io, [&] { return res.all.size() == 3; }, 15s))
+        << peer.log();
+    for (auto& [id, d] : res.all) {
+        EXPECT_TRUE(d.acked) << id << ": " << d.reason << " " << d.detail << "\n" << peer.log();
+        EXPECT_EQ(d.attempts, 1) << id;  // its first ACK was read: no resend
+    }
+    // It writes its line for a frame just after sending the ACK: wait for the third.
+    std::vector<nlohmann::json> got;
+    ASSERT_TRUE(run_until(
+        io, [&] { return (got = peer.accepted()).size() >= 3; }, 10s))
+        << peer.log();
+    ASSERT_EQ(got.size(), 3u) << peer.log();
+    const bool sia = c.format == "SIA-DCS";
+    EXPECT_EQ(got[0]["id"], (c.key.empty() ? "" : "*") + c.format);
+    EXPECT_EQ(got[0]["act"], "1234");
+    EXPECT_EQ(got[0]["data"], sia ? "#1234|Nri1/QA001" : "#1234|1101 01 001");
+    EXPECT_EQ(got[1]["data"], sia ? "#1234|Nri1/FA002" : "#1234|1110 01 002");
+    EXPECT_EQ(got[2]["data"], sia ? "#1234|Nri1/QH003" : "#1234|3101 01 003");
+    EXPECT_EQ(got[0]["seq"].get<std::string>().size(), 4u);
+    EXPECT_FALSE(got[0]["ts"].get<std::string>().empty());
+}
+
+}  // namespace
+
+TEST(Dc09Interop, SenderToIobrokerSiaEncryptedSiaDcsOverTcp) {
+    REQUIRE_IOBROKER_SIA();
+    sends_to_iobroker_sia({"tcp", key128, "SIA-DCS"});
+}
+
+TEST(Dc09Interop, SenderToIobrokerSiaPlainAdmCidOverTcp) {
+    REQUIRE_IOBROKER_SIA();
+    sends_to_iobroker_sia({"tcp", "", "ADM-CID"});
+}
+
+TEST(Dc09Interop, SenderToIobrokerSiaEncryptedAdmCidOverUdpWithAes256) {
+    REQUIRE_IOBROKER_SIA();
+    sends_to_iobroker_sia({"udp", "0123456789ABCDEF0123456789ABCDEF", "ADM-CID"});
+}
+
+TEST(Dc09Interop, SenderToIobrokerSiaPlainSiaDcsOverUdp) {
+    REQUIRE_IOBROKER_SIA();
+    sends_to_iobroker_sia({"udp", "", "SIA-DCS"});
 }

@@ -2,6 +2,7 @@
 #include <chrono>
 #include <string>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "warden/dc09/codec.hpp"
@@ -211,6 +212,105 @@ TEST(Dc09Crypto, EncryptedFramesNeedTheRightKeyAndATimestamp) {
     EXPECT_EQ(pad_length(38), 10u);
     EXPECT_EQ(pad_length(32), 16u);
     EXPECT_THROW(encode_with_pad(event_frame("x"), key128, "ABC"), std::invalid_argument);
+}
+
+// ---- encrypted replies from other receivers ----------------------------------------------------------
+// A hub pointed at an independent receiver could not read its encrypted ACKs ("no '|' ... ']' after
+// decryption"). These are the byte layouts real receivers send, for the frame of
+// MatchesAnIndependentOpensslVectorAes128 (seq 0001, account 1234, key128), answered at noon.
+
+namespace {
+/// LF crc len inner CR, as every DC-09 implementation frames it.
+std::string wrap_frame(const std::string& inner) {
+    return fmt::format("\n{:04X}{:04X}{}\r", crc16(inner), inner.size(), inner);
+}
+}  // namespace
+
+TEST(Dc09Replies, ReadsTheEncryptedAckOfIobrokerSia) {
+    // Made by iobroker.sia 2.0.4 (npm; schmupu/ioBroker.sia, src/lib/sia.ts createACK) for that frame,
+    // its clock set to noon: pad of NUL bytes, '|', ']', timestamp, then a whole block of 0x10 because
+    // Node's cipher keeps PKCS#7 padding on; hex in lower case.
+    const std::string ack =
+        "\n896E0074\"*ACK\"0001R0L0#1234["
+        "58e3e07eb1edb2d939e7e56c019c3e30bf6d44a1661b831f04a30e895bf79b12fe52f2d56b0a3172cfe3fc2b07f3dbdf\r";
+    auto r = parse_frame(ack, key128);
+    ASSERT_TRUE(r) << to_string(r.error) << ": " << r.detail;
+    EXPECT_EQ(r.value.id, frame_id::ack);
+    EXPECT_TRUE(r.value.encrypted);
+    EXPECT_EQ(r.value.seq, 1u);
+    EXPECT_EQ(r.value.account, "1234");
+    EXPECT_EQ(r.value.data, "");
+    EXPECT_EQ(r.value.timestamp, noon);
+    // Its NAK is plain, in the standard's form.
+    auto nak = parse_frame("\n66290025\"NAK\"0000R0L0A0[]_12:00:00,01-15-2025\r");
+    ASSERT_TRUE(nak) << nak.detail;
+    EXPECT_EQ(nak.value.timestamp, noon);
+}
+
+TEST(Dc09Replies, ReadsAZeroFilledEncryptedAckWithoutABar) {
+    // pysiaalarm (eavanvalkenburg/pysiaalarm, src/pysiaalarm/event.py create_response/encrypt_content)
+    // encrypts "]_HH:MM:SS,MM-DD-YYYY" left-filled with '0' (str.zfill) to a multiple of 16: no '|'.
+    //   printf '%s' '00000000000]_12:00:00,01-15-2025' | openssl enc -aes-128-cbc -nopad -K <hex of key128>
+    //   -iv 0
+    const std::string ack =
+        wrap_frame("\"*ACK\"0001R0L0#1234[FDCE434358276C8338D6F0A710B574859F155BF298A3BC970B1C3144DBA98943");
+    auto r = parse_frame(ack, key128);
+    ASSERT_TRUE(r) << to_string(r.error) << ": " << r.detail;
+    EXPECT_EQ(r.value.id, frame_id::ack);
+    EXPECT_EQ(r.value.seq, 1u);
+    EXPECT_EQ(r.value.data, "");
+    EXPECT_EQ(r.value.timestamp, noon);
+}
+
+TEST(Dc09Replies, ReadsOtherPadsAndExtendedDataBeforeTheTimestamp) {
+    auto ack_with = [](const std::string& plain) {
+        return wrap_frame("\"*ACK\"0001R0L0#1234[" + to_hex(aes_encrypt(key128, plain)));
+    };
+    // An alphanumeric pad and no '|' (fioletoven/dc09, common/src/dc09/cryptography.rs pad_message).
+    auto alnum = parse_frame(ack_with("aZ09bY18cX2]_12:00:00,01-15-2025"), key128);
+    ASSERT_TRUE(alnum) << alnum.detail;
+    EXPECT_EQ(alnum.value.timestamp, noon);
+    // pysiaalarm adds "[K...]" after ']' when the event carried extended data.
+    auto ext = parse_frame(ack_with("000000000000000000000]"
+                                    "[Kkey]_12:00:00,01-15-2025"),
+                           key128);
+    ASSERT_TRUE(ext) << ext.detail;
+    EXPECT_EQ(ext.value.extended, "[Kkey]");
+    EXPECT_EQ(ext.value.timestamp, noon);
+    // The standard's own form still reads, and a wrong key is still refused.
+    auto std_form = parse_frame(ack_with("ABCDEFGHIJ|]_12:00:00,01-15-2025"), key128);
+    ASSERT_TRUE(std_form) << std_form.detail;
+    EXPECT_EQ(parse_frame(ack_with("ABCDEFGHIJ|]_12:00:00,01-15-2025"), "FEDCBA9876543210").error,
+              errc::decrypt_failed);
+    // Whatever a wrong key makes of a reply, it is never taken for one, and almost always it says so.
+    int said_decrypt = 0;
+    for (int i = 0; i < 3000; ++i) {
+        std::string wrong = fmt::format("{:016X}", 0x1234'5678'9ABC'DEF0ULL * static_cast<unsigned>(i + 1));
+        for (const char* plain : {"00000000000]_12:00:00,01-15-2025", "ABCDEFGHIJ|]_12:00:00,01-15-2025"}) {
+            auto r = parse_frame(ack_with(plain), wrong);
+            EXPECT_FALSE(r) << wrong;
+            said_decrypt += r.error == errc::decrypt_failed;
+        }
+    }
+    EXPECT_GE(said_decrypt, 5990);
+    // Without a '|' an encrypted reply must end in its timestamp; anything else is taken for a wrong key.
+    EXPECT_EQ(parse_frame(ack_with("00000000000000000000000000000]_x"), key128).error, errc::decrypt_failed);
+    // With the '|', a readable reply with a bad timestamp says so.
+    EXPECT_EQ(parse_frame(ack_with("00000000000000000000000000|]_x12"), key128).error, errc::bad_timestamp);
+    // Events keep the strict form: without '|' the pad cannot be told from the data.
+    const std::string event =
+        wrap_frame("\"*SIA-DCS\"0001R0L0#1234[" +
+                   to_hex(aes_encrypt(key128, "0000000000000000000000#1234]_12:00:00,01-15-2025")));
+    EXPECT_EQ(parse_frame(event, key128).error, errc::decrypt_failed);
+}
+
+TEST(Dc09Replies, EncryptedEventsMayCarryTextBeyondAscii) {
+    frame f = event_frame(
+        "#1234|Nri1/QA003^K\xC3\xBC"
+        "che^");
+    auto r = parse_frame(encode(f, key128), key128);
+    ASSERT_TRUE(r) << r.detail;
+    EXPECT_EQ(r.value.data, f.data);
 }
 
 // ---- parse errors -------------------------------------------------------------------------------------
@@ -565,4 +665,79 @@ TEST(Dc09Receive, NaksCorruptionIgnoresGarbageAndAcksLinkTests) {
     EXPECT_EQ(d.event->hub, "hub-0001");
     // ACK/NAK/DUH sent to the receiver are ignored.
     EXPECT_TRUE(handle_frame(null.reply_bytes, receiver_opts(), noon).reply_bytes.empty());
+}
+
+// ---- frames from other transmitters, byte for byte ---------------------------------------------------
+// What independent transmitters put on the wire, read by Warden's receiver; and Warden's ACK read the
+// way they read it.
+
+namespace {
+/// dc09_spt (jvanovost/dc09_spt, dc09_spt/msg/dc09_msg.py dc09crypt/dc09answer) reads an encrypted
+/// answer's time from its last 21 decrypted bytes, "]_HH:MM:SS,MM-DD-YYYY".
+std::string dc09_spt_answer_tail(const std::string& reply, const std::string& key) {
+    auto h = reply.find('[');
+    auto plain = aes_decrypt(key, *from_hex(reply.substr(h + 1, reply.size() - h - 2)));
+    return plain && plain->size() >= 21 ? plain->substr(plain->size() - 21) : std::string{};
+}
+}  // namespace
+
+TEST(Dc09Transmitters, ReadsDc09SptEncryptedEventsAndPollsAndAnswersAsItExpects) {
+    // dc09_spt's dc09block/dc09crypt: a pad of random chr(20..125) other than [ ] | (so control bytes
+    // and quotes), then '|', the event, ']' and the timestamp; R and L in hex. Pad fixed here:
+    //   printf '\x14 "'"'"'(){}A9|#ABCD|Nri1/QA003]_12:00:00,01-15-2025' |
+    //     openssl enc -aes-128-cbc -nopad -K <hex of key128> -iv 0 | xxd -p -u
+    const std::string event = wrap_frame(
+        "\"*SIA-DCS\"0005R0L0#ABCD["
+        "B6653076314EFA42CB0EC43668F6F930C3490192EB68D1D280CC1634AB7D0AD99769F55F0F9181DF"
+        "CFC35703037E640A");
+    auto o = handle_frame(event, receiver_opts(), noon + 3s);
+    ASSERT_TRUE(o.event) << o.error;
+    EXPECT_EQ(o.reply, frame_id::ack);
+    EXPECT_EQ(o.event->hub, "hub-0002");
+    EXPECT_EQ(o.event->seq, 5u);
+    EXPECT_EQ(o.event->code, "QA");
+    EXPECT_EQ(o.event->zone, 3u);
+    EXPECT_EQ(o.event->timestamp, noon);
+    EXPECT_EQ(dc09_spt_answer_tail(o.reply_bytes, key128), "]_12:00:03,01-15-2025");
+    EXPECT_NE(o.reply_bytes.find("\"*ACK\"0005R0L0#ABCD["), std::string::npos);
+
+    // Its poll (NULL) block carries "|]" and the timestamp, encrypted the same way (same pad).
+    const std::string poll =
+        wrap_frame("\"*NULL\"0006R0L0#ABCD[53E6342615AE13521541C3C14EA23EB7D432E68AF7E83FA65C65F54BAD2800D9");
+    auto n = handle_frame(poll, receiver_opts(), noon);
+    EXPECT_TRUE(n.link_test) << n.error;
+    EXPECT_EQ(n.reply, frame_id::ack);
+    EXPECT_EQ(dc09_spt_answer_tail(n.reply_bytes, key128), "]_12:00:00,01-15-2025");
+}
+
+TEST(Dc09Transmitters, ReadsAjaxStyleFramesFromPysiaalarmsTestCases) {
+    // Frames from eavanvalkenburg/pysiaalarm tests/test_sia_package_cases.py (case_code_jc,
+    // case_adm_cid2): an Ajax hub's SIA-DCS data starts with '|' (no "#acct"); the ADM-CID frame has
+    // R and L and no timestamp. CRCs as in the file; the length fields there ("0078", "0047") are not
+    // the frames' lengths, so the real ones are used (the receiver NAKs a wrong length).
+    receiver_options opts = receiver_opts();
+    opts.spec.accounts.push_back({"AAA", "hub-0003", ""});
+    opts.spec.accounts.push_back({"4F39", "hub-0004", ""});
+    const std::string jc = "\n97F90033\"SIA-DCS\"6002L0#AAA[|Nri2/JC12]_12:58:23,09-15-2021\r";
+    auto a = handle_frame(jc, opts, *parse_time("2021-09-15T12:58:30Z"));
+    ASSERT_TRUE(a.event) << a.error;
+    EXPECT_EQ(a.event->hub, "hub-0003");
+    EXPECT_EQ(a.event->code, "JC");
+    EXPECT_EQ(a.event->area, 2u);
+    EXPECT_EQ(a.event->zone, 12u);
+    // The ACK echoes seq, L and account and adds the receiver's own R number (the frame had none).
+    EXPECT_EQ(a.reply_bytes, "\n" + a.reply_bytes.substr(1, 8) + "\"ACK\"6002R0L0#AAA[]\r");
+
+    const std::string cid = "\n5715002F\"ADM-CID\"0247R4F39L4F39#4F39[#4F39|3401 01 057]\r";
+    auto c = handle_frame(cid, opts, noon);
+    ASSERT_TRUE(c.event) << c.error;
+    EXPECT_EQ(c.event->hub, "hub-0004");
+    EXPECT_EQ(c.event->contact_id, 401);
+    EXPECT_EQ(c.event->zone, 57u);
+    EXPECT_EQ(c.event->meaning.state, alert_state::cleared);  // qualifier 3: a restore
+    EXPECT_NE(c.reply_bytes.find("\"ACK\"0247R4F39L4F39#4F39[]\r"), std::string::npos);
+    // As written in the file (length "0047"), the frame is refused as corrupted: NAK, no event.
+    auto bad = handle_frame("\n57150047\"ADM-CID\"0247R4F39L4F39#4F39[#4F39|3401 01 057]\r", opts, noon);
+    EXPECT_FALSE(bad.event);
+    EXPECT_EQ(bad.reply, frame_id::nak);
 }

@@ -2,14 +2,22 @@
 /// The hub's side of SIA DC-09 (SPEC 4): sends alerts as DC-09 event frames to an alarm receiving
 /// centre over TCP or UDP and waits for each reply, one frame at a time, in order.
 ///
-/// - ACK (`*ACK` when encrypted; a plain ACK is refused for an encrypted account): the alert is
-///   delivered; the result handler is called with `acked = true`.
+/// - ACK (`*ACK` when encrypted): the alert is delivered; the result handler gets `acked = true`.
+///   Encrypted ACKs are read in the standard's form and in the forms real receivers send (see
+///   codec.hpp, open_frame).
 /// - NAK: the receiver rejected our timestamp. The clock offset is corrected from the NAK's timestamp
-///   and the frame is resent at once with the same seq (at most `max_naks` times, then it fails).
-/// - DUH: the receiver cannot handle the frame; it is not repeated, the result handler reports failure.
+///   and the frame is resent at once with the same seq.
+/// - An unreadable reply (wrong key, unknown layout) or a plain ACK for an encrypted account: resent
+///   at once with the same seq.
 /// - No reply within `reply_timeout`: resent with the same seq (TCP: on a new connection).
-/// - The connection is re-established forever with exponential backoff; nothing queued is lost.
-/// - NULL link tests every `supervision` of silence, and one at start over UDP.
+/// - A frame sent `max_attempts` times without an ACK is given up: the result handler reports it
+///   failed (`reason` says what the last answer was) and the frames behind it go out, so one frame a
+///   receiver cannot digest never holds the alarms queued after it.
+/// - DUH: the receiver cannot handle the frame; it is not repeated, the result handler reports failure.
+/// - The connection is re-established forever with exponential backoff; an alert waits in the queue
+///   while no connection can be made (it is only sent, and so only given up, over a working link).
+/// - NULL link tests every `supervision` of silence, and one at start over UDP; a NULL is never
+///   repeated, whatever the answer.
 
 #include <chrono>
 #include <cstdint>
@@ -38,20 +46,26 @@ struct sender_options {
     milliseconds reply_timeout{10'000};  ///< no reply this long: resend (SIA DC-09 asks for 5-60 s)
     milliseconds backoff_min{1'000};     ///< first reconnect delay; doubles on each failure ...
     milliseconds backoff_max{60'000};    ///< ... up to this
-    int max_naks = 5;                    ///< NAKs in a row for one frame before it is reported failed
-    std::size_t max_queue = 10'000;      ///< alerts waiting beyond this: the oldest is reported failed
-    unsigned first_seq = 1;              ///< seq of the first frame (1-9999)
-    std::function<time_point()> clock;   ///< wall clock for frame timestamps; empty = system clock
+    int max_attempts =
+        5;  ///< sends of one frame without an ACK (NAK, unreadable or no reply) before it fails
+    std::size_t max_queue = 10'000;     ///< alerts waiting beyond this: the oldest is reported failed
+    unsigned first_seq = 1;             ///< seq of the first frame (1-9999)
+    std::function<time_point()> clock;  ///< wall clock for frame timestamps; empty = system clock
 };
 
 /// Options from a hub config: its [dc09] section and its sensors in order (zones). Throws
 /// std::invalid_argument if the config has no [dc09] section.
 sender_options make_sender_options(const config::hub_config& cfg);
 
-/// The outcome for one alert.
+/// The outcome for one alert. An alert that is not acked did not reach the receiver over DC-09 and
+/// will not be sent again by this sender: a technical fault of the DC-09 path for the hub to raise.
 struct delivery {
     bool acked = false;
-    std::string reason;               ///< when not acked: "DUH", "NAK", "queue full"
+    /// When not acked, what the receiver last did: "DUH", "NAK", "unreadable reply", "plain ACK"
+    /// (refused for an encrypted account), "no reply" (after max_attempts sends), or "queue full",
+    /// "encode" (never sent).
+    std::string reason;
+    std::string detail;               ///< for the log and the alert text, e.g. the codec's error
     int attempts = 0;                 ///< frames sent for it (1 = first try)
     std::optional<milliseconds> rtt;  ///< first send to ACK
 };
