@@ -1,15 +1,16 @@
-// warden-ctl export --config CONFIG [--since 24h] [--out FILE]: the hub's event log (<data_dir>/hub.db,
-// table events) as a SPEC 2.4 recording. Opens the database read-only, so it works while the hub runs.
+// warden-ctl export --config CONFIG [--since 24h] [--out FILE]: the hub's event log (<data_dir>/hub.db) as
+// a SPEC 2.4 recording, read through the hub's own store opened read-only, so it works while the hub runs.
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <stdexcept>
 
 #include <fmt/format.h>
-#include <sqlite3.h>
 
 #include "cli.hpp"
 #include "warden/ctl/recording.hpp"
+#include "warden/hub/store.hpp"
 
 namespace warden::ctl {
 
@@ -21,12 +22,14 @@ struct export_options {
     std::string out;
 };
 
-struct db_closer {
-    void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
-};
-struct stmt_closer {
-    void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
-};
+/// The hub's store opened read-only; the hub may be writing, and a read waits for its transaction.
+hub::store open_hub_store(const std::filesystem::path& file) {
+    try {
+        return hub::store({.file = file, .read_only = true});
+    } catch (const std::runtime_error& e) {
+        throw check_failed(e.what());
+    }
+}
 
 int run_export(const export_options& o) {
     auto since = duration_option(o.since, "--since");
@@ -35,26 +38,8 @@ int run_export(const export_options& o) {
     if (!std::filesystem::exists(file))
         throw check_failed(
             fmt::format("no hub database at {} (has the hub run with this config?)", file.string()));
-
-    sqlite3* raw = nullptr;
-    int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
-    std::unique_ptr<sqlite3, db_closer> db(raw);
-    if (rc != SQLITE_OK)
-        throw check_failed(
-            fmt::format("cannot open {}: {}", file.string(), raw ? sqlite3_errmsg(raw) : "out of memory"));
-    // The hub may be writing: wait for its transaction rather than failing.
-    sqlite3_busy_timeout(db.get(), 5000);
-
-    sqlite3_stmt* raw_stmt = nullptr;
-    rc = sqlite3_prepare_v2(db.get(),
-                            "SELECT at_ms, topic, payload FROM events WHERE at_ms >= ?1 ORDER BY at_ms, id",
-                            -1, &raw_stmt, nullptr);
-    std::unique_ptr<sqlite3_stmt, stmt_closer> stmt(raw_stmt);
-    if (rc != SQLITE_OK)
-        throw check_failed(
-            fmt::format("cannot read the event log in {}: {}", file.string(), sqlite3_errmsg(db.get())));
+    auto db = open_hub_store(file);
     auto from = now_ms() - since;
-    sqlite3_bind_int64(stmt.get(), 1, from.time_since_epoch().count());
 
     std::ofstream file_out;
     std::ostream* out = &std::cout;
@@ -64,18 +49,11 @@ int run_export(const export_options& o) {
         out = &file_out;
     }
     std::size_t count = 0;
-    while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
-        recorded_message m;
-        m.at = time_point{milliseconds{sqlite3_column_int64(stmt.get(), 0)}};
-        auto topic = reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), 1));
-        m.topic = topic ? topic : "";
-        auto bytes = static_cast<const char*>(sqlite3_column_blob(stmt.get(), 2));
-        m.payload.assign(bytes ? bytes : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt.get(), 2)));
-        *out << format_recording_line(m) << '\n';
+    auto failed = db.read_events(from, time_point::max(), [&](const hub::logged_event& e) {
+        *out << format_recording_line({e.at, e.topic, e.payload}) << '\n';
         ++count;
-    }
-    if (rc != SQLITE_DONE)
-        throw check_failed(fmt::format("reading {} failed: {}", file.string(), sqlite3_errmsg(db.get())));
+    });
+    if (failed) throw check_failed(fmt::format("reading {} failed: {}", file.string(), failed->message));
     out->flush();
     if (!*out) throw check_failed("writing the recording failed");
     std::cerr << fmt::format("warden-ctl: exported {} message{} since {}\n", count, count == 1 ? "" : "s",

@@ -1,8 +1,14 @@
-// The centre's SQLite store on a real database file: store-once ingest, cleared alerts, the operator
-// workflow with history and audit, the queue order, hubs, users, sessions and migrations.
+// The centre's store: store-once ingest, cleared alerts, the operator workflow with history and audit, the
+// queue order, hubs, users and sessions. The CentreStore tests run through the store interfaces against
+// every backend in `backends` (SQLite on a real database file today; a new backend adds one line there
+// and must pass them all). CentreSqliteStore tests what only SQLite has: its file, pragmas, migrations.
 #include <gtest/gtest.h>
 
 #include <sqlite3.h>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
 
 #include "warden/centre/sqlite_store.hpp"
 #include "warden/harness/harness.hpp"
@@ -49,19 +55,41 @@ std::vector<bool> fresh_of(const std::vector<ingest_result>& results) {
     return out;
 }
 
+/// A backend under test: its name and how to open (creating, or reopening) its database at a place in a
+/// fresh temporary folder.
+struct backend {
+    std::string name;
+    std::function<std::unique_ptr<store>(const std::filesystem::path& folder)> open;
+};
+
+const backend backends[] = {
+    {"sqlite",
+     [](const std::filesystem::path& folder) { return open_sqlite_store((folder / "c.db").string()); }},
+};
+
+/// Each test gets a fresh database of the backend; open_store() opens it (again, after a reopen).
+class CentreStore : public ::testing::TestWithParam<backend> {
+protected:
+    std::unique_ptr<store> open_store() { return GetParam().open(dir_.path()); }
+
+private:
+    harness::temp_dir dir_;
+};
+
 }  // namespace
 
-TEST(CentreStore, StoresEachIdOnceAndKeepsItAcrossReopen) {
-    harness::temp_dir dir;
-    auto path = (dir / "centre.db").string();
+INSTANTIATE_TEST_SUITE_P(Backends, CentreStore, ::testing::ValuesIn(backends),
+                         [](const ::testing::TestParamInfo<backend>& info) { return info.param.name; });
+
+TEST_P(CentreStore, StoresEachIdOnceAndKeepsItAcrossReopen) {
     {
-        auto s = open_sqlite_store(path);
+        auto s = open_store();
         auto fresh = fresh_of(s->ingest(batch({make("hub-a", 1), make("hub-a", 2), make("hub-a", 1)}, t0())));
         EXPECT_EQ(fresh, (std::vector<bool>{true, true, false}));
         EXPECT_EQ(s->ingest(batch({make("hub-a", 2)}, t0() + 5s)),
                   (std::vector<ingest_result>{{false, "hub-a-2", std::nullopt}}));
     }
-    auto s = open_sqlite_store(path);
+    auto s = open_store();
     auto all = s->list_alerts({.state = "all"});
     ASSERT_EQ(all.size(), 2u);
     auto one = s->get_alert("hub-a-1");
@@ -77,7 +105,7 @@ TEST(CentreStore, StoresEachIdOnceAndKeepsItAcrossReopen) {
     EXPECT_EQ(hubs[0].id, "hub-a");
 }
 
-TEST(CentreStore, MigratesAndRefusesANewerSchema) {
+TEST(CentreSqliteStore, MigratesAndRefusesANewerSchema) {
     harness::temp_dir dir;
     auto path = (dir / "centre.db").string();
     { auto s = open_sqlite_store(path); }
@@ -97,9 +125,8 @@ TEST(CentreStore, MigratesAndRefusesANewerSchema) {
     EXPECT_THROW(open_sqlite_store(path), store_error);
 }
 
-TEST(CentreStore, QueueIsMostUrgentFirstThenOldest) {
-    harness::temp_dir dir;
-    auto s = open_sqlite_store((dir / "c.db").string());
+TEST_P(CentreStore, QueueIsMostUrgentFirstThenOldest) {
+    auto s = open_store();
     s->ingest(batch({make("h", 1, priority::normal)}, t0()));
     s->ingest(batch({make("h", 2, priority::critical)}, t0() + 1s));
     s->ingest(batch({make("h", 3, priority::high)}, t0() + 2s));
@@ -115,9 +142,8 @@ TEST(CentreStore, QueueIsMostUrgentFirstThenOldest) {
     EXPECT_EQ(s->list_alerts({.state = "open", .limit = 2}).size(), 2u);
 }
 
-TEST(CentreStore, QueuePutsCallsNobodyHasTakenBeforeAcknowledgedOnes) {
-    harness::temp_dir dir;
-    auto s = open_sqlite_store((dir / "c.db").string());
+TEST_P(CentreStore, QueuePutsCallsNobodyHasTakenBeforeAcknowledgedOnes) {
+    auto s = open_store();
     s->ingest(batch({make("h", 1)}, t0()));
     s->ingest(batch({make("h", 2)}, t0() + 1s));
     s->ingest(batch({make("h", 3, priority::high)}, t0() + 2s));
@@ -134,9 +160,8 @@ TEST(CentreStore, QueuePutsCallsNobodyHasTakenBeforeAcknowledgedOnes) {
     EXPECT_EQ(ids, (std::vector<std::string>{"h-1", "h-3"}));
 }
 
-TEST(CentreStore, AcknowledgeResolveReopenWithHistoryAndAudit) {
-    harness::temp_dir dir;
-    auto s = open_sqlite_store((dir / "c.db").string());
+TEST_P(CentreStore, AcknowledgeResolveReopenWithHistoryAndAudit) {
+    auto s = open_store();
     s->ingest(batch({make("h", 1)}, t0()));
     EXPECT_EQ(s->acknowledge("nope", "ann", t0()), change_result::not_found);
     EXPECT_EQ(s->acknowledge("h-1", "ann", t0() + 10s), change_result::ok);
@@ -175,9 +200,8 @@ TEST(CentreStore, AcknowledgeResolveReopenWithHistoryAndAudit) {
     EXPECT_EQ(audit[2].target, "h-1");
 }
 
-TEST(CentreStore, ClearedAlertMarksTheRaisedOneAndStaysOutOfTheQueue) {
-    harness::temp_dir dir;
-    auto s = open_sqlite_store((dir / "c.db").string());
+TEST_P(CentreStore, ClearedAlertMarksTheRaisedOneAndStaysOutOfTheQueue) {
+    auto s = open_store();
     auto raised = make("h", 1, priority::normal);
     raised.type = "sensor_offline";
     auto cleared = make("h", 2, priority::normal, alert_state::cleared);
@@ -194,9 +218,8 @@ TEST(CentreStore, ClearedAlertMarksTheRaisedOneAndStaysOutOfTheQueue) {
     EXPECT_FALSE(s->uncleared_alert("h", "sensor_offline"));
 }
 
-TEST(CentreStore, ClearCanAutoResolveAnUnacknowledgedAlert) {
-    harness::temp_dir dir;
-    auto s = open_sqlite_store((dir / "c.db").string());
+TEST_P(CentreStore, ClearCanAutoResolveAnUnacknowledgedAlert) {
+    auto s = open_store();
     auto a = make("h", 1, priority::normal);
     a.id = "centre-hub_offline-h-1";
     a.type = "hub_offline";
@@ -226,9 +249,8 @@ TEST(CentreStore, ClearCanAutoResolveAnUnacknowledgedAlert) {
     EXPECT_TRUE(got->cleared_at);
 }
 
-TEST(CentreStore, HubsFromHeartbeatsAndStatus) {
-    harness::temp_dir dir;
-    auto s = open_sqlite_store((dir / "c.db").string());
+TEST_P(CentreStore, HubsFromHeartbeatsAndStatus) {
+    auto s = open_store();
     ingest_batch b;
     b.received_at = t0();
     b.heartbeats.push_back({"hub-1", 3, R"({"online":2,"offline":1,"battery_low":0})", "0.1.0"});
@@ -246,9 +268,8 @@ TEST(CentreStore, HubsFromHeartbeatsAndStatus) {
     EXPECT_FALSE(hubs[1].last_seen);
 }
 
-TEST(CentreStore, UsersAndSessionsExpire) {
-    harness::temp_dir dir;
-    auto s = open_sqlite_store((dir / "c.db").string());
+TEST_P(CentreStore, UsersAndSessionsExpire) {
+    auto s = open_store();
     EXPECT_TRUE(s->add_user({"ann", "operator", "hash", t0()}));
     EXPECT_FALSE(s->add_user({"ann", "admin", "hash2", t0()}));
     EXPECT_EQ(s->find_user("ann")->role, "operator");
@@ -266,9 +287,8 @@ TEST(CentreStore, UsersAndSessionsExpire) {
     EXPECT_TRUE(s->healthy());
 }
 
-TEST(CentreStore, AdminChangesToAUserEndTheirSessionsAndAreAudited) {
-    harness::temp_dir dir;
-    auto s = open_sqlite_store((dir / "c.db").string());
+TEST_P(CentreStore, AdminChangesToAUserEndTheirSessionsAndAreAudited) {
+    auto s = open_store();
     ASSERT_TRUE(s->add_user({"ann", "operator", "hash", t0()}));
     ASSERT_TRUE(s->add_user({"ada", "admin", "hash", t0()}));
     s->add_session({"tok-a1", "ann", "", "c", t0(), t0(), t0() + 8h});
@@ -326,7 +346,7 @@ TEST(CentreStore, AdminChangesToAUserEndTheirSessionsAndAreAudited) {
     EXPECT_EQ(s->set_user_role("ann", "operator", "ann", now), change_result::conflict);
 }
 
-TEST(CentreStore, MigratesAVersionOneDatabaseKeepingItsUsers) {
+TEST(CentreSqliteStore, MigratesAVersionOneDatabaseKeepingItsUsers) {
     harness::temp_dir dir;
     auto path = (dir / "centre.db").string();
     { auto s = open_sqlite_store(path); }
@@ -348,9 +368,8 @@ TEST(CentreStore, MigratesAVersionOneDatabaseKeepingItsUsers) {
     EXPECT_TRUE(s->find_user("old")->disabled);
 }
 
-TEST(CentreStore, AnswerTimesAndCounts) {
-    harness::temp_dir dir;
-    auto s = open_sqlite_store((dir / "c.db").string());
+TEST_P(CentreStore, AnswerTimesAndCounts) {
+    auto s = open_store();
     s->ingest(batch({make("h", 1), make("h", 2, priority::low), make("h", 3, priority::high)}, t0()));
     s->acknowledge("h-1", "ann", t0() + 42s);
     auto t = s->answer_times(t0() - 1h);
@@ -364,9 +383,8 @@ TEST(CentreStore, AnswerTimesAndCounts) {
     ASSERT_EQ(c.size(), 3u);
 }
 
-TEST(CentreStore, AnswerTimesLeaveOutWhatTheCentreResolvedBeforeAnyoneAnswered) {
-    harness::temp_dir dir;
-    auto s = open_sqlite_store((dir / "c.db").string());
+TEST_P(CentreStore, AnswerTimesLeaveOutWhatTheCentreResolvedBeforeAnyoneAnswered) {
+    auto s = open_store();
     auto offline = [](const std::string& id) {
         auto a = make("h", 1, priority::normal);
         a.id = id;
@@ -391,9 +409,8 @@ TEST(CentreStore, AnswerTimesLeaveOutWhatTheCentreResolvedBeforeAnyoneAnswered) 
     EXPECT_EQ(*t[1].acknowledged_at - t[1].received_at, 50s);
 }
 
-TEST(CentreStore, AnIdReusedForADifferentAlertIsKeptUnderADerivedId) {
-    harness::temp_dir dir;
-    auto s = open_sqlite_store((dir / "c.db").string());
+TEST_P(CentreStore, AnIdReusedForADifferentAlertIsKeptUnderADerivedId) {
+    auto s = open_store();
     auto first = make("h", 1, priority::normal);
     first.type = "sensor_offline";
     first.rule = "sensor_offline";

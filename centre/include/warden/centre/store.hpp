@@ -1,7 +1,8 @@
 #pragma once
-/// The centre's storage seam: what the centre needs from a database, and nothing more.
-/// A SQLite implementation comes first (sqlite_store.hpp); a PostgreSQL one can follow for a
-/// multi-server centre without touching ingest, supervision or the HTTP API.
+/// The centre's storage seam: what the centre needs from a database, and nothing more, split by concern
+/// (alert_store, hub_store, user_store, audit_store, stats_store; `store` is all of them). A SQLite
+/// implementation comes first (sqlite_store.hpp); a PostgreSQL one can follow for a multi-server centre
+/// without touching ingest, supervision or the HTTP API.
 ///
 /// Thread rules: every method may be called from any thread; implementations serialise writes and
 /// allow concurrent reads. Methods throw store_error when the database itself fails (disk full,
@@ -165,10 +166,14 @@ struct alert_count {
     std::int64_t count = 0;
 };
 
-/// The narrow storage interface. See the file comment for thread rules.
-class store {
+// The storage interfaces, one per concern, so a backend (SQLite today, PostgreSQL later) implements
+// each one and runs the same tests (tests/unit/centre_store_test.cpp). See the file comment for thread
+// rules and errors.
+
+/// Alerts: ingest from hubs, the operators' workflow, supervision's centre-side alerts, and reads.
+class alert_store {
 public:
-    virtual ~store() = default;
+    virtual ~alert_store() = default;
 
     // --- ingest (one transaction per call) ---
     /// Stores a batch; returns what happened to each alert, in order. An id already stored with the same
@@ -176,7 +181,8 @@ public:
     /// alert is stored under `<id>.r<n>`, keeping its hub and seq, with an `id_reused` history entry.
     /// A `cleared` alert is stored as its own row (status resolved, never in the queue) and sets
     /// cleared_at on the raised alert it names (of the same hub; where that id was reused, the newest
-    /// alert stored under it). Hubs mentioned are created on first sight.
+    /// alert stored under it). Hubs mentioned are created on first sight, and the batch's heartbeats and
+    /// statuses update them, in the same transaction.
     virtual std::vector<ingest_result> ingest(const ingest_batch& batch) = 0;
 
     // --- operators (each writes the alert, its history and the audit in one transaction) ---
@@ -198,21 +204,27 @@ public:
     virtual std::optional<stored_alert> uncleared_alert(const std::string& hub, const std::string& type) = 0;
     /// How many raised alerts of `type` the hub has had (to number centre-side alerts).
     virtual std::int64_t count_alerts(const std::string& hub, const std::string& type) = 0;
-    virtual void set_hub_online(const std::string& hub, bool online) = 0;
 
     // --- reads ---
     virtual std::optional<stored_alert> get_alert(const std::string& id) = 0;
     virtual std::vector<history_entry> history(const std::string& id) = 0;
     virtual std::vector<stored_alert> list_alerts(const alert_query& q) = 0;
+};
+
+/// Hubs as the centre knows them (created and updated by alert_store::ingest).
+class hub_store {
+public:
+    virtual ~hub_store() = default;
+    /// Supervision's verdict.
+    virtual void set_hub_online(const std::string& hub, bool online) = 0;
     virtual std::vector<hub_record> list_hubs() = 0;
     virtual std::optional<hub_record> get_hub(const std::string& id) = 0;
-    /// Raised alerts received at or after `since` that an operator must answer: not `low` priority
-    /// (test alarms), and not resolved by `system` without an acknowledgement (a hub_offline that
-    /// cleared by itself before anyone answered). Oldest first.
-    virtual std::vector<answer_time> answer_times(time_point since) = 0;
-    virtual std::vector<alert_count> alert_counts() = 0;
+};
 
-    // --- users, sessions, audit ---
+/// Operators' accounts and their login sessions.
+class user_store {
+public:
+    virtual ~user_store() = default;
     /// False if the name is taken.
     virtual bool add_user(const user_record& u) = 0;
     virtual std::optional<user_record> find_user(const std::string& name) = 0;
@@ -222,8 +234,8 @@ public:
     /// session of the user, and writes the audit (user `by`, actions `user_role`, `user_password`,
     /// `user_disable`, `user_enable`). not_found: no such user; conflict: it would leave no enabled
     /// admin (the last admin cannot be demoted or disabled).
-    virtual change_result set_user_role(const std::string& name, const std::string& role, const std::string& by,
-                                        time_point now) = 0;
+    virtual change_result set_user_role(const std::string& name, const std::string& role,
+                                        const std::string& by, time_point now) = 0;
     virtual change_result set_user_password(const std::string& name, const std::string& password_hash,
                                             const std::string& by, time_point now) = 0;
     virtual change_result set_user_disabled(const std::string& name, bool disabled, const std::string& by,
@@ -233,11 +245,38 @@ public:
     virtual std::optional<session_record> find_session(const std::string& token_hash, time_point now) = 0;
     virtual void touch_session(const std::string& token_hash, time_point now, time_point expires) = 0;
     virtual void delete_session(const std::string& token_hash) = 0;
+};
+
+/// The audit trail of operators' and admins' actions (the alert and user changes above write theirs
+/// in their own transaction).
+class audit_store {
+public:
+    virtual ~audit_store() = default;
     virtual void audit(const std::string& user, const std::string& action, const std::string& target,
                        const std::string& detail, time_point now) = 0;
     /// Newest first.
     virtual std::vector<audit_entry> list_audit(int limit) = 0;
+};
 
+/// Figures for /metrics and the console.
+class stats_store {
+public:
+    virtual ~stats_store() = default;
+    /// Raised alerts received at or after `since` that an operator must answer: not `low` priority
+    /// (test alarms), and not resolved by `system` without an acknowledgement (a hub_offline that
+    /// cleared by itself before anyone answered). Oldest first.
+    virtual std::vector<answer_time> answer_times(time_point since) = 0;
+    virtual std::vector<alert_count> alert_counts() = 0;
+};
+
+/// The whole centre's storage: one object providing every interface above, which ingest, supervision
+/// and the HTTP server take. A backend implements this (see sqlite_store.hpp).
+class store : public alert_store,
+              public hub_store,
+              public user_store,
+              public audit_store,
+              public stats_store {
+public:
     /// True if the database answers a trivial query.
     virtual bool healthy() noexcept = 0;
 };

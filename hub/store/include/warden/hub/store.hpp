@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,8 +15,7 @@
 
 #include "warden/common/alert.hpp"
 #include "warden/common/time.hpp"
-
-struct sqlite3;
+#include "warden/sqlite/sqlite.hpp"
 
 namespace warden::hub {
 
@@ -63,11 +63,9 @@ struct batch {
     }
 };
 
-/// What a failed commit reports: nothing of the batch was stored.
-struct store_error {
-    int code = 0;  ///< SQLite primary result code (SQLITE_FULL = 13, SQLITE_IOERR = 10, ...)
-    std::string message;
-};
+/// What a failed commit reports: nothing of the batch was stored. `code` is SQLite's primary result
+/// code (SQLITE_FULL = 13, SQLITE_IOERR = 10, ...).
+using store_error = sqlite::error;
 
 /// The outcome of commit(): the outbox rows it added (in seq order), or the error.
 struct commit_result {
@@ -82,11 +80,15 @@ struct store_options {
     /// Fault injection for tests: PRAGMA max_page_count on this connection (tiny = SQLITE_FULL soon).
     std::optional<std::int64_t> max_page_count;
     milliseconds busy_timeout{5000};
+    /// Opens an existing file for reading only (warden-ctl export, while the hub runs): no folders
+    /// made, no pragmas set, no migrations; the file must have this build's schema. Every write
+    /// returns SQLITE_READONLY.
+    bool read_only = false;
 };
 
 /// Thread rules: one thread uses a store (the hub's io_context). Open/migrate errors throw
-/// std::runtime_error at construction; afterwards every call returns a result and never throws
-/// except std::bad_alloc.
+/// std::runtime_error at construction (also for a read-only open of a missing file or another schema);
+/// afterwards every call returns a result and never throws except std::bad_alloc.
 class store {
 public:
     /// Opens (creating if needed) the database and applies the migrations (PRAGMA user_version).
@@ -118,7 +120,11 @@ public:
     /// The last engine state committed, if any.
     std::optional<std::string> engine_state() const;
 
-    /// The event log rows with at_ms in [from, to), oldest first (for tests and tools).
+    /// Calls `each` for the event log rows with at_ms in [from, to), in at_ms order (then as logged),
+    /// without loading them all: the log holds days of messages. What `warden-ctl export` writes.
+    std::optional<store_error> read_events(time_point from, time_point to,
+                                           const std::function<void(const logged_event&)>& each) const;
+    /// The same rows collected (for tests); empty if the database cannot be read.
     std::vector<logged_event> events(time_point from, time_point to) const;
 
     /// Deletes event log rows and delivered outbox rows older than `before`. Returns rows deleted
@@ -145,7 +151,8 @@ private:
     store_options opts_;
     std::string journal_mode_;
     bool read_only_ = false;
-    std::unique_ptr<sqlite3, void (*)(sqlite3*)> db_;
+    // Declared before st_: the statements are finalized before the connection closes.
+    sqlite::database db_;
     std::unique_ptr<statements> st_;
 };
 

@@ -1,0 +1,44 @@
+// The SQLite backend's hub_store, and the hub rows ingest creates and touches.
+#include "sqlite_store.hpp"
+
+namespace warden::centre::sqlite_backend {
+
+using sqlite::statement;
+
+namespace {
+
+#define WARDEN_HUB_COLUMNS "id, online, last_seen_ms, last_heartbeat_ms, status, outbox, sensors, version"
+
+hub_record read_hub(const statement& s) {
+    return {s.text(0), s.int64(1) != 0, s.opt_time(2), s.opt_time(3),
+            s.text(4), s.int64(5),      s.text(6),     s.text(7)};
+}
+
+}  // namespace
+
+void sqlite_store::set_hub_online(const std::string& hub, bool online) {
+    std::lock_guard lock(write_mu_);
+    ok(writer_.prepare("UPDATE hubs SET online = ? WHERE id = ?").bind(online ? 1 : 0, hub).run());
+}
+
+std::vector<hub_record> sqlite_store::list_hubs() {
+    auto r = reader();
+    return ok(r->prepare("SELECT " WARDEN_HUB_COLUMNS " FROM hubs ORDER BY id").bind().all(read_hub));
+}
+
+std::optional<hub_record> sqlite_store::get_hub(const std::string& id) {
+    auto r = reader();
+    return ok(r->prepare("SELECT " WARDEN_HUB_COLUMNS " FROM hubs WHERE id = ?").bind(id).one(read_hub));
+}
+
+void sqlite_store::ensure_hub(const std::string& hub, time_point now) {
+    auto& s = writer_.prepare("INSERT INTO hubs(id, first_seen_ms) VALUES (?, ?) ON CONFLICT(id) DO NOTHING");
+    ok(s.bind(hub, now).run());
+}
+
+void sqlite_store::touch_hub(const std::string& hub, time_point now) {
+    ensure_hub(hub, now);
+    ok(writer_.prepare("UPDATE hubs SET last_seen_ms = ? WHERE id = ?").bind(now, hub).run());
+}
+
+}  // namespace warden::centre::sqlite_backend

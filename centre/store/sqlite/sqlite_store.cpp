@@ -1,0 +1,167 @@
+// The SQLite backend's connections, schema and opening; the methods are in one file per concern.
+#include "sqlite_store.hpp"
+
+#include <array>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "warden/centre/sqlite_store.hpp"
+
+namespace warden::centre {
+namespace sqlite_backend {
+namespace {
+
+// Versioned migrations: entry i brings the schema from version i to i+1. Append only.
+constexpr std::array migrations{
+    R"sql(
+CREATE TABLE alerts(
+  id TEXT PRIMARY KEY,
+  hub TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  state TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  sia TEXT NOT NULL DEFAULT '',
+  at_ms INTEGER NOT NULL,
+  rule TEXT NOT NULL DEFAULT '',
+  sensor TEXT NOT NULL DEFAULT '',
+  location TEXT NOT NULL DEFAULT '',
+  text TEXT NOT NULL DEFAULT '',
+  clears TEXT,
+  value REAL,
+  status TEXT NOT NULL DEFAULT 'open',
+  received_ms INTEGER NOT NULL,
+  acknowledged_ms INTEGER,
+  acknowledged_by TEXT,
+  resolved_ms INTEGER,
+  resolved_by TEXT,
+  outcome TEXT,
+  note TEXT,
+  cleared_ms INTEGER
+);
+CREATE INDEX alerts_queue ON alerts(status, priority, received_ms);
+CREATE INDEX alerts_hub ON alerts(hub, type, received_ms);
+CREATE INDEX alerts_received ON alerts(received_ms);
+CREATE TABLE alert_history(
+  id INTEGER PRIMARY KEY,
+  alert_id TEXT NOT NULL REFERENCES alerts(id),
+  at_ms INTEGER NOT NULL,
+  action TEXT NOT NULL,
+  user_name TEXT NOT NULL,
+  detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX alert_history_alert ON alert_history(alert_id, id);
+CREATE TABLE hubs(
+  id TEXT PRIMARY KEY,
+  online INTEGER NOT NULL DEFAULT 1,
+  first_seen_ms INTEGER NOT NULL,
+  last_seen_ms INTEGER,
+  last_heartbeat_ms INTEGER,
+  status TEXT NOT NULL DEFAULT '',
+  status_ms INTEGER,
+  outbox INTEGER NOT NULL DEFAULT 0,
+  sensors TEXT NOT NULL DEFAULT '{}',
+  version TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE users(
+  name TEXT PRIMARY KEY,
+  role TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE sessions(
+  token_hash TEXT PRIMARY KEY,
+  user_name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+  csrf TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  last_seen_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL
+);
+CREATE INDEX sessions_expiry ON sessions(expires_ms);
+CREATE TABLE audit(
+  id INTEGER PRIMARY KEY,
+  at_ms INTEGER NOT NULL,
+  user_name TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT ''
+);
+)sql",
+    // 2: admins disable users (SPEC 5: admins manage users).
+    R"sql(
+ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+)sql",
+};
+
+}  // namespace
+
+void fail(const sqlite::error& e) {
+    throw store_error(fmt::format("sqlite {}", e.message));
+}
+
+namespace {
+sqlite::database open(const std::string& path, bool read_only) {
+    try {
+        return sqlite::database(
+            {path, read_only ? sqlite::open_mode::read_only : sqlite::open_mode::read_write_create});
+    } catch (const sqlite::failure& e) {
+        throw store_error(e.what());
+    }
+}
+}  // namespace
+
+connection::connection(const std::string& path, bool read_only) : db_(open(path, read_only)) {}
+
+sqlite_store::sqlite_store(std::string path) : path_(std::move(path)), writer_(path_, false) {
+    ok(writer_.db().exec("PRAGMA journal_mode=WAL"));
+    ok(writer_.db().exec("PRAGMA synchronous=FULL"));
+    ok(writer_.db().exec("PRAGMA foreign_keys=ON"));
+    migrate();
+}
+
+void sqlite_store::migrate() {
+    int version = ok(writer_.db().user_version());
+    if (version > static_cast<int>(migrations.size()))
+        throw store_error(fmt::format("database {} has schema version {}, newer than this build ({})", path_,
+                                      version, migrations.size()));
+    ok(writer_.db().migrate(migrations));
+}
+
+sqlite_store::borrowed::~borrowed() {
+    std::lock_guard lock(st_.pool_mu_);
+    st_.pool_.push_back(std::move(c_));
+}
+
+sqlite_store::borrowed sqlite_store::reader() {
+    {
+        std::lock_guard lock(pool_mu_);
+        if (!pool_.empty()) {
+            auto c = std::move(pool_.back());
+            pool_.pop_back();
+            return borrowed(*this, std::move(c));
+        }
+    }
+    return borrowed(*this, std::make_unique<connection>(path_, true));
+}
+
+bool sqlite_store::healthy() noexcept {
+    try {
+        auto r = reader();
+        return ok(r->prepare("SELECT COUNT(*) FROM hubs").bind().first([](const sqlite::statement&) {}));
+    } catch (...) {
+        return false;
+    }
+}
+
+}  // namespace sqlite_backend
+
+int sqlite_schema_version() noexcept {
+    return static_cast<int>(sqlite_backend::migrations.size());
+}
+
+std::unique_ptr<store> open_sqlite_store(const std::string& path) {
+    return std::make_unique<sqlite_backend::sqlite_store>(path);
+}
+
+}  // namespace warden::centre

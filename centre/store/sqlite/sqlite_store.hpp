@@ -1,0 +1,175 @@
+#pragma once
+// The SQLite backend of the centre's store (private to centre/store/sqlite): one class implementing
+// every interface of store.hpp, its methods in one file per concern (alerts.cpp, hubs.cpp, users.cpp,
+// audit.cpp, stats.cpp), the connections, schema and shared helpers in sqlite_store.cpp.
+//
+// Writes go through one writer connection guarded by write_mu_; reads borrow a read-only connection
+// from a pool, so HTTP threads read while ingest writes (WAL). The interface throws store_error when
+// the database fails: the sqlite layer's results are turned into it by ok() below.
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "warden/centre/store.hpp"
+#include "warden/sqlite/sqlite.hpp"
+
+namespace warden::centre::sqlite_backend {
+
+/// Throws store_error for a failed database call.
+[[noreturn]] void fail(const sqlite::error& e);
+inline void ok(const sqlite::status& r) {
+    if (!r) fail(r.error());
+}
+template <class T>
+T ok(sqlite::result<T> r) {
+    if (!r) fail(r.error());
+    return std::move(*r);
+}
+
+/// One SQLite connection with its prepared statements.
+class connection {
+public:
+    /// Throws store_error if the file cannot be opened.
+    connection(const std::string& path, bool read_only);
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+
+    /// The cached prepared statement for `sql` (a literal; prepared on first use). Throws store_error.
+    sqlite::statement& prepare(const char* sql) { return *ok(cache_.get(sql)); }
+    /// BEGIN IMMEDIATE; rolled back unless committed. Throws store_error.
+    sqlite::transaction begin() { return ok(sqlite::transaction::begin(db_)); }
+    sqlite::database& db() noexcept { return db_; }
+
+private:
+    sqlite::database db_;
+    sqlite::statement_cache cache_{db_};  // destroyed first: statements finalized before the close
+};
+
+#define WARDEN_ALERT_COLUMNS                                                                                 \
+    "id, hub, seq, type, state, priority, sia, at_ms, rule, sensor, location, text, clears, value, status, " \
+    "received_ms, acknowledged_ms, acknowledged_by, resolved_ms, resolved_by, outcome, note, cleared_ms"
+
+stored_alert read_alert(const sqlite::statement& s);
+/// Column 0 of a row as text, or as an integer (a COUNT).
+inline std::string text_of(const sqlite::statement& s) {
+    return s.text(0);
+}
+inline std::int64_t int64_of(const sqlite::statement& s) {
+    return s.int64(0);
+}
+
+class sqlite_store final : public store {
+public:
+    /// Opens (creating) the file, sets WAL and synchronous=FULL, migrates. Throws store_error.
+    explicit sqlite_store(std::string path);
+
+    // alert_store (alerts.cpp)
+    std::vector<ingest_result> ingest(const ingest_batch& b) override;
+    change_result acknowledge(const std::string& id, const std::string& user, time_point now) override;
+    change_result resolve(const std::string& id, const std::string& user, const std::string& outcome,
+                          const std::string& note, time_point now) override;
+    change_result reopen(const std::string& id, const std::string& user, time_point now) override;
+    change_result clear(const std::string& id, const std::string& user, const std::string& detail,
+                        const std::optional<std::string>& auto_resolve_outcome, time_point now) override;
+    change_result escalate(const std::string& id, priority to, const std::string& detail,
+                           time_point now) override;
+    std::optional<stored_alert> uncleared_alert(const std::string& hub, const std::string& type) override;
+    std::int64_t count_alerts(const std::string& hub, const std::string& type) override;
+    std::optional<stored_alert> get_alert(const std::string& id) override;
+    std::vector<history_entry> history(const std::string& id) override;
+    std::vector<stored_alert> list_alerts(const alert_query& q) override;
+
+    // hub_store (hubs.cpp)
+    void set_hub_online(const std::string& hub, bool online) override;
+    std::vector<hub_record> list_hubs() override;
+    std::optional<hub_record> get_hub(const std::string& id) override;
+
+    // user_store (users.cpp)
+    bool add_user(const user_record& u) override;
+    std::optional<user_record> find_user(const std::string& name) override;
+    std::vector<user_record> list_users() override;
+    change_result set_user_role(const std::string& name, const std::string& role, const std::string& by,
+                                time_point now) override;
+    change_result set_user_password(const std::string& name, const std::string& password_hash,
+                                    const std::string& by, time_point now) override;
+    change_result set_user_disabled(const std::string& name, bool disabled, const std::string& by,
+                                    time_point now) override;
+    void add_session(const session_record& s) override;
+    std::optional<session_record> find_session(const std::string& token_hash, time_point now) override;
+    void touch_session(const std::string& token_hash, time_point now, time_point expires) override;
+    void delete_session(const std::string& token_hash) override;
+
+    // audit_store (audit.cpp)
+    void audit(const std::string& user, const std::string& action, const std::string& target,
+               const std::string& detail, time_point now) override;
+    std::vector<audit_entry> list_audit(int limit) override;
+
+    // stats_store (stats.cpp)
+    std::vector<answer_time> answer_times(time_point since) override;
+    std::vector<alert_count> alert_counts() override;
+
+    bool healthy() noexcept override;
+
+private:
+    /// A read-only connection borrowed from the pool for one call.
+    class borrowed {
+    public:
+        borrowed(sqlite_store& st, std::unique_ptr<connection> c) : st_(st), c_(std::move(c)) {}
+        ~borrowed();
+        borrowed(const borrowed&) = delete;
+        borrowed& operator=(const borrowed&) = delete;
+        connection* operator->() { return c_.get(); }
+
+    private:
+        sqlite_store& st_;
+        std::unique_ptr<connection> c_;
+    };
+    borrowed reader();
+    void migrate();
+
+    // alerts.cpp, under write_mu_
+    std::optional<std::string> status_of(const std::string& id);
+    std::string raised_state(const std::string& id);
+    void do_resolve(const std::string& id, const std::string& user, const std::string& outcome,
+                    const std::string& note, time_point now);
+    std::optional<std::string> current_alert(const std::string& hub, const std::string& id);
+    ingest_result insert_alert(const alert& a, time_point received, bool keep_reused);
+    void add_history(const std::string& id, time_point at, const char* action, const std::string& user,
+                     const std::string& detail);
+
+    // hubs.cpp, under write_mu_
+    void ensure_hub(const std::string& hub, time_point now);
+    void touch_hub(const std::string& hub, time_point now);
+
+    // users.cpp, under write_mu_
+    struct user_state {
+        std::string role;
+        bool disabled = false;
+    };
+    /// What an admin's change does to a user's row, and how it is audited.
+    struct user_change {
+        const char* action;
+        std::string detail;
+        std::string role;
+        bool disabled = false;
+        std::optional<std::string> password_hash;  ///< unchanged if empty
+    };
+    std::int64_t other_admins(const std::string& name);
+    template <class Decide>
+    change_result change_user(const std::string& name, const std::string& by, time_point now, Decide decide);
+
+    // audit.cpp, under write_mu_
+    void add_audit(const std::string& user, const std::string& action, const std::string& target,
+                   const std::string& detail, time_point now);
+
+    std::string path_;
+    std::mutex write_mu_;
+    connection writer_;
+    std::mutex pool_mu_;
+    std::vector<std::unique_ptr<connection>> pool_;
+};
+
+}  // namespace warden::centre::sqlite_backend
