@@ -14,6 +14,7 @@
 #include "warden/centre/metrics.hpp"
 #include "warden/centre/sqlite_store.hpp"
 #include "warden/centre/supervisor.hpp"
+#include "warden/mqtt/broker_options.hpp"
 #include "warden/mqtt/session.hpp"
 
 namespace warden::centre {
@@ -35,14 +36,7 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
     sse_broadcaster events;
     centre_metrics metrics;
 
-    mqtt::options mo;
-    mo.uri = cfg.mqtt.uri;
-    mo.client_id = cfg.client_id;
-    mo.username = cfg.mqtt.username;
-    mo.password = cfg.mqtt.password;
-    mo.ca_file = cfg.mqtt.ca_file;
-    mo.cert_file = cfg.mqtt.cert_file;
-    mo.key_file = cfg.mqtt.key_file;
+    auto mo = mqtt::broker_options(cfg.mqtt, cfg.client_id);
     mo.clean_session = false;  // the broker keeps hubs' alerts queued for us while we restart
     mqtt::session session(io, mo, log);
     std::atomic<bool> broker_up{false};  // read by /healthz on the HTTP threads

@@ -22,6 +22,7 @@
 #include "warden/dc09/sender.hpp"
 #include "warden/hub/store.hpp"
 #include "warden/hub/uplink.hpp"
+#include "warden/mqtt/broker_options.hpp"
 #include "warden/mqtt/session.hpp"
 #include "warden/sensors/adapters.hpp"
 
@@ -206,14 +207,7 @@ config::hub_config with_report_defaults(config::hub_config cfg) {
 }
 
 mqtt::options home_options(const config::hub_config& cfg) {
-    mqtt::options o;
-    o.uri = cfg.local.uri;
-    o.client_id = "warden-hub-" + cfg.id;
-    o.username = cfg.local.username;
-    o.password = cfg.local.password;
-    o.ca_file = cfg.local.ca_file;
-    o.cert_file = cfg.local.cert_file;
-    o.key_file = cfg.local.key_file;
+    auto o = mqtt::broker_options(cfg.local, "warden-hub-" + cfg.id);
     // Persistent: the broker keeps QoS 1 sensor messages while the hub restarts.
     o.clean_session = false;
     o.max_backoff = milliseconds{10'000};

@@ -5,6 +5,7 @@
 
 #include "routes.hpp"
 #include "warden/centre/json.hpp"
+#include "warden/common/host_port.hpp"
 
 namespace warden::centre {
 
@@ -16,19 +17,9 @@ const std::vector<std::string>& alert_outcomes() {
 }
 
 std::pair<std::string, int> parse_listen(const std::string& listen) {
-    auto colon = listen.rfind(':');
-    if (colon == std::string::npos || colon + 1 >= listen.size())
-        throw std::invalid_argument("listen address must be host:port: " + listen);
-    auto host = listen.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-    int port = 0;
-    for (char c : listen.substr(colon + 1)) {
-        if (c < '0' || c > '9') throw std::invalid_argument("listen port must be a number: " + listen);
-        port = port * 10 + (c - '0');
-        if (port > 65535) throw std::invalid_argument("listen port out of range: " + listen);
-    }
-    if (host.empty()) host = "0.0.0.0";
-    return {host, port};
+    auto hp = split_host_port(listen);
+    if (!hp) throw std::invalid_argument("listen address must be host:port, port 0 to 65535: " + listen);
+    return {hp->host.empty() ? "0.0.0.0" : hp->host, hp->port};
 }
 
 void publish_alert_event(store& db, sse_broadcaster& events, const std::string& alert_id) {

@@ -3,6 +3,7 @@
 
 #include "warden/common/alert.hpp"
 #include "warden/common/event.hpp"
+#include "warden/common/host_port.hpp"
 
 using namespace warden;
 using namespace std::chrono_literals;
@@ -69,9 +70,18 @@ TEST(Kinds, ClassifiesAndPrioritises) {
 }
 
 TEST(Alert, JsonRoundTripAndValidation) {
-    alert a{.id = "hub-0001-42", .hub = "hub-0001", .seq = 42, .type = "pendant", .state = alert_state::raised,
-            .priority = priority::critical, .sia = "QA", .at = *parse_time("2026-11-28T12:00:00.123Z"),
-            .rule = "pendant", .sensor = "pendant", .location = "worn", .text = "Pendant pressed"};
+    alert a{.id = "hub-0001-42",
+            .hub = "hub-0001",
+            .seq = 42,
+            .type = "pendant",
+            .state = alert_state::raised,
+            .priority = priority::critical,
+            .sia = "QA",
+            .at = *parse_time("2026-11-28T12:00:00.123Z"),
+            .rule = "pendant",
+            .sensor = "pendant",
+            .location = "worn",
+            .text = "Pendant pressed"};
     auto j = to_json(a);
     EXPECT_EQ(j["at"], "2026-11-28T12:00:00.123Z");
     EXPECT_EQ(j["priority"], "critical");
@@ -83,4 +93,16 @@ TEST(Alert, JsonRoundTripAndValidation) {
     j["hub"] = "bad hub/";
     EXPECT_THROW(alert_from_json(j), std::invalid_argument);
     EXPECT_THROW(alert_from_json(nlohmann::json::array()), std::invalid_argument);
+}
+
+TEST(HostPort, SplitsHostAndPortIPv6InBrackets) {
+    using warden::host_port;
+    using warden::split_host_port;
+    EXPECT_EQ(split_host_port("127.0.0.1:8080"), (host_port{"127.0.0.1", 8080}));
+    EXPECT_EQ(split_host_port("[::1]:80"), (host_port{"::1", 80}));
+    EXPECT_EQ(split_host_port("::1:80"), (host_port{"::1", 80}));
+    EXPECT_EQ(split_host_port(":0"), (host_port{"", 0}));
+    EXPECT_EQ(split_host_port("broker.local:65535"), (host_port{"broker.local", 65535}));
+    for (const char* bad : {"localhost", "h:", "h:99999", "h:8o", "h:-1", "[::1]", "[::1]80", "[::1:80"})
+        EXPECT_EQ(split_host_port(bad), std::nullopt) << bad;
 }
