@@ -8,11 +8,11 @@
 namespace warden::centre::http {
 
 time_point api_context::now() const {
-    return now_ms();
+    return opts.clock.wall();
 }
 
 std::chrono::steady_clock::time_point api_context::steady_now() const {
-    return std::chrono::steady_clock::now();
+    return opts.clock.steady();
 }
 
 void api_context::audit(const std::string& who, const std::string& action, const std::string& target,

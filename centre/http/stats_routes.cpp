@@ -17,7 +17,7 @@ void stats_routes(route_table& t) {
     });
     t.server().Get("/metrics", [&api](const request&, response& res) {
         try {
-            res.set_content(api.metrics.render(api.db, api.events.subscribers()),
+            res.set_content(api.metrics.render(api.db, api.events.subscribers(), api.now()),
                             "text/plain; version=0.0.4");
         } catch (const std::exception& e) {
             api.log->error("metrics failed error=\"{}\"", e.what());

@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "warden/centre/auth.hpp"
+#include "warden/centre/clock.hpp"
 #include "warden/centre/events.hpp"
 #include "warden/centre/metrics.hpp"
 #include "warden/centre/store.hpp"
@@ -62,6 +63,8 @@ struct http_options {
     std::chrono::seconds sse_ping{15};
     /// Whether the centre broker is connected (any thread); /healthz answers 503 while it is not.
     std::function<bool()> broker_connected;
+    /// Session expiry, login throttling, the audit and stored times read it; tests inject a virtual one.
+    centre_clock clock;
 };
 
 /// Splits "host:port"; throws std::invalid_argument if malformed.
