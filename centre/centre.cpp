@@ -14,6 +14,7 @@
 #include "warden/centre/metrics.hpp"
 #include "warden/centre/sqlite_store.hpp"
 #include "warden/centre/supervisor.hpp"
+#include "warden/mqtt/broker_options.hpp"
 #include "warden/mqtt/session.hpp"
 
 namespace warden::centre {
@@ -32,17 +33,11 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
     log->info("store open database={} schema={}", cfg.database, sqlite_schema_version());
 
     asio::io_context io;
+    centre_clock clock;  // the real one; every part reads the time through it
     sse_broadcaster events;
     centre_metrics metrics;
 
-    mqtt::options mo;
-    mo.uri = cfg.mqtt.uri;
-    mo.client_id = cfg.client_id;
-    mo.username = cfg.mqtt.username;
-    mo.password = cfg.mqtt.password;
-    mo.ca_file = cfg.mqtt.ca_file;
-    mo.cert_file = cfg.mqtt.cert_file;
-    mo.key_file = cfg.mqtt.key_file;
+    auto mo = mqtt::broker_options(cfg.mqtt, cfg.client_id);
     mo.clean_session = false;  // the broker keeps hubs' alerts queued for us while we restart
     mqtt::session session(io, mo, log);
     std::atomic<bool> broker_up{false};  // read by /healthz on the HTTP threads
@@ -63,8 +58,10 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
         }
     };
 
-    supervisor sup(io, *db, {.heartbeat_grace = cfg.heartbeat_grace, .escalate_after = cfg.escalate_after},
-                   log, {alert_event, hub_event});
+    supervisor sup(
+        io, *db,
+        {.heartbeat_grace = cfg.heartbeat_grace, .escalate_after = cfg.escalate_after, .clock = clock}, log,
+        {alert_event, hub_event});
     ingest in(io, session, *db, metrics, log,
               {.heard = [&](const std::string& hub) { sup.heard(hub); },
                .offline = [&](const std::string& hub) { sup.offline(hub); },
@@ -73,7 +70,7 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
                        for (const auto& id : ids) alert_event(id);
                    },
                .hub_changed = hub_event},
-              faults);
+              faults, clock);
 
     http_options ho;
     ho.listen = cfg.http_listen;
@@ -81,6 +78,7 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
     ho.session_ttl = cfg.session_ttl;
     ho.session_lifetime = cfg.session_lifetime;
     ho.broker_connected = [&broker_up] { return broker_up.load(); };
+    ho.clock = clock;
     auto send = [&io, &session](const std::string& hub, const nlohmann::json& cmd,
                                 std::function<void(bool)> done) {
         asio::post(io, [&session, topic = "warden/v1/" + hub + "/command", payload = cmd.dump(),

@@ -19,11 +19,14 @@
 #include <nlohmann/json.hpp>
 
 #include "warden/alerts/engine.hpp"
-#include "warden/dc09/sender.hpp"
 #include "warden/hub/store.hpp"
 #include "warden/hub/uplink.hpp"
+#include "warden/mqtt/broker_options.hpp"
 #include "warden/mqtt/session.hpp"
 #include "warden/sensors/adapters.hpp"
+
+#include "dc09_path.hpp"
+#include "local_topics.hpp"
 
 #ifndef WARDEN_VERSION
 #define WARDEN_VERSION "0.0.0"
@@ -40,19 +43,8 @@ namespace {
 using steady = std::chrono::steady_clock;
 using json = nlohmann::json;
 
-namespace topic {
-constexpr const char* state = "warden/local/state";
-constexpr const char* prealarm = "warden/local/prealarm";
-constexpr const char* cancel = "warden/local/cancel";
-constexpr const char* away = "warden/local/away";
-constexpr const char* command = "warden/local/command";
-constexpr const char* result = "warden/local/result";
-}  // namespace topic
-
 /// Group commit: a batch is written when the io_context has run what was queued, or at this size.
 constexpr std::size_t max_batch_messages = 256;
-/// The local state topic is republished on change at most this often.
-constexpr milliseconds state_min_interval{1000};
 /// An uplink down this long raises uplink_fault.
 constexpr milliseconds uplink_fault_after{10 * 60'000};
 /// Event log retention (SPEC: warden-ctl export reads up to a week back).
@@ -69,25 +61,6 @@ constexpr const char* levels_key = "sensor_levels";
 
 json iso_or_null(const std::optional<time_point>& t) {
     return t ? json(format_time(*t)) : json(nullptr);
-}
-
-/// Reads warden/local/away: {"on":true}, "on"/"off", true/false.
-std::optional<bool> parse_away(const std::string& payload) {
-    std::string p = payload;
-    auto j = json::parse(payload, nullptr, false);
-    if (!j.is_discarded()) {
-        if (j.is_boolean()) return j.get<bool>();
-        if (j.is_object() && j.contains("on") && j["on"].is_boolean()) return j["on"].get<bool>();
-        if (j.is_string())
-            p = j.get<std::string>();
-        else
-            return std::nullopt;
-    }
-    std::transform(p.begin(), p.end(), p.begin(), [](unsigned char c) { return std::tolower(c); });
-    while (!p.empty() && std::isspace(static_cast<unsigned char>(p.back()))) p.pop_back();
-    if (p == "on" || p == "true") return true;
-    if (p == "off" || p == "false") return false;
-    return std::nullopt;
 }
 
 }  // namespace
@@ -120,18 +93,11 @@ struct hub::impl {
     std::uint64_t outbox_count();
     json storage_json() const;
 
-    // Output to the home.
-    void mark_state_dirty();
-    void publish_state();
+    // Output to the home (warden/local/..., through local_) and the heartbeat.
     std::string state_json();
     std::string heartbeat_json();
-    void publish_local(const char* t, std::string payload, bool retained = false);
     void arm_prune();
     void uplink_connection(bool up);
-
-    // DC-09 second path ([dc09] role "both": every alert; "backup": what MQTT has not delivered).
-    void dc09_send(const std::vector<outbox_entry>& rows);
-    void arm_dc09_backup();
 
     hub_options hopts_;
     asio::io_context io_;
@@ -144,16 +110,14 @@ struct hub::impl {
     alerts::engine engine_;
     mqtt::session home_;
     uplink uplink_;
+    local_topics local_;  ///< warden/local/...: requests in, state, prealarm and results out
 
     asio::steady_timer rule_timer_;
     asio::steady_timer retry_timer_;
-    asio::steady_timer state_timer_;
     asio::steady_timer prune_timer_;
     asio::steady_timer uplink_fault_timer_;
-    asio::steady_timer dc09_timer_;
-    std::unique_ptr<dc09::sender> dc09_;
-    bool dc09_both_ = false;
-    std::set<std::string> dc09_given_;  ///< ids handed to the DC-09 sender and not yet acked by MQTT
+    /// The DC-09 second path ([dc09] role "both": every alert; "backup": what MQTT has not delivered).
+    std::unique_ptr<dc09_path> dc09_;
 
     batch pending_;
     std::size_t pending_messages_ = 0;
@@ -191,9 +155,6 @@ struct hub::impl {
     };
     std::map<std::string, drop_log> drop_log_;
 
-    bool state_dirty_ = false;
-    bool state_timer_armed_ = false;
-    steady::time_point last_state_{};
     std::optional<time_point> rule_deadline_;
 };
 
@@ -206,14 +167,7 @@ config::hub_config with_report_defaults(config::hub_config cfg) {
 }
 
 mqtt::options home_options(const config::hub_config& cfg) {
-    mqtt::options o;
-    o.uri = cfg.local.uri;
-    o.client_id = "warden-hub-" + cfg.id;
-    o.username = cfg.local.username;
-    o.password = cfg.local.password;
-    o.ca_file = cfg.local.ca_file;
-    o.cert_file = cfg.local.cert_file;
-    o.key_file = cfg.local.key_file;
+    auto o = mqtt::broker_options(cfg.local, "warden-hub-" + cfg.id);
     // Persistent: the broker keeps QoS 1 sensor messages while the hub restarts.
     o.clean_session = false;
     o.max_backoff = milliseconds{10'000};
@@ -252,23 +206,13 @@ hub::impl::impl(config::hub_config c, std::shared_ptr<spdlog::logger> l, hub_opt
       engine_(cfg_, zone_),
       home_(io_, home_options(cfg_), log_),
       uplink_(io_, uplink_opts(cfg_), store_, log_),
+      local_(io_, home_, [this] { return state_json(); }),
       rule_timer_(io_),
       retry_timer_(io_),
-      state_timer_(io_),
       prune_timer_(io_),
-      uplink_fault_timer_(io_),
-      dc09_timer_(io_) {
-    if (cfg_.dc09) {
-        dc09_ = std::make_unique<dc09::sender>(io_, dc09::make_sender_options(cfg_), log_);
-        dc09_both_ = cfg_.dc09->role == "both";
-        dc09_->on_result([this](const std::string& id, const dc09::delivery& d) {
-            if (d.acked)
-                log_->info("dc09 delivered alert={} attempts={}", id, d.attempts);
-            else
-                log_->warn("dc09 failed alert={} reason={} attempts={}", id, d.reason, d.attempts);
-        });
-        dc09_->on_connection([this](bool) { mark_state_dirty(); });
-    }
+      uplink_fault_timer_(io_) {
+    if (cfg_.dc09)
+        dc09_ = std::make_unique<dc09_path>(io_, cfg_, uplink_, log_, [this] { local_.mark_state_dirty(); });
     if (auto saved = store_.engine_state()) {
         saved_state_ = *saved;
         auto j = json::parse(*saved, nullptr, false);
@@ -327,23 +271,23 @@ void hub::impl::start() {
 
     home_.on_message([this](mqtt::message m) { home_message(std::move(m)); });
     home_.on_connection([this](bool up) {
-        if (up) mark_state_dirty();
+        if (up) local_.mark_state_dirty();
     });
     for (const auto& f : router_.subscriptions()) home_.subscribe(f, 1);
-    for (const char* t : {topic::cancel, topic::away, topic::command}) home_.subscribe(t, 1);
+    local_.subscribe();
 
     uplink_.on_acked([this](const std::string& id, std::optional<milliseconds>) {
         pending_.delivered.push_back(id);
-        dc09_given_.erase(id);
+        if (dc09_) dc09_->delivered(id);
         if (auto it = tests_sent_.find(id); it != tests_sent_.end()) {
             double rtt =
                 std::chrono::duration<double, std::milli>(steady::now() - it->second.committed).count();
-            publish_local(topic::result, json{{"id", it->second.request_id},
-                                              {"alert", id},
-                                              {"state", "acked"},
-                                              {"rtt_ms", std::round(rtt * 10) / 10},
-                                              {"at", format_time(now_ms())}}
-                                             .dump());
+            local_.publish(topic::result, json{{"id", it->second.request_id},
+                                               {"alert", id},
+                                               {"state", "acked"},
+                                               {"rtt_ms", std::round(rtt * 10) / 10},
+                                               {"at", format_time(now_ms())}}
+                                              .dump());
             tests_sent_.erase(it);
         }
         schedule_flush();
@@ -351,16 +295,13 @@ void hub::impl::start() {
     uplink_.on_command([this](const std::string& payload) { centre_command(payload); });
     uplink_.on_connection([this](bool up) { uplink_connection(up); });
     uplink_.set_heartbeat_source([this] {
-        mark_state_dirty();
+        local_.mark_state_dirty();
         return heartbeat_json();
     });
 
     home_.start();
     uplink_.start();
-    if (dc09_) {
-        dc09_->start();
-        if (!dc09_both_) arm_dc09_backup();
-    }
+    if (dc09_) dc09_->start();
     uplink_connection(false);
     arm_rule_timer();
     arm_prune();
@@ -372,8 +313,9 @@ void hub::impl::shutdown() {
     // Stop taking messages first; whatever Paho has already handed over is queued behind this
     // handler and still processed before the final commit below.
     home_.stop();
-    for (auto* t : {&rule_timer_, &retry_timer_, &state_timer_, &prune_timer_, &uplink_fault_timer_})
-        t->cancel();
+    for (auto* t : {&rule_timer_, &retry_timer_, &prune_timer_, &uplink_fault_timer_}) t->cancel();
+    local_.stop();
+    if (dc09_) dc09_->stop_backup();
     asio::post(io_, [this] {
         engine_dirty_ = true;
         for (int attempt = 0; attempt < 3 && !pending_.empty(); ++attempt) {
@@ -409,8 +351,7 @@ void hub::impl::home_message(mqtt::message m) {
     else if (m.payload.size() <= sensors::max_payload_bytes)
         pending_.events.push_back({now, m.topic, m.payload});
 
-    const bool local = m.topic == topic::cancel || m.topic == topic::away || m.topic == topic::command;
-    if (local && m.retained) {
+    if (is_local_request(m.topic) && m.retained) {
         // A retained request is an old one, replayed at every (re)subscribe: a cancel, away switch or
         // test alarm is acted on only when it is sent. The hub keeps its own away state.
         log_->warn("local request ignored reason=retained topic={}", m.topic);
@@ -419,7 +360,7 @@ void hub::impl::home_message(mqtt::message m) {
     } else if (m.topic == topic::away) {
         if (auto on = parse_away(m.payload)) {
             apply(engine_.set_away(*on, now));
-            mark_state_dirty();
+            local_.mark_state_dirty();
         } else {
             log_->warn("away message dropped reason=malformed bytes={}", m.payload.size());
         }
@@ -429,7 +370,7 @@ void hub::impl::home_message(mqtt::message m) {
         auto r = router_.decode(m.topic, m.payload, now, m.retained);
         if (r.dropped != sensors::drop_reason::none) note_drop(m.topic, r);
         for (const auto& in : r.inputs) apply(engine_.on_input(in, now));
-        if (!r.inputs.empty()) mark_state_dirty();
+        if (!r.inputs.empty()) local_.mark_state_dirty();
     }
     engine_dirty_ = true;
     schedule_flush();
@@ -450,7 +391,7 @@ void hub::impl::local_command(const std::string& payload) {
         raise_test(request);
     } else if (cmd == "away" && j.contains("on") && j["on"].is_boolean()) {
         apply(engine_.set_away(j["on"].get<bool>(), now_ms()));
-        mark_state_dirty();
+        local_.mark_state_dirty();
     } else {
         log_->warn("local command dropped reason=unknown_cmd");
     }
@@ -470,7 +411,7 @@ void hub::impl::centre_command(const std::string& payload) {
         raise_test(std::nullopt);
     } else if (cmd == "away" && j.contains("on") && j["on"].is_boolean()) {
         apply(engine_.set_away(j["on"].get<bool>(), now));
-        mark_state_dirty();
+        local_.mark_state_dirty();
     } else {
         log_->warn("centre command dropped reason=unknown_cmd");
         return;
@@ -515,21 +456,21 @@ void hub::impl::apply(alerts::output out) {
         switch (n.kind) {
             case alerts::local_notice::what::prealarm:
                 log_->info("prealarm rule={} deadline={}", n.rule, format_time(n.deadline));
-                publish_local(topic::prealarm, json{{"rule", n.rule},
-                                                    {"at", format_time(n.at)},
-                                                    {"deadline", format_time(n.deadline)},
-                                                    {"state", "pending"}}
-                                                   .dump());
+                local_.publish(topic::prealarm, json{{"rule", n.rule},
+                                                     {"at", format_time(n.at)},
+                                                     {"deadline", format_time(n.deadline)},
+                                                     {"state", "pending"}}
+                                                    .dump());
                 break;
             case alerts::local_notice::what::prealarm_cancelled:
                 log_->info("prealarm cancelled rule={}", n.rule);
-                publish_local(
+                local_.publish(
                     topic::prealarm,
                     json{{"rule", n.rule}, {"at", format_time(n.at)}, {"state", "cancelled"}}.dump());
                 break;
             case alerts::local_notice::what::away_changed:
                 log_->info("away changed on={}", n.away);
-                mark_state_dirty();
+                local_.mark_state_dirty();
                 break;
         }
     }
@@ -632,14 +573,14 @@ void hub::impl::flush() {
         if (index >= r.added.size()) continue;
         const auto& id = r.added[index].id;
         tests_sent_[id] = test_request{request, steady::now()};
-        publish_local(
+        local_.publish(
             topic::result,
             json{{"id", request}, {"alert", id}, {"state", "sent"}, {"at", format_time(now_ms())}}.dump());
     }
     tests_uncommitted_.clear();
     uplink_.enqueue(r.added);
-    if (dc09_ && (dc09_both_ || !uplink_.connected())) dc09_send(r.added);
-    if (!r.added.empty() || !b.delivered.empty()) mark_state_dirty();
+    if (dc09_) dc09_->committed(r.added);
+    if (!r.added.empty() || !b.delivered.empty()) local_.mark_state_dirty();
 
     if (storage_fault_) {
         storage_fault_ = false;
@@ -672,7 +613,7 @@ void hub::impl::storage_failed(batch b, const store_error& e) {
         storage_fault_ = true;
         storage_since_ = now_ms();
         apply(engine_.technical("storage_fault", true, "Hub cannot write its database", now_ms()));
-        mark_state_dirty();
+        local_.mark_state_dirty();
     }
     if (failures_ >= 2) {
         // Not a passing hiccup (read-only or failing card, full disk, I/O error). The batch held in
@@ -736,8 +677,8 @@ void hub::impl::send_unstored() {
     }
     if (rows.empty()) return;
     uplink_.send_unstored(rows);
-    if (dc09_ && (dc09_both_ || !uplink_.connected())) dc09_send(rows);
-    mark_state_dirty();
+    if (dc09_) dc09_->committed(rows);
+    local_.mark_state_dirty();
 }
 
 std::uint64_t hub::impl::outbox_count() {
@@ -763,7 +704,7 @@ json hub::impl::storage_json() const {
 
 void hub::impl::uplink_connection(bool up) {
     auto now = now_ms();
-    mark_state_dirty();
+    local_.mark_state_dirty();
     if (up) {
         uplink_fault_timer_.cancel();
         // Clears an uplink_fault raised in this or an earlier run; nothing if none is open.
@@ -781,34 +722,6 @@ void hub::impl::uplink_connection(bool up) {
         engine_dirty_ = true;
         schedule_flush();
     });
-}
-
-void hub::impl::mark_state_dirty() {
-    state_dirty_ = true;
-    if (state_timer_armed_ || stopping_) return;
-    auto since = steady::now() - last_state_;
-    if (since >= state_min_interval) {
-        publish_state();
-        return;
-    }
-    state_timer_armed_ = true;
-    state_timer_.expires_after(state_min_interval - since);
-    state_timer_.async_wait([this](std::error_code ec) {
-        state_timer_armed_ = false;
-        if (ec || stopping_) return;
-        if (state_dirty_) publish_state();
-    });
-}
-
-void hub::impl::publish_state() {
-    state_dirty_ = false;
-    last_state_ = steady::now();
-    publish_local(topic::state, state_json(), true);
-}
-
-void hub::impl::publish_local(const char* t, std::string payload, bool retained) {
-    if (!home_.connected()) return;
-    home_.publish(t, std::move(payload), 1, retained);
 }
 
 std::string hub::impl::state_json() {
@@ -834,17 +747,16 @@ std::string hub::impl::state_json() {
     json uplink{{"connected", uplink_.connected()},
                 {"since", iso_or_null(uplink_.since())},
                 {"last_ack", iso_or_null(uplink_.last_ack())}};
-    return json{
-        {"hub", cfg_.id},
-        {"at", format_time(now_ms())},
-        {"version", version()},
-        {"away", engine_.away()},
-        {"uplink", std::move(uplink)},
-        {"dc09", {{"enabled", cfg_.dc09.has_value()}, {"connected", dc09_ && dc09_->state().connected}}},
-        {"outbox", outbox_count()},
-        {"storage", storage_json()},
-        {"dropped", dropped},
-        {"sensors", std::move(sensors)}}
+    return json{{"hub", cfg_.id},
+                {"at", format_time(now_ms())},
+                {"version", version()},
+                {"away", engine_.away()},
+                {"uplink", std::move(uplink)},
+                {"dc09", {{"enabled", cfg_.dc09.has_value()}, {"connected", dc09_ && dc09_->connected()}}},
+                {"outbox", outbox_count()},
+                {"storage", storage_json()},
+                {"dropped", dropped},
+                {"sensors", std::move(sensors)}}
         .dump();
 }
 
@@ -861,29 +773,6 @@ std::string hub::impl::heartbeat_json() {
                 {"storage", storage_json()},
                 {"version", version()}}
         .dump();
-}
-
-void hub::impl::dc09_send(const std::vector<outbox_entry>& rows) {
-    for (const auto& e : rows) {
-        if (!dc09_both_ && !dc09_given_.insert(e.id).second) continue;
-        try {
-            dc09_->send(alert_from_json(json::parse(e.json)));
-        } catch (const std::exception& ex) {
-            log_->error("dc09 cannot send alert={} error=\"{}\"", e.id, ex.what());
-        }
-    }
-}
-
-void hub::impl::arm_dc09_backup() {
-    // Backup role: whatever MQTT has not delivered within twice ack_timeout, or at all while the
-    // uplink is down, goes over DC-09 too (the centre still gets it by MQTT later).
-    dc09_timer_.expires_after(cfg_.centre.ack_timeout);
-    dc09_timer_.async_wait([this](std::error_code ec) {
-        if (ec || stopping_) return;
-        auto age = uplink_.connected() ? cfg_.centre.ack_timeout * 2 : milliseconds{0};
-        dc09_send(uplink_.unacked_older_than(age));
-        arm_dc09_backup();
-    });
 }
 
 void hub::impl::arm_prune() {

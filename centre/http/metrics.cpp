@@ -28,7 +28,7 @@ double quantile(const std::vector<double>& sorted, double q) {
 
 }  // namespace
 
-std::string centre_metrics::render(store& s, std::size_t sse_clients) {
+std::string centre_metrics::render(store& s, std::size_t sse_clients, time_point now) {
     std::string out;
     auto line = [&out]<class... A>(fmt::format_string<A...> f, A&&... args) {
         fmt::format_to(std::back_inserter(out), f, std::forward<A>(args)...);
@@ -77,7 +77,7 @@ std::string centre_metrics::render(store& s, std::size_t sse_clients) {
 
     // Time to acknowledge over the last 24 hours, as a summary computed from the store.
     std::vector<double> answered;
-    for (const auto& t : s.answer_times(now_ms() - std::chrono::hours{24}))
+    for (const auto& t : s.answer_times(now - std::chrono::hours{24}))
         if (t.acknowledged_at)
             answered.push_back(std::chrono::duration<double>(*t.acknowledged_at - t.received_at).count());
     std::sort(answered.begin(), answered.end());

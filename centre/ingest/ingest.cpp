@@ -59,14 +59,16 @@ ingest_faults ingest_faults_from(const char* env_value) {
 }
 
 ingest::ingest(asio::io_context& io, mqtt::session& session, store& db, centre_metrics& metrics,
-               std::shared_ptr<spdlog::logger> log, ingest_hooks hooks, ingest_faults faults)
+               std::shared_ptr<spdlog::logger> log, ingest_hooks hooks, ingest_faults faults,
+               centre_clock clock)
     : io_(io),
       session_(session),
       db_(db),
       metrics_(metrics),
       log_(std::move(log)),
       hooks_(std::move(hooks)),
-      faults_(faults) {}
+      faults_(faults),
+      clock_(std::move(clock)) {}
 
 void ingest::start() {
     session_.on_message([this](mqtt::message m) { handle(std::move(m)); });
@@ -78,7 +80,7 @@ void ingest::start() {
 void ingest::reject(const std::string& hub, const char* reason) {
     metrics_.rejected();
     // At most one line per 10 s, so a misbehaving hub cannot flood the log. No payload contents.
-    auto now = std::chrono::steady_clock::now();
+    auto now = clock_.steady();
     if (now - last_reject_log_ < std::chrono::seconds{10}) {
         ++rejects_unlogged_;
         return;
@@ -110,7 +112,7 @@ void ingest::handle(mqtt::message m) {
         if (a.id != make_alert_id(hub, a.seq)) return reject(hub, "alert id is not <hub>-<seq>");
         if (a.state == alert_state::cleared && a.clears && !is_hub_alert_id(hub, *a.clears))
             return reject(hub, "cleared alert names another hub's alert");
-        alerts_.push_back({std::move(a), std::chrono::steady_clock::now()});
+        alerts_.push_back({std::move(a), clock_.steady()});
         liveness_.emplace_back(hub, true);
     } else if (kind == "heartbeat") {
         if (!j.is_object()) return reject(hub, "heartbeat is not a JSON object");
@@ -156,7 +158,7 @@ void ingest::schedule_flush() {
 
 void ingest::flush() {
     ingest_batch b;
-    b.received_at = now_ms();
+    b.received_at = clock_.wall();
     b.alerts.reserve(alerts_.size());
     for (const auto& p : alerts_) b.alerts.push_back(p.a);
     b.heartbeats = std::move(heartbeats_);
@@ -220,7 +222,7 @@ void ingest::flush() {
             if (!ok) log->warn("ack not delivered to broker hub={} ids={} (the hub will resend)", hub, n);
         });
     }
-    auto now = std::chrono::steady_clock::now();
+    auto now = clock_.steady();
     for (const auto& p : pending)
         metrics_.ack_latency(std::chrono::duration<double>(now - p.arrived).count());
     metrics_.ingested(stored);

@@ -10,8 +10,8 @@ supervisor::supervisor(asio::io_context& io, store& db, options opts, std::share
     : io_(io), db_(db), opts_(opts), log_(std::move(log)), hooks_(std::move(h)), timer_(io) {}
 
 void supervisor::start() {
-    auto now = opts_.now();
-    auto wall = opts_.wall();
+    auto now = opts_.clock.steady();
+    auto wall = opts_.clock.wall();
     for (const auto& h : db_.list_hubs()) {
         hub_state st;
         st.deadline = now + opts_.heartbeat_grace;  // a fresh grace from start for every known hub
@@ -35,7 +35,7 @@ void supervisor::stop() {
 void supervisor::heard(const std::string& hub) {
     auto [it, added] = hubs_.try_emplace(hub);
     auto& st = it->second;
-    st.deadline = opts_.now() + opts_.heartbeat_grace;
+    st.deadline = opts_.clock.steady() + opts_.heartbeat_grace;
     if (added) log_->info("hub supervised hub={}", hub);
     if (st.alert_id) {
         auto id = *st.alert_id;
@@ -44,7 +44,7 @@ void supervisor::heard(const std::string& hub) {
         try {
             // Online first, so anyone who sees the alert cleared also sees the hub online.
             db_.set_hub_online(hub, true);
-            db_.clear(id, "system", "hub heard again", std::string("hub_back_online"), opts_.wall());
+            db_.clear(id, "system", "hub heard again", std::string("hub_back_online"), opts_.clock.wall());
         } catch (const std::exception& e) {
             log_->error("store failed clearing hub_offline alert={} error=\"{}\"", id, e.what());
         }
@@ -77,7 +77,7 @@ void supervisor::raise(const std::string& hub, hub_state& st, const std::string&
         a.state = alert_state::raised;
         a.priority = priority::normal;
         a.sia = "YC";  // SIA: communications fail
-        a.at = opts_.wall();
+        a.at = opts_.clock.wall();
         a.rule = "supervision";
         a.text = fmt::format("Hub offline: {}", why);
         ingest_batch b;
@@ -87,11 +87,11 @@ void supervisor::raise(const std::string& hub, hub_state& st, const std::string&
         db_.ingest(b);
     } catch (const std::exception& e) {
         log_->error("store failed raising hub_offline hub={} error=\"{}\"", hub, e.what());
-        st.deadline = opts_.now() + std::chrono::seconds{5};  // try again soon
+        st.deadline = opts_.clock.steady() + std::chrono::seconds{5};  // try again soon
         return;
     }
     st.alert_id = a.id;
-    st.escalate_at = opts_.now() + opts_.escalate_after;
+    st.escalate_at = opts_.clock.steady() + opts_.escalate_after;
     log_->warn("hub offline hub={} alert={}", hub, a.id);
     if (hooks_.alert_changed) hooks_.alert_changed(a.id);
     if (hooks_.hub_changed) hooks_.hub_changed(hub);
@@ -118,7 +118,7 @@ void supervisor::arm() {
 }
 
 void supervisor::check() {
-    auto now = opts_.now();
+    auto now = opts_.clock.steady();
     for (auto& [hub, st] : hubs_) {
         if (!st.alert_id && st.deadline <= now) {
             raise(hub, st, fmt::format("not heard for {}", format_duration(opts_.heartbeat_grace)));
@@ -128,7 +128,7 @@ void supervisor::check() {
                 auto r =
                     db_.escalate(*st.alert_id, priority::high,
                                  fmt::format("offline longer than {}", format_duration(opts_.escalate_after)),
-                                 opts_.wall());
+                                 opts_.clock.wall());
                 if (r == change_result::ok) {
                     log_->warn("hub_offline escalated hub={} alert={}", hub, *st.alert_id);
                     if (hooks_.alert_changed) hooks_.alert_changed(*st.alert_id);

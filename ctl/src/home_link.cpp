@@ -5,20 +5,14 @@
 #include <asio/executor_work_guard.hpp>
 
 #include "cli.hpp"
+#include "warden/mqtt/broker_options.hpp"
 
 namespace warden::ctl {
 
 home_link::home_link(const config::broker_spec& broker, std::string_view purpose,
                      std::shared_ptr<spdlog::logger> log)
     : uri_(broker.uri) {
-    mqtt::options o;
-    o.uri = broker.uri;
-    o.client_id = fmt::format("warden-ctl-{}-{}", purpose, random_id().substr(0, 8));
-    o.username = broker.username;
-    o.password = broker.password;
-    o.ca_file = broker.ca_file;
-    o.cert_file = broker.cert_file;
-    o.key_file = broker.key_file;
+    auto o = mqtt::broker_options(broker, fmt::format("warden-ctl-{}-{}", purpose, random_id().substr(0, 8)));
     o.clean_session = true;
     o.min_backoff = std::chrono::milliseconds{200};
     o.max_backoff = std::chrono::milliseconds{1000};

@@ -14,6 +14,8 @@
 #include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
 
+#include "warden/common/host_port.hpp"
+
 namespace warden::dc09 {
 
 namespace {
@@ -172,18 +174,11 @@ struct receiver::impl : std::enable_shared_from_this<impl> {
             if (!a.key.empty() && a.key.size() != 16 && a.key.size() != 24 && a.key.size() != 32)
                 throw std::invalid_argument(
                     fmt::format("dc09 account {}: key must be 16, 24 or 32 bytes", a.account));
-        auto colon = opts_.spec.listen.rfind(':');
-        if (colon == std::string::npos) throw std::invalid_argument("dc09 listen must be host:port");
-        host_ = opts_.spec.listen.substr(0, colon);
-        if (host_.size() >= 2 && host_.front() == '[' && host_.back() == ']')
-            host_ = host_.substr(1, host_.size() - 2);
-        try {
-            int p = std::stoi(opts_.spec.listen.substr(colon + 1));
-            if (p < 0 || p > 65535) throw std::out_of_range("port");
-            port_ = static_cast<unsigned short>(p);
-        } catch (const std::exception&) {
-            throw std::invalid_argument(fmt::format("dc09 listen '{}': bad port", opts_.spec.listen));
-        }
+        auto listen = split_host_port(opts_.spec.listen);
+        if (!listen)
+            throw std::invalid_argument(fmt::format("dc09 listen '{}': bad host:port", opts_.spec.listen));
+        host_ = listen->host;
+        port_ = static_cast<unsigned short>(listen->port);
         asio::error_code ec;
         address_ = asio::ip::make_address(host_.empty() ? "0.0.0.0" : host_, ec);
         if (ec) throw std::invalid_argument(fmt::format("dc09 listen '{}': bad address", opts_.spec.listen));

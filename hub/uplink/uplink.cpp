@@ -5,6 +5,8 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "warden/mqtt/broker_options.hpp"
+
 namespace warden::hub {
 namespace {
 
@@ -28,15 +30,8 @@ uplink::uplink(asio::io_context& io, uplink_options opts, const store& outbox,
       resend_timer_(io),
       heartbeat_timer_(io),
       stop_timer_(io) {
-    mqtt::options o;
-    o.uri = opts_.broker.uri;
     // Distinct from the home session's id: the two brokers may be one in small set-ups.
-    o.client_id = "warden-hub-" + opts_.hub_id + "-uplink";
-    o.username = opts_.broker.username;
-    o.password = opts_.broker.password;
-    o.ca_file = opts_.broker.ca_file;
-    o.cert_file = opts_.broker.cert_file;
-    o.key_file = opts_.broker.key_file;
+    auto o = mqtt::broker_options(opts_.broker, "warden-hub-" + opts_.hub_id + "-uplink");
     // A persistent session keeps acks and commands the centre sends while the hub reconnects;
     // the resend path would cover lost acks anyway.
     o.clean_session = false;

@@ -11,10 +11,12 @@
 #include <utility>
 #include <vector>
 
-#include <asio/post.hpp>
-#include <asio/steady_timer.hpp>
 #include <mqtt/async_client.h>
 #include <spdlog/spdlog.h>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+
+#include "warden/common/host_port.hpp"
 
 namespace warden::mqtt {
 namespace {
@@ -46,12 +48,9 @@ std::string normalise_uri(const std::string& uri) {
 /// The port of a broker URI ("tcp://host:1883", "ssl://[::1]:8883"); without one, MQTT's default
 /// (8883 for ssl:// and mqtts://, else 1883).
 int uri_port(std::string_view uri) {
-    auto colon = uri.rfind(':');
-    int port = 0;
-    if (colon != std::string_view::npos && uri.find("://") != colon) {
-        auto [end, ec] = std::from_chars(uri.data() + colon + 1, uri.data() + uri.size(), port);
-        if (ec == std::errc{} && end == uri.data() + uri.size()) return port;
-    }
+    auto scheme = uri.find("://");
+    if (auto hp = split_host_port(scheme == std::string_view::npos ? uri : uri.substr(scheme + 3)))
+        return hp->port;
     return uri.starts_with("ssl://") || uri.starts_with("mqtts://") ? 8883 : 1883;
 }
 
@@ -141,7 +140,8 @@ struct session::impl : std::enable_shared_from_this<impl> {
         if (opts_.username) b.user_name(*opts_.username);
         if (opts_.password) b.password(*opts_.password);
         if (opts_.will) {
-            b.will(::mqtt::message(opts_.will->topic, opts_.will->payload, opts_.will->qos, opts_.will->retained));
+            b.will(::mqtt::message(opts_.will->topic, opts_.will->payload, opts_.will->qos,
+                                   opts_.will->retained));
         }
         if (opts_.uri.starts_with("ssl://")) {
             ::mqtt::ssl_options_builder s;
@@ -226,7 +226,8 @@ struct session::impl : std::enable_shared_from_this<impl> {
         }
     }
 
-    void publish(const std::string& topic, std::string payload, int qos, bool retained, publish_handler done) {
+    void publish(const std::string& topic, std::string payload, int qos, bool retained,
+                 publish_handler done) {
         if (!connected_) {
             if (done) asio::post(io_, [done = std::move(done)] { done(false); });
             return;
@@ -281,8 +282,12 @@ session::~session() {
     if (impl_) impl_->stop(std::chrono::milliseconds{500});
 }
 
-void session::on_message(message_handler h) { impl_->on_message_ = std::move(h); }
-void session::on_connection(connection_handler h) { impl_->on_connection_ = std::move(h); }
+void session::on_message(message_handler h) {
+    impl_->on_message_ = std::move(h);
+}
+void session::on_connection(connection_handler h) {
+    impl_->on_connection_ = std::move(h);
+}
 
 void session::subscribe(const std::string& filter, int qos) {
     for (const auto& [f, q] : impl_->subscriptions_)
@@ -291,14 +296,21 @@ void session::subscribe(const std::string& filter, int qos) {
     if (impl_->connected_) impl_->subscribe_now(filter, qos);
 }
 
-void session::start() { impl_->start(); }
+void session::start() {
+    impl_->start();
+}
 
-void session::publish(const std::string& topic, std::string payload, int qos, bool retained, publish_handler done) {
+void session::publish(const std::string& topic, std::string payload, int qos, bool retained,
+                      publish_handler done) {
     impl_->publish(topic, std::move(payload), qos, retained, std::move(done));
 }
 
-bool session::connected() const noexcept { return impl_->connected_; }
+bool session::connected() const noexcept {
+    return impl_->connected_;
+}
 
-void session::stop(std::chrono::milliseconds timeout) { impl_->stop(timeout); }
+void session::stop(std::chrono::milliseconds timeout) {
+    impl_->stop(timeout);
+}
 
 }  // namespace warden::mqtt

@@ -1,10 +1,14 @@
 // The centre's parts below the program: password hashes and tokens, login throttling (time passed in),
+// session expiry and login throttling through the HTTP API in virtual time,
 // the SSE fan-out's bounded queues, topic, id and listen parsing, the API's JSON shapes and answer
 // figures, hub supervision in virtual time (a real SQLite file, an injected clock, no sleeps), and
 // ingest's one-ack-per-hub batching against a real Mosquitto.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
+
+#include <httplib.h>
 
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
@@ -237,6 +241,108 @@ TEST(CentreHttp, ListenAddresses) {
     EXPECT_EQ(alert_outcomes().size(), 8u);
 }
 
+namespace {
+
+/// The HTTP API over a real store on a free loopback port, with a virtual clock that the test moves
+/// (handlers run on the server's threads, so the clock is atomic).
+struct served {
+    harness::temp_dir dir;
+    std::unique_ptr<store> db = open_sqlite_store((dir / "centre.db").string());
+    sse_broadcaster events;
+    centre_metrics metrics;
+    std::atomic<std::int64_t> wall_ms{parse_time("2026-11-28T12:00:00Z")->time_since_epoch().count()};
+    std::atomic<std::int64_t> steady_ms{24 * 3'600'000};
+    http_server http;
+    std::string cookie;
+
+    explicit served(http_options o)
+        : http(
+              with_clock(std::move(o)), *db, events, metrics,
+              [](const std::string&, const nlohmann::json&, std::function<void(bool)> done) { done(false); },
+              std::make_shared<spdlog::logger>("http", std::make_shared<spdlog::sinks::null_sink_mt>())) {
+        http.start();
+    }
+    ~served() { http.stop(); }
+
+    http_options with_clock(http_options o) {
+        o.listen = "127.0.0.1:0";
+        o.clock = {
+            .wall = [this] { return time_point{std::chrono::milliseconds{wall_ms.load()}}; },
+            .steady =
+                [this] {
+                    return std::chrono::steady_clock::time_point{std::chrono::milliseconds{steady_ms.load()}};
+                }};
+        return o;
+    }
+    void advance(std::chrono::milliseconds d) {
+        wall_ms += d.count();
+        steady_ms += d.count();
+    }
+    void add_user(const std::string& name, const std::string& role, const std::string& password) {
+        ASSERT_TRUE(db->add_user(
+            {name, role, hash_password(password), time_point{std::chrono::milliseconds{wall_ms}}}));
+    }
+    /// POST /api/login; keeps the session cookie. The status.
+    int login(const std::string& name, const std::string& password) {
+        httplib::Client cli("127.0.0.1", http.port());
+        auto r = cli.Post("/api/login", nlohmann::json{{"user", name}, {"password", password}}.dump(),
+                          "application/json");
+        if (!r) return 0;
+        auto set = r->get_header_value("Set-Cookie");
+        if (r->status == 200) cookie = set.substr(0, set.find(';'));
+        return r->status;
+    }
+    /// GET /api/me with the session cookie. The status.
+    int me() {
+        httplib::Client cli("127.0.0.1", http.port());
+        auto r = cli.Get("/api/me", {{"Cookie", cookie}});
+        return r ? r->status : 0;
+    }
+};
+
+}  // namespace
+
+TEST(CentreHttp, SessionsExpireWhenIdleNotWhileUsed) {
+    served s({.session_ttl = 2s});
+    s.add_user("olive", "operator", "olive-password");
+    ASSERT_EQ(s.login("olive", "olive-password"), 200);
+    // In use for longer than the ttl: still valid.
+    for (int i = 0; i < 8; ++i) {
+        EXPECT_EQ(s.me(), 200) << i;
+        s.advance(400ms);
+    }
+    // Idle for longer than the ttl: gone.
+    s.advance(2500ms);
+    EXPECT_EQ(s.me(), 401);
+}
+
+TEST(CentreHttp, SessionsEndAtTheirLifetimeHoweverBusy) {
+    // The console reloads every 60 s, which renews the idle timer for ever; the lifetime does not move.
+    served s({.session_ttl = 10s, .session_lifetime = 3s});
+    s.add_user("olive", "operator", "olive-password");
+    ASSERT_EQ(s.login("olive", "olive-password"), 200);
+    for (int i = 0; i < 9; ++i) {
+        EXPECT_EQ(s.me(), 200) << i;
+        s.advance(300ms);
+    }
+    s.advance(300ms);  // 3 s after login
+    EXPECT_EQ(s.me(), 401) << "the session outlived its lifetime";
+    // Logging in again starts a new session.
+    EXPECT_EQ(s.login("olive", "olive-password"), 200);
+    EXPECT_EQ(s.me(), 200);
+}
+
+TEST(CentreHttp, RepeatedLoginFailuresAreThrottledForThirtySeconds) {
+    served s({});
+    s.add_user("olive", "operator", "right-password");
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(s.login("olive", "wrong"), 401);
+    EXPECT_EQ(s.login("olive", "right-password"), 429);
+    s.advance(29s);
+    EXPECT_EQ(s.login("olive", "right-password"), 429);
+    s.advance(1s);
+    EXPECT_EQ(s.login("olive", "right-password"), 200);
+}
+
 TEST(CentreJson, AlertCarriesHandlingFieldsWithNulls) {
     stored_alert s;
     s.a.id = "hub-1-1";
@@ -319,8 +425,7 @@ struct supervised {
                    *db,
                    {.heartbeat_grace = 3min,
                     .escalate_after = 15min,
-                    .now = [this] { return t; },
-                    .wall = [this] { return wall; }},
+                    .clock = {.wall = [this] { return wall; }, .steady = [this] { return t; }}},
                    std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>()),
                    {.alert_changed = [this](const std::string& id) { changed.push_back(id); }}};
 
@@ -403,8 +508,7 @@ TEST(CentreSupervisor, StatusOfflineRaisesOnceAndARestartForgetsNoSilentHub) {
     supervisor again(s.io, *s.db,
                      {.heartbeat_grace = 3min,
                       .escalate_after = 15min,
-                      .now = [&] { return s.t; },
-                      .wall = [&] { return s.wall; }},
+                      .clock = {.wall = [&] { return s.wall; }, .steady = [&] { return s.t; }}},
                      std::make_shared<spdlog::logger>("t2", std::make_shared<spdlog::sinks::null_sink_mt>()),
                      {});
     again.start();

@@ -8,6 +8,7 @@
 #include "warden/common/alert.hpp"
 #include "warden/common/alert_catalogue.hpp"
 #include "warden/common/event.hpp"
+#include "warden/common/host_port.hpp"
 
 using namespace warden;
 using namespace std::chrono_literals;
@@ -186,4 +187,16 @@ TEST(AlertCatalogue, DocsSiaCodesListsEveryTypeWithTheSameCodes) {
     }
     for (const auto& [name, row] : doc)
         EXPECT_TRUE(find_alert_type(name)) << "not in the catalogue: " << name;
+}
+
+TEST(HostPort, SplitsHostAndPortIPv6InBrackets) {
+    using warden::host_port;
+    using warden::split_host_port;
+    EXPECT_EQ(split_host_port("127.0.0.1:8080"), (host_port{"127.0.0.1", 8080}));
+    EXPECT_EQ(split_host_port("[::1]:80"), (host_port{"::1", 80}));
+    EXPECT_EQ(split_host_port("::1:80"), (host_port{"::1", 80}));
+    EXPECT_EQ(split_host_port(":0"), (host_port{"", 0}));
+    EXPECT_EQ(split_host_port("broker.local:65535"), (host_port{"broker.local", 65535}));
+    for (const char* bad : {"localhost", "h:", "h:99999", "h:8o", "h:-1", "[::1]", "[::1]80", "[::1:80"})
+        EXPECT_EQ(split_host_port(bad), std::nullopt) << bad;
 }

@@ -3,6 +3,9 @@
 /// login sessions, CSRF checks, roles on every route, the audit, server-sent events, /metrics,
 /// /healthz and the console's static files.
 ///
+/// Each resource registers its routes in its own file, centre/http/<resource>_routes.cpp, with the
+/// shared session, role, CSRF, reply and audit helpers in centre/http/routes.hpp.
+///
 /// Routes and who may call them (401 without a session, 403 for another role or a POST without the
 /// session's X-CSRF-Token header):
 ///   POST /api/login, GET /metrics, GET /healthz, static files       anyone
@@ -26,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "warden/centre/auth.hpp"
+#include "warden/centre/clock.hpp"
 #include "warden/centre/events.hpp"
 #include "warden/centre/metrics.hpp"
 #include "warden/centre/store.hpp"
@@ -38,6 +42,9 @@ class Server;
 }
 
 namespace warden::centre {
+namespace http {
+struct api_context;
+}
 
 /// The outcomes an operator may resolve an alert with (GET /api/outcomes).
 const std::vector<std::string>& alert_outcomes();
@@ -56,6 +63,8 @@ struct http_options {
     std::chrono::seconds sse_ping{15};
     /// Whether the centre broker is connected (any thread); /healthz answers 503 while it is not.
     std::function<bool()> broker_connected;
+    /// Session expiry, login throttling, the audit and stored times read it; tests inject a virtual one.
+    centre_clock clock;
 };
 
 /// Splits "host:port"; throws std::invalid_argument if malformed.
@@ -83,17 +92,10 @@ public:
     int port() const { return port_; }
 
 private:
+    /// Registers every resource's routes (one function each, centre/http/*_routes.cpp).
     void routes();
 
-    http_options opts_;
-    store& db_;
-    sse_broadcaster& events_;
-    centre_metrics& metrics_;
-    command_sender send_;
-    std::shared_ptr<spdlog::logger> log_;
-    login_limiter user_limiter_{5, std::chrono::seconds{30}};
-    login_limiter address_limiter_{20, std::chrono::seconds{30}};
-    std::string dummy_hash_;  ///< verified against for unknown user names, so timing reveals nothing
+    std::unique_ptr<http::api_context> api_;  ///< what the handlers share (centre/http/routes.hpp)
     std::unique_ptr<httplib::Server> server_;
     std::thread thread_;
     int port_ = 0;

@@ -16,6 +16,7 @@
 
 #include <asio/io_context.hpp>
 
+#include "warden/centre/clock.hpp"
 #include "warden/centre/store.hpp"
 #include "warden/mqtt/session.hpp"
 
@@ -69,7 +70,8 @@ ingest_faults ingest_faults_from(const char* env_value);
 class ingest {
 public:
     ingest(asio::io_context& io, mqtt::session& session, store& db, centre_metrics& metrics,
-           std::shared_ptr<spdlog::logger> log, ingest_hooks hooks, ingest_faults faults = {});
+           std::shared_ptr<spdlog::logger> log, ingest_hooks hooks, ingest_faults faults = {},
+           centre_clock clock = {});
     ingest(const ingest&) = delete;
     ingest& operator=(const ingest&) = delete;
 
@@ -98,6 +100,7 @@ private:
     std::shared_ptr<spdlog::logger> log_;
     ingest_hooks hooks_;
     ingest_faults faults_;
+    centre_clock clock_;  ///< receipt times and ack latencies
     std::vector<pending_alert> alerts_;
     std::vector<heartbeat_record> heartbeats_;
     std::vector<status_record> statuses_;

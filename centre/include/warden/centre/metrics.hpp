@@ -7,6 +7,8 @@
 #include <mutex>
 #include <string>
 
+#include "warden/common/time.hpp"
+
 namespace warden::centre {
 
 class store;
@@ -28,8 +30,9 @@ public:
     /// One alert's time from receipt to its ack being published, in seconds.
     void ack_latency(double seconds);
 
-    /// The Prometheus text exposition (version 0.0.4). Reads the store; throws store_error if it fails.
-    std::string render(store& s, std::size_t sse_clients);
+    /// The Prometheus text exposition (version 0.0.4) at `now`. Reads the store; throws store_error if it
+    /// fails.
+    std::string render(store& s, std::size_t sse_clients, time_point now);
 
     static constexpr std::array<double, 12> buckets{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                     0.1,   0.25,   0.5,   1.0,  2.5,   5.0};

@@ -17,6 +17,7 @@
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "warden/centre/clock.hpp"
 #include "warden/centre/store.hpp"
 
 namespace spdlog {
@@ -31,9 +32,8 @@ public:
     struct options {
         milliseconds heartbeat_grace{180'000};
         milliseconds escalate_after{900'000};
-        /// Monotonic time for deadlines and wall-clock time for stored alerts; tests inject both.
-        std::function<clock::time_point()> now = [] { return clock::now(); };
-        std::function<time_point()> wall = [] { return now_ms(); };
+        /// Monotonic time for deadlines and wall-clock time for stored alerts; tests inject a virtual one.
+        centre_clock clock;
     };
     struct hooks {
         std::function<void(const std::string& alert_id)> alert_changed;
@@ -52,7 +52,7 @@ public:
     void heard(const std::string& hub);
     /// The hub's status says offline: raise hub_offline now (once).
     void offline(const std::string& hub);
-    /// Raises and escalates whatever is due at options.now() and re-arms the timer (the timer calls it;
+    /// Raises and escalates whatever is due at options.clock and re-arms the timer (the timer calls it;
     /// tests call it after moving their clock).
     void check();
 

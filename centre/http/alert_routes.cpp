@@ -1,0 +1,83 @@
+// GET /api/alerts, GET /api/alerts/<id>, POST .../acknowledge, .../resolve, .../reopen.
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "routes.hpp"
+#include "warden/centre/json.hpp"
+
+namespace warden::centre::http {
+
+namespace {
+
+/// The answer to a change of an alert: 404/409, or the alert as it is now (also sent to the consoles).
+void answer_change(api_context& api, response& res, change_result r, const std::string& id,
+                   const char* conflict) {
+    if (r == change_result::not_found) return error(res, 404, "no such alert");
+    if (r == change_result::conflict) return error(res, 409, conflict);
+    publish_alert_event(api.db, api.events, id);
+    auto a = api.db.get_alert(id);
+    reply(res, 200, a ? to_json(*a) : nlohmann::json::object());
+}
+
+/// An alert change without a body (acknowledge, reopen): `change` in the store by the caller, at now;
+/// logged as "alert <done>".
+void plain_change(route_table& t, const char* path, roles allowed, const char* done, const char* conflict,
+                  change_result (store::*change)(const std::string&, const std::string&, time_point)) {
+    auto& api = t.api();
+    t.post(path, allowed, [&api, done, conflict, change](const request& req, response& res, const caller& c) {
+        std::string id = req.matches[1];
+        auto r = (api.db.*change)(id, c.session.user, api.now());
+        if (r == change_result::ok) api.log->info("alert {} alert={}", done, id);
+        answer_change(api, res, r, id, conflict);
+    });
+}
+
+}  // namespace
+
+void alert_routes(route_table& t) {
+    auto& api = t.api();
+    t.get("/api/alerts", alert_readers, [&api](const request& req, response& res, const caller&) {
+        alert_query q;
+        if (req.has_param("state")) q.state = req.get_param_value("state");
+        if (q.state != "open" && q.state != "acknowledged" && q.state != "resolved" && q.state != "all")
+            return error(res, 400, "state must be open, acknowledged, resolved or all");
+        if (req.has_param("hub") && !req.get_param_value("hub").empty()) q.hub = req.get_param_value("hub");
+        if (req.has_param("q") && !req.get_param_value("q").empty())
+            q.text = req.get_param_value("q").substr(0, 200);
+        q.limit = int_param(req, "limit", 200, 1, 1000);
+        auto j = nlohmann::json::array();
+        for (const auto& a : api.db.list_alerts(q)) j.push_back(to_json(a));
+        reply(res, 200, j);
+    });
+    t.get(R"(/api/alerts/([A-Za-z0-9._-]{1,200}))", alert_readers,
+          [&api](const request& req, response& res, const caller&) {
+              auto a = api.db.get_alert(req.matches[1]);
+              if (!a) return error(res, 404, "no such alert");
+              auto j = to_json(*a);
+              j["history"] = nlohmann::json::array();
+              for (const auto& h : api.db.history(a->a.id)) j["history"].push_back(to_json(h));
+              reply(res, 200, j);
+          });
+    plain_change(t, R"(/api/alerts/([A-Za-z0-9._-]{1,200})/acknowledge)", alert_handlers, "acknowledged",
+                 "the alert is not open (already acknowledged or resolved)", &store::acknowledge);
+    t.post(R"(/api/alerts/([A-Za-z0-9._-]{1,200})/resolve)", alert_handlers,
+           [&api](const request& req, response& res, const caller& c) {
+               auto j = body_json(req, res);
+               if (!j) return;
+               std::string id = req.matches[1];
+               auto outcome = string_or(*j, "outcome");
+               auto note = string_or(*j, "note");
+               const auto& outs = alert_outcomes();
+               if (std::find(outs.begin(), outs.end(), outcome) == outs.end())
+                   return error(res, 400, "outcome must be one of GET /api/outcomes");
+               if (note.size() > 2000) return error(res, 400, "note is longer than 2000 characters");
+               auto r = api.db.resolve(id, c.session.user, outcome, note, api.now());
+               if (r == change_result::ok) api.log->info("alert resolved alert={} outcome={}", id, outcome);
+               answer_change(api, res, r, id, "the alert is already resolved");
+           });
+    plain_change(t, R"(/api/alerts/([A-Za-z0-9._-]{1,200})/reopen)", supervisors, "reopened",
+                 "only a resolved raised alert can be reopened", &store::reopen);
+}
+
+}  // namespace warden::centre::http

@@ -1,0 +1,76 @@
+// POST /api/login, POST /api/logout, GET /api/me, GET /api/outcomes, GET /api/alert-types.
+#include <spdlog/spdlog.h>
+
+#include "routes.hpp"
+#include "warden/centre/alert_types.hpp"
+
+namespace warden::centre::http {
+
+void auth_routes(route_table& t) {
+    auto& api = t.api();
+    t.server().Post("/api/login", [&api](const request& req, response& res) {
+        res.set_header("Cache-Control", "no-store");
+        try {
+            auto j = body_json(req, res);
+            if (!j) return;
+            auto name = string_or(*j, "user");
+            auto password = string_or(*j, "password");
+            auto now_s = api.steady_now();
+            auto user_key = "user:" + name, addr_key = "addr:" + req.remote_addr;
+            auto wait = std::max(api.user_limiter.retry_after(user_key, now_s),
+                                 api.address_limiter.retry_after(addr_key, now_s));
+            if (wait > 0) {
+                res.set_header("Retry-After", std::to_string(wait));
+                return error(res, 429, "too many failed logins; try again later");
+            }
+            auto u = name.empty() ? std::nullopt : api.db.find_user(name);
+            // Verify against something even for unknown names, so timing does not reveal which exist.
+            bool ok = verify_password(u ? u->password_hash : api.dummy_hash, password) && u.has_value();
+            // A disabled user gets the same answer as a wrong password (after the same work).
+            bool disabled = ok && u->disabled;
+            ok = ok && !disabled;
+            auto now = api.now();
+            if (!ok) {
+                api.user_limiter.failure(user_key, now_s);
+                api.address_limiter.failure(addr_key, now_s);
+                // An unknown name is not recorded: people type passwords into the name field.
+                api.db.audit(u ? u->name : std::string("(unknown)"), "login_failed", "",
+                             "from " + req.remote_addr + (disabled ? " (user disabled)" : ""), now);
+                api.log->warn("login failed address={}", req.remote_addr);
+                return error(res, 401, "wrong user name or password");
+            }
+            api.user_limiter.success(user_key);
+            auto token = random_hex(32);
+            session_record s{token_hash(token),
+                             u->name,
+                             u->role,
+                             random_hex(16),
+                             now,
+                             now,
+                             now + std::min(api.opts.session_ttl, api.opts.session_lifetime)};
+            api.db.add_session(s);
+            api.db.audit(u->name, "login", "", "from " + req.remote_addr, now);
+            res.set_header("Set-Cookie", "warden_session=" + token + "; HttpOnly; SameSite=Strict; Path=/");
+            reply(res, 200, {{"user", u->name}, {"role", u->role}, {"csrf", s.csrf}});
+        } catch (const std::exception& e) {
+            api.log->error("login failed error=\"{}\"", e.what());
+            error(res, 500, "internal error");
+        }
+    });
+    t.post("/api/logout", any_role, [&api](const request&, response& res, const caller& c) {
+        api.db.delete_session(c.session.token_hash);
+        api.events.end_session(c.session.token_hash);
+        api.audit(c.session.user, "logout", "", "");
+        res.set_header("Set-Cookie", "warden_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+        reply(res, 200, {{"ok", true}});
+    });
+    t.get("/api/me", any_role, [](const request&, response& res, const caller& c) {
+        reply(res, 200, {{"user", c.session.user}, {"role", c.session.role}, {"csrf", c.session.csrf}});
+    });
+    t.get("/api/outcomes", any_role,
+          [](const request&, response& res, const caller&) { reply(res, 200, alert_outcomes()); });
+    t.get("/api/alert-types", any_role,
+          [](const request&, response& res, const caller&) { reply(res, 200, alert_types_json()); });
+}
+
+}  // namespace warden::centre::http

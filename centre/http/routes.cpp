@@ -1,0 +1,135 @@
+// The helpers every route file shares: replies, body parsing, the session check with CSRF, the audit.
+#include "routes.hpp"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+namespace warden::centre::http {
+
+time_point api_context::now() const {
+    return opts.clock.wall();
+}
+
+std::chrono::steady_clock::time_point api_context::steady_now() const {
+    return opts.clock.steady();
+}
+
+void api_context::audit(const std::string& who, const std::string& action, const std::string& target,
+                        const std::string& detail) const {
+    db.audit(who, action, target, detail, now());
+}
+
+void reply(response& res, int status, const nlohmann::json& body) {
+    res.status = status;
+    res.set_content(body.dump(), "application/json");
+}
+
+void error(response& res, int status, const std::string& message) {
+    reply(res, status, {{"error", message}});
+}
+
+std::optional<nlohmann::json> body_json(const request& req, response& res) {
+    auto j = nlohmann::json::parse(req.body.empty() ? std::string("{}") : req.body, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+        error(res, 400, "the body must be a JSON object");
+        return std::nullopt;
+    }
+    return j;
+}
+
+std::string string_or(const nlohmann::json& j, const char* key, std::string fallback) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+int int_param(const request& req, const char* name, int fallback, int lo, int hi) {
+    if (!req.has_param(name)) return fallback;
+    try {
+        return std::clamp(std::stoi(req.get_param_value(name)), lo, hi);
+    } catch (const std::exception&) {
+        return fallback;
+    }
+}
+
+namespace {
+
+/// The value of the warden_session cookie, or "".
+std::string session_cookie(const request& req) {
+    auto header = req.get_header_value("Cookie");
+    std::string_view rest = header;
+    while (!rest.empty()) {
+        auto semi = rest.find(';');
+        auto part = rest.substr(0, semi);
+        while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+        if (part.starts_with("warden_session=")) return std::string(part.substr(15));
+        if (semi == std::string_view::npos) break;
+        rest.remove_prefix(semi + 1);
+    }
+    return {};
+}
+
+}  // namespace
+
+std::optional<caller> authorise(api_context& api, const request& req, response& res, roles allowed,
+                                bool change) {
+    auto token = session_cookie(req);
+    if (token.empty()) {
+        error(res, 401, "not logged in");
+        return std::nullopt;
+    }
+    auto& db = api.db;
+    const auto& opts = api.opts;
+    auto hash = token_hash(token);
+    auto now = api.now();
+    auto s = db.find_session(hash, now);
+    auto r = s ? parse_role(s->role) : std::nullopt;
+    if (s && now >= s->created + opts.session_lifetime) {
+        // Past its absolute lifetime (a console refreshing every minute would otherwise never idle
+        // out). Expiry already says so; this also covers sessions made under a longer lifetime.
+        db.delete_session(hash);
+        s.reset();
+    }
+    if (!s || !r) {
+        error(res, 401, "session expired or unknown");
+        return std::nullopt;
+    }
+    if (change && !equal_secrets(req.get_header_value("X-CSRF-Token"), s->csrf)) {
+        error(res, 403, "missing or wrong X-CSRF-Token header");
+        return std::nullopt;
+    }
+    if (!allowed.has(*r)) {
+        error(res, 403, "your role may not do this");
+        return std::nullopt;
+    }
+    // Idle expiry: each use pushes the expiry on. Written at most every ttl/10 (30 s at most), so a
+    // busy console does not write on every request.
+    auto every = std::min<milliseconds>(std::chrono::seconds{30}, opts.session_ttl / 10);
+    if (now - s->last_seen >= every)
+        db.touch_session(hash, now, std::min(now + opts.session_ttl, s->created + opts.session_lifetime));
+    return caller{*s, *r};
+}
+
+httplib::Server::Handler route_table::guarded(roles allowed, bool change, handler h) {
+    // Captures the context, not the table: the table is only a registration helper.
+    return [&api = api_, allowed, change, h = std::move(h)](const request& req, response& res) {
+        res.set_header("Cache-Control", "no-store");
+        try {
+            auto c = authorise(api, req, res, allowed, change);
+            if (c) h(req, res, *c);
+        } catch (const std::exception& e) {
+            api.log->error("http handler failed path={} error=\"{}\"", req.path, e.what());
+            error(res, 500, "internal error");
+        }
+    };
+}
+
+void route_table::get(const char* path, roles allowed, handler h) {
+    server_.Get(path, guarded(allowed, false, std::move(h)));
+}
+
+void route_table::post(const char* path, roles allowed, handler h) {
+    server_.Post(path, guarded(allowed, true, std::move(h)));
+}
+
+}  // namespace warden::centre::http

@@ -1,0 +1,118 @@
+#pragma once
+/// What the route files share (private to centre/http): the state every handler reads, the role sets,
+/// the session check with CSRF, JSON replies and the audit. The only header that includes <httplib.h>;
+/// only http_server.cpp and the *_routes.cpp files include it.
+///
+/// To add an endpoint: a handler in the resource's *_routes.cpp (or a new file with one registration
+/// function, called from http_server::routes), and its line in http_server.hpp's route table.
+///
+/// Thread rules: handlers run on cpp-httplib's worker threads, several at once; everything here is
+/// safe to use from them (the store serialises, the limiters lock, the rest is read-only).
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "warden/centre/auth.hpp"
+#include "warden/centre/events.hpp"
+#include "warden/centre/http_server.hpp"
+#include "warden/centre/metrics.hpp"
+#include "warden/centre/store.hpp"
+
+namespace warden::centre::http {
+
+using request = httplib::Request;
+using response = httplib::Response;
+
+/// Who may call what (SPEC 5); http_server.hpp lists the routes with these.
+inline constexpr roles any_role{role::operator_, role::supervisor, role::technician, role::admin};
+inline constexpr roles alert_readers{role::operator_, role::supervisor, role::technician};
+inline constexpr roles alert_handlers{role::operator_, role::supervisor};
+inline constexpr roles supervisors{role::supervisor};
+inline constexpr roles reporters{role::operator_, role::supervisor};
+inline constexpr roles testers{role::technician, role::supervisor, role::admin};
+inline constexpr roles away_setters{role::operator_, role::supervisor, role::technician};
+inline constexpr roles auditors{role::supervisor, role::admin};
+inline constexpr roles admins{role::admin};
+
+/// The logged-in caller of a guarded route.
+struct caller {
+    session_record session;
+    role who;
+};
+
+/// The state the handlers share; owned by the http_server, outlives every handler.
+struct api_context {
+    http_options opts;
+    store& db;
+    sse_broadcaster& events;
+    centre_metrics& metrics;
+    command_sender send;
+    std::shared_ptr<spdlog::logger> log;
+    login_limiter user_limiter{5, std::chrono::seconds{30}};
+    login_limiter address_limiter{20, std::chrono::seconds{30}};
+    std::string dummy_hash;  ///< verified against for unknown user names, so timing reveals nothing
+
+    /// Wall-clock time: stored times, session expiry, the audit.
+    time_point now() const;
+    /// Monotonic time: login throttling.
+    std::chrono::steady_clock::time_point steady_now() const;
+    /// Records `action` by `who` in the audit, at now().
+    void audit(const std::string& who, const std::string& action, const std::string& target,
+               const std::string& detail) const;
+};
+
+/// Writes `body` as JSON with `status`.
+void reply(response& res, int status, const nlohmann::json& body);
+/// Writes {"error": message} with `status`.
+void error(response& res, int status, const std::string& message);
+/// The body as a JSON object ({} when empty), or nullopt with a 400 already written.
+std::optional<nlohmann::json> body_json(const request& req, response& res);
+/// j[key] if it is a string, else `fallback`.
+std::string string_or(const nlohmann::json& j, const char* key, std::string fallback = {});
+/// The query parameter as an int clamped to [lo, hi]; `fallback` if absent or not a number.
+int int_param(const request& req, const char* name, int fallback, int lo, int hi);
+
+/// Who is calling: the session for the cookie (its idle expiry pushed on), or nullopt with a 401/403
+/// already written. `change`: the request must carry the CSRF token. Throws store_error.
+std::optional<caller> authorise(api_context& api, const request& req, response& res, roles allowed,
+                                bool change);
+
+/// Registers routes on the server, each behind the session, role and CSRF checks. A registration
+/// helper: the handlers keep a reference to the context, not to the table.
+class route_table {
+public:
+    using handler = std::function<void(const request&, response&, const caller&)>;
+
+    route_table(httplib::Server& server, api_context& api) : server_(server), api_(api) {}
+
+    /// A GET for `allowed` roles.
+    void get(const char* path, roles allowed, handler h);
+    /// A POST for `allowed` roles that must carry the session's X-CSRF-Token header.
+    void post(const char* path, roles allowed, handler h);
+    /// For routes without the checks (login, the stream, operations, static files).
+    httplib::Server& server() { return server_; }
+    api_context& api() { return api_; }
+
+private:
+    httplib::Server::Handler guarded(roles allowed, bool change, handler h);
+
+    httplib::Server& server_;
+    api_context& api_;
+};
+
+/// One registration function per resource, each in its own file.
+void auth_routes(route_table& t);    ///< auth_routes.cpp: login, logout, me, outcomes
+void alert_routes(route_table& t);   ///< alert_routes.cpp: list, one, acknowledge, resolve, reopen
+void hub_routes(route_table& t);     ///< hub_routes.cpp: hubs, test alarm, away
+void user_routes(route_table& t);    ///< user_routes.cpp: users and the audit log
+void stats_routes(route_table& t);   ///< stats_routes.cpp: /api/stats, /metrics, /healthz
+void stream_routes(route_table& t);  ///< stream_routes.cpp: /api/stream (server-sent events)
+void static_routes(route_table& t);  ///< static_routes.cpp: the console's files at /
+
+}  // namespace warden::centre::http
