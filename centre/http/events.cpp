@@ -58,7 +58,8 @@ void sse_broadcaster::end_user(const std::string& user) {
     if (!user.empty()) end_where(&sse_subscriber::user, user);
 }
 
-void sse_broadcaster::end_where(const std::string& (sse_subscriber::*field)() const, const std::string& value) {
+void sse_broadcaster::end_where(const std::string& (sse_subscriber::*field)() const,
+                                const std::string& value) {
     std::lock_guard lock(mu_);
     std::erase_if(subs_, [&](const std::shared_ptr<sse_subscriber>& s) {
         if (((*s).*field)() != value) return false;

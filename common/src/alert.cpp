@@ -83,7 +83,9 @@ alert alert_from_json(const nlohmann::json& j) {
     return a;
 }
 
-std::string make_alert_id(std::string_view hub, std::uint64_t seq) { return fmt::format("{}-{}", hub, seq); }
+std::string make_alert_id(std::string_view hub, std::uint64_t seq) {
+    return fmt::format("{}-{}", hub, seq);
+}
 
 bool is_valid_id(std::string_view id) noexcept {
     if (id.empty() || id.size() > 64) return false;

@@ -7,14 +7,22 @@ namespace warden {
 namespace {
 
 constexpr std::array<std::pair<sensor_kind, std::string_view>, 17> kind_names{{
-    {sensor_kind::pendant, "pendant"},   {sensor_kind::pull_cord, "pull_cord"},
-    {sensor_kind::fall, "fall"},         {sensor_kind::smoke, "smoke"},
-    {sensor_kind::heat, "heat"},         {sensor_kind::co, "co"},
-    {sensor_kind::gas, "gas"},           {sensor_kind::flood, "flood"},
-    {sensor_kind::epilepsy, "epilepsy"}, {sensor_kind::enuresis, "enuresis"},
-    {sensor_kind::motion, "motion"},     {sensor_kind::door, "door"},
-    {sensor_kind::bed, "bed"},           {sensor_kind::chair, "chair"},
-    {sensor_kind::button, "button"},     {sensor_kind::power, "power"},
+    {sensor_kind::pendant, "pendant"},
+    {sensor_kind::pull_cord, "pull_cord"},
+    {sensor_kind::fall, "fall"},
+    {sensor_kind::smoke, "smoke"},
+    {sensor_kind::heat, "heat"},
+    {sensor_kind::co, "co"},
+    {sensor_kind::gas, "gas"},
+    {sensor_kind::flood, "flood"},
+    {sensor_kind::epilepsy, "epilepsy"},
+    {sensor_kind::enuresis, "enuresis"},
+    {sensor_kind::motion, "motion"},
+    {sensor_kind::door, "door"},
+    {sensor_kind::bed, "bed"},
+    {sensor_kind::chair, "chair"},
+    {sensor_kind::button, "button"},
+    {sensor_kind::power, "power"},
     {sensor_kind::temperature, "temperature"},
 }};
 
@@ -62,10 +70,14 @@ std::optional<alert_state> parse_alert_state(std::string_view name) noexcept {
 
 std::string_view to_string(priority p) noexcept {
     switch (p) {
-    case priority::critical: return "critical";
-    case priority::high: return "high";
-    case priority::normal: return "normal";
-    case priority::low: return "low";
+        case priority::critical:
+            return "critical";
+        case priority::high:
+            return "high";
+        case priority::normal:
+            return "normal";
+        case priority::low:
+            return "low";
     }
     return "normal";
 }
@@ -78,9 +90,11 @@ std::optional<priority> parse_priority(std::string_view name) noexcept {
 
 priority alarm_priority(sensor_kind kind) noexcept {
     switch (kind) {
-    case sensor_kind::flood:
-    case sensor_kind::enuresis: return priority::high;
-    default: return is_alarm_kind(kind) ? priority::critical : priority::high;
+        case sensor_kind::flood:
+        case sensor_kind::enuresis:
+            return priority::high;
+        default:
+            return is_alarm_kind(kind) ? priority::critical : priority::high;
     }
 }
 

@@ -33,8 +33,12 @@ int num(std::string_view s, std::size_t pos, std::size_t n) noexcept {
 }  // namespace
 
 std::optional<milliseconds> parse_duration(std::string_view text) noexcept {
-    struct unit { std::string_view suffix; std::int64_t ms; };
-    static constexpr unit units[] = {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
+    struct unit {
+        std::string_view suffix;
+        std::int64_t ms;
+    };
+    static constexpr unit units[] = {
+        {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
     for (const auto& u : units) {
         if (text.size() <= u.suffix.size() || !text.ends_with(u.suffix)) continue;
         auto number = text.substr(0, text.size() - u.suffix.size());
@@ -105,8 +109,8 @@ std::optional<time_point> parse_time(std::string_view s) noexcept {
         return std::nullopt;
     }
     if (pos != s.size()) return std::nullopt;
-    auto t = date::sys_days{ymd} + std::chrono::hours{hh} + std::chrono::minutes{mm} + std::chrono::seconds{ss} +
-             milliseconds{frac_ms} - std::chrono::minutes{offset_min};
+    auto t = date::sys_days{ymd} + std::chrono::hours{hh} + std::chrono::minutes{mm} +
+             std::chrono::seconds{ss} + milliseconds{frac_ms} - std::chrono::minutes{offset_min};
     return std::chrono::time_point_cast<milliseconds>(t);
 }
 

@@ -224,8 +224,9 @@ TEST_P(HubAlarmTest, EveryAlarmKindReachesTheCentreWithTheSpecFields) {
         try {
             presses.emplace_back(s, sensors::simulate_payload(spec_of(s), word));
             sensors.push_back(s);
-            EXPECT_FALSE(expect_skip) << source << "/" << kind
-                                      << " is listed in not_simulated but can be simulated: take it off the list";
+            EXPECT_FALSE(expect_skip)
+                << source << "/" << kind
+                << " is listed in not_simulated but can be simulated: take it off the list";
         } catch (const std::invalid_argument& e) {
             // Only the combinations listed in not_simulated may be skipped, never silently.
             EXPECT_TRUE(expect_skip) << source << "/" << kind << " cannot be simulated: " << e.what();
@@ -271,7 +272,8 @@ TEST_P(HubAlarmTest, EveryAlarmKindReachesTheCentreWithTheSpecFields) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sources, HubAlarmTest,
-                         ::testing::Values("zigbee2mqtt", "tasmota", "esphome", "shelly", "shelly-gen2", "json"));
+                         ::testing::Values("zigbee2mqtt", "tasmota", "esphome", "shelly", "shelly-gen2",
+                                           "json"));
 
 namespace {
 
@@ -295,10 +297,12 @@ std::vector<bridge_case> bridge_cases() {
         auto s = sensor_for("zigbee2mqtt", "z-" + kind, kind);
         add("zigbee2mqtt", kind, s, {{s.topic, payload}});
     };
-    z("pendant", R"({"action":"emergency","battery":100,"battery_low":false,"linkquality":87,"tamper":false,"voltage":3000})");
+    z("pendant",
+      R"({"action":"emergency","battery":100,"battery_low":false,"linkquality":87,"tamper":false,"voltage":3000})");
     z("pull_cord", R"({"battery":90,"battery_low":false,"linkquality":120,"sos":true,"tamper":false})");
     z("fall", R"({"battery":95,"fall":true,"linkquality":110})");
-    z("smoke", R"({"battery":83,"battery_low":false,"linkquality":60,"smoke":true,"tamper":false,"test":false})");
+    z("smoke",
+      R"({"battery":83,"battery_low":false,"linkquality":60,"smoke":true,"tamper":false,"test":false})");
     z("heat", R"({"battery":88,"battery_low":false,"linkquality":64,"smoke":true,"tamper":false})");
     z("co", R"({"battery":92,"battery_low":false,"carbon_monoxide":true,"linkquality":70,"tamper":false})");
     z("gas", R"({"gas":true,"linkquality":140,"power_outage_count":1})");
@@ -308,7 +312,8 @@ std::vector<bridge_case> bridge_cases() {
     // Tasmota: a button action or a detached switch in stat/<t>/RESULT, a switch state in tele/<t>/SENSOR.
     auto t = [&](const std::string& kind, bool result, const std::string& payload) {
         auto s = sensor_for("tasmota", "t-" + kind, kind);
-        add("tasmota", kind, s, {{(result ? "stat/" : "tele/") + s.topic + (result ? "/RESULT" : "/SENSOR"), payload}});
+        add("tasmota", kind, s,
+            {{(result ? "stat/" : "tele/") + s.topic + (result ? "/RESULT" : "/SENSOR"), payload}});
     };
     t("pendant", true, R"({"Button1":{"Action":"SINGLE"}})");
     t("pull_cord", true, R"({"Switch1":{"Action":"ON"}})");
@@ -345,9 +350,9 @@ std::vector<bridge_case> bridge_cases() {
     // Shelly gen2 (Plus): RPC notifications on <id>/events/rpc, or a component status on <id>/status/<c>.
     auto g2 = [&](const std::string& kind, const std::string& sub, const std::string& params) {
         sensor_line s = sensor_for("shelly-gen2", "s2-" + kind, kind);
-        std::string payload = sub == "events/rpc"
-                                  ? R"({"src":")" + s.topic + R"(","dst":")" + s.topic + R"(/events",)" + params + "}"
-                                  : params;
+        std::string payload = sub == "events/rpc" ? R"({"src":")" + s.topic + R"(","dst":")" + s.topic +
+                                                        R"(/events",)" + params + "}"
+                                                  : params;
         add("shelly-gen2", kind, s, {{s.topic + "/" + sub, payload}});
     };
     const std::string push =
@@ -387,8 +392,9 @@ TEST_F(HubTest, RealBridgePayloadsOfEveryAlarmKindRaiseWithTheSpecCode) {
     // The table is complete: every source x every alarm kind, or an explicit entry in no_real_payload.
     for (const std::string source : {"zigbee2mqtt", "tasmota", "esphome", "shelly", "shelly-gen2", "json"})
         for (const auto& kind : alarm_kinds) {
-            auto n = std::count_if(cases.begin(), cases.end(),
-                                   [&](const bridge_case& c) { return c.source == source && c.kind == kind; });
+            auto n = std::count_if(cases.begin(), cases.end(), [&](const bridge_case& c) {
+                return c.source == source && c.kind == kind;
+            });
             EXPECT_EQ(static_cast<std::size_t>(n) + no_real_payload.count({source, kind}), 1u)
                 << source << "/" << kind;
         }
@@ -532,7 +538,8 @@ TEST_F(HubTest, KillNineThenRestartLosesNothingAndReusesNoSeq) {
 
     // Alerts committed but not acked when the hub dies must come again after the restart.
     for (int i = 0; i < 5; ++i)
-        probe.publish("warden/local/command", json{{"id", "pre-" + std::to_string(i)}, {"cmd", "test"}}.dump());
+        probe.publish("warden/local/command",
+                      json{{"id", "pre-" + std::to_string(i)}, {"cmd", "test"}}.dump());
     while (before_kill.size() < 5) {
         auto m = probe.next("warden/local/result", 10s);
         ASSERT_TRUE(m) << hub.log();
@@ -575,7 +582,8 @@ TEST_F(HubTest, KillNineThenRestartLosesNothingAndReusesNoSeq) {
     start_hub();
     // The new process answers the requests that waited in its persistent session, and one sent now.
     probe.publish("warden/local/command", R"({"id":"after","cmd":"test"})");
-    ASSERT_TRUE(c.collect_until([&](auto&) { return c.of_type("hub_started").size() == 2; }, 15s)) << hub.log();
+    ASSERT_TRUE(c.collect_until([&](auto&) { return c.of_type("hub_started").size() == 2; }, 15s))
+        << hub.log();
     // Wait until the centre has heard nothing new for 1.5 s.
     for (std::size_t seen = 0; seen != c.alerts().size();) {
         seen = c.alerts().size();
@@ -635,9 +643,9 @@ TEST_F(HubTest, BurstOfLocalRequestsIsEachConfirmed) {
         auto r = json::parse(m->payload);
         if (r.at("state") == "sent") sent.insert(r.at("id").get<std::string>());
     }
-    EXPECT_EQ(sent.size(), std::size_t(burst)) << "results lost; hub log says publish failed "
-                                               << (hub.log().find("No more messages can be buffered") !=
-                                                   std::string::npos);
+    EXPECT_EQ(sent.size(), std::size_t(burst))
+        << "results lost; hub log says publish failed "
+        << (hub.log().find("No more messages can be buffered") != std::string::npos);
     ASSERT_TRUE(c.collect_until([](const auto& all) {
         std::size_t n = 0;
         for (const auto& [seq, a] : all) n += a.at("type") == "test";
@@ -651,8 +659,8 @@ const std::string motion_active =
     R"({"battery":100,"device_temperature":21,"illuminance":12,"illuminance_lux":12,"linkquality":90,"occupancy":true,"power_outage_count":2,"voltage":3005})";
 
 std::string inactivity_rule(const std::string& id, const std::string& period, const std::string& warn = {}) {
-    return "\n[[rule]]\nid = \"" + id + "\"\ntype = \"inactivity\"\nsensors = [\"hall\"]\nperiod = \"" + period +
-           "\"\n" + (warn.empty() ? "" : "warn = \"" + warn + "\"\n");
+    return "\n[[rule]]\nid = \"" + id + "\"\ntype = \"inactivity\"\nsensors = [\"hall\"]\nperiod = \"" +
+           period + "\"\n" + (warn.empty() ? "" : "warn = \"" + warn + "\"\n");
 }
 
 }  // namespace
@@ -876,7 +884,8 @@ TEST_F(HubTest, RetainedPressesAndRequestsRaiseNothingAtStartOrRestart) {
     write_config({pendant});
     harness::mqtt_client probe(home.uri());
     // A bridge configured to retain, and a display that retained its requests: all old news.
-    for (const auto& [t, p] : sensors::simulate_payload(spec_of(pendant), "press")) probe.publish(t, p, 1, true);
+    for (const auto& [t, p] : sensors::simulate_payload(spec_of(pendant), "press"))
+        probe.publish(t, p, 1, true);
     probe.publish("warden/local/command", R"({"id":"old","cmd":"test"})", 1, true);
     probe.publish("warden/local/away", R"({"on":true})", 1, true);
     centre c(centre_broker);
@@ -893,7 +902,8 @@ TEST_F(HubTest, RetainedPressesAndRequestsRaiseNothingAtStartOrRestart) {
             // Away was not switched on by the retained request, and a live press is a press.
             auto state = json::parse(probe.next("warden/local/state", 5s).value().payload);
             EXPECT_EQ(state.at("away"), false) << state.dump();
-            for (const auto& [t, p] : sensors::simulate_payload(spec_of(pendant), "press")) probe.publish(t, p);
+            for (const auto& [t, p] : sensors::simulate_payload(spec_of(pendant), "press"))
+                probe.publish(t, p);
             ASSERT_TRUE(c.collect_until([&](auto&) { return count("pendant") == 1; })) << hub.log();
             hub.signal(SIGTERM);
             ASSERT_EQ(hub.wait(10s), 0);

@@ -10,12 +10,12 @@
 #include <string>
 #include <thread>
 
-#include <asio/io_context.hpp>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
+#include <asio/io_context.hpp>
 
-#include "warden/mqtt/session.hpp"
 #include "warden/harness/harness.hpp"
+#include "warden/mqtt/session.hpp"
 
 using namespace warden;
 using namespace std::chrono_literals;
@@ -85,7 +85,8 @@ TEST(MqttSession, ReceivesAndPublishesAndReconnects) {
     EXPECT_EQ(m->payload, "world");
 
     broker.restart();
-    ASSERT_TRUE(run_until(io, [&] { return connects >= 2 && s.connected(); }, 20s));
+    ASSERT_TRUE(run_until(
+        io, [&] { return connects >= 2 && s.connected(); }, 20s));
     auto after = nodelay_to(broker.port());  // the session's new socket, and the probe's (Paho: 0)
     EXPECT_NE(std::find(after.begin(), after.end(), 1), after.end());
     // The subscription was renewed on reconnect.
@@ -102,7 +103,8 @@ TEST(MqttSession, PublishWhileDisconnectedFailsAtOnce) {
     s.start();
     std::optional<bool> result;
     s.publish("t", "x", 1, false, [&](bool ok) { result = ok; });
-    ASSERT_TRUE(run_until(io, [&] { return result.has_value(); }, 2s));
+    ASSERT_TRUE(run_until(
+        io, [&] { return result.has_value(); }, 2s));
     EXPECT_FALSE(*result);
 }
 
@@ -111,11 +113,13 @@ TEST(MqttSession, PersistentSessionGetsWhatWasPublishedWhileAway) {
     asio::io_context io;
     std::vector<std::string> got;
     {
-        mqtt::session s(io, {.uri = broker.uri(), .client_id = "persistent", .clean_session = false}, quiet());
+        mqtt::session s(io, {.uri = broker.uri(), .client_id = "persistent", .clean_session = false},
+                        quiet());
         s.subscribe("home/#", 1);
         s.start();
         ASSERT_TRUE(run_until(io, [&] { return s.connected(); }));
-        run_until(io, [] { return false; }, 200ms);  // let the subscription land
+        run_until(
+            io, [] { return false; }, 200ms);  // let the subscription land
         s.stop();
     }
     harness::mqtt_client probe(broker.uri());

@@ -81,8 +81,8 @@ bool wait_for_port(int port, std::chrono::milliseconds timeout) {
 
 namespace {
 
-pid_t spawn(const std::vector<std::string>& argv, const fs::path& log, const std::map<std::string, std::string>& env,
-            int stdin_fd) {
+pid_t spawn(const std::vector<std::string>& argv, const fs::path& log,
+            const std::map<std::string, std::string>& env, int stdin_fd) {
     pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
@@ -208,37 +208,49 @@ run_result run(std::vector<std::string> argv, const std::string& input, std::chr
     return r;
 }
 
-broker::broker(std::string extra_conf) : port_(free_port()), extra_(std::move(extra_conf)) { start(); }
+broker::broker(std::string extra_conf) : port_(free_port()), extra_(std::move(extra_conf)) {
+    start();
+}
 
-broker::~broker() { kill(); }
+broker::~broker() {
+    kill();
+}
 
 void broker::start() {
-    auto conf = dir_.write("mosquitto.conf",
-                           "listener " + std::to_string(port_) + " 127.0.0.1\n" +
-                               "allow_anonymous true\n"
-                               "persistence true\n"
-                               "persistence_location " + dir_.path().string() + "/\n"
-                               "autosave_interval 1\n"
-                               "max_queued_messages 100000\n"
-                               "log_dest stderr\n"
-                               "log_type error\nlog_type warning\nlog_type notice\n" +
-                               // As root, Mosquitto would switch to user mosquitto and could not save
-                               // its persistence in this root-owned folder: stay who we are.
-                               (::geteuid() == 0 ? "user root\n" : "") + extra_ + "\n");
+    auto conf =
+        dir_.write("mosquitto.conf", "listener " + std::to_string(port_) + " 127.0.0.1\n" +
+                                         "allow_anonymous true\n"
+                                         "persistence true\n"
+                                         "persistence_location " +
+                                         dir_.path().string() +
+                                         "/\n"
+                                         "autosave_interval 1\n"
+                                         "max_queued_messages 100000\n"
+                                         "log_dest stderr\n"
+                                         "log_type error\nlog_type warning\nlog_type notice\n" +
+                                         // As root, Mosquitto would switch to user mosquitto and could not
+                                         // save its persistence in this root-owned folder: stay who we are.
+                                         (::geteuid() == 0 ? "user root\n" : "") + extra_ + "\n");
     proc_ = process({"/usr/sbin/mosquitto", "-c", conf.string()}, dir_ / "mosquitto.log");
     if (!wait_for_port(port_, 10s)) throw std::runtime_error("mosquitto did not start: " + log());
 }
 
-void broker::stop() { proc_.stop(); }
+void broker::stop() {
+    proc_.stop();
+}
 
 void broker::kill() {
     proc_.signal(SIGKILL);
     proc_.wait(5s);
 }
 
-std::string broker::uri() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
+std::string broker::uri() const {
+    return "tcp://127.0.0.1:" + std::to_string(port_);
+}
 
-std::string broker::log() const { return proc_.log(); }
+std::string broker::log() const {
+    return proc_.log();
+}
 
 bool topic_matches(const std::string& filter, const std::string& topic) {
     std::size_t f = 0, t = 0;
@@ -285,13 +297,16 @@ mqtt_client::~mqtt_client() {
     }
 }
 
-void mqtt_client::subscribe(const std::string& filter, int qos) { impl_->cli->subscribe(filter, qos)->wait_for(10s); }
+void mqtt_client::subscribe(const std::string& filter, int qos) {
+    impl_->cli->subscribe(filter, qos)->wait_for(10s);
+}
 
 void mqtt_client::publish(const std::string& topic, const std::string& payload, int qos, bool retained) {
     impl_->cli->publish(topic, payload.data(), payload.size(), qos, retained)->wait_for(10s);
 }
 
-std::optional<mqtt_client::msg> mqtt_client::next(const std::string& filter, std::chrono::milliseconds timeout) {
+std::optional<mqtt_client::msg> mqtt_client::next(const std::string& filter,
+                                                  std::chrono::milliseconds timeout) {
     std::unique_lock lk(impl_->m);
     auto until = std::chrono::steady_clock::now() + timeout;
     while (true) {

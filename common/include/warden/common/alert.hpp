@@ -17,15 +17,15 @@ struct alert {
     std::string id;
     std::string hub;
     std::uint64_t seq = 0;
-    std::string type;          ///< sensor kind, rule type, or technical type (SPEC 3)
+    std::string type;  ///< sensor kind, rule type, or technical type (SPEC 3)
     alert_state state = alert_state::raised;
     warden::priority priority = priority::normal;
-    std::string sia;           ///< SIA event code, e.g. "QA"
+    std::string sia;  ///< SIA event code, e.g. "QA"
     time_point at{};
-    std::string rule;          ///< rule id (alarm kinds: the sensor id; technical: the type)
-    std::string sensor;        ///< sensor id, empty if none
-    std::string location;      ///< sensor location, empty if none
-    std::string text;          ///< human readable, no personal data
+    std::string rule;                   ///< rule id (alarm kinds: the sensor id; technical: the type)
+    std::string sensor;                 ///< sensor id, empty if none
+    std::string location;               ///< sensor location, empty if none
+    std::string text;                   ///< human readable, no personal data
     std::optional<std::string> clears;  ///< for state=cleared: the id of the raised alert
     std::optional<double> value;        ///< e.g. the temperature that crossed a threshold
 

@@ -10,9 +10,23 @@ namespace warden {
 /// What a sensor is. Alarm kinds raise at once; activity kinds feed the behavioural rules;
 /// temperature is numeric. Names match SPEC 2.2 (`pull_cord`, `co`, ...).
 enum class sensor_kind {
-    pendant, pull_cord, fall, smoke, heat, co, gas, flood, epilepsy, enuresis,  // alarm kinds
-    motion, door, bed, chair, button, power,                                      // activity kinds
-    temperature,                                                                  // numeric
+    pendant,
+    pull_cord,
+    fall,
+    smoke,
+    heat,
+    co,
+    gas,
+    flood,
+    epilepsy,
+    enuresis,  // alarm kinds
+    motion,
+    door,
+    bed,
+    chair,
+    button,
+    power,        // activity kinds
+    temperature,  // numeric
 };
 
 /// The SPEC name of a kind ("pull_cord").

@@ -26,7 +26,9 @@ std::string format_time(time_point t);
 std::optional<time_point> parse_time(std::string_view text) noexcept;
 
 /// Now, truncated to milliseconds.
-inline time_point now_ms() { return std::chrono::time_point_cast<milliseconds>(clock_type::now()); }
+inline time_point now_ms() {
+    return std::chrono::time_point_cast<milliseconds>(clock_type::now());
+}
 
 /// A time of day "HH:MM" (00:00..23:59, or 24:00 as the end of a window) in minutes since midnight.
 std::optional<int> parse_time_of_day(std::string_view text) noexcept;

@@ -18,23 +18,24 @@ struct dc09_account_spec {
 };
 
 struct dc09_receiver_spec {
-    std::string listen = "0.0.0.0:5000";  ///< host:port
-    std::string transport = "tcp";        ///< "tcp" or "udp"
-    milliseconds max_clock_skew{600'000}; ///< frames whose timestamp is further off than this are NAKed
+    std::string listen = "0.0.0.0:5000";   ///< host:port
+    std::string transport = "tcp";         ///< "tcp" or "udp"
+    milliseconds max_clock_skew{600'000};  ///< frames whose timestamp is further off than this are NAKed
     std::vector<dc09_account_spec> accounts;
     bool operator==(const dc09_receiver_spec&) const = default;
 };
 
 struct centre_config {
-    std::string database;                  ///< SQLite file; relative paths resolved against the config's folder
-    broker_spec mqtt;                      ///< [mqtt] uri, username, password, ca_file, cert_file, key_file
-    std::string client_id = "warden-centre";  ///< [mqtt] client_id: the centre's MQTT client id
+    std::string database;  ///< SQLite file; relative paths resolved against the config's folder
+    broker_spec mqtt;      ///< [mqtt] uri, username, password, ca_file, cert_file, key_file
+    std::string client_id = "warden-centre";     ///< [mqtt] client_id: the centre's MQTT client id
     std::string http_listen = "127.0.0.1:8080";  ///< [http] listen
-    std::string web_root;                  ///< [http] web_root: console files; empty = the built-in default
-    milliseconds session_ttl{8 * 3'600'000};     ///< [http] session_ttl: idle sessions expire after this
-    milliseconds session_lifetime{12 * 3'600'000};  ///< [http] session_lifetime: any session ends this long after login
-    milliseconds heartbeat_grace{180'000};       ///< [supervision] heartbeat_grace
-    milliseconds escalate_after{900'000};        ///< [supervision] escalate_after: hub_offline becomes high
+    std::string web_root;  ///< [http] web_root: console files; empty = the built-in default
+    milliseconds session_ttl{8 * 3'600'000};  ///< [http] session_ttl: idle sessions expire after this
+    milliseconds session_lifetime{
+        12 * 3'600'000};  ///< [http] session_lifetime: any session ends this long after login
+    milliseconds heartbeat_grace{180'000};  ///< [supervision] heartbeat_grace
+    milliseconds escalate_after{900'000};   ///< [supervision] escalate_after: hub_offline becomes high
     std::optional<dc09_receiver_spec> dc09;
     std::string source_file;
     bool operator==(const centre_config&) const = default;

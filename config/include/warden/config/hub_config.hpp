@@ -34,11 +34,11 @@ struct sensor_spec {
     std::string topic;
     std::string location;
     std::optional<milliseconds> report_every;  ///< silent longer than this = offline; nullopt: source default
-    std::optional<std::string> field;          ///< dotted path to the primary attribute; nullopt: per-source default
-    std::optional<std::string> active;         ///< json source: the value meaning active ("ON", "true", ...)
-    std::optional<double> threshold;           ///< json source, numeric kinds: value >= threshold is active
-    bool cancel_button = false;                ///< a press cancels a pending pre-alarm (kind button)
-    bool away_button = false;                  ///< a press toggles away mode (kind button)
+    std::optional<std::string> field;   ///< dotted path to the primary attribute; nullopt: per-source default
+    std::optional<std::string> active;  ///< json source: the value meaning active ("ON", "true", ...)
+    std::optional<double> threshold;    ///< json source, numeric kinds: value >= threshold is active
+    bool cancel_button = false;         ///< a press cancels a pending pre-alarm (kind button)
+    bool away_button = false;           ///< a press toggles away mode (kind button)
     position pos;
     /// Where each key's value was written, by key ("topic", "report_every"), for warnings.
     std::map<std::string, position, std::less<>> key_pos;
@@ -53,26 +53,26 @@ std::optional<rule_type> parse_rule_type(std::string_view name) noexcept;
 struct rule_spec {
     std::string id;
     rule_type type = rule_type::inactivity;
-    std::vector<time_window> windows;          ///< empty = always
-    std::optional<priority> prio;              ///< nullopt = high
-    std::vector<std::string> sensors;          ///< inactivity/due: empty = all activity sensors
-    std::vector<std::string> paused_by;        ///< inactivity (extension): bed/chair sensors; the period
-                                               ///< does not run while one of them reports occupied
-    std::string sensor;                        ///< out_of_bed/exit/threshold
-    std::vector<std::string> inside;           ///< exit: sensors that show the resident is still inside
-    std::optional<milliseconds> period;        ///< inactivity
-    std::optional<milliseconds> warn;          ///< inactivity: pre-alarm this long before raising
-    std::optional<milliseconds> within;        ///< out_of_bed, exit
-    std::optional<milliseconds> open_for;      ///< exit
-    std::string event;                         ///< due: the event word ("active", "occupied", "press", ...)
-    std::optional<int> from_minute;            ///< due: local time of day the check window opens
-    std::optional<int> by_minute;              ///< due: local time of day by which the event is due
-    std::string attribute = "temperature";     ///< threshold
-    std::optional<double> below, above;        ///< threshold
-    std::optional<milliseconds> for_;          ///< threshold: must persist this long (key "for"); nullopt = at once
-    double hysteresis = 0.5;                   ///< threshold: re-arm after recovering by this much
-    std::optional<double> rise;                ///< threshold: rate of rise ...
-    std::optional<milliseconds> over;          ///< ... within this time
+    std::vector<time_window> windows;       ///< empty = always
+    std::optional<priority> prio;           ///< nullopt = high
+    std::vector<std::string> sensors;       ///< inactivity/due: empty = all activity sensors
+    std::vector<std::string> paused_by;     ///< inactivity (extension): bed/chair sensors; the period
+                                            ///< does not run while one of them reports occupied
+    std::string sensor;                     ///< out_of_bed/exit/threshold
+    std::vector<std::string> inside;        ///< exit: sensors that show the resident is still inside
+    std::optional<milliseconds> period;     ///< inactivity
+    std::optional<milliseconds> warn;       ///< inactivity: pre-alarm this long before raising
+    std::optional<milliseconds> within;     ///< out_of_bed, exit
+    std::optional<milliseconds> open_for;   ///< exit
+    std::string event;                      ///< due: the event word ("active", "occupied", "press", ...)
+    std::optional<int> from_minute;         ///< due: local time of day the check window opens
+    std::optional<int> by_minute;           ///< due: local time of day by which the event is due
+    std::string attribute = "temperature";  ///< threshold
+    std::optional<double> below, above;     ///< threshold
+    std::optional<milliseconds> for_;  ///< threshold: must persist this long (key "for"); nullopt = at once
+    double hysteresis = 0.5;           ///< threshold: re-arm after recovering by this much
+    std::optional<double> rise;        ///< threshold: rate of rise ...
+    std::optional<milliseconds> over;  ///< ... within this time
     position pos;
     /// Where each key's value was written, by key ("period", "from"), for warnings.
     std::map<std::string, position, std::less<>> key_pos;
@@ -80,7 +80,7 @@ struct rule_spec {
 };
 
 struct broker_spec {
-    std::string uri;                           ///< tcp://host:port or ssl://host:port
+    std::string uri;  ///< tcp://host:port or ssl://host:port
     std::optional<std::string> username, password;
     std::optional<std::string> ca_file, cert_file, key_file;
     bool operator==(const broker_spec&) const = default;
@@ -96,13 +96,13 @@ struct centre_spec {
 struct dc09_spec {
     std::string host = "127.0.0.1";
     int port = 5000;
-    std::string transport = "tcp";             ///< "tcp" or "udp"
+    std::string transport = "tcp";  ///< "tcp" or "udp"
     std::string account;
     std::string receiver = "0";
     std::string line = "0";
-    std::string key;                           ///< raw key bytes (from key or key_hex); empty = plain frames
-    std::string format = "SIA-DCS";            ///< or "ADM-CID"
-    std::string role = "backup";               ///< or "both"
+    std::string key;                 ///< raw key bytes (from key or key_hex); empty = plain frames
+    std::string format = "SIA-DCS";  ///< or "ADM-CID"
+    std::string role = "backup";     ///< or "both"
     milliseconds supervision{300'000};
     bool operator==(const dc09_spec&) const = default;
 };
@@ -110,13 +110,13 @@ struct dc09_spec {
 struct hub_config {
     std::string id;
     std::string data_dir;
-    std::string timezone = "UTC";              ///< IANA zone name, checked against the tz database
-    broker_spec local;                         ///< home broker
+    std::string timezone = "UTC";  ///< IANA zone name, checked against the tz database
+    broker_spec local;             ///< home broker
     centre_spec centre;
     std::optional<dc09_spec> dc09;
     std::vector<sensor_spec> sensors;
     std::vector<rule_spec> rules;
-    std::string source_file;                   ///< path it was loaded from
+    std::string source_file;  ///< path it was loaded from
     /// Where each value was written, by dotted key ("hub.timezone", "centre.heartbeat", "dc09.host").
     std::map<std::string, position, std::less<>> key_pos;
 
@@ -130,6 +130,7 @@ class config_error : public std::runtime_error {
 public:
     explicit config_error(std::vector<std::string> messages);
     const std::vector<std::string>& messages() const noexcept { return messages_; }
+
 private:
     std::vector<std::string> messages_;
 };

@@ -14,7 +14,9 @@
 
 #include <asio/io_context.hpp>
 
-namespace spdlog { class logger; }
+namespace spdlog {
+class logger;
+}
 
 namespace warden::mqtt {
 
@@ -27,14 +29,14 @@ struct message {
 };
 
 struct options {
-    std::string uri;                       ///< tcp://host:port or ssl://host:port (mqtt:// and mqtts:// too)
+    std::string uri;  ///< tcp://host:port or ssl://host:port (mqtt:// and mqtts:// too)
     std::string client_id;
     std::optional<std::string> username, password;
     std::optional<std::string> ca_file;    ///< trust store for ssl://
     std::optional<std::string> cert_file;  ///< client certificate (mutual TLS)
     std::optional<std::string> key_file;   ///< client private key
-    bool clean_session = true;             ///< false: a persistent session; the broker queues QoS 1 while away
-    std::optional<message> will;           ///< last will, published by the broker if the connection dies
+    bool clean_session = true;    ///< false: a persistent session; the broker queues QoS 1 while away
+    std::optional<message> will;  ///< last will, published by the broker if the connection dies
     std::chrono::seconds keep_alive{20};
     std::chrono::milliseconds min_backoff{250};
     std::chrono::milliseconds max_backoff{30'000};
@@ -65,7 +67,8 @@ public:
     void start();
 
     /// Publishes. Fails at once (handler(false), posted) when not connected.
-    void publish(const std::string& topic, std::string payload, int qos, bool retained, publish_handler done = {});
+    void publish(const std::string& topic, std::string payload, int qos, bool retained,
+                 publish_handler done = {});
 
     bool connected() const noexcept;
 

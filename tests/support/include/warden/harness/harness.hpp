@@ -70,7 +70,8 @@ struct run_result {
     int code = -1;
     std::string output;
 };
-run_result run(std::vector<std::string> argv, const std::string& input = {}, std::chrono::milliseconds timeout = 30s);
+run_result run(std::vector<std::string> argv, const std::string& input = {},
+               std::chrono::milliseconds timeout = 30s);
 
 /// A real Mosquitto on a free loopback port, persistence in its own folder.
 class broker {
@@ -79,9 +80,12 @@ public:
     explicit broker(std::string extra_conf = {});
     ~broker();
     void start();
-    void stop();      ///< SIGTERM: saves persistence
-    void kill();      ///< SIGKILL
-    void restart() { stop(); start(); }
+    void stop();  ///< SIGTERM: saves persistence
+    void kill();  ///< SIGKILL
+    void restart() {
+        stop();
+        start();
+    }
     int port() const { return port_; }
     std::string uri() const;  ///< tcp://127.0.0.1:<port>
     std::string log() const;
@@ -130,7 +134,9 @@ bool eventually(Pred pred, std::chrono::milliseconds timeout) {
     auto until = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < until) {
         if (pred()) return true;
-        struct timespec ts{0, 10'000'000};
+        struct timespec ts {
+            0, 10'000'000
+        };
         nanosleep(&ts, nullptr);
     }
     return pred();
