@@ -14,20 +14,108 @@ namespace warden::config {
 
 namespace detail {
 
-/// Reads the whole file; throws config_error ("FILE:1:1: cannot read ...") if it cannot.
+/// Reads the whole file, at most max_config_bytes; throws config_error ("FILE:1:1: ...") if it cannot
+/// or if the file is larger (`--config /dev/zero` must not eat the memory of the box).
 std::string read_config_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         std::error_code ec(errno, std::generic_category());
         throw config_error({fmt::format("{}:1:1: cannot read the file: {}", path, ec.message())});
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
+    std::string text(max_config_bytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (text.size() > max_config_bytes)
+        throw config_error(
+            {fmt::format("{}:1:1: the file is larger than {} KiB; a Warden config is a few KiB: "
+                         "is this the right file?",
+                         path, max_config_bytes / 1024)});
+    if (in.bad()) throw config_error({fmt::format("{}:1:1: cannot read the file", path)});
+    return text;
+}
+
+/// Refuses TOML nested deeper than max_config_depth (tables in tables by dotted keys, arrays, inline
+/// tables) before the parser sees it: a 100 KB `[a.a.a...]` header overflowed the stack. Strings and
+/// comments are skipped; a '.' between digits (1.5, a date) is not a key separator.
+void check_nesting(std::string_view text, diagnostics& d) {
+    enum class in { code, basic, literal, multi_basic, multi_literal, comment } state = in::code;
+    int line = 1, column = 0, depth = 0, dots = 0;
+    auto too_deep = [&](const char* what) {
+        d.error(
+            {d.file(), line, column},
+            fmt::format(
+                "{} nested deeper than {} levels; a Warden config needs at most 4: is this the right file?",
+                what, max_config_depth));
+        d.throw_if_any();
+    };
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        ++column;
+        if (c == '\n') {
+            ++line;
+            column = 0;
+            dots = 0;
+            if (state == in::comment || state == in::basic || state == in::literal) state = in::code;
+            continue;
+        }
+        auto starts = [&](std::string_view s) { return text.substr(i, s.size()) == s; };
+        switch (state) {
+            case in::comment:
+                break;
+            case in::basic:
+                if (c == '\\')
+                    ++i, ++column;
+                else if (c == '"')
+                    state = in::code;
+                break;
+            case in::literal:
+                if (c == '\'') state = in::code;
+                break;
+            case in::multi_basic:
+                if (c == '\\')
+                    ++i, ++column;
+                else if (starts("\"\"\"")) {
+                    state = in::code;
+                    i += 2, column += 2;
+                }
+                break;
+            case in::multi_literal:
+                if (starts("\'\'\'")) {
+                    state = in::code;
+                    i += 2, column += 2;
+                }
+                break;
+            case in::code:
+                if (c == '#') {
+                    state = in::comment;
+                } else if (starts("\"\"\"")) {
+                    state = in::multi_basic;
+                    i += 2, column += 2;
+                } else if (starts("\'\'\'")) {
+                    state = in::multi_literal;
+                    i += 2, column += 2;
+                } else if (c == '"') {
+                    state = in::basic;
+                } else if (c == '\'') {
+                    state = in::literal;
+                } else if (c == '[' || c == '{') {
+                    if (++depth > max_config_depth) too_deep("arrays or tables");
+                } else if (c == ']' || c == '}') {
+                    if (depth > 0) --depth;
+                } else if (c == '.') {
+                    const bool numeric = i > 0 && i + 1 < text.size() &&
+                                         std::isdigit(static_cast<unsigned char>(text[i - 1])) &&
+                                         std::isdigit(static_cast<unsigned char>(text[i + 1]));
+                    if (!numeric && ++dots > max_config_depth) too_deep("dotted keys");
+                }
+                break;
+        }
+    }
 }
 
 /// Parses TOML; a syntax error is reported with its place and thrown at once (nothing else can be read).
 toml::table parse_toml(std::string_view text, diagnostics& d) {
+    check_nesting(text, d);
     try {
         return toml::parse(text, std::string_view(d.file()));
     } catch (const toml::parse_error& e) {

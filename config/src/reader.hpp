@@ -159,6 +159,10 @@ inline constexpr std::string_view broker_keys[] = {"uri",     "username",  "pass
                                                    "ca_file", "cert_file", "key_file"};
 
 /// Reads the whole file; throws config_error ("FILE:1:1: cannot read the file: ...") if it cannot.
+/// The largest config file read, and the deepest nesting parsed (hostile or wrong files: /dev/zero,
+/// a 100 KB `[a.a.a...]` header).
+inline constexpr std::size_t max_config_bytes = 1024 * 1024;
+inline constexpr int max_config_depth = 32;
 std::string read_config_file(const std::string& path);
 /// Parses TOML; a syntax error is reported with its place and thrown at once.
 toml::table parse_toml(std::string_view text, diagnostics& d);

@@ -300,6 +300,40 @@ TEST(HubConfigErrors, UnreadableFileIsReported) {
     }
 }
 
+// Security finding 14: hostile TOML crashed the config check (a 100 KB `[a.a.a...]` header overflowed
+// the stack, exit 139, so systemd restarted it for ever) and `--config /dev/zero` used 4.6 GB.
+TEST(HubConfigErrors, HostileNestingIsRefusedWithItsPlaceNotACrash) {
+    std::string header = "[a";
+    for (int i = 0; i < 50'000; ++i) header += ".a";
+    header += "]\n";
+    EXPECT_TRUE(one_error(errors_of(header), 1, 67, {"dotted keys nested deeper than 32 levels"}));
+    EXPECT_TRUE(one_error(errors_of("[hub]\nx = " + std::string(100'000, '[') + "\n"), 2, 37,
+                          {"arrays or tables nested deeper than 32 levels"}));
+    EXPECT_TRUE(one_error(errors_of("x = " + std::string(100'000, '{') + "\n"), 1, 37, {"deeper than 32"}));
+    // Strings, comments and numbers are not nesting.
+    auto ok = errors_of(
+        "# [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[ ......................................\n"
+        "[hub]\nid = \"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[.........................\"\n");
+    for (const auto& m : ok) EXPECT_EQ(m.find("nested deeper"), std::string::npos) << m;
+}
+
+TEST(HubConfigErrors, AHugeFileOrADeviceIsRefusedWithoutReadingItAll) {
+    temp_folder dir;
+    auto big = dir.write("big.toml", "[hub]\n# " + std::string(2 * 1024 * 1024, 'x') + "\n");
+    for (const std::string& path : {big, std::string("/dev/zero")}) {
+        try {
+            load_hub_config(path);
+            FAIL() << "expected config_error for " << path;
+        } catch (const config_error& e) {
+            ASSERT_EQ(e.messages().size(), 1u);
+            EXPECT_EQ(e.messages()[0],
+                      path +
+                          ":1:1: the file is larger than 1024 KiB; a Warden config is a few KiB: "
+                          "is this the right file?");
+        }
+    }
+}
+
 TEST(HubConfigErrors, MissingSectionsAndKeys) {
     auto e = errors_of("[hub]\ndata_dir = \"d\"\n");
     ASSERT_EQ(e.size(), 3u) << joined(e);
