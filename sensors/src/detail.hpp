@@ -29,6 +29,8 @@ struct outcome {
     bool partial = false;
     /// A momentary sensor's level reading (see reading::level): true = pressed, false = released.
     std::optional<bool> level;
+    /// A device's press counter (Shelly gen1 `event_cnt`): a press only when it differs from the last.
+    std::optional<double> counter;
 
     static outcome drop(drop_reason r, std::string why) {
         outcome o;

@@ -99,6 +99,8 @@ struct router::impl {
     std::vector<entry> wildcard;  // a configured topic with + or # (json sensors on many devices)
     /// Last level of each momentary sensor that reports one (sos:true, ON): repeats are not presses.
     std::vector<std::optional<bool>> pressed;
+    /// Last press counter of each sensor whose device counts its presses (Shelly gen1 event_cnt).
+    std::vector<std::optional<double>> counters;
 
     void add(std::size_t i, route r) {
         if (std::find(filters.begin(), filters.end(), r.filter) == filters.end()) filters.push_back(r.filter);
@@ -135,6 +137,7 @@ struct router::impl {
 router::router(const std::vector<config::sensor_spec>& sensors) : impl_(std::make_unique<impl>()) {
     impl_->sensors = sensors;
     impl_->pressed.resize(sensors.size());
+    impl_->counters.resize(sensors.size());
     for (std::size_t i = 0; i < sensors.size(); ++i) {
         impl_->sources.push_back(&descriptor_of(sensors[i].source));
         for (auto& r : impl_->sources[i]->routes(sensors[i])) impl_->add(i, std::move(r));
@@ -190,6 +193,12 @@ decode_result router::decode(std::string_view topic, std::string_view payload, t
                             auto& last = impl_->pressed[e->sensor];
                             if (*o.level && last == true) no_signal(o);
                             last = *o.level;
+                        }
+                        if (o.dropped == drop_reason::none && o.counter) {
+                            // The same count again is the device re-publishing its last event.
+                            auto& last = impl_->counters[e->sensor];
+                            if (last == o.counter) no_signal(o);
+                            last = o.counter;
                         }
                         if (retained && is_momentary_kind(spec.kind)) no_signal(o);
                     }

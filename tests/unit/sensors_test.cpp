@@ -94,6 +94,7 @@ TEST(Subscriptions, FollowTheSpecTablePerSource) {
         "bedroom/binary_sensor/bed_pad/state",
         "bedroom/status",
         "shellies/shellyflood-1/sensor/#",
+        "shellies/shellyflood-1/status",
         "shellies/shellyflood-1/online",
         "shellyplusi4-a8032ab12345/events/rpc",
         "shellyplusi4-a8032ab12345/status/#",
