@@ -342,14 +342,28 @@ void read_health(const json& obj, sensor_event& ev, outcome& out, std::string_vi
         auto it = obj.find(std::string(key));
         return it == obj.end() || it->is_null() ? nullptr : &*it;
     };
-    if (auto* b = get(battery_key)) set_battery(*b, ev, out);
-    if (auto* b = get("battery_low")) {
+    // OpenMQTTGateway / Theengs call the percentage `batt` and the flag `lowbatt`.
+    if (auto* b = get(battery_key))
+        set_battery(*b, ev, out);
+    else if (auto* omg = get("batt"))
+        set_battery(*omg, ev, out);
+    for (auto key : {"battery_low", "lowbatt"}) {
+        auto* b = get(key);
+        if (!b) continue;
         if (b->is_boolean())
             ev.battery_low = b->get<bool>();
         else {
             out.partial = true;
-            out.detail = "battery_low: expected a boolean";
+            out.detail = std::string(key) + ": expected a boolean";
         }
+    }
+    // Tuya devices report a level word instead of (or beside) a percentage that may stay at 100.
+    if (auto* st = get("battery_state"); st && st->is_string()) {
+        const auto& w = st->get_ref<const std::string&>();
+        if (iequals(w, "low"))
+            ev.battery_low = true;
+        else if (iequals(w, "middle") || iequals(w, "medium") || iequals(w, "high"))
+            ev.battery_low = ev.battery_low.value_or(false);
     }
     if (auto* t = get("tamper")) {
         if (t->is_boolean())
