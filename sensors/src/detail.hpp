@@ -31,6 +31,8 @@ struct outcome {
     std::optional<bool> level;
     /// A device's press counter (Shelly gen1 `event_cnt`): a press only when it differs from the last.
     std::optional<double> counter;
+    /// The device announced a planned sleep (Tasmota DeepSleep): its next `offline` is not a fault.
+    bool sleep = false;
 
     static outcome drop(drop_reason r, std::string why) {
         outcome o;

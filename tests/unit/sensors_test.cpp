@@ -90,6 +90,7 @@ TEST(Subscriptions, FollowTheSpecTablePerSource) {
         "tele/tasmota_1A2B3C/SENSOR",
         "tele/tasmota_1A2B3C/STATE",
         "stat/tasmota_1A2B3C/RESULT",
+        "stat/tasmota_1A2B3C/DEEPSLEEP",
         "tele/tasmota_1A2B3C/LWT",
         "bedroom/binary_sensor/bed_pad/state",
         "bedroom/status",
