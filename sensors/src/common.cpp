@@ -365,6 +365,7 @@ void read_health(const json& obj, sensor_event& ev, outcome& out, std::string_vi
         else if (iequals(w, "middle") || iequals(w, "medium") || iequals(w, "high"))
             ev.battery_low = ev.battery_low.value_or(false);
     }
+    if (auto* t = get("test"); t && t->is_boolean()) ev.test = t->get<bool>();
     if (auto* t = get("tamper")) {
         if (t->is_boolean())
             ev.tamper = t->get<bool>();

@@ -82,8 +82,9 @@ outcome gen1_decode(const config::sensor_spec& s, message& m) {
                     v = true;
                 else if (text == "none")
                     v = false;
-                else if (text == "unknown")
+                else if (text == "unknown" || text == "test")
                     v = nullptr;
+                ev.test = text == "test";
             }
             rd = interpret(v, s, last_segment(sub));
         }

@@ -18,15 +18,16 @@ enum class signal { none, active, inactive };
 
 /// One message from one configured sensor, normalised. Value type.
 struct sensor_event {
-    std::string sensor;                 ///< configured sensor id
+    std::string sensor;  ///< configured sensor id
     sensor_kind kind = sensor_kind::motion;
     warden::signal signal = signal::none;
-    std::optional<double> value;        ///< numeric reading of the sensor's attribute (temperature, ...)
-    std::optional<int> battery;         ///< percent
+    std::optional<double> value;  ///< numeric reading of the sensor's attribute (temperature, ...)
+    std::optional<int> battery;   ///< percent
     std::optional<bool> battery_low;
     std::optional<bool> tamper;
-    std::optional<int> link;            ///< link quality / RSSI as the source reports it
-    time_point at{};                    ///< when the hub received it
+    std::optional<bool> test;  ///< the device's test button or self test is on (smoke test:true)
+    std::optional<int> link;   ///< link quality / RSSI as the source reports it
+    time_point at{};           ///< when the hub received it
 
     bool operator==(const sensor_event&) const = default;
 };
