@@ -139,6 +139,7 @@ enum class role {
     z2m_bridge,
     tasmota_data,
     tasmota_lwt,
+    tasmota_published,  ///< stat/<t>/<field>: what a rule publishes (plain ON/OFF, a number, or JSON)
     esphome_state,
     esphome_status,
     shelly_gen1,

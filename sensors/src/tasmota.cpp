@@ -35,6 +35,13 @@ std::vector<route> tasmota_routes(const config::sensor_spec& s) {
     for (auto t : {tele(s, "SENSOR"), tele(s, "STATE"), stat_result(s), "stat/" + s.topic + "/DEEPSLEEP"})
         out.push_back({t, t, false, role::tasmota_data, {}});
     out.push_back({tele(s, "LWT"), tele(s, "LWT"), false, role::tasmota_lwt, {}});
+    // Tasmota's PIR recipe (docs/PIR-Motion-Sensors.md) has a rule `publish stat/%topic%/PIR1 ON`: a
+    // one-word field is also read from its own topic stat/<t>/<field>.
+    if (s.field && !s.field->empty() && s.field->find_first_of("./") == std::string::npos) {
+        auto own = "stat/" + s.topic + "/" + *s.field;
+        if (own != stat_result(s) && own != "stat/" + s.topic + "/DEEPSLEEP")
+            out.push_back({own, own, false, role::tasmota_published, {}});
+    }
     return out;
 }
 
@@ -47,6 +54,23 @@ outcome tasmota_decode(const config::sensor_spec& s, role r, message& m) {
             return o;
         }
         return availability(s, m, false);
+    }
+    if (r == role::tasmota_published) {
+        // The whole payload is the field's value: "ON", "OFF", "21.5", or JSON a rule built.
+        auto text = trim(m.payload);
+        if (text.empty()) return outcome::drop(drop_reason::malformed, "empty payload");
+        if (!is_text(m.payload)) return outcome::drop(drop_reason::malformed, "not text");
+        const json* doc = m.parsed();
+        json v = doc && !doc->is_object() ? *doc : json(std::string(text));
+        if (doc && doc->is_object()) {
+            const json* inner = find_path(*doc, *s.field, true);
+            v = inner ? *inner : json(nullptr);
+        }
+        outcome o;
+        auto ev = make_event(s, m.at);
+        if (!apply(ev, interpret(v, s, *s.field), o)) return o;
+        o.inputs.emplace_back(std::move(ev));
+        return o;
     }
     const json* doc = m.parsed();
     if (!doc) return outcome::drop(drop_reason::malformed, m.why());
