@@ -251,7 +251,9 @@ bool is_press_word(std::string_view w) noexcept {
 /// comes from an action/event attribute or is an event word ("single", "SINGLE", "TOGGLE").
 /// zigbee2mqtt repeats a cached status in every message, so only its change to active presses.
 bool is_status_word(std::string_view attr, std::string_view w) {
-    return !iequals(attr, "action") && !iequals(attr, "event") && !in(event_words, trim(w));
+    const bool event_attr = iequals(attr, "action") || iequals(attr, "event") || iequals(attr, "click") ||
+                            ends_with(attr, "_action");
+    return !event_attr && !in(event_words, trim(w));
 }
 
 reading interpret(const json& v, const config::sensor_spec& s, std::string_view attr) {

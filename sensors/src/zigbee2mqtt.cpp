@@ -119,13 +119,19 @@ reading primary(const config::sensor_spec& s, const json& obj) {
         }
         case sensor_kind::fall: {
             // Fall detectors report `fall` (a boolean, or a status word where anything but
-            // "none"/"normal" is a fall) or "action":"fall".
-            if (const json* f = member(obj, "fall")) {
+            // "none"/"normal" is a fall), a status attribute of their own (Heiman HS2FD-EF1
+            // `fall_status`, Tuya MIR-HE200-TY `fall_down_status`), or "action":"fall".
+            const json* f = member(obj, "fall");
+            for (auto other : {"fall_status", "fall_down_status"})
+                if (!f) f = member(obj, other);
+            if (f) {
                 if (f->is_boolean()) return level(f->get<bool>());
                 if (f->is_string()) {
                     const auto& w = f->get_ref<const std::string&>();
+                    // maybe_fall (Tuya): not sure yet; the radar says fall when it is. Heiman's
+                    // fall_warning stays a fall: a person lying undiscovered is worse than a visit.
                     bool calm = w.empty() || iequals(w, "none") || iequals(w, "normal") ||
-                                iequals(w, "no_fall") || iequals(w, "false");
+                                iequals(w, "no_fall") || iequals(w, "false") || iequals(w, "maybe_fall");
                     return level(!calm);
                 }
                 return wrong("fall", "a boolean or a status word");
