@@ -29,6 +29,7 @@ struct condition {
 struct sensor_state {
     std::optional<int> battery, link;
     bool tamper = false;
+    bool testing = false;  ///< the device reported test:true and not test:false since
     std::optional<time_point> last_seen, last_event;
     std::string last_signal;
     std::optional<time_point> last_press_alert;  ///< momentary alarm kinds: debounce

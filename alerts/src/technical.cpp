@@ -38,6 +38,15 @@ void technical_checks(engine_core& core, std::size_t i, const sensor_event& e, t
                    e.battery ? fmt::format("Battery OK {}%{}", *e.battery, where(sp.location))
                              : fmt::format("Battery OK{}", where(sp.location)));
     }
+    // A detector's test button (smoke test:true with smoke:false) or a self test: one `test` event
+    // per test, so the centre logs it (SIA RP); the device repeats test:true until it ends.
+    if (e.test) {
+        if (*e.test && !st.testing)
+            out.alerts.push_back(core.draft(tech_key("test", sp.id), "test", alert_state::raised,
+                                            priority::low, now, "test", sp.id, sp.location,
+                                            fmt::format("Test of the sensor{}", where(sp.location))));
+        st.testing = *e.test;
+    }
     if (e.tamper) {
         st.tamper = *e.tamper;
         auto tkey = tech_key("tamper", sp.id);

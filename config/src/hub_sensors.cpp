@@ -15,6 +15,17 @@ constexpr std::string_view kind_names[] = {
     "enuresis", "motion",    "door", "bed",   "chair", "button", "power", "temperature"};
 constexpr std::string_view source_names[] = {"zigbee2mqtt", "tasmota", "esphome", "shelly", "json"};
 
+std::vector<std::string_view> split_levels(std::string_view t) {
+    std::vector<std::string_view> out;
+    for (std::size_t start = 0;;) {
+        auto slash = t.find('/', start);
+        out.push_back(
+            t.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
+        if (slash == std::string_view::npos) return out;
+        start = slash + 1;
+    }
+}
+
 /// Checks that a sensor's topic has the form its source expects, and says which to use if not.
 void check_topic(const sensor_entry& e, diagnostics& d) {
     const auto& s = e.spec;
@@ -27,11 +38,20 @@ void check_topic(const sensor_entry& e, diagnostics& d) {
         d.error(e.topic_pos, subject + ": empty; give the device's topic on the home broker");
         return;
     }
-    if (t.find_first_of("+#") != std::string_view::npos)
-        return fail("has an MQTT wildcard (+ or #); give one device's own topic");
+    if (t.find_first_of("+#") != std::string_view::npos) {
+        // A json sensor may read many devices' topics (home/+/door, pir/#), as MQTT filters allow them.
+        if (!(e.has_source && s.source == source_type::json))
+            return fail("has an MQTT wildcard (+ or #); give one device's own topic");
+        for (auto level : split_levels(t))
+            if (level.find_first_of("+#") != std::string_view::npos && level != "+" && level != "#")
+                return fail("has a wildcard inside a level; + and # stand alone between slashes");
+        if (auto hash = t.find('#'); hash != std::string_view::npos && hash != t.size() - 1)
+            return fail("has '#' before the end; # may only be the last level");
+    }
     if (t.back() == '/') return fail("ends with '/'; leave it out");
-    if (t.find(' ') != std::string_view::npos && s.source != source_type::json)
-        return fail("has a space; check the device's topic in its bridge");
+    // MQTT topics may hold spaces, and zigbee2mqtt allows them in friendly names ("sensore perdita gas").
+    if (t.front() == ' ' || t.back() == ' ')
+        return fail("starts or ends with a space; check the device's topic in its bridge");
     auto ends_with = [&](std::string_view tail) {
         return t.size() >= tail.size() && t.substr(t.size() - tail.size()) == tail;
     };

@@ -190,6 +190,9 @@ constexpr std::array inactive_words{"off",      "false", "0",       "no",      "
                                     "idle",     "none",  "ok",      "release", "released"};
 // Switch actions that say something happened but not which state it is in now.
 constexpr std::array neutral_words{"toggle", "hold", "inc_dec", "inv", ""};
+// Words that name one press (an event), not a state that stays: each one is a new press.
+constexpr std::array event_words{"single", "double", "triple", "quadruple", "quad", "penta",    "hold",
+                                 "long",   "short",  "toggle", "press",     "sos",  "emergency"};
 
 template <std::size_t N>
 bool in(const std::array<const char*, N>& words, std::string_view w) {
@@ -244,6 +247,15 @@ bool is_press_word(std::string_view w) noexcept {
     return !(ends_with(w, "release") || ends_with(w, "stop") || iequals(w, "clear"));
 }
 
+/// A momentary kind's string value is a status (a level: "fall", "fall_alarm", "alarm") unless it
+/// comes from an action/event attribute or is an event word ("single", "SINGLE", "TOGGLE").
+/// zigbee2mqtt repeats a cached status in every message, so only its change to active presses.
+bool is_status_word(std::string_view attr, std::string_view w) {
+    const bool event_attr = iequals(attr, "action") || iequals(attr, "event") || iequals(attr, "click") ||
+                            ends_with(attr, "_action");
+    return !event_attr && !in(event_words, trim(w));
+}
+
 reading interpret(const json& v, const config::sensor_spec& s, std::string_view attr) {
     if (v.is_null()) return {};
     const bool momentary = is_momentary_kind(s.kind);
@@ -265,10 +277,8 @@ reading interpret(const json& v, const config::sensor_spec& s, std::string_view 
     }
     if (s.active) {
         reading r = compare_with_active(v, *s.active, attr);
-        r.level =
-            momentary && (v.is_boolean() || v.is_number() ||
-                          (v.is_string() && (in(active_words, trim(v.get_ref<const std::string&>())) ||
-                                             in(inactive_words, trim(v.get_ref<const std::string&>())))));
+        r.level = momentary && (v.is_boolean() || v.is_number() ||
+                                (v.is_string() && is_status_word(attr, v.get_ref<const std::string&>())));
         return r;
     }
     // The contact of a reed switch is true when closed: a door is "active" when open. A bed or chair
@@ -290,7 +300,12 @@ reading interpret(const json& v, const config::sensor_spec& s, std::string_view 
         auto w = trim(v.get_ref<const std::string&>());
         if (in(active_words, w)) return result(true);
         if (in(inactive_words, w)) return result(false);
-        if (momentary) return is_press_word(w) ? from_bool(true) : reading{};
+        if (momentary) {
+            if (!is_press_word(w)) return {};
+            reading r = from_bool(true);
+            r.level = is_status_word(attr, w);
+            return r;
+        }
         if (in(neutral_words, w)) return {};
         return wrong(fmt_attr_expected(attr, "a state word (ON/OFF, true/false, open/close)"));
     }
@@ -329,15 +344,30 @@ void read_health(const json& obj, sensor_event& ev, outcome& out, std::string_vi
         auto it = obj.find(std::string(key));
         return it == obj.end() || it->is_null() ? nullptr : &*it;
     };
-    if (auto* b = get(battery_key)) set_battery(*b, ev, out);
-    if (auto* b = get("battery_low")) {
+    // OpenMQTTGateway / Theengs call the percentage `batt` and the flag `lowbatt`.
+    if (auto* b = get(battery_key))
+        set_battery(*b, ev, out);
+    else if (auto* omg = get("batt"))
+        set_battery(*omg, ev, out);
+    for (auto key : {"battery_low", "lowbatt"}) {
+        auto* b = get(key);
+        if (!b) continue;
         if (b->is_boolean())
             ev.battery_low = b->get<bool>();
         else {
             out.partial = true;
-            out.detail = "battery_low: expected a boolean";
+            out.detail = std::string(key) + ": expected a boolean";
         }
     }
+    // Tuya devices report a level word instead of (or beside) a percentage that may stay at 100.
+    if (auto* st = get("battery_state"); st && st->is_string()) {
+        const auto& w = st->get_ref<const std::string&>();
+        if (iequals(w, "low"))
+            ev.battery_low = true;
+        else if (iequals(w, "middle") || iequals(w, "medium") || iequals(w, "high"))
+            ev.battery_low = ev.battery_low.value_or(false);
+    }
+    if (auto* t = get("test"); t && t->is_boolean()) ev.test = t->get<bool>();
     if (auto* t = get("tamper")) {
         if (t->is_boolean())
             ev.tamper = t->get<bool>();

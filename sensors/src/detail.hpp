@@ -29,6 +29,10 @@ struct outcome {
     bool partial = false;
     /// A momentary sensor's level reading (see reading::level): true = pressed, false = released.
     std::optional<bool> level;
+    /// A device's press counter (Shelly gen1 `event_cnt`): a press only when it differs from the last.
+    std::optional<double> counter;
+    /// The device announced a planned sleep (Tasmota DeepSleep): its next `offline` is not a fault.
+    bool sleep = false;
 
     static outcome drop(drop_reason r, std::string why) {
         outcome o;
@@ -135,6 +139,7 @@ enum class role {
     z2m_bridge,
     tasmota_data,
     tasmota_lwt,
+    tasmota_published,  ///< stat/<t>/<field>: what a rule publishes (plain ON/OFF, a number, or JSON)
     esphome_state,
     esphome_status,
     shelly_gen1,

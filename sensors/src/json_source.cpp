@@ -11,6 +11,14 @@ std::vector<route> json_routes(const config::sensor_spec& s) {
 
 outcome json_decode(const config::sensor_spec& s, role, message& m) {
     const json* doc = m.parsed();
+    const bool whole = !s.field || s.field->empty();
+    // Plain text (Tasmota's `publish stat/%topic%/PIR1 ON`) is the value when the whole payload is.
+    json plain;
+    if (!doc && whole && !trim(m.payload).empty() && is_text(m.payload) && m.payload.size() <= 256 &&
+        !nests_deeper_than(m.payload, 0)) {
+        plain = std::string(trim(m.payload));
+        doc = &plain;
+    }
     if (!doc) return outcome::drop(drop_reason::malformed, m.why());
     outcome o;
     auto ev = make_event(s, m.at);

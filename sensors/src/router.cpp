@@ -99,6 +99,10 @@ struct router::impl {
     std::vector<entry> wildcard;  // a configured topic with + or # (json sensors on many devices)
     /// Last level of each momentary sensor that reports one (sos:true, ON): repeats are not presses.
     std::vector<std::optional<bool>> pressed;
+    /// Last press counter of each sensor whose device counts its presses (Shelly gen1 event_cnt).
+    std::vector<std::optional<double>> counters;
+    /// Sensors whose device announced a planned sleep and has not been heard since.
+    std::vector<bool> asleep;
 
     void add(std::size_t i, route r) {
         if (std::find(filters.begin(), filters.end(), r.filter) == filters.end()) filters.push_back(r.filter);
@@ -135,6 +139,8 @@ struct router::impl {
 router::router(const std::vector<config::sensor_spec>& sensors) : impl_(std::make_unique<impl>()) {
     impl_->sensors = sensors;
     impl_->pressed.resize(sensors.size());
+    impl_->counters.resize(sensors.size());
+    impl_->asleep.resize(sensors.size());
     for (std::size_t i = 0; i < sensors.size(); ++i) {
         impl_->sources.push_back(&descriptor_of(sensors[i].source));
         for (auto& r : impl_->sources[i]->routes(sensors[i])) impl_->add(i, std::move(r));
@@ -191,7 +197,25 @@ decode_result router::decode(std::string_view topic, std::string_view payload, t
                             if (*o.level && last == true) no_signal(o);
                             last = *o.level;
                         }
+                        if (o.dropped == drop_reason::none && o.counter) {
+                            // The same count again is the device re-publishing its last event.
+                            auto& last = impl_->counters[e->sensor];
+                            if (last == o.counter) no_signal(o);
+                            last = o.counter;
+                        }
                         if (retained && is_momentary_kind(spec.kind)) no_signal(o);
+                        if (o.dropped == drop_reason::none) {
+                            // The offline that follows a planned sleep is no fault; a device that does
+                            // not wake within its report interval is still reported silent by the engine.
+                            auto sleeping = impl_->asleep[e->sensor];
+                            std::erase_if(o.inputs, [&](const sensor_input& in) {
+                                auto* a = std::get_if<availability_change>(&in);
+                                if (a && !a->online && sleeping) return true;
+                                sleeping = false;
+                                return false;
+                            });
+                            impl_->asleep[e->sensor] = o.sleep || sleeping;
+                        }
                     }
                 } catch (const std::exception&) {
                     // Not ex.what(): a parser's message may quote the payload, which never goes to the log.

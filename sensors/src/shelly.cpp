@@ -35,6 +35,8 @@ std::optional<std::string> gen1_primary(const config::sensor_spec& s) {
             return "sensor/smoke";
         case sensor_kind::temperature:
             return "sensor/temperature";
+        case sensor_kind::gas:
+            return "sensor/gas";
         case sensor_kind::power:
             return s.threshold ? "relay/0/power" : "relay/0";
         case sensor_kind::pendant:
@@ -65,17 +67,44 @@ outcome gen1_decode(const config::sensor_spec& s, message& m) {
                 return outcome::drop(drop_reason::wrong_type, "event: expected a string");
             else if (!it->get_ref<const std::string&>().empty())
                 rd.sig = signal::active;
+            // Gen1 re-publishes the last event with every status update (every 30 s): a press is a
+            // new event_cnt, which the router compares with the last one it saw.
+            if (auto cnt = doc->find("event_cnt"); cnt != doc->end() && cnt->is_number())
+                o.counter = json_number(*cnt);
         } else {
             auto text = trim(m.payload);
             if (text.empty()) return outcome::drop(drop_reason::malformed, "empty payload");
             if (!is_text(m.payload)) return outcome::drop(drop_reason::malformed, "not text");
             json v = parse_number(text) ? json(*parse_number(text)) : json(std::string(text));
+            if (sub == "sensor/gas" && !s.active) {
+                // Shelly Gas: none / mild / heavy; "test" during a self test, "unknown" while warming up.
+                if (text == "mild" || text == "heavy")
+                    v = true;
+                else if (text == "none")
+                    v = false;
+                else if (text == "unknown" || text == "test")
+                    v = nullptr;
+                ev.test = text == "test";
+            }
             rd = interpret(v, s, last_segment(sub));
         }
         if (!apply(ev, rd, o)) return o;
     } else if (sub == "sensor/battery") {
         auto n = parse_number(m.payload);
         set_battery(n ? json(*n) : json(std::string(m.payload.substr(0, 16))), ev, o);
+    } else if (sub == "status") {
+        // Shelly Motion: {"motion":true,"timestamp":..,"active":true,"vibration":false,"lux":..,"bat":97}
+        // in one message; the vibration flag is what a wall-mounted sensor has for tamper.
+        const json* doc = m.parsed();
+        if (!doc) return outcome::drop(drop_reason::malformed, m.why());
+        if (!doc->is_object()) return outcome::drop(drop_reason::unexpected, "expected a JSON object");
+        if (primary && starts_with(*primary, "sensor/"))
+            if (const json* v = find_path(*doc, primary->substr(7));
+                v && !apply(ev, interpret(*v, s, primary->substr(7)), o))
+                return o;
+        read_health(*doc, ev, o, "bat");
+        if (auto vib = doc->find("vibration"); vib != doc->end() && vib->is_boolean())
+            ev.tamper = vib->get<bool>();
     }
     o.inputs.emplace_back(std::move(ev));
     return o;
@@ -144,6 +173,10 @@ reading component_reading(const config::sensor_spec& s, const gen2_field& f, con
 }
 
 void devicepower(const json& status, sensor_event& ev, outcome& o) {
+    // On USB (Plus H&T) the battery reads 0 % with external.present true: no battery to fault.
+    if (const json* ext = status.is_object() ? find_path(status, "external.present") : nullptr;
+        ext && ext->is_boolean() && ext->get<bool>())
+        return;
     if (const json* pct = status.is_object() ? find_path(status, "battery.percent") : nullptr)
         set_battery(*pct, ev, o);
 }
@@ -229,6 +262,8 @@ std::vector<route> shelly_routes(const config::sensor_spec& s) {
     const std::string t = s.topic;
     if (is_gen1(s)) {
         out.push_back({t + "/sensor/#", t + "/sensor/", true, role::shelly_gen1, {}});
+        // Shelly Motion reports motion, vibration and battery together on <topic>/status.
+        out.push_back({t + "/status", t + "/status", false, role::shelly_gen1, {}});
         // Relays (relay/0) and buttons (input_event/0) publish outside sensor/.
         if (auto p = gen1_primary(s); p && !starts_with(*p, "sensor/")) {
             auto head = p->substr(0, p->find('/'));

@@ -31,18 +31,53 @@ std::string stat_result(const config::sensor_spec& s) {
 
 std::vector<route> tasmota_routes(const config::sensor_spec& s) {
     std::vector<route> out;
-    for (auto t : {tele(s, "SENSOR"), tele(s, "STATE"), stat_result(s)})
+    // stat/<t>/DEEPSLEEP: the device is about to sleep (DeepSleepTime), then publishes LWT Offline.
+    for (auto t : {tele(s, "SENSOR"), tele(s, "STATE"), stat_result(s), "stat/" + s.topic + "/DEEPSLEEP"})
         out.push_back({t, t, false, role::tasmota_data, {}});
     out.push_back({tele(s, "LWT"), tele(s, "LWT"), false, role::tasmota_lwt, {}});
+    // Tasmota's PIR recipe (docs/PIR-Motion-Sensors.md) has a rule `publish stat/%topic%/PIR1 ON`: a
+    // one-word field is also read from its own topic stat/<t>/<field>.
+    if (s.field && !s.field->empty() && s.field->find_first_of("./") == std::string::npos) {
+        auto own = "stat/" + s.topic + "/" + *s.field;
+        if (own != stat_result(s) && own != "stat/" + s.topic + "/DEEPSLEEP")
+            out.push_back({own, own, false, role::tasmota_published, {}});
+    }
     return out;
 }
 
 outcome tasmota_decode(const config::sensor_spec& s, role r, message& m) {
-    if (r == role::tasmota_lwt) return availability(s, m, false);
+    if (r == role::tasmota_lwt) {
+        // Newer builds (arendst/Tasmota#19134) say "DeepSleep" in the LWT instead of "Offline".
+        if (iequals(trim(m.payload), "DeepSleep")) {
+            outcome o;
+            o.sleep = true;
+            return o;
+        }
+        return availability(s, m, false);
+    }
+    if (r == role::tasmota_published) {
+        // The whole payload is the field's value: "ON", "OFF", "21.5", or JSON a rule built.
+        auto text = trim(m.payload);
+        if (text.empty()) return outcome::drop(drop_reason::malformed, "empty payload");
+        if (!is_text(m.payload)) return outcome::drop(drop_reason::malformed, "not text");
+        const json* doc = m.parsed();
+        json v = doc && !doc->is_object() ? *doc : json(std::string(text));
+        if (doc && doc->is_object()) {
+            const json* inner = find_path(*doc, *s.field, true);
+            v = inner ? *inner : json(nullptr);
+        }
+        outcome o;
+        auto ev = make_event(s, m.at);
+        if (!apply(ev, interpret(v, s, *s.field), o)) return o;
+        o.inputs.emplace_back(std::move(ev));
+        return o;
+    }
     const json* doc = m.parsed();
     if (!doc) return outcome::drop(drop_reason::malformed, m.why());
     if (!doc->is_object()) return outcome::drop(drop_reason::unexpected, "expected a JSON object");
     outcome o;
+    // {"DeepSleep":{"Time":..,"Epoch":<wake-up>}} on stat/<t>/DEEPSLEEP just before a planned sleep.
+    if (auto ds = doc->find("DeepSleep"); ds != doc->end() && ds->is_object()) o.sleep = true;
     auto ev = make_event(s, m.at);
     // tele/STATE: Wifi.RSSI is the link quality in percent.
     if (const json* rssi = find_path(*doc, "Wifi.RSSI")) {

@@ -52,6 +52,12 @@ std::vector<std::string_view> candidates(sensor_kind k) {
     return {};
 }
 
+/// The alarm kinds whose attribute some devices spell with a suffix.
+bool alarm_kind(sensor_kind k) {
+    return k == sensor_kind::smoke || k == sensor_kind::heat || k == sensor_kind::co ||
+           k == sensor_kind::gas || k == sensor_kind::flood || k == sensor_kind::enuresis;
+}
+
 const json* member(const json& obj, std::string_view key) {
     auto it = obj.find(std::string(key));
     return it == obj.end() || it->is_null() ? nullptr : &*it;
@@ -113,13 +119,19 @@ reading primary(const config::sensor_spec& s, const json& obj) {
         }
         case sensor_kind::fall: {
             // Fall detectors report `fall` (a boolean, or a status word where anything but
-            // "none"/"normal" is a fall) or "action":"fall".
-            if (const json* f = member(obj, "fall")) {
+            // "none"/"normal" is a fall), a status attribute of their own (Heiman HS2FD-EF1
+            // `fall_status`, Tuya MIR-HE200-TY `fall_down_status`), or "action":"fall".
+            const json* f = member(obj, "fall");
+            for (auto other : {"fall_status", "fall_down_status"})
+                if (!f) f = member(obj, other);
+            if (f) {
                 if (f->is_boolean()) return level(f->get<bool>());
                 if (f->is_string()) {
                     const auto& w = f->get_ref<const std::string&>();
+                    // maybe_fall (Tuya): not sure yet; the radar says fall when it is. Heiman's
+                    // fall_warning stays a fall: a person lying undiscovered is worse than a visit.
                     bool calm = w.empty() || iequals(w, "none") || iequals(w, "normal") ||
-                                iequals(w, "no_fall") || iequals(w, "false");
+                                iequals(w, "no_fall") || iequals(w, "false") || iequals(w, "maybe_fall");
                     return level(!calm);
                 }
                 return wrong("fall", "a boolean or a status word");
@@ -162,6 +174,17 @@ reading primary(const config::sensor_spec& s, const json& obj) {
         // zigbee2mqtt publishes these as JSON booleans; anything else is a broken converter.
         if (!v->is_boolean()) return wrong(attr, "a boolean");
         return interpret(*v, s, attr);
+    }
+    // Some alarms name their attribute after the usual one (BlitzWolf BW-IS9: water_leak_alarm_1 and
+    // _2): a silent leak sensor is worse than a guess, so any boolean <attribute>_... in alarm.
+    if (alarm_kind(s.kind) && !s.active && !s.threshold) {
+        std::optional<bool> any;
+        for (auto attr : candidates(s.kind))
+            for (auto it = obj.begin(); it != obj.end(); ++it)
+                if (it->is_boolean() && it.key().size() > attr.size() + 1 && it.key().starts_with(attr) &&
+                    it.key()[attr.size()] == '_')
+                    any = any.value_or(false) || it->get<bool>();
+        if (any) return interpret(*any, s, "");
     }
     return {};
 }

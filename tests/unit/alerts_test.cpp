@@ -918,6 +918,27 @@ TEST(Technical, AvailabilityBridgeTamper) {
     EXPECT_EQ(h.of("tamper", alert_state::cleared).size(), 1u);
 }
 
+// A smoke detector's test button: test:true (with smoke:false) repeated while it lasts is one test
+// event for the centre (SIA RP), never an alarm; the next test is another.
+TEST(Technical, DeviceTestIsOneTestEventPerTest) {
+    auto h = living_room();
+    h.start(at("2026-01-10T12:00:00Z"));
+    sensor_event e;
+    e.sensor = "door";
+    e.test = true;
+    h.input(e);
+    h.input(e);
+    e.test = false;
+    h.input(e);
+    ASSERT_EQ(h.of("test").size(), 1u);
+    EXPECT_EQ(h.of("test")[0].sia, "RP");
+    EXPECT_EQ(h.of("test")[0].sensor, "door");
+    EXPECT_EQ(h.of("test", alert_state::cleared).size(), 0u);
+    e.test = true;
+    h.input(e);
+    EXPECT_EQ(h.of("test").size(), 2u);
+}
+
 TEST(Technical, BatteryLowWithHysteresis) {
     auto h = living_room();
     h.start(at("2026-01-10T12:00:00Z"));

@@ -590,6 +590,28 @@ TEST(HubConfigErrors, TopicsInTheFormTheirSourceUses) {
     EXPECT_TRUE(sensor("esphome", "home/hall/binary_sensor/pir/state").empty());
 }
 
+// zigbee2mqtt allows spaces in friendly names (a real one: "sensore perdita gas"); MQTT topics may hold them.
+TEST(HubConfigErrors, TopicsMayHoldSpaces) {
+    auto sensor = [](const std::string& source, const std::string& topic) {
+        return errors_with("[[sensor]]\nid = \"x\"\nkind = \"gas\"\nsource = \"" + source + "\"\ntopic = \"" +
+                           topic + "\"\n");
+    };
+    EXPECT_TRUE(sensor("zigbee2mqtt", "zigbee2mqtt/sensore perdita gas").empty());
+    EXPECT_TRUE(one_error(sensor("zigbee2mqtt", "zigbee2mqtt/gas "), L(5), 9, {"ends with a space"}));
+}
+
+// docs/sensors.md: one json sensor may read every matching topic (home/+/door, pir/#).
+TEST(HubConfigErrors, JsonSensorsTakeWildcardsWhereMqttAllowsThem) {
+    auto json_sensor = [](const std::string& topic) {
+        return errors_with("[[sensor]]\nid = \"x\"\nkind = \"motion\"\nsource = \"json\"\ntopic = \"" +
+                           topic + "\"\nfield = \"state\"\nactive = \"ON\"\n");
+    };
+    EXPECT_TRUE(json_sensor("home/+/door").empty());
+    EXPECT_TRUE(json_sensor("pir/#").empty());
+    EXPECT_TRUE(one_error(json_sensor("pir/#/x"), L(5), 9, {"# may only be the last level"}));
+    EXPECT_TRUE(one_error(json_sensor("home/a+/door"), L(5), 9, {"+ and # stand alone"}));
+}
+
 TEST(HubConfigErrors, JsonSourceNeedsFieldAndActiveOrThreshold) {
     auto e =
         errors_with("[[sensor]]\nid = \"x\"\nkind = \"motion\"\nsource = \"json\"\ntopic = \"home/x\"\n");

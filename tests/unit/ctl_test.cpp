@@ -327,6 +327,19 @@ TEST(Pairing, AMessageMustFitTheKindAsTheHubDecodesIt) {
               "");
 }
 
+// BlitzWolf BW-IS9 (corpus z2m-blitzwolf-bw-is9-water-leak-alarm-1) has no `water_leak`: the hub reads
+// its water_leak_alarm_1/_2, so `pair` proposes it as a flood sensor and the default config works.
+TEST(Pairing, ALeakSensorWithSuffixedAlarmAttributesIsAFloodSensor) {
+    auto bw = R"({"battery":100,"battery_low":false,"linkquality":150,"tamper":false,)"
+              R"("water_leak_alarm_1":false,"water_leak_alarm_2":false})";
+    EXPECT_EQ(kind_mismatch(sensor_kind::flood, config::source_type::zigbee2mqtt, "zigbee2mqtt/kitchen_leak",
+                            "zigbee2mqtt/kitchen_leak", bw),
+              "");
+    EXPECT_NE(kind_mismatch(sensor_kind::flood, config::source_type::zigbee2mqtt, "zigbee2mqtt/kitchen_leak",
+                            "zigbee2mqtt/kitchen_leak", R"({"battery":100,"water_leak_sensitivity":"high"})"),
+              "");
+}
+
 TEST(Pairing, OnlyANewDeviceWhoseMessageFitsIsProposed) {
     pairing p(discovery_config(), sensor_kind::motion);
     auto t = at("2026-11-29T10:00:00Z");

@@ -90,10 +90,12 @@ TEST(Subscriptions, FollowTheSpecTablePerSource) {
         "tele/tasmota_1A2B3C/SENSOR",
         "tele/tasmota_1A2B3C/STATE",
         "stat/tasmota_1A2B3C/RESULT",
+        "stat/tasmota_1A2B3C/DEEPSLEEP",
         "tele/tasmota_1A2B3C/LWT",
         "bedroom/binary_sensor/bed_pad/state",
         "bedroom/status",
         "shellies/shellyflood-1/sensor/#",
+        "shellies/shellyflood-1/status",
         "shellies/shellyflood-1/online",
         "shellyplusi4-a8032ab12345/events/rpc",
         "shellyplusi4-a8032ab12345/status/#",
@@ -631,6 +633,32 @@ TEST(JsonSource, WildcardTopic) {
     router ra({all});
     EXPECT_EQ(sig(ra, "pir/x/y", R"({"m":1})"), warden::signal::active);
     EXPECT_EQ(ra.decode("$SYS/pir", "{}", t0).dropped, drop_reason::unknown_topic);
+}
+
+// Tasmota's PIR recipe publishes plain ON/OFF (docs/PIR-Motion-Sensors.md: publish stat/%topic%/PIR1 ON).
+TEST(JsonSource, PlainTextIsTheWholeValueOnly) {
+    auto s = spec("pir", sensor_kind::motion, source_type::json, "stat/tasmota/PIR1");
+    s.field = "";
+    s.active = "ON";
+    router r({s});
+    EXPECT_EQ(sig(r, "stat/tasmota/PIR1", "ON"), warden::signal::active);
+    EXPECT_EQ(sig(r, "stat/tasmota/PIR1", "OFF"), warden::signal::inactive);
+    EXPECT_EQ(r.decode("stat/tasmota/PIR1", "{\"broken", t0).dropped, drop_reason::malformed);
+    auto f = spec("door", sensor_kind::door, source_type::json, "home/door");
+    f.field = "state";
+    f.active = "ON";
+    router rf({f});
+    EXPECT_EQ(rf.decode("home/door", "ON", t0).dropped, drop_reason::malformed) << "a field needs JSON";
+}
+
+TEST(Tasmota, RulePublishedFieldTopic) {
+    auto s = spec("pir", sensor_kind::motion, source_type::tasmota, "tasmota");
+    s.field = "PIR1";
+    router r({s});
+    auto subs = r.subscriptions();
+    EXPECT_NE(std::find(subs.begin(), subs.end(), "stat/tasmota/PIR1"), subs.end());
+    EXPECT_EQ(sig(r, "stat/tasmota/PIR1", "ON"), warden::signal::active);
+    EXPECT_EQ(sig(r, "stat/tasmota/PIR1", "OFF"), warden::signal::inactive);
 }
 
 TEST(JsonSource, TwoSensorsOnOneTopic) {

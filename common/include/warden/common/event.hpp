@@ -25,8 +25,9 @@ struct sensor_event {
     std::optional<int> battery;   ///< percent
     std::optional<bool> battery_low;
     std::optional<bool> tamper;
-    std::optional<int> link;  ///< link quality / RSSI as the source reports it
-    time_point at{};          ///< when the hub received it
+    std::optional<bool> test;  ///< the device's test button or self test is on (smoke test:true)
+    std::optional<int> link;   ///< link quality / RSSI as the source reports it
+    time_point at{};           ///< when the hub received it
 
     bool operator==(const sensor_event&) const = default;
 };
