@@ -1,6 +1,10 @@
 // warden-ctl export --config CONFIG [--since 24h] [--out FILE]: the hub's event log (<data_dir>/hub.db) as
 // a SPEC 2.4 recording, read through the hub's own store opened read-only, so it works while the hub runs.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <filesystem>
+
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -44,6 +48,13 @@ int run_export(const export_options& o) {
     std::ofstream file_out;
     std::ostream* out = &std::cout;
     if (!o.out.empty() && o.out != "-") {
+        // The recording is a home's raw sensor traffic: mode 0600 whatever the umask.
+        int fd = ::open(o.out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0 || ::fchmod(fd, 0600) != 0) {
+            if (fd >= 0) ::close(fd);
+            throw usage_error(fmt::format("--out {}: cannot write", o.out));
+        }
+        ::close(fd);
         file_out.open(o.out, std::ios::trunc);
         if (!file_out) throw usage_error(fmt::format("--out {}: cannot write", o.out));
         out = &file_out;

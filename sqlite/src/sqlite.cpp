@@ -1,5 +1,9 @@
 #include "warden/sqlite/sqlite.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <sqlite3.h>
 
 #include <system_error>
@@ -102,15 +106,38 @@ std::int64_t statement::changes() const noexcept {
 
 // --- database ---
 
+namespace {
+
+/// Makes the missing folders of `dir` with mode 0700 whatever the umask (folders that exist keep theirs).
+/// A folder that cannot be made shows as the open's error.
+void create_private_folders(const std::filesystem::path& dir) {
+    std::error_code ec;
+    if (dir.empty() || std::filesystem::exists(dir, ec)) return;
+    create_private_folders(dir.parent_path());
+    if (::mkdir(dir.c_str(), 0700) == 0) ::chmod(dir.c_str(), 0700);
+}
+
+/// Creates the database file with mode 0600 whatever the umask, before SQLite opens it: it holds
+/// password hashes, session tokens or a home's alerts. SQLite gives its -wal and -shm files the
+/// database file's mode. An existing file keeps its mode.
+void create_private_file(const std::filesystem::path& file) {
+    int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return;  // exists already (or cannot be made: the open below says why)
+    ::fchmod(fd, 0600);
+    ::close(fd);
+}
+
+}  // namespace
+
 database::database(const open_options& opts) {
     int flags = SQLITE_OPEN_NOMUTEX;
     if (opts.mode == open_mode::read_only) {
         flags |= SQLITE_OPEN_READONLY;
     } else {
         flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-        std::error_code ec;  // a folder that cannot be made shows as the open's error below
         if (opts.create_folders && opts.file.has_parent_path())
-            std::filesystem::create_directories(opts.file.parent_path(), ec);
+            create_private_folders(opts.file.parent_path());
+        create_private_file(opts.file);
     }
     int rc = sqlite3_open_v2(opts.file.c_str(), &db_, flags, nullptr);
     if (rc != SQLITE_OK) {

@@ -4,6 +4,8 @@
 // and must pass them all). CentreSqliteStore tests what only SQLite has: its file, pragmas, migrations.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <sqlite3.h>
 
 #include <filesystem>
@@ -103,6 +105,16 @@ TEST_P(CentreStore, StoresEachIdOnceAndKeepsItAcrossReopen) {
     auto hubs = s->list_hubs();
     ASSERT_EQ(hubs.size(), 1u);
     EXPECT_EQ(hubs[0].id, "hub-a");
+}
+
+// Security finding 13: centre.db (password hashes, session tokens) was -rw-r--r-- under umask 022.
+TEST(CentreSqliteStore, DatabaseIsPrivateWhateverTheUmask) {
+    harness::temp_dir dir;
+    auto old = ::umask(022);
+    { auto s = open_sqlite_store((dir / "centre.db").string()); }
+    ::umask(old);
+    EXPECT_EQ(std::filesystem::status(dir / "centre.db").permissions() & std::filesystem::perms::mask,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 TEST(CentreSqliteStore, MigratesAndRefusesANewerSchema) {

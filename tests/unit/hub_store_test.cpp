@@ -2,6 +2,8 @@
 // open conditions, engine state, event log pruning, and a write that fails (disk full).
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <sqlite3.h>
 
 #include <nlohmann/json.hpp>
@@ -72,6 +74,30 @@ TEST(HubStore, CreatesSchemaWithWalAndTheExportedEventsTable) {
               "CREATE TABLE events(id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, topic TEXT NOT NULL, "
               "payload BLOB NOT NULL)");
     sqlite3_close(db);
+}
+
+// Security finding 13: hub.db was -rw-r--r-- under umask 022. The file, its WAL and the folder the
+// store makes are private whatever the umask.
+TEST(HubStore, DatabaseAndItsFolderArePrivateWhateverTheUmask) {
+    harness::temp_dir dir;
+    auto old = ::umask(022);
+    {
+        hub::store st(opts(dir));
+        ASSERT_TRUE(st.commit(alerts_batch({raised("pendant/pendant")})));
+    }
+    ::umask(old);
+    auto mode = [](const std::filesystem::path& p) {
+        return std::filesystem::status(p).permissions() & std::filesystem::perms::mask;
+    };
+    EXPECT_EQ(mode(dir / "data"), std::filesystem::perms::owner_all);
+    EXPECT_EQ(mode(dir / "data" / "hub.db"),
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    for (const char* side : {"hub.db-wal", "hub.db-shm"}) {
+        if (!std::filesystem::exists(dir / "data" / side)) continue;
+        EXPECT_EQ(mode(dir / "data" / side),
+                  std::filesystem::perms::owner_read | std::filesystem::perms::owner_write)
+            << side;
+    }
 }
 
 TEST(HubStore, ReportsTheJournalModeInForce) {
