@@ -188,7 +188,13 @@ hub::impl::impl(config::hub_config c, std::shared_ptr<spdlog::logger> l, hub_opt
       prune_timer_(io_),
       uplink_fault_timer_(io_) {
     if (cfg_.dc09)
-        dc09_ = std::make_unique<dc09_path>(io_, cfg_, uplink_, log_, [this] { local_.mark_state_dirty(); });
+        dc09_ = std::make_unique<dc09_path>(
+            io_, cfg_, uplink_, log_, [this] { local_.mark_state_dirty(); },
+            [this](bool raised, const std::string& text) {
+                apply(engine_.technical("dc09_fault", raised, text, now_ms()));
+                commit_.engine_changed();
+                commit_.schedule();
+            });
     if (auto saved = store_.engine_state()) {
         commit_.set_saved_state(*saved);
         auto j = json::parse(*saved, nullptr, false);
