@@ -4,10 +4,15 @@
 /// and whatever the uplink has not had acked within 2 x ack_timeout (checked every ack_timeout). The
 /// centre still gets a backed-up alert by MQTT later and stores it once.
 ///
+/// A frame the sender gives up on (its replies could not be understood, or none came) raises the
+/// technical alert dc09_fault through `fault`; the next acked frame clears it. In role "backup" the
+/// failed alert is forgotten, so a later backup check hands it over again.
+///
 /// Thread rules: construct, call and destroy on the io_context's thread; its handlers run there.
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -28,10 +33,13 @@ namespace warden::hub {
 
 class dc09_path {
 public:
+    /// Raises (true, with what failed) or clears (false) dc09_fault.
+    using fault_handler = std::function<void(bool raised, const std::string& text)>;
+
     /// `cfg` must have a [dc09] section (dc09::make_sender_options throws std::invalid_argument
     /// otherwise). `link_changed` is called when the DC-09 link goes up or down.
     dc09_path(asio::io_context& io, const config::hub_config& cfg, const uplink& mqtt,
-              std::shared_ptr<spdlog::logger> log, std::function<void()> link_changed);
+              std::shared_ptr<spdlog::logger> log, std::function<void()> link_changed, fault_handler fault);
     dc09_path(const dc09_path&) = delete;
     dc09_path& operator=(const dc09_path&) = delete;
 
@@ -53,6 +61,7 @@ public:
 private:
     void send(const std::vector<outbox_entry>& rows);
     void arm_backup();
+    void result(const std::string& id, const dc09::delivery& d);
 
     const uplink& mqtt_;
     std::shared_ptr<spdlog::logger> log_;
@@ -62,6 +71,10 @@ private:
     dc09::sender sender_;
     asio::steady_timer timer_;
     std::set<std::string> given_;  ///< ids handed to the sender (role backup) and not yet acked by MQTT
+    fault_handler fault_;
+    /// Whether dc09_fault is open; unknown at start (one may be open from an earlier run), so the
+    /// first acked frame clears whatever is open.
+    std::optional<bool> faulted_;
 };
 
 }  // namespace warden::hub

@@ -25,6 +25,7 @@
 #include "warden/mqtt/session.hpp"
 #include "warden/sensors/adapters.hpp"
 
+#include "commit_path.hpp"
 #include "dc09_path.hpp"
 #include "local_topics.hpp"
 
@@ -43,8 +44,6 @@ namespace {
 using steady = std::chrono::steady_clock;
 using json = nlohmann::json;
 
-/// Group commit: a batch is written when the io_context has run what was queued, or at this size.
-constexpr std::size_t max_batch_messages = 256;
 /// An uplink down this long raises uplink_fault.
 constexpr milliseconds uplink_fault_after{10 * 60'000};
 /// Event log retention (SPEC: warden-ctl export reads up to a week back).
@@ -84,14 +83,9 @@ struct hub::impl {
     void raise_test(std::optional<std::string> request_id);
     void arm_rule_timer();
 
-    // Batch -> store -> uplink.
-    void schedule_flush();
-    void flush();
-    void storage_failed(batch b, const store_error& e);
+    // Batch -> store (commit_) -> uplink.
+    commit_path::hooks commit_hooks();
     std::string rule_state() const;
-    void send_unstored();
-    std::uint64_t outbox_count();
-    json storage_json() const;
 
     // Output to the home (warden/local/..., through local_) and the heartbeat.
     std::string state_json();
@@ -112,35 +106,17 @@ struct hub::impl {
     uplink uplink_;
     local_topics local_;  ///< warden/local/...: requests in, state, prealarm and results out
 
+    commit_path commit_;  ///< the pending batch, its commits and storage faults
+
     asio::steady_timer rule_timer_;
-    asio::steady_timer retry_timer_;
     asio::steady_timer prune_timer_;
     asio::steady_timer uplink_fault_timer_;
     /// The DC-09 second path ([dc09] role "both": every alert; "backup": what MQTT has not delivered).
     std::unique_ptr<dc09_path> dc09_;
 
-    batch pending_;
-    std::size_t pending_messages_ = 0;
-    bool engine_dirty_ = false;
-    std::string saved_state_;  ///< the engine state as last committed
-    bool flush_posted_ = false;
     bool stopping_ = false;
 
-    // Storage faults: the batch is kept and retried with backoff; the event log gives way to alerts.
-    bool storage_fault_ = false;
-    bool retry_armed_ = false;
-    int failures_ = 0;
-    std::string storage_error_;                ///< the last commit error while failing
-    std::optional<time_point> storage_since_;  ///< when the current fault began
-    std::uint64_t events_not_logged_ = 0;      ///< event log rows given up to storage faults (this run)
-    /// The seq the next alert gets: follows the store, and runs ahead of it while alerts are sent
-    /// from memory because commits fail.
-    std::uint64_t next_seq_ = 1;
-    /// Open conditions raised by alerts sent from memory and not yet stored (key -> alert id).
-    std::map<std::string, std::string> unstored_conditions_;
-    std::uint64_t last_outbox_ = 0;  ///< the stored outbox count last read
-
-    // Test alarms: pending_ alert index -> request id until committed; then alert id -> request.
+    // Test alarms: batch alert index -> request id until committed; then alert id -> request.
     struct test_request {
         std::string request_id;
         steady::time_point committed{};
@@ -207,14 +183,20 @@ hub::impl::impl(config::hub_config c, std::shared_ptr<spdlog::logger> l, hub_opt
       home_(io_, home_options(cfg_), log_),
       uplink_(io_, uplink_opts(cfg_), store_, log_),
       local_(io_, home_, [this] { return state_json(); }),
+      commit_(io_, store_, cfg_.id, log_, hopts_.store_read_only, commit_hooks()),
       rule_timer_(io_),
-      retry_timer_(io_),
       prune_timer_(io_),
       uplink_fault_timer_(io_) {
     if (cfg_.dc09)
-        dc09_ = std::make_unique<dc09_path>(io_, cfg_, uplink_, log_, [this] { local_.mark_state_dirty(); });
+        dc09_ = std::make_unique<dc09_path>(
+            io_, cfg_, uplink_, log_, [this] { local_.mark_state_dirty(); },
+            [this](bool raised, const std::string& text) {
+                apply(engine_.technical("dc09_fault", raised, text, now_ms()));
+                commit_.engine_changed();
+                commit_.schedule();
+            });
     if (auto saved = store_.engine_state()) {
-        saved_state_ = *saved;
+        commit_.set_saved_state(*saved);
         auto j = json::parse(*saved, nullptr, false);
         if (j.is_discarded()) {
             log_->error("rule state unreadable, starting fresh file={}", store_.file().string());
@@ -252,12 +234,12 @@ void hub::impl::start() {
         log_->warn("database not in WAL mode journal_mode={} file={} (still durable, slower commits)",
                    store_.journal_mode(), store_.file().string());
 
-    next_seq_ = std::max<std::uint64_t>(store_.next_seq(), 1);
+    commit_.set_next_seq(std::max<std::uint64_t>(store_.next_seq(), 1));
     // hub_started (and any state the restart implies) is committed before anything connects.
     apply(engine_.start(now));
     apply(engine_.technical("storage_fault", false, "Storage working", now));
-    engine_dirty_ = true;
-    flush();
+    commit_.engine_changed();
+    commit_.flush();
 
     if (hopts_.handle_signals) {
         signals_.add(SIGINT);
@@ -277,7 +259,7 @@ void hub::impl::start() {
     local_.subscribe();
 
     uplink_.on_acked([this](const std::string& id, std::optional<milliseconds>) {
-        pending_.delivered.push_back(id);
+        commit_.delivered(id);
         if (dc09_) dc09_->delivered(id);
         if (auto it = tests_sent_.find(id); it != tests_sent_.end()) {
             double rtt =
@@ -290,7 +272,7 @@ void hub::impl::start() {
                                               .dump());
             tests_sent_.erase(it);
         }
-        schedule_flush();
+        commit_.schedule();
     });
     uplink_.on_command([this](const std::string& payload) { centre_command(payload); });
     uplink_.on_connection([this](bool up) { uplink_connection(up); });
@@ -313,26 +295,12 @@ void hub::impl::shutdown() {
     // Stop taking messages first; whatever Paho has already handed over is queued behind this
     // handler and still processed before the final commit below.
     home_.stop();
-    for (auto* t : {&rule_timer_, &retry_timer_, &prune_timer_, &uplink_fault_timer_}) t->cancel();
+    for (auto* t : {&rule_timer_, &prune_timer_, &uplink_fault_timer_}) t->cancel();
+    commit_.stop();
     local_.stop();
     if (dc09_) dc09_->stop_backup();
     asio::post(io_, [this] {
-        engine_dirty_ = true;
-        for (int attempt = 0; attempt < 3 && !pending_.empty(); ++attempt) {
-            pending_.engine_state = rule_state();
-            pending_.sent = uplink_.take_sent();
-            pending_.now = now_ms();
-            auto r = store_.commit(pending_);
-            if (r) {
-                pending_ = {};
-                uplink_.enqueue(r.added);
-                break;
-            }
-            log_->error("final commit failed code={} error=\"{}\"", r.error->code, r.error->message);
-        }
-        if (!pending_.empty())
-            log_->error("stopping with uncommitted input events={} alerts={}", pending_.events.size(),
-                        pending_.alerts.size());
+        uplink_.enqueue(commit_.commit_final());
         uplink_.stop([this] {
             if (dc09_) dc09_->stop();
             signals_.cancel();
@@ -343,13 +311,8 @@ void hub::impl::shutdown() {
 
 void hub::impl::home_message(mqtt::message m) {
     auto now = now_ms();
-    ++pending_messages_;
     // The event log keeps what the home broker said, byte for byte (oversized payloads excepted).
-    // While writes keep failing, the log gives way so the batch held in memory stays small.
-    if (failures_ >= 2)
-        ++events_not_logged_;
-    else if (m.payload.size() <= sensors::max_payload_bytes)
-        pending_.events.push_back({now, m.topic, m.payload});
+    commit_.add_message(now, m.topic, m.payload, m.payload.size() <= sensors::max_payload_bytes);
 
     if (is_local_request(m.topic) && m.retained) {
         // A retained request is an old one, replayed at every (re)subscribe: a cancel, away switch or
@@ -372,8 +335,8 @@ void hub::impl::home_message(mqtt::message m) {
         for (const auto& in : r.inputs) apply(engine_.on_input(in, now));
         if (!r.inputs.empty()) local_.mark_state_dirty();
     }
-    engine_dirty_ = true;
-    schedule_flush();
+    commit_.engine_changed();
+    commit_.schedule();
     arm_rule_timer();
 }
 
@@ -416,8 +379,8 @@ void hub::impl::centre_command(const std::string& payload) {
         log_->warn("centre command dropped reason=unknown_cmd");
         return;
     }
-    engine_dirty_ = true;
-    schedule_flush();
+    commit_.engine_changed();
+    commit_.schedule();
     arm_rule_timer();
 }
 
@@ -450,7 +413,7 @@ void hub::impl::apply(alerts::output out) {
         n.alert.location = std::move(d.location);
         n.alert.text = std::move(d.text);
         n.alert.value = d.value;
-        pending_.alerts.push_back(std::move(n));
+        commit_.add(std::move(n));
     }
     for (const auto& n : out.notices) {
         switch (n.kind) {
@@ -486,9 +449,9 @@ void hub::impl::raise_test(std::optional<std::string> request_id) {
     n.alert.at = now_ms();
     n.alert.rule = "test";
     n.alert.text = "Test alarm";
-    if (request_id) tests_uncommitted_.emplace_back(pending_.alerts.size(), *request_id);
-    pending_.alerts.push_back(std::move(n));
-    schedule_flush();
+    auto index = commit_.add(std::move(n));
+    if (request_id) tests_uncommitted_.emplace_back(index, *request_id);
+    commit_.schedule();
 }
 
 void hub::impl::arm_rule_timer() {
@@ -506,200 +469,45 @@ void hub::impl::arm_rule_timer() {
         if (ec || stopping_) return;
         rule_deadline_.reset();
         apply(engine_.on_time(now_ms()));
-        engine_dirty_ = true;
-        schedule_flush();
+        commit_.engine_changed();
+        commit_.schedule();
         arm_rule_timer();
     });
 }
 
-void hub::impl::schedule_flush() {
-    if (retry_armed_) {
-        // The storage retry timer flushes; while writes keep failing, new alerts go out meanwhile.
-        if (failures_ >= 2) send_unstored();
-        return;
-    }
-    if (pending_messages_ >= max_batch_messages) {
-        flush();
-        return;
-    }
-    if (flush_posted_) return;
-    flush_posted_ = true;
-    // Posted behind whatever is already queued: under load one commit covers many messages,
-    // a message alone is committed at once.
-    asio::post(io_, [this] {
-        flush_posted_ = false;
-        if (!retry_armed_) flush();
-    });
-}
-
-void hub::impl::flush() {
-    if (engine_dirty_) {
-        // Most messages change the state (last seen, last activity); a timer that did nothing does
-        // not, and then there is nothing to write.
-        auto state = rule_state();
-        if (state != saved_state_) pending_.engine_state = std::move(state);
-        engine_dirty_ = false;
-    }
-    auto sent = uplink_.take_sent();
-    pending_.sent.insert(pending_.sent.end(), sent.begin(), sent.end());
-    if (pending_.empty()) return;
-    pending_.now = now_ms();
-
-    batch b = std::move(pending_);
-    pending_ = {};
-    pending_messages_ = 0;
-    if (hopts_.store_read_only) store_.set_read_only(hopts_.store_read_only());
-    auto started = steady::now();
-    auto r = store_.commit(b);
-    if (!r) {
-        storage_failed(std::move(b), *r.error);
-        return;
-    }
-    if (b.engine_state) saved_state_ = std::move(*b.engine_state);
-    auto took = steady::now() - started;
-    if (took > milliseconds{500})
-        log_->warn("slow commit ms={} events={} alerts={}",
-                   std::chrono::duration_cast<milliseconds>(took).count(), b.events.size(), b.alerts.size());
-    failures_ = 0;
-    if (!r.added.empty()) next_seq_ = std::max(next_seq_, r.added.back().seq + 1);
-    unstored_conditions_.clear();
-
-    for (const auto& e : r.added) {
-        auto a = json::parse(e.json);
-        log_->info("alert committed alert={} type={} state={} sensor={} rule={}", e.id, a.value("type", ""),
-                   a.value("state", ""), a.value("sensor", ""), a.value("rule", ""));
-    }
-    for (const auto& [index, request] : tests_uncommitted_) {
-        if (index >= r.added.size()) continue;
-        const auto& id = r.added[index].id;
-        tests_sent_[id] = test_request{request, steady::now()};
-        local_.publish(
-            topic::result,
-            json{{"id", request}, {"alert", id}, {"state", "sent"}, {"at", format_time(now_ms())}}.dump());
-    }
-    tests_uncommitted_.clear();
-    uplink_.enqueue(r.added);
-    if (dc09_) dc09_->committed(r.added);
-    if (!r.added.empty() || !b.delivered.empty()) local_.mark_state_dirty();
-
-    if (storage_fault_) {
-        storage_fault_ = false;
-        storage_error_.clear();
-        storage_since_.reset();
-        log_->info("storage working again events_not_logged={}", events_not_logged_);
-        apply(engine_.technical("storage_fault", false, "Storage working again", now_ms()));
-        engine_dirty_ = true;
-        schedule_flush();
-    }
-}
-
-void hub::impl::storage_failed(batch b, const store_error& e) {
-    ++failures_;
-    log_->error("commit failed code={} error=\"{}\" events={} alerts={} attempt={}", e.code, e.message,
-                b.events.size(), b.alerts.size(), failures_);
-    // Keep the batch (ahead of anything newer) and try again; nothing of it was stored or sent.
-    b.engine_state.reset();
-    engine_dirty_ = true;
-    pending_messages_ = b.events.size();
-    pending_ = std::move(b);
-    storage_error_ = e.message;
-    if (e.code == 13 /* SQLITE_FULL */) {
-        // A full disk: the event log gives way to alerts; shed the oldest log rows.
-        std::uint64_t shed = 0;
-        store_.shed_events(10'000, &shed);
-        if (shed) log_->warn("event log shed rows={} reason=storage_full", shed);
-    }
-    if (!storage_fault_) {
-        storage_fault_ = true;
-        storage_since_ = now_ms();
-        apply(engine_.technical("storage_fault", true, "Hub cannot write its database", now_ms()));
-        local_.mark_state_dirty();
-    }
-    if (failures_ >= 2) {
-        // Not a passing hiccup (read-only or failing card, full disk, I/O error). The batch held in
-        // memory drops its event log rows, so memory stays bounded however long it lasts, and its
-        // alerts are sent now, from memory, with seq numbers from the in-memory counter: an alarm
-        // must never wait for the disk.
-        if (!pending_.events.empty()) {
-            events_not_logged_ += pending_.events.size();
-            log_->warn("event log skipped rows={} reason=storage_fault code={}", pending_.events.size(),
-                       e.code);
-            pending_.events.clear();
+commit_path::hooks hub::impl::commit_hooks() {
+    commit_path::hooks h;
+    h.rule_state = [this] { return rule_state(); };
+    h.take_sent = [this] { return uplink_.take_sent(); };
+    h.committed = [this](const std::vector<outbox_entry>& added) {
+        for (const auto& [index, request] : tests_uncommitted_) {
+            if (index >= added.size()) continue;
+            const auto& id = added[index].id;
+            tests_sent_[id] = test_request{request, steady::now()};
+            local_.publish(
+                topic::result,
+                json{{"id", request}, {"alert", id}, {"state", "sent"}, {"at", format_time(now_ms())}}
+                    .dump());
         }
-        send_unstored();
-    }
-    retry_armed_ = true;
-    auto delay = std::min(milliseconds{100} * (1 << std::min(failures_, 9)), milliseconds{30'000});
-    retry_timer_.expires_after(delay);
-    retry_timer_.async_wait([this](std::error_code ec) {
-        retry_armed_ = false;
-        if (ec || stopping_) return;
-        flush();
-    });
+        tests_uncommitted_.clear();
+        uplink_.enqueue(added);
+        if (dc09_) dc09_->committed(added);
+    };
+    h.unstored = [this](const std::vector<outbox_entry>& rows) {
+        uplink_.send_unstored(rows);
+        if (dc09_) dc09_->committed(rows);
+    };
+    h.technical = [this](const char* type, bool raised, const char* text) {
+        apply(engine_.technical(type, raised, text, now_ms()));
+    };
+    h.changed = [this] { local_.mark_state_dirty(); };
+    return h;
 }
 
 std::string hub::impl::rule_state() const {
     auto j = engine_.save_state();
     if (j.is_object()) j[levels_key] = router_.levels();
     return j.dump();
-}
-
-void hub::impl::send_unstored() {
-    std::vector<outbox_entry> rows;
-    auto now = now_ms();
-    for (auto& n : pending_.alerts) {
-        auto& a = n.alert;
-        if (a.seq != 0) continue;  // already sent; it keeps its seq, id and bytes until stored
-        a.hub = cfg_.id;
-        a.seq = next_seq_++;
-        a.id = make_alert_id(cfg_.id, a.seq);
-        // `clears` as the store would fill it, so the stored row is byte for byte what was sent.
-        if (!n.key.empty()) {
-            if (a.state == alert_state::raised) {
-                unstored_conditions_[n.key] = a.id;
-            } else {
-                if (!a.clears) {
-                    auto it = unstored_conditions_.find(n.key);
-                    a.clears = it != unstored_conditions_.end() ? std::optional(it->second)
-                                                                : store_.open_condition(n.key);
-                }
-                unstored_conditions_.erase(n.key);
-            }
-        }
-        outbox_entry e;
-        e.seq = a.seq;
-        e.id = a.id;
-        e.json = to_json(a).dump();
-        e.created = now;
-        log_->warn("alert not stored, sending from memory alert={} type={} state={} sensor={} rule={}", e.id,
-                   a.type, to_string(a.state), a.sensor, a.rule);
-        rows.push_back(std::move(e));
-    }
-    if (rows.empty()) return;
-    uplink_.send_unstored(rows);
-    if (dc09_) dc09_->committed(rows);
-    local_.mark_state_dirty();
-}
-
-std::uint64_t hub::impl::outbox_count() {
-    // A database that cannot be read reports its last count, not zero; alerts not yet stored count too.
-    if (auto n = store_.undelivered_count()) last_outbox_ = *n;
-    std::uint64_t unstored = 0;
-    for (const auto& n : pending_.alerts)
-        if (std::find(pending_.delivered.begin(), pending_.delivered.end(), n.alert.id) ==
-            pending_.delivered.end())
-            ++unstored;
-    return last_outbox_ + unstored;
-}
-
-json hub::impl::storage_json() const {
-    std::uint64_t unstored = 0;
-    for (const auto& n : pending_.alerts) unstored += n.alert.seq != 0;
-    return json{{"state", storage_fault_ ? "fault" : "ok"},
-                {"error", storage_error_.empty() ? json(nullptr) : json(storage_error_)},
-                {"since", iso_or_null(storage_since_)},
-                {"unstored_alerts", unstored},
-                {"events_not_logged", events_not_logged_}};
 }
 
 void hub::impl::uplink_connection(bool up) {
@@ -709,8 +517,8 @@ void hub::impl::uplink_connection(bool up) {
         uplink_fault_timer_.cancel();
         // Clears an uplink_fault raised in this or an earlier run; nothing if none is open.
         apply(engine_.technical("uplink_fault", false, "Centre reachable again", now));
-        engine_dirty_ = true;
-        schedule_flush();
+        commit_.engine_changed();
+        commit_.schedule();
         return;
     }
     if (stopping_) return;
@@ -719,8 +527,8 @@ void hub::impl::uplink_connection(bool up) {
         if (ec || stopping_) return;
         log_->warn("uplink down too long minutes={}", uplink_fault_after.count() / 60'000);
         apply(engine_.technical("uplink_fault", true, "Hub cannot reach the centre", now_ms()));
-        engine_dirty_ = true;
-        schedule_flush();
+        commit_.engine_changed();
+        commit_.schedule();
     });
 }
 
@@ -753,8 +561,8 @@ std::string hub::impl::state_json() {
                 {"away", engine_.away()},
                 {"uplink", std::move(uplink)},
                 {"dc09", {{"enabled", cfg_.dc09.has_value()}, {"connected", dc09_ && dc09_->connected()}}},
-                {"outbox", outbox_count()},
-                {"storage", storage_json()},
+                {"outbox", commit_.outbox_count()},
+                {"storage", commit_.storage_json()},
                 {"dropped", dropped},
                 {"sensors", std::move(sensors)}}
         .dump();
@@ -768,9 +576,9 @@ std::string hub::impl::heartbeat_json() {
     }
     return json{{"hub", cfg_.id},
                 {"at", format_time(now_ms())},
-                {"outbox", outbox_count()},
+                {"outbox", commit_.outbox_count()},
                 {"sensors", {{"online", online}, {"offline", offline}, {"battery_low", battery_low}}},
-                {"storage", storage_json()},
+                {"storage", commit_.storage_json()},
                 {"version", version()}}
         .dump();
 }

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "warden/common/host_port.hpp"
+
 namespace warden::config {
 namespace {
 
@@ -26,12 +28,8 @@ position at(const std::map<std::string, position, std::less<>>& key_pos, std::st
 bool is_loopback_uri(std::string_view uri) {
     auto scheme = uri.find("://");
     auto rest = scheme == std::string_view::npos ? uri : uri.substr(scheme + 3);
-    std::string_view host = rest;
-    if (!rest.empty() && rest.front() == '[') {
-        host = rest.substr(1, rest.find(']') - 1);
-    } else if (auto colon = rest.rfind(':'); colon != std::string_view::npos) {
-        host = rest.substr(0, colon);
-    }
+    auto hp = split_host_port(rest);
+    std::string_view host = hp ? std::string_view(hp->host) : rest;
     return host == "localhost" || host == "::1" || host.substr(0, 4) == "127.";
 }
 

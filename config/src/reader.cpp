@@ -4,10 +4,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <cmath>
 
 #include <fmt/format.h>
+
+#include "warden/common/host_port.hpp"
 
 namespace warden::config::detail {
 
@@ -368,40 +369,32 @@ void reject_unknown_top_level(const toml::table& root, std::span<const std::stri
 
 // --- addresses, paths, keys ------------------------------------------------------------------------
 
-namespace {
-
-bool parse_port(std::string_view s, int& port) {
-    if (s.empty() || s.size() > 5) return false;
-    int v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc{} || p != s.data() + s.size()) return false;
-    port = v;
-    return v >= 1 && v <= 65535;
-}
-
-}  // namespace
-
 std::string check_host_port(std::string_view text) {
-    std::string_view host, port;
-    if (!text.empty() && text.front() == '[') {
+    // The split is common's; what is wrong with an address that does not split, and what a config
+    // address needs beyond it (a host, brackets around IPv6, port 1 and up), is said here.
+    bool bracketed = !text.empty() && text.front() == '[';
+    std::string_view port;
+    if (bracketed) {
         auto close = text.find(']');
         if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
             return "expected [IPv6 address]:PORT";
-        host = text.substr(1, close - 1);
         port = text.substr(close + 2);
     } else {
         auto colon = text.rfind(':');
         if (colon == std::string_view::npos) return "no :PORT";
-        host = text.substr(0, colon);
         port = text.substr(colon + 1);
-        if (host.find(':') != std::string_view::npos) return "an IPv6 address goes in brackets, [::1]:PORT";
     }
-    if (host.empty()) return "no host";
-    for (char c : host)
-        if (std::isspace(static_cast<unsigned char>(c)) || c == '/' || c == '@')
-            return "the host has a bad character";
-    int p = 0;
-    if (!parse_port(port, p)) return fmt::format("port \"{}\" is not a number from 1 to 65535", port);
+    auto hp = split_host_port(text);
+    if (hp) {
+        if (!bracketed && hp->host.find(':') != std::string::npos)
+            return "an IPv6 address goes in brackets, [::1]:PORT";
+        if (hp->host.empty()) return "no host";
+        for (char c : hp->host)
+            if (std::isspace(static_cast<unsigned char>(c)) || c == '/' || c == '@')
+                return "the host has a bad character";
+    }
+    if (!hp || hp->port < 1 || port.size() > 5)
+        return fmt::format("port \"{}\" is not a number from 1 to 65535", port);
     return {};
 }
 

@@ -4,6 +4,7 @@
 // processed; garbage changes nothing; broker restarts lose nothing; SIGTERM exits 0; --check exits 2.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <csignal>
 #include <map>
 #include <set>
@@ -1027,6 +1028,127 @@ TEST_F(HubTest, CheckOnABrokenConfigExitsTwoWithPositions) {
     auto ok = harness::run({hub_bin, "--check", "--config", config_path});
     EXPECT_EQ(ok.code, 0) << ok.output;
     EXPECT_EQ(harness::run({hub_bin, "--version"}).output.find("0.1.0") != std::string::npos, true);
+}
+
+/// A DC-09 receiver on a loopback TCP port, on its own thread: ACKs every frame it can read, or
+/// (while `garbage`) answers each with bytes no DC-09 sender can read. One connection at a time.
+class dc09_stub {
+public:
+    dc09_stub() {
+        srv_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        int one = 1;
+        ::setsockopt(srv_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        port = harness::free_port();
+        addr.sin_port = htons(static_cast<std::uint16_t>(port));
+        if (::bind(srv_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(srv_, 4) != 0)
+            throw std::runtime_error("dc09 stub cannot listen");
+        thread_ = std::thread([this] { loop(); });
+    }
+    dc09_stub(const dc09_stub&) = delete;
+    dc09_stub& operator=(const dc09_stub&) = delete;
+    ~dc09_stub() {
+        stop_ = true;
+        thread_.join();
+        if (conn_ >= 0) ::close(conn_);
+        ::close(srv_);
+    }
+
+    int port = 0;
+    std::atomic<bool> garbage{false};
+    std::atomic<int> frames{0};  ///< frames received
+
+private:
+    void loop() {
+        dc09::frame_splitter splitter;
+        while (!stop_) {
+            pollfd fds[2] = {{srv_, POLLIN, 0}, {conn_, POLLIN, 0}};
+            if (::poll(fds, conn_ >= 0 ? 2 : 1, 100) <= 0) continue;
+            if (fds[0].revents & POLLIN) {
+                int c = ::accept(srv_, nullptr, nullptr);
+                if (c < 0) continue;
+                if (conn_ >= 0) ::close(conn_);
+                conn_ = c;
+                splitter = dc09::frame_splitter{};
+                continue;
+            }
+            char buf[4096];
+            auto n = ::read(conn_, buf, sizeof buf);
+            if (n <= 0) {
+                ::close(conn_);
+                conn_ = -1;
+                continue;
+            }
+            for (const auto& text : splitter.feed(std::string_view(buf, static_cast<std::size_t>(n)))) {
+                ++frames;
+                std::string reply = "\nNOT A DC-09 FRAME\r";
+                if (!garbage) {
+                    auto f = dc09::parse_frame(text);
+                    if (!f) continue;
+                    dc09::frame ack;
+                    ack.id = dc09::frame_id::ack;
+                    ack.seq = f.value.seq;
+                    ack.receiver = f.value.receiver;
+                    ack.line = f.value.line;
+                    ack.account = f.value.account;
+                    ack.timestamp = now_ms();
+                    reply = dc09::encode(ack);
+                }
+                if (::write(conn_, reply.data(), reply.size()) < 0) break;
+            }
+        }
+    }
+
+    int srv_ = -1;
+    int conn_ = -1;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+TEST_F(HubTest, Dc09UnreadableRepliesRaiseDc09FaultUntilFramesAreAcked) {
+    dc09_stub receiver;
+    receiver.garbage = true;
+    sensor_line pendant = sensor_for("zigbee2mqtt", "pendant", "pendant");
+    sensor_line smoke = sensor_for("zigbee2mqtt", "smoke", "smoke");
+    write_config({pendant, smoke}, "\n[dc09]\nhost = \"127.0.0.1\"\nport = " + std::to_string(receiver.port) +
+                                       "\ntransport = \"tcp\"\naccount = \"1234\"\nrole = \"both\"\n");
+    centre c(centre_broker);
+    start_hub();
+    harness::mqtt_client probe(home.uri());
+    wait_home_ready(probe);
+    for (const auto& [t, p] : sensors::simulate_payload(spec_of(pendant), "press")) probe.publish(t, p);
+
+    // The receiver's answers cannot be read: the sender gives up on the frames, and the centre hears
+    // of it over MQTT, as a technical alert, with the alarm itself.
+    auto has = [](const std::map<std::uint64_t, json>& all, const std::string& type,
+                  const std::string& state) {
+        for (const auto& [seq, a] : all)
+            if (a.at("type") == type && a.at("state") == state) return true;
+        return false;
+    };
+    ASSERT_TRUE(c.collect_until(
+        [&](const auto& all) { return has(all, "dc09_fault", "raised") && has(all, "pendant", "raised"); },
+        30s))
+        << hub.log();
+    EXPECT_GE(receiver.frames.load(), 5);
+    for (const auto& a : c.of_type("dc09_fault")) {
+        if (a.at("state") != "raised") continue;
+        EXPECT_EQ(a.at("sia"), "YS");
+        EXPECT_NE(a.at("text").get<std::string>().find("unreadable reply"), std::string::npos) << a.dump();
+    }
+
+    // The receiver answers properly again: the next alert goes through and the fault clears.
+    receiver.garbage = false;
+    for (const auto& [t, p] : sensors::simulate_payload(
+             spec_of(smoke), std::string(signal_name(sensor_kind::smoke, signal::active))))
+        probe.publish(t, p);
+    ASSERT_TRUE(c.collect_until(
+        [&](const auto& all) { return has(all, "smoke", "raised") && has(all, "dc09_fault", "cleared"); },
+        30s))
+        << hub.log();
+    EXPECT_EQ(c.of_type("dc09_fault").size(), 2u) << "one raise, one clear";
 }
 
 TEST_F(HubTest, Dc09BothSendsEveryAlertToTheReceiver) {

@@ -66,6 +66,7 @@ inline constexpr alert_type_info alert_catalogue[] = {
     {"hub_started", "Hub started", priority::normal, true, "RR", "RR", 305},
     {"storage_fault", "Storage fault", priority::normal, true, "IA", "IR", 300},
     {"uplink_fault", "Uplink fault", priority::normal, true, "YC", "YK", 350},
+    {"dc09_fault", "DC-09 path fault", priority::normal, true, "YS", "YK", 354},
     {"hub_offline", "Hub offline", priority::normal, true, "YC", "YK", 350},
     {"test", "Test alarm", priority::low, true, "RP", "RP", 602},
 };
