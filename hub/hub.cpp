@@ -28,6 +28,7 @@
 #include "commit_path.hpp"
 #include "dc09_path.hpp"
 #include "local_topics.hpp"
+#include "reconcile.hpp"
 
 #ifndef WARDEN_VERSION
 #define WARDEN_VERSION "0.0.0"
@@ -104,7 +105,8 @@ struct hub::impl {
     alerts::engine engine_;
     mqtt::session home_;
     uplink uplink_;
-    local_topics local_;  ///< warden/local/...: requests in, state, prealarm and results out
+    local_topics local_;   ///< warden/local/...: requests in, state, prealarm and results out
+    reconcile reconcile_;  ///< asks the bridges for the current state after each home (re)connect
 
     commit_path commit_;  ///< the pending batch, its commits and storage faults
 
@@ -183,6 +185,7 @@ hub::impl::impl(config::hub_config c, std::shared_ptr<spdlog::logger> l, hub_opt
       home_(io_, home_options(cfg_), log_),
       uplink_(io_, uplink_opts(cfg_), store_, log_),
       local_(io_, home_, [this] { return state_json(); }),
+      reconcile_(home_, cfg_.sensors, log_),
       commit_(io_, store_, cfg_.id, log_, hopts_.store_read_only, commit_hooks()),
       rule_timer_(io_),
       prune_timer_(io_),
@@ -253,7 +256,9 @@ void hub::impl::start() {
 
     home_.on_message([this](mqtt::message m) { home_message(std::move(m)); });
     home_.on_connection([this](bool up) {
-        if (up) local_.mark_state_dirty();
+        if (!up) return;
+        local_.mark_state_dirty();
+        reconcile_.connected();
     });
     for (const auto& f : router_.subscriptions()) home_.subscribe(f, 1);
     local_.subscribe();

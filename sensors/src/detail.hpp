@@ -145,6 +145,7 @@ enum class role {
     shelly_gen1,
     shelly_gen2_rpc,
     shelly_gen2_status,
+    shelly_gen2_answer,
     shelly_online,
     json_state,
 };
@@ -170,6 +171,9 @@ struct source_descriptor {
     outcome (*decode)(const config::sensor_spec& s, role r, message& m);
     /// What the sensor's device would publish for a request (throws std::invalid_argument).
     topic_payloads (*simulate)(const config::sensor_spec& s, const sim_request& req);
+    /// What to publish to make the device (or its bridge) tell its current state, after the hub
+    /// (re)connects; the answer must come on one of the sensor's routes. Empty when it cannot be asked.
+    topic_payloads (*state_request)(const config::sensor_spec& s);
     /// How warden-ctl recognises the source's devices on the home broker.
     source_discovery discovery;
 };
@@ -182,6 +186,9 @@ extern const source_descriptor json_source;
 
 /// The descriptor of a source. Never fails for a source_type value.
 const source_descriptor& descriptor_of(config::source_type source) noexcept;
+
+/// For a source whose devices cannot be asked (or need not be: ESPHome's states are retained).
+topic_payloads no_state_request(const config::sensor_spec& s);
 
 // ---- discovery ----
 /// An availability payload as warden-ctl reads it: "online"/"offline", true/false, 1/0 (quotes and

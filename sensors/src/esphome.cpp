@@ -113,6 +113,7 @@ constinit const source_descriptor esphome_source{
     .routes = esphome_routes,
     .decode = esphome_decode,
     .simulate = esphome_simulate,
+    .state_request = no_state_request,  // states are published retained: the subscribe brings them
     .discovery = {.source = config::source_type::esphome,
                   .filters = esphome_filters,
                   .sensor_filters = esphome_sensor_filters,

@@ -94,6 +94,7 @@ constinit const source_descriptor json_source{
     .routes = json_routes,
     .decode = json_decode,
     .simulate = json_simulate,
+    .state_request = no_state_request,  // nothing is known about the device
     .discovery = {.source = config::source_type::json,
                   .filters = no_filters,
                   .sensor_filters = own_topic,

@@ -189,7 +189,15 @@ outcome gen2_decode(const config::sensor_spec& s, role r, message& m) {
     outcome o;
     auto ev = make_event(s, m.at);
     reading rd;
-    if (r == role::shelly_gen2_status) {
+    if (r == role::shelly_gen2_answer) {
+        // {"id":1,"src":..,"dst":..,"result":{<full status>}}: read like NotifyFullStatus. An error
+        // answer ({"error":{..}}, e.g. an older firmware) carries no state: a sign of life.
+        if (auto res = doc->find("result"); res != doc->end() && res->is_object()) {
+            if (auto c = res->find(f.component); c != res->end()) rd = component_reading(s, f, *c);
+            for (auto it = res->begin(); it != res->end(); ++it)
+                if (starts_with(it.key(), "devicepower:")) devicepower(*it, ev, o);
+        }
+    } else if (r == role::shelly_gen2_status) {
         auto component = subtopic(m.topic, s.topic + "/status").value_or("");
         if (component == f.component)
             rd = component_reading(s, f, *doc);
@@ -257,6 +265,14 @@ int component_id(const std::string& component) {
     return n && *n >= 0 && *n <= 1000 ? static_cast<int>(*n) : 0;
 }
 
+/// Where a gen2 device answers the hub's RPC: "<src>/rpc", with src = "<topic>/warden".
+std::string rpc_src(const config::sensor_spec& s) {
+    return s.topic + "/warden";
+}
+std::string answer_topic(const config::sensor_spec& s) {
+    return rpc_src(s) + "/rpc";
+}
+
 std::vector<route> shelly_routes(const config::sensor_spec& s) {
     std::vector<route> out;
     const std::string t = s.topic;
@@ -272,6 +288,10 @@ std::vector<route> shelly_routes(const config::sensor_spec& s) {
     } else {
         out.push_back({t + "/events/rpc", t + "/events/rpc", false, role::shelly_gen2_rpc, {}});
         out.push_back({t + "/status/#", t + "/status/", true, role::shelly_gen2_status, {}});
+        // The answer to the state request (Shelly.GetStatus with src "<topic>/warden"); presses are not
+        // asked.
+        if (!is_momentary_kind(s.kind))
+            out.push_back({answer_topic(s), answer_topic(s), false, role::shelly_gen2_answer, {}});
     }
     out.push_back({t + "/online", t + "/online", false, role::shelly_online, {}});
     return out;
@@ -286,6 +306,15 @@ outcome shelly_decode(const config::sensor_spec& s, role r, message& m) {
         default:
             return gen2_decode(s, r, m);
     }
+}
+
+/// Gen2: Shelly.GetStatus on <topic>/rpc, answered on <topic>/warden/rpc. Gen1: "update" on
+/// <topic>/command, answered by the device publishing its status subtopics again. Battery devices
+/// (Flood, H&T, Smoke, Door/Window) sleep between reports and do not hear either.
+topic_payloads shelly_state_request(const config::sensor_spec& s) {
+    if (is_gen1(s)) return {{s.topic + "/command", "update"}};
+    json ask = {{"id", 1}, {"src", rpc_src(s)}, {"method", "Shelly.GetStatus"}};
+    return {{s.topic + "/rpc", ask.dump()}};
 }
 
 topic_payloads shelly_simulate(const config::sensor_spec& s, const sim_request& req) {
@@ -422,6 +451,7 @@ constinit const source_descriptor shelly_source{
     .routes = shelly_routes,
     .decode = shelly_decode,
     .simulate = shelly_simulate,
+    .state_request = shelly_state_request,
     .discovery = {.source = config::source_type::shelly,
                   .filters = shelly_filters,
                   .sensor_filters = shelly_sensor_filters,

@@ -28,6 +28,13 @@ std::string tele(const config::sensor_spec& s, std::string_view what) {
 std::string stat_result(const config::sensor_spec& s) {
     return "stat/" + s.topic + "/RESULT";
 }
+/// The answer to the state request: Status 10 (StatusSNS: sensors, switches, ENERGY) or, for a relay,
+/// Status 11 (StatusSTS: POWER).
+std::string status_number(const config::sensor_spec& s) {
+    const bool relay =
+        s.kind == sensor_kind::power && !s.threshold && (!s.field || iequals(s.field->substr(0, 5), "POWER"));
+    return relay ? "11" : "10";
+}
 
 std::vector<route> tasmota_routes(const config::sensor_spec& s) {
     std::vector<route> out;
@@ -41,6 +48,10 @@ std::vector<route> tasmota_routes(const config::sensor_spec& s) {
         auto own = "stat/" + s.topic + "/" + *s.field;
         if (own != stat_result(s) && own != "stat/" + s.topic + "/DEEPSLEEP")
             out.push_back({own, own, false, role::tasmota_published, {}});
+    }
+    if (!is_momentary_kind(s.kind)) {  // the answer to the state request; presses are not asked
+        const std::string status = "stat/" + s.topic + "/STATUS" + status_number(s);
+        out.push_back({status, status, false, role::tasmota_data, {}});
     }
     return out;
 }
@@ -75,6 +86,10 @@ outcome tasmota_decode(const config::sensor_spec& s, role r, message& m) {
     const json* doc = m.parsed();
     if (!doc) return outcome::drop(drop_reason::malformed, m.why());
     if (!doc->is_object()) return outcome::drop(drop_reason::unexpected, "expected a JSON object");
+    // stat/<t>/STATUS10 and STATUS11 (the answers to the state request) wrap what tele/<t>/SENSOR
+    // and tele/<t>/STATE carry in StatusSNS / StatusSTS.
+    for (const char* wrapper : {"StatusSNS", "StatusSTS"})
+        if (auto it = doc->find(wrapper); it != doc->end() && it->is_object()) doc = &*it;
     outcome o;
     // {"DeepSleep":{"Time":..,"Epoch":<wake-up>}} on stat/<t>/DEEPSLEEP just before a planned sleep.
     if (auto ds = doc->find("DeepSleep"); ds != doc->end() && ds->is_object()) o.sleep = true;
@@ -174,6 +189,11 @@ topic_payloads tasmota_simulate(const config::sensor_spec& s, const sim_request&
     return {{stat_result(s), result.dump()}};
 }
 
+/// cmnd/<t>/Status 10 (or 11): the device answers at once on stat/<t>/STATUS10 (STATUS11).
+topic_payloads tasmota_state_request(const config::sensor_spec& s) {
+    return {{"cmnd/" + s.topic + "/Status", status_number(s)}};
+}
+
 std::vector<std::string> tasmota_filters(const std::vector<config::sensor_spec>&) {
     return {"tele/+/+", "stat/+/RESULT"};
 }
@@ -210,6 +230,7 @@ constinit const source_descriptor tasmota_source{
     .routes = tasmota_routes,
     .decode = tasmota_decode,
     .simulate = tasmota_simulate,
+    .state_request = tasmota_state_request,
     .discovery = {.source = config::source_type::tasmota,
                   .filters = tasmota_filters,
                   .sensor_filters = no_sensor_filters,

@@ -386,6 +386,18 @@ std::optional<device_sighting> z2m_recognise(std::string_view topic, std::string
     return std::nullopt;
 }
 
+/// <topic>/get {"water_leak":""}: zigbee2mqtt reads the attribute from the device and publishes the
+/// device's state on <topic>. A sleepy battery device may not answer; a mains one does.
+topic_payloads z2m_state_request(const config::sensor_spec& s) {
+    json ask = json::object();
+    if (s.field)
+        ask[std::string(s.field->substr(0, s.field->find('.')))] = "";
+    else
+        for (auto attr : candidates(s.kind)) ask[std::string(attr)] = "";
+    if (ask.empty()) return {};
+    return {{s.topic + "/get", ask.dump()}};
+}
+
 }  // namespace
 
 // Battery devices check in at least daily.
@@ -395,6 +407,7 @@ constinit const source_descriptor zigbee2mqtt_source{
     .routes = z2m_routes,
     .decode = z2m_decode,
     .simulate = z2m_simulate,
+    .state_request = z2m_state_request,
     .discovery = {.source = config::source_type::zigbee2mqtt,
                   .filters = z2m_filters,
                   .sensor_filters = no_sensor_filters,

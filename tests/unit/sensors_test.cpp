@@ -14,6 +14,7 @@
 
 #include "warden/sensors/adapters.hpp"
 #include "warden/sensors/sources.hpp"
+#include "warden/sensors/state_requests.hpp"
 
 using namespace warden;
 using namespace warden::sensors;
@@ -92,6 +93,7 @@ TEST(Subscriptions, FollowTheSpecTablePerSource) {
         "stat/tasmota_1A2B3C/RESULT",
         "stat/tasmota_1A2B3C/DEEPSLEEP",
         "tele/tasmota_1A2B3C/LWT",
+        "stat/tasmota_1A2B3C/STATUS10",  // the answer to the state request (docs/hub.md)
         "bedroom/binary_sensor/bed_pad/state",
         "bedroom/status",
         "shellies/shellyflood-1/sensor/#",
@@ -99,6 +101,7 @@ TEST(Subscriptions, FollowTheSpecTablePerSource) {
         "shellies/shellyflood-1/online",
         "shellyplusi4-a8032ab12345/events/rpc",
         "shellyplusi4-a8032ab12345/status/#",
+        "shellyplusi4-a8032ab12345/warden/rpc",  // the answer to Shelly.GetStatus
         "shellyplusi4-a8032ab12345/online",
         "home/door",
     };
@@ -1169,4 +1172,96 @@ TEST(Simulate, RefusesEventsTheKindCannotHave) {
     json_src.field = "door";
     json_src.active = "open";
     EXPECT_THROW(simulate_payload(json_src, "offline"), std::invalid_argument);
+}
+
+// ---- state requests: what the hub asks the bridges after a (re)connect (issue 11) ----
+
+TEST(StateRequests, AskEachBridgeInItsOwnWayForLastingKindsOnly) {
+    std::vector<config::sensor_spec> sensors = {
+        spec("flood", sensor_kind::flood, source_type::zigbee2mqtt, "zigbee2mqtt/bathroom_leak"),
+        spec("heat", sensor_kind::heat, source_type::zigbee2mqtt, "zigbee2mqtt/kitchen_heat"),
+        spec("pendant", sensor_kind::pendant, source_type::zigbee2mqtt, "zigbee2mqtt/pendant"),
+        spec("smoke", sensor_kind::smoke, source_type::tasmota, "tasmota_hall"),
+        spec("pull", sensor_kind::pull_cord, source_type::tasmota, "tasmota_bath"),
+        spec("door", sensor_kind::door, source_type::shelly, "shellyplusi4-a8032ab12345"),
+        spec("gas", sensor_kind::gas, source_type::shelly, "shellies/shellygas-1"),
+        spec("button", sensor_kind::button, source_type::shelly, "shellyplusi4-b1"),
+        spec("bed", sensor_kind::bed, source_type::esphome, "bedroom/binary_sensor/bed_pad/state"),
+        spec("co", sensor_kind::co, source_type::json, "things/co"),
+    };
+    std::vector<state_request> want = {
+        {"zigbee2mqtt/bathroom_leak/get", R"({"water_leak":""})"},
+        {"zigbee2mqtt/kitchen_heat/get", R"({"heat":"","smoke":""})"},
+        {"cmnd/tasmota_hall/Status", "10"},
+        {"shellyplusi4-a8032ab12345/rpc",
+         R"({"id":1,"method":"Shelly.GetStatus","src":"shellyplusi4-a8032ab12345/warden"})"},
+        {"shellies/shellygas-1/command", "update"},
+    };
+    EXPECT_EQ(state_requests(sensors), want);
+}
+
+TEST(StateRequests, FieldNamesTheAttributeAndOneDeviceIsAskedOnce) {
+    auto a = spec("a", sensor_kind::epilepsy, source_type::zigbee2mqtt, "zigbee2mqtt/mat");
+    a.field = "vibration.strength";
+    auto b = spec("t1", sensor_kind::door, source_type::tasmota, "tasmota_1");
+    auto c = spec("t2", sensor_kind::smoke, source_type::tasmota, "tasmota_1");
+    c.field = "Switch2";
+    auto p = spec("p", sensor_kind::power, source_type::tasmota, "tasmota_plug");
+    auto w = spec("w", sensor_kind::power, source_type::tasmota, "tasmota_meter");
+    w.threshold = 30.0;
+    std::vector<state_request> want = {
+        {"zigbee2mqtt/mat/get", R"({"vibration":""})"},
+        {"cmnd/tasmota_1/Status", "10"},
+        {"cmnd/tasmota_plug/Status", "11"},  // POWER is in StatusSTS, not StatusSNS
+        {"cmnd/tasmota_meter/Status", "10"},
+    };
+    EXPECT_EQ(state_requests({a, b, c, p, w}), want);
+}
+
+TEST(StateRequests, AnswersArriveOnRoutesTheRouterDecodes) {
+    auto leak = spec("leak", sensor_kind::flood, source_type::zigbee2mqtt, "zigbee2mqtt/leak");
+    auto smoke = spec("smoke", sensor_kind::smoke, source_type::tasmota, "tasmota_hall");
+    auto plug = spec("plug", sensor_kind::power, source_type::tasmota, "tasmota_plug");
+    auto temp = spec("temp", sensor_kind::temperature, source_type::tasmota, "tasmota_temp");
+    auto door = spec("door", sensor_kind::door, source_type::shelly, "shellyplus-door");
+    auto flood = spec("flood", sensor_kind::flood, source_type::shelly, "shellyplus-flood");
+    auto cord = spec("cord", sensor_kind::pull_cord, source_type::tasmota, "tasmota_cord");
+    auto i4 = spec("i4", sensor_kind::button, source_type::shelly, "shellyplusi4-b1");
+    router r({leak, smoke, plug, temp, door, flood, cord, i4});
+    auto subs = r.subscriptions();
+    for (auto t : {"stat/tasmota_hall/STATUS10", "stat/tasmota_plug/STATUS11", "shellyplus-door/warden/rpc"})
+        EXPECT_NE(std::find(subs.begin(), subs.end(), t), subs.end()) << t;
+    // Presses are not asked for, so nothing listens for an answer.
+    for (auto t : {"stat/tasmota_cord/STATUS10", "shellyplusi4-b1/warden/rpc"})
+        EXPECT_EQ(std::find(subs.begin(), subs.end(), t), subs.end()) << t;
+
+    EXPECT_EQ(sig(r, "zigbee2mqtt/leak", R"({"water_leak":true,"battery":90})"), signal::active);
+    // Tasmota: Status 10 answers with StatusSNS, read exactly as tele/<t>/SENSOR.
+    EXPECT_EQ(sig(r, "stat/tasmota_hall/STATUS10",
+                  R"({"StatusSNS":{"Time":"2026-11-30T10:00:00","Switch1":"ON"}})"),
+              signal::active);
+    EXPECT_EQ(sig(r, "stat/tasmota_hall/STATUS10",
+                  R"({"StatusSNS":{"Time":"2026-11-30T10:00:00","Switch1":"OFF"}})"),
+              signal::inactive);
+    EXPECT_EQ(sig(r, "stat/tasmota_plug/STATUS11", R"({"StatusSTS":{"POWER":"ON","Wifi":{"RSSI":70}}})"),
+              signal::active);
+    auto t = only_event(r.decode("stat/tasmota_temp/STATUS10",
+                                 R"({"StatusSNS":{"DS18B20":{"Temperature":8.5},"TempUnit":"C"}})", t0));
+    EXPECT_EQ(t.value, 8.5);
+    // Shelly gen2: the Shelly.GetStatus result, addressed to <prefix>/warden, read like NotifyFullStatus.
+    EXPECT_EQ(
+        sig(r, "shellyplus-door/warden/rpc",
+            R"({"id":1,"src":"shellyplus-door","dst":"shellyplus-door/warden","result":{"input:0":{"id":0,"state":true},"sys":{}}})"),
+        signal::active);
+    auto fl = only_event(r.decode(
+        "shellyplus-flood/warden/rpc",
+        R"({"id":1,"src":"shellyplus-flood","dst":"shellyplus-flood/warden","result":{"flood:0":{"id":0,"alarm":false},"devicepower:0":{"battery":{"percent":77}}}})",
+        t0));
+    EXPECT_EQ(fl.signal, signal::inactive);
+    EXPECT_EQ(fl.battery, 77);
+    // An error answer (method unknown on this firmware) raises nothing.
+    auto err =
+        r.decode("shellyplus-door/warden/rpc",
+                 R"({"id":1,"src":"shellyplus-door","error":{"code":404,"message":"No handler"}})", t0);
+    EXPECT_FALSE(any_active(err));
 }
