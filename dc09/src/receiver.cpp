@@ -148,15 +148,19 @@ frame_outcome handle_frame(std::string_view text, const receiver_options& o, tim
 
 struct receiver::impl : std::enable_shared_from_this<impl> {
     struct session {
-        explicit session(asio::io_context& io) : socket(io), idle(io) {}
+        explicit session(asio::io_context& io) : socket(io), timer(io) {}
         asio::ip::tcp::socket socket;
-        asio::steady_timer idle;
+        /// Between frames: idle_timeout from the end of the last frame. Once a byte of the next one
+        /// has come (`in_frame`): frame_deadline from that byte, however slowly the rest trickles in.
+        asio::steady_timer timer;
+        bool in_frame = false;
         std::array<char, 1024> buf{};
         frame_splitter splitter;
         std::deque<std::string> out;  ///< replies waiting to be written
         bool writing = false;
         bool closed = false;
         std::string peer;
+        std::string address;  ///< the peer's address alone, for the per-address limit
     };
     using session_ptr = std::shared_ptr<session>;
 
@@ -318,21 +322,31 @@ struct receiver::impl : std::enable_shared_from_this<impl> {
             if (!running_ || ec == asio::error::operation_aborted) return;
             if (!ec) {
                 prune();
+                asio::error_code e2;
+                auto ep = sock.remote_endpoint(e2);
+                std::string address = e2 ? "?" : ep.address().to_string();
+                auto from_address = static_cast<std::size_t>(
+                    std::count_if(sessions_.begin(), sessions_.end(),
+                                  [&](const session_ptr& x) { return x->address == address; }));
                 if (sessions_.size() >= opts_.max_clients) {
                     ++stats_.refused_clients;
                     log_->warn("dc09 too many clients, refused max={}", opts_.max_clients);
-                    asio::error_code e2;
+                    sock.close(e2);
+                } else if (from_address >= opts_.max_clients_per_address) {
+                    // Accept and close at once: one host cannot hold every place (finding 9).
+                    ++stats_.refused_clients;
+                    log_->warn("dc09 too many clients from one address, refused address={} max={}", address,
+                               opts_.max_clients_per_address);
                     sock.close(e2);
                 } else {
                     auto s = std::make_shared<session>(io_);
                     s->socket = std::move(sock);
                     s->splitter = frame_splitter{opts_.max_frame};
-                    asio::error_code e2;
-                    auto ep = s->socket.remote_endpoint(e2);
-                    s->peer = e2 ? "?" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
+                    s->address = address;
+                    s->peer = e2 ? "?" : fmt::format("{}:{}", address, ep.port());
                     sessions_.push_back(s);
                     log_->debug("dc09 client connected peer={}", s->peer);
-                    arm_idle(s);
+                    arm_timer(s);
                     read(s);
                 }
             } else {
@@ -350,18 +364,23 @@ struct receiver::impl : std::enable_shared_from_this<impl> {
         if (s->closed) return;
         s->closed = true;
         asio::error_code ec;
-        s->idle.cancel();
+        s->timer.cancel();
         s->socket.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
         s->socket.close(ec);
     }
 
-    void arm_idle(const session_ptr& s) {
-        s->idle.expires_after(opts_.idle_timeout);
+    /// (Re)starts the session's timer for its state: idle_timeout between frames, frame_deadline
+    /// once a frame has begun.
+    void arm_timer(const session_ptr& s) {
+        s->timer.expires_after(s->in_frame ? opts_.frame_deadline : opts_.idle_timeout);
         auto self = shared_from_this();
-        s->idle.async_wait([this, self, s](asio::error_code ec) {
+        s->timer.async_wait([this, self, s](asio::error_code ec) {
             if (ec || s->closed) return;
             ++stats_.timed_out_clients;
-            log_->info("dc09 idle client closed peer={}", s->peer);
+            if (s->in_frame)
+                log_->info("dc09 client closed, frame not finished within the deadline peer={}", s->peer);
+            else
+                log_->info("dc09 idle client closed peer={}", s->peer);
             close(s);
         });
     }
@@ -375,9 +394,19 @@ struct receiver::impl : std::enable_shared_from_this<impl> {
                 close(s);
                 return;
             }
-            arm_idle(s);
             auto before = s->splitter.discarded();
-            for (auto& f : s->splitter.feed(std::string_view{s->buf.data(), n})) {
+            auto frames = s->splitter.feed(std::string_view{s->buf.data(), n});
+            // Only a whole frame restarts the idle timer; the first byte after it starts the frame
+            // deadline, which later bytes do not extend (finding 9: one byte per minute kept a
+            // connection forever).
+            if (!frames.empty() && s->splitter.pending() == 0) {
+                s->in_frame = false;
+                arm_timer(s);
+            } else if (!frames.empty() || !s->in_frame) {
+                s->in_frame = true;
+                arm_timer(s);
+            }
+            for (auto& f : frames) {
                 auto r = process(f, "tcp", s->peer);
                 if (!r.empty()) queue_write(s, std::move(r));
                 if (s->closed) return;

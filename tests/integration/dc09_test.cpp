@@ -361,6 +361,7 @@ TEST(Dc09Integration, GarbageSlowAndIdleClientsDoNotHurtTheReceiver) {
     asio::io_context io;
     auto ro = receiver_opts("tcp", "");
     ro.idle_timeout = 300ms;
+    ro.max_clients_per_address = 64;  // the 30 silent clients below all come from 127.0.0.1
     receiver rx{io, ro, test_log()};
     std::vector<received_event> got;
     rx.on_event([&](const received_event& e) {
@@ -436,6 +437,130 @@ TEST(Dc09Integration, GarbageSlowAndIdleClientsDoNotHurtTheReceiver) {
     asio::error_code ec;
     idle[0]->read_some(asio::buffer(b), ec);
     EXPECT_EQ(ec, asio::error::eof);
+}
+
+// ---- Security issue 12: attacks on the receiver over loopback -----------------------------------
+
+/// A TCP client bound to `from` (any 127/8 address is loopback on Linux, so a test can be several hosts).
+std::unique_ptr<asio::ip::tcp::socket> connect_from(asio::io_context& io, const char* from,
+                                                    unsigned short port) {
+    auto s = std::make_unique<asio::ip::tcp::socket>(io);
+    s->open(asio::ip::tcp::v4());
+    s->bind({asio::ip::make_address(from), 0});
+    s->connect({asio::ip::make_address("127.0.0.1"), port});
+    return s;
+}
+
+/// A plain frame for account 1234 (the accounts of receiver_opts(..., "")).
+std::string plain_frame(unsigned seq, std::string data = "#1234|Nri1/QA001") {
+    frame f;
+    f.seq = seq;
+    f.receiver = "0";
+    f.account = "1234";
+    f.data = std::move(data);
+    f.timestamp = now_ms();
+    return encode(f);
+}
+
+/// Finding 9: 512 connections from one address, each keeping its idle timer alive with single bytes,
+/// used to take every client place. A hub from another address must still get its frame ACKed.
+TEST(Dc09Security, TricklingConnectionsFromOneAddressDoNotLockOutAnother) {
+    asio::io_context io;
+    auto ro = receiver_opts("tcp", "");
+    ro.idle_timeout = 5s;
+    receiver rx{io, ro, test_log()};
+    int events = 0;
+    rx.on_event([&](const received_event&) { return ++events, true; });
+    rx.start();
+    std::vector<std::unique_ptr<asio::ip::tcp::socket>> attackers;
+    for (int i = 0; i < 512; ++i) {
+        attackers.push_back(connect_from(io, "127.0.0.1", rx.tcp_port()));
+        asio::write(*attackers.back(), asio::buffer(std::string_view{"\n"}));  // a frame that never ends
+    }
+    ASSERT_TRUE(run_until(io, [&] { return rx.stats().clients + rx.stats().refused_clients >= 512; }));
+    for (int round = 0; round < 3; ++round) {  // the trickle: one more byte each, well inside idle_timeout
+        for (auto& a : attackers) {
+            asio::error_code ec;
+            asio::write(*a, asio::buffer(std::string_view{"0"}), ec);
+        }
+        run_for(io, 100ms);
+    }
+    EXPECT_LE(rx.stats().clients, ro.max_clients_per_address);
+    EXPECT_GE(rx.stats().refused_clients, 512u - ro.max_clients_per_address);
+
+    auto hub = connect_from(io, "127.0.0.2", rx.tcp_port());
+    std::string reply;
+    std::array<char, 256> buf{};
+    bool gone = false;
+    std::function<void()> read_reply = [&] {
+        hub->async_read_some(asio::buffer(buf), [&](asio::error_code ec, std::size_t n) {
+            if (ec) return void(gone = true);
+            reply.append(buf.data(), n);
+            read_reply();
+        });
+    };
+    read_reply();
+    auto sent = std::chrono::steady_clock::now();
+    asio::write(*hub, asio::buffer(plain_frame(7)));
+    ASSERT_TRUE(run_until(
+        io, [&] { return gone || reply.find('\r') != std::string::npos; }, 2s))
+        << "no answer at all";
+    auto took =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent);
+    ASSERT_FALSE(reply.empty()) << "the hub's connection was closed unanswered";
+    EXPECT_EQ(parse_frame(reply).value.id, frame_id::ack);
+    EXPECT_LT(took, 500ms);
+    EXPECT_EQ(events, 1);
+}
+
+/// Finding 9, second half: a client that sends one byte before each idle timeout, never finishing a
+/// frame, is closed once the frame deadline has passed (garbage or a started frame alike), while a
+/// slow but whole frame inside the deadline is ACKed.
+TEST(Dc09Security, AFrameMustArriveWholeWithinTheFrameDeadline) {
+    asio::io_context io;
+    auto ro = receiver_opts("tcp", "");
+    ro.idle_timeout = 300ms;
+    ro.frame_deadline = 800ms;
+    ro.max_clients_per_address = 64;
+    receiver rx{io, ro, test_log()};
+    rx.start();
+    auto started = connect_from(io, "127.0.0.1", rx.tcp_port());  // trickles a frame that never ends
+    auto garbage = connect_from(io, "127.0.0.1", rx.tcp_port());  // trickles bytes outside any frame
+    auto slow = connect_from(io, "127.0.0.1", rx.tcp_port());     // a real frame, in pieces
+    asio::write(*started, asio::buffer(std::string_view{"\n"}));
+    std::string good = plain_frame(9);
+    std::string slow_reply;
+    std::array<char, 256> buf{};
+    slow->async_read_some(asio::buffer(buf), [&](asio::error_code ec, std::size_t n) {
+        if (!ec) slow_reply.assign(buf.data(), n);
+    });
+    auto t0 = std::chrono::steady_clock::now();
+    std::optional<std::chrono::milliseconds> started_closed, garbage_closed;
+    std::size_t slow_sent = 0;
+    for (int tick = 0; tick < 25; ++tick) {  // 2.5 s of one byte every 100 ms
+        auto at =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+        asio::error_code ec;
+        if (!started_closed) {
+            asio::write(*started, asio::buffer(std::string_view{"0"}), ec);
+            if (ec) started_closed = at;
+        }
+        if (!garbage_closed) {
+            asio::write(*garbage, asio::buffer(std::string_view{"Z"}), ec);
+            if (ec) garbage_closed = at;
+        }
+        if (slow_sent < good.size()) {  // whole within ~600 ms: 6 pieces
+            auto piece = std::min<std::size_t>(good.size() - slow_sent, good.size() / 6 + 1);
+            asio::write(*slow, asio::buffer(good.substr(slow_sent, piece)));
+            slow_sent += piece;
+        }
+        run_for(io, 100ms);
+    }
+    ASSERT_TRUE(started_closed) << "a never-ending frame kept its connection open for 2.5 s";
+    ASSERT_TRUE(garbage_closed) << "trickled garbage kept its connection open for 2.5 s";
+    EXPECT_LT(*started_closed, 1500ms);
+    EXPECT_LT(*garbage_closed, 1500ms);
+    EXPECT_EQ(parse_frame(slow_reply).value.id, frame_id::ack);
 }
 
 TEST(Dc09Integration, ReceiverRestartMidStreamLosesNothing) {

@@ -8,7 +8,8 @@
 ///   DUH for what cannot be handled: unknown account, wrong or missing encryption, unknown message
 ///       id, unreadable data. The sender does not repeat it.
 /// Garbage between frames is skipped, oversized input is discarded, silent TCP clients are closed
-/// after idle_timeout, and the number of TCP clients is capped.
+/// after idle_timeout, a frame must arrive whole within frame_deadline, and the number of TCP
+/// clients is capped, in all and per source address (docs/dc09.md, "Limits").
 
 #include <chrono>
 #include <cstdint>
@@ -60,7 +61,14 @@ struct receiver_options {
     /// A TCP client silent this long is closed. Longer than twice the hubs' default supervision
     /// (300 s), so a healthy hub keeps its connection.
     milliseconds idle_timeout{660'000};
-    std::size_t max_clients = 512;      ///< TCP clients beyond this are refused
+    std::size_t max_clients = 512;  ///< TCP clients beyond this are refused
+    /// At most this many TCP clients from one source address; more are accepted and closed at once,
+    /// so one host cannot take all max_clients places. Hubs behind one NAT share an address: raise it.
+    std::size_t max_clients_per_address = 16;
+    /// A frame must arrive whole within this time of its first byte (the first byte after the
+    /// previous frame, garbage included), or the client is closed: trickling one byte at a time
+    /// does not keep a connection alive. Between frames, idle_timeout applies.
+    milliseconds frame_deadline{10'000};
     std::size_t max_frame = 4106;       ///< bytes; longer input is discarded
     std::function<time_point()> clock;  ///< wall clock for skew checks and NAK/ACK timestamps
 };
