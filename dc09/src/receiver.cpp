@@ -5,6 +5,7 @@
 #include <deque>
 #include <list>
 #include <stdexcept>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -232,17 +233,20 @@ struct receiver::impl : std::enable_shared_from_this<impl> {
         ++stats_.frames;
         auto o = handle_frame(text, opts_, opts_.clock());
         if (o.reply_bytes.empty()) {
-            log_->warn("dc09 ignored frame peer={} error=\"{}\"", peer, o.error);
+            if (auto held = may_log("ignored"))
+                log_->warn("dc09 ignored frame peer={} error=\"{}\"{}", peer, o.error, *held);
             return {};
         }
         if (o.reply == frame_id::nak) {
             ++stats_.naks;
-            log_->warn("dc09 NAK peer={} account={} error=\"{}\"", peer, o.account, o.error);
+            if (auto held = may_log("NAK"))
+                log_->warn("dc09 NAK peer={} account={} error=\"{}\"{}", peer, o.account, o.error, *held);
             return o.reply_bytes;
         }
         if (o.reply == frame_id::duh) {
             ++stats_.duhs;
-            log_->warn("dc09 DUH peer={} account={} error=\"{}\"", peer, o.account, o.error);
+            if (auto held = may_log("DUH"))
+                log_->warn("dc09 DUH peer={} account={} error=\"{}\"{}", peer, o.account, o.error, *held);
             return o.reply_bytes;
         }
         if (o.link_test) {
@@ -268,7 +272,9 @@ struct receiver::impl : std::enable_shared_from_this<impl> {
                     log_->error("dc09 event handler failed account={} error={}", ev.account, ex.what());
                 }
                 if (!taken) {
-                    log_->warn("dc09 event not taken, no reply account={} seq={:04d}", ev.account, ev.seq);
+                    if (auto held = may_log("not taken"))
+                        log_->warn("dc09 event not taken, no reply account={} seq={:04d}{}", ev.account,
+                                   ev.seq, *held);
                     return {};
                 }
                 ++stats_.events;
@@ -279,6 +285,27 @@ struct receiver::impl : std::enable_shared_from_this<impl> {
         }
         ++stats_.acks;
         return o.reply_bytes;
+    }
+
+    /// Whether a warning for `reason` may be logged now: at most log_lines_per_second a second per
+    /// reason, so a flood of bad input cannot flood the log (finding 11). The text to append to the
+    /// line (" suppressed=K" after a held-back run), or nothing when the line is to be dropped.
+    std::optional<std::string> may_log(const char* reason) {
+        auto now = opts_.clock();
+        auto& g = log_gates_[reason];
+        if (now - g.since >= std::chrono::seconds{1} ||
+            now < g.since) {  // a new second (or the clock went back)
+            g.since = now;
+            g.lines = 0;
+        }
+        if (g.lines >= opts_.log_lines_per_second) {
+            ++g.held;
+            return std::nullopt;
+        }
+        ++g.lines;
+        std::string tail = g.held ? fmt::format(" suppressed={}", g.held) : std::string{};
+        g.held = 0;
+        return tail;
     }
 
     void remember(std::string key) {
@@ -330,13 +357,15 @@ struct receiver::impl : std::enable_shared_from_this<impl> {
                                   [&](const session_ptr& x) { return x->address == address; }));
                 if (sessions_.size() >= opts_.max_clients) {
                     ++stats_.refused_clients;
-                    log_->warn("dc09 too many clients, refused max={}", opts_.max_clients);
+                    if (auto held = may_log("too many clients"))
+                        log_->warn("dc09 too many clients, refused max={}{}", opts_.max_clients, *held);
                     sock.close(e2);
                 } else if (from_address >= opts_.max_clients_per_address) {
                     // Accept and close at once: one host cannot hold every place (finding 9).
                     ++stats_.refused_clients;
-                    log_->warn("dc09 too many clients from one address, refused address={} max={}", address,
-                               opts_.max_clients_per_address);
+                    if (auto held = may_log("too many from one address"))
+                        log_->warn("dc09 too many clients from one address, refused address={} max={}{}",
+                                   address, opts_.max_clients_per_address, *held);
                     sock.close(e2);
                 } else {
                     auto s = std::make_shared<session>(io_);
@@ -349,8 +378,9 @@ struct receiver::impl : std::enable_shared_from_this<impl> {
                     arm_timer(s);
                     read(s);
                 }
-            } else {
-                log_->warn("dc09 accept error={}", ec.message());
+            } else if (auto held =
+                           may_log("accept error")) {  // e.g. out of file descriptors, again and again
+                log_->warn("dc09 accept error={}{}", ec.message(), *held);
             }
             accept();
         });
@@ -377,10 +407,13 @@ struct receiver::impl : std::enable_shared_from_this<impl> {
         s->timer.async_wait([this, self, s](asio::error_code ec) {
             if (ec || s->closed) return;
             ++stats_.timed_out_clients;
-            if (s->in_frame)
-                log_->info("dc09 client closed, frame not finished within the deadline peer={}", s->peer);
-            else
-                log_->info("dc09 idle client closed peer={}", s->peer);
+            if (s->in_frame) {
+                if (auto held = may_log("frame deadline"))
+                    log_->info("dc09 client closed, frame not finished within the deadline peer={}{}",
+                               s->peer, *held);
+            } else if (auto held = may_log("idle")) {
+                log_->info("dc09 idle client closed peer={}{}", s->peer, *held);
+            }
             close(s);
         });
     }
@@ -418,7 +451,8 @@ struct receiver::impl : std::enable_shared_from_this<impl> {
 
     void queue_write(const session_ptr& s, std::string bytes) {
         if (s->out.size() >= 64) {  // a client that sends but never reads
-            log_->warn("dc09 client not reading replies, closed peer={}", s->peer);
+            if (auto held = may_log("not reading"))
+                log_->warn("dc09 client not reading replies, closed peer={}{}", s->peer, *held);
             close(s);
             return;
         }
@@ -450,6 +484,12 @@ struct receiver::impl : std::enable_shared_from_this<impl> {
     asio::ip::udp::endpoint uperr_;
     std::array<char, 8192> ubuf_{};
     std::list<session_ptr> sessions_;
+    struct log_gate {
+        time_point since{};      ///< start of the current second
+        std::size_t lines = 0;   ///< lines logged in it
+        std::uint64_t held = 0;  ///< lines not logged since the last one that was
+    };
+    std::unordered_map<std::string_view, log_gate> log_gates_;  ///< by reason (string literals)
     std::unordered_set<std::string> seen_;
     std::deque<std::string> seen_order_;
     std::string host_;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <asio/io_context.hpp>
@@ -561,6 +562,85 @@ TEST(Dc09Security, AFrameMustArriveWholeWithinTheFrameDeadline) {
     EXPECT_LT(*started_closed, 1500ms);
     EXPECT_LT(*garbage_closed, 1500ms);
     EXPECT_EQ(parse_frame(slow_reply).value.id, frame_id::ack);
+}
+
+/// Lines a logger wrote to `out`, each message alone.
+std::shared_ptr<spdlog::logger> string_log(std::ostringstream& out) {
+    auto l =
+        std::make_shared<spdlog::logger>("dc09-test", std::make_shared<spdlog::sinks::ostream_sink_st>(out));
+    l->set_pattern("%v");
+    l->set_level(spdlog::level::info);
+    return l;
+}
+
+std::size_t count_lines(const std::string& text, std::string_view containing) {
+    std::size_t n = 0;
+    std::istringstream in{text};
+    for (std::string line; std::getline(in, line);) n += line.find(containing) != std::string::npos;
+    return n;
+}
+
+/// Finding 11: bad frames, unknown accounts and refused connections each logged a line, so a flood
+/// wrote 60,000 lines in 0.1 s. Per reason, at most log_lines_per_second lines a second now, and a
+/// "suppressed" line saying how many were held back. Virtual time: the whole flood is one second.
+TEST(Dc09Security, AFloodOfBadFramesWritesABoundedNumberOfLogLines) {
+    asio::io_context io;
+    auto ro = receiver_opts("both", "");
+    time_point now = now_ms();
+    ro.clock = [&] { return now; };
+    std::ostringstream out;
+    receiver rx{io, ro, string_log(out)};
+    rx.start();
+    std::string good = plain_frame(1);
+    std::string bad_crc = good;
+    bad_crc[1] = bad_crc[1] == 'F' ? 'E' : 'F';
+    frame stranger;
+    stranger.seq = 2;
+    stranger.receiver = "0";
+    stranger.account = "9999";
+    stranger.data = "#9999|Nri1/QA001";
+    stranger.timestamp = now;
+    frame reply_frame;
+    reply_frame.id = frame_id::ack;
+    reply_frame.seq = 3;
+    reply_frame.receiver = "0";
+    reply_frame.account = "1234";
+    const std::array<std::string, 3> kinds{bad_crc, encode(stranger),
+                                           encode(reply_frame)};  // NAK, DUH, ignored
+
+    asio::ip::udp::socket client{io, asio::ip::udp::endpoint{asio::ip::udp::v4(), 0}};
+    asio::ip::udp::endpoint to{asio::ip::make_address("127.0.0.1"), rx.udp_port()};
+    auto flood = [&](int per_kind) {  // in rounds of 10 of each, so no datagram is dropped unread
+        for (int i = 0; i < per_kind; i += 10) {
+            int round = std::min(10, per_kind - i);
+            for (int j = 0; j < round; ++j)
+                for (const auto& k : kinds) client.send_to(asio::buffer(k), to);
+            auto want = rx.stats().frames + static_cast<std::uint64_t>(3 * round);
+            ASSERT_TRUE(run_until(
+                io, [&] { return rx.stats().frames >= want; }, 2s));
+        }
+    };
+    flood(300);
+    // And 100 connections from one more address, 84 of them refused (finding 9's limit).
+    std::vector<std::unique_ptr<asio::ip::tcp::socket>> conns;
+    for (int i = 0; i < 100; ++i) conns.push_back(connect_from(io, "127.0.0.3", rx.tcp_port()));
+    ASSERT_TRUE(run_until(io, [&] { return rx.stats().refused_clients >= 84; }));
+
+    const std::size_t per_reason = ro.log_lines_per_second;
+    EXPECT_EQ(rx.stats().naks, 300u);
+    EXPECT_EQ(rx.stats().duhs, 300u);
+    EXPECT_LE(count_lines(out.str(), "dc09 NAK"), per_reason);
+    EXPECT_LE(count_lines(out.str(), "dc09 DUH"), per_reason);
+    EXPECT_LE(count_lines(out.str(), "dc09 ignored"), per_reason);
+    EXPECT_LE(count_lines(out.str(), "refused"), per_reason);
+    EXPECT_LE(count_lines(out.str(), "dc09"), 4 * per_reason + 2) << out.str().substr(0, 2000);
+
+    // A second later the next line of each reason comes with the count of those held back.
+    now += 2s;
+    out.str("");
+    flood(1);
+    EXPECT_NE(out.str().find(fmt::format("suppressed={}", 300 - per_reason)), std::string::npos) << out.str();
+    EXPECT_EQ(count_lines(out.str(), "dc09 NAK"), 1u);
 }
 
 TEST(Dc09Integration, ReceiverRestartMidStreamLosesNothing) {

@@ -69,6 +69,10 @@ struct receiver_options {
     /// previous frame, garbage included), or the client is closed: trickling one byte at a time
     /// does not keep a connection alive. Between frames, idle_timeout applies.
     milliseconds frame_deadline{10'000};
+    /// Per-frame and per-client warnings (ignored frame, NAK, DUH, refused client, ...) are logged at
+    /// most this many times a second for each reason (by `clock`); the next line after a held-back
+    /// run says how many were held back ("suppressed=K"). The counters in stats() count them all.
+    std::size_t log_lines_per_second = 5;
     std::size_t max_frame = 4106;       ///< bytes; longer input is discarded
     std::function<time_point()> clock;  ///< wall clock for skew checks and NAK/ACK timestamps
 };
