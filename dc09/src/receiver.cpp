@@ -327,9 +327,23 @@ struct receiver::impl : std::enable_shared_from_this<impl> {
                 if (!ec) {
                     frame_splitter s{opts_.max_frame};
                     std::string peer = fmt::format("{}:{}", uperr_.address().to_string(), uperr_.port());
-                    for (auto& f : s.feed(std::string_view{ubuf_.data(), n})) {
-                        auto r = process(f, "udp", peer);
-                        if (!r.empty()) {
+                    auto frames = s.feed(std::string_view{ubuf_.data(), n});
+                    // The source address of a datagram is unverified: a reply may go to a victim.
+                    // So one frame per datagram, as DC-09 sends them (the rest are dropped unread:
+                    // a real sender resends each on its own), and never a reply larger than the
+                    // datagram (finding 12: one NAK per tiny frame reflected 3 to 4 times the bytes).
+                    if (!frames.empty()) {
+                        for (std::size_t i = 1; i < frames.size(); ++i)
+                            stats_.garbage_bytes += frames[i].size();
+                        auto r = process(frames.front(), "udp", peer);
+                        if (r.size() > n) {
+                            ++stats_.withheld_replies;
+                            if (auto held = may_log("reply withheld"))
+                                log_->warn(
+                                    "dc09 udp reply withheld, larger than the datagram peer={} "
+                                    "datagram={} reply={}{}",
+                                    peer, n, r.size(), *held);
+                        } else if (!r.empty()) {
                             auto msg = std::make_shared<std::string>(std::move(r));
                             udp_.async_send_to(asio::buffer(*msg), uperr_,
                                                [msg](asio::error_code, std::size_t) {});

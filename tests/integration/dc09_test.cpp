@@ -643,6 +643,77 @@ TEST(Dc09Security, AFloodOfBadFramesWritesABoundedNumberOfLogLines) {
     EXPECT_EQ(count_lines(out.str(), "dc09 NAK"), 1u);
 }
 
+/// Finding 12: a datagram holding several frames got one reply per frame, and a tiny corrupt frame
+/// got a NAK with a timestamp: 3.9 times the bytes, sent to an address nobody verified (UDP
+/// reflection). Now at most one reply per datagram, and none larger than the datagram.
+TEST(Dc09Security, UdpGivesAtMostOneReplyPerDatagramAndNoneLargerThanIt) {
+    asio::io_context io;
+    receiver rx{io, receiver_opts("udp", ""), test_log()};
+    int links = 0, events = 0;
+    rx.on_link_test([&](const std::string&, const std::string&) { ++links; });
+    rx.on_event([&](const received_event&) { return ++events, true; });
+    rx.start();
+    asio::ip::udp::socket client{io, asio::ip::udp::endpoint{asio::ip::udp::v4(), 0}};
+    asio::ip::udp::endpoint to{asio::ip::make_address("127.0.0.1"), rx.udp_port()};
+    std::vector<std::string> replies;
+    std::array<char, 2048> buf{};
+    asio::ip::udp::endpoint from;
+    std::function<void()> receive = [&] {
+        client.async_receive_from(asio::buffer(buf), from, [&](asio::error_code ec, std::size_t n) {
+            if (ec) return;
+            replies.emplace_back(buf.data(), n);
+            receive();
+        });
+    };
+    receive();
+    auto exchange = [&](const std::string& datagram) {
+        replies.clear();
+        auto want = rx.stats().frames + 1;
+        client.send_to(asio::buffer(datagram), to);
+        EXPECT_TRUE(run_until(
+            io, [&] { return rx.stats().frames >= want; }, 2s));
+        run_for(io, 150ms);  // any reply has long arrived on loopback by now
+        std::size_t bytes = 0;
+        for (const auto& r : replies) bytes += r.size();
+        return bytes;
+    };
+
+    frame link;
+    link.id = frame_id::null;
+    link.receiver = "0";
+    link.account = "1234";
+    link.timestamp = now_ms();
+    std::string links4;
+    for (unsigned seq = 1; seq <= 4; ++seq) {
+        link.seq = seq;
+        links4 += encode(link);
+    }
+    EXPECT_LE(exchange(links4), links4.size());
+    EXPECT_EQ(replies.size(), 1u);
+    ASSERT_FALSE(replies.empty());
+    EXPECT_EQ(parse_frame(replies[0]).value.id, frame_id::ack);
+    EXPECT_EQ(parse_frame(replies[0]).value.seq, 1u);
+
+    const std::string garbage = "\nFFFF0000\r";  // 10 bytes
+    EXPECT_LE(exchange(garbage), garbage.size());
+    const std::string tiny = "\nFFFF0006\"NULL\"\r";  // 16 bytes, a bad CRC: its NAK would be 3 times as long
+    EXPECT_LE(exchange(tiny), tiny.size());
+    for (const auto& r : replies) EXPECT_LE(r.size(), tiny.size());
+
+    std::string tinies;
+    for (int i = 0; i < 10; ++i) tinies += tiny;
+    EXPECT_LE(exchange(tinies), tinies.size());
+    EXPECT_LE(replies.size(), 1u);
+
+    // A hub's own datagram, one frame, is still answered.
+    std::string event = plain_frame(5);
+    exchange(event);
+    ASSERT_EQ(replies.size(), 1u);
+    EXPECT_EQ(parse_frame(replies[0]).value.id, frame_id::ack);
+    EXPECT_LE(replies[0].size(), event.size());
+    EXPECT_EQ(events, 1);
+}
+
 TEST(Dc09Integration, ReceiverRestartMidStreamLosesNothing) {
     asio::io_context io;
     auto first = std::make_unique<receiver>(io, receiver_opts("tcp"), test_log());

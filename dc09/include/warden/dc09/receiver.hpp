@@ -7,6 +7,8 @@
 ///       max_clock_skew, or the frame arrived corrupted (bad CRC / length): the sender resends,
 ///   DUH for what cannot be handled: unknown account, wrong or missing encryption, unknown message
 ///       id, unreadable data. The sender does not repeat it.
+/// Over UDP only the first frame of a datagram is read, and a reply larger than the datagram is not
+/// sent (the source address is unverified: no reflection amplification).
 /// Garbage between frames is skipped, oversized input is discarded, silent TCP clients are closed
 /// after idle_timeout, a frame must arrive whole within frame_deadline, and the number of TCP
 /// clients is capped, in all and per source address (docs/dc09.md, "Limits").
@@ -81,6 +83,7 @@ struct receiver_options {
 struct receiver_stats {
     std::uint64_t frames = 0, events = 0, links = 0, acks = 0, naks = 0, duhs = 0, duplicates = 0;
     std::uint64_t garbage_bytes = 0, refused_clients = 0, timed_out_clients = 0;
+    std::uint64_t withheld_replies = 0;  ///< UDP replies not sent: larger than the datagram
     std::size_t clients = 0;
 };
 
