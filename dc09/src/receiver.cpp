@@ -5,6 +5,7 @@
 #include <deque>
 #include <list>
 #include <stdexcept>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -148,15 +149,19 @@ frame_outcome handle_frame(std::string_view text, const receiver_options& o, tim
 
 struct receiver::impl : std::enable_shared_from_this<impl> {
     struct session {
-        explicit session(asio::io_context& io) : socket(io), idle(io) {}
+        explicit session(asio::io_context& io) : socket(io), timer(io) {}
         asio::ip::tcp::socket socket;
-        asio::steady_timer idle;
+        /// Between frames: idle_timeout from the end of the last frame. Once a byte of the next one
+        /// has come (`in_frame`): frame_deadline from that byte, however slowly the rest trickles in.
+        asio::steady_timer timer;
+        bool in_frame = false;
         std::array<char, 1024> buf{};
         frame_splitter splitter;
         std::deque<std::string> out;  ///< replies waiting to be written
         bool writing = false;
         bool closed = false;
         std::string peer;
+        std::string address;  ///< the peer's address alone, for the per-address limit
     };
     using session_ptr = std::shared_ptr<session>;
 
@@ -228,17 +233,20 @@ struct receiver::impl : std::enable_shared_from_this<impl> {
         ++stats_.frames;
         auto o = handle_frame(text, opts_, opts_.clock());
         if (o.reply_bytes.empty()) {
-            log_->warn("dc09 ignored frame peer={} error=\"{}\"", peer, o.error);
+            if (auto held = may_log("ignored"))
+                log_->warn("dc09 ignored frame peer={} error=\"{}\"{}", peer, o.error, *held);
             return {};
         }
         if (o.reply == frame_id::nak) {
             ++stats_.naks;
-            log_->warn("dc09 NAK peer={} account={} error=\"{}\"", peer, o.account, o.error);
+            if (auto held = may_log("NAK"))
+                log_->warn("dc09 NAK peer={} account={} error=\"{}\"{}", peer, o.account, o.error, *held);
             return o.reply_bytes;
         }
         if (o.reply == frame_id::duh) {
             ++stats_.duhs;
-            log_->warn("dc09 DUH peer={} account={} error=\"{}\"", peer, o.account, o.error);
+            if (auto held = may_log("DUH"))
+                log_->warn("dc09 DUH peer={} account={} error=\"{}\"{}", peer, o.account, o.error, *held);
             return o.reply_bytes;
         }
         if (o.link_test) {
@@ -264,7 +272,9 @@ struct receiver::impl : std::enable_shared_from_this<impl> {
                     log_->error("dc09 event handler failed account={} error={}", ev.account, ex.what());
                 }
                 if (!taken) {
-                    log_->warn("dc09 event not taken, no reply account={} seq={:04d}", ev.account, ev.seq);
+                    if (auto held = may_log("not taken"))
+                        log_->warn("dc09 event not taken, no reply account={} seq={:04d}{}", ev.account,
+                                   ev.seq, *held);
                     return {};
                 }
                 ++stats_.events;
@@ -275,6 +285,27 @@ struct receiver::impl : std::enable_shared_from_this<impl> {
         }
         ++stats_.acks;
         return o.reply_bytes;
+    }
+
+    /// Whether a warning for `reason` may be logged now: at most log_lines_per_second a second per
+    /// reason, so a flood of bad input cannot flood the log (finding 11). The text to append to the
+    /// line (" suppressed=K" after a held-back run), or nothing when the line is to be dropped.
+    std::optional<std::string> may_log(const char* reason) {
+        auto now = opts_.clock();
+        auto& g = log_gates_[reason];
+        if (now - g.since >= std::chrono::seconds{1} ||
+            now < g.since) {  // a new second (or the clock went back)
+            g.since = now;
+            g.lines = 0;
+        }
+        if (g.lines >= opts_.log_lines_per_second) {
+            ++g.held;
+            return std::nullopt;
+        }
+        ++g.lines;
+        std::string tail = g.held ? fmt::format(" suppressed={}", g.held) : std::string{};
+        g.held = 0;
+        return tail;
     }
 
     void remember(std::string key) {
@@ -296,9 +327,23 @@ struct receiver::impl : std::enable_shared_from_this<impl> {
                 if (!ec) {
                     frame_splitter s{opts_.max_frame};
                     std::string peer = fmt::format("{}:{}", uperr_.address().to_string(), uperr_.port());
-                    for (auto& f : s.feed(std::string_view{ubuf_.data(), n})) {
-                        auto r = process(f, "udp", peer);
-                        if (!r.empty()) {
+                    auto frames = s.feed(std::string_view{ubuf_.data(), n});
+                    // The source address of a datagram is unverified: a reply may go to a victim.
+                    // So one frame per datagram, as DC-09 sends them (the rest are dropped unread:
+                    // a real sender resends each on its own), and never a reply larger than the
+                    // datagram (finding 12: one NAK per tiny frame reflected 3 to 4 times the bytes).
+                    if (!frames.empty()) {
+                        for (std::size_t i = 1; i < frames.size(); ++i)
+                            stats_.garbage_bytes += frames[i].size();
+                        auto r = process(frames.front(), "udp", peer);
+                        if (r.size() > n) {
+                            ++stats_.withheld_replies;
+                            if (auto held = may_log("reply withheld"))
+                                log_->warn(
+                                    "dc09 udp reply withheld, larger than the datagram peer={} "
+                                    "datagram={} reply={}{}",
+                                    peer, n, r.size(), *held);
+                        } else if (!r.empty()) {
                             auto msg = std::make_shared<std::string>(std::move(r));
                             udp_.async_send_to(asio::buffer(*msg), uperr_,
                                                [msg](asio::error_code, std::size_t) {});
@@ -318,25 +363,38 @@ struct receiver::impl : std::enable_shared_from_this<impl> {
             if (!running_ || ec == asio::error::operation_aborted) return;
             if (!ec) {
                 prune();
+                asio::error_code e2;
+                auto ep = sock.remote_endpoint(e2);
+                std::string address = e2 ? "?" : ep.address().to_string();
+                auto from_address = static_cast<std::size_t>(
+                    std::count_if(sessions_.begin(), sessions_.end(),
+                                  [&](const session_ptr& x) { return x->address == address; }));
                 if (sessions_.size() >= opts_.max_clients) {
                     ++stats_.refused_clients;
-                    log_->warn("dc09 too many clients, refused max={}", opts_.max_clients);
-                    asio::error_code e2;
+                    if (auto held = may_log("too many clients"))
+                        log_->warn("dc09 too many clients, refused max={}{}", opts_.max_clients, *held);
+                    sock.close(e2);
+                } else if (from_address >= opts_.max_clients_per_address) {
+                    // Accept and close at once: one host cannot hold every place (finding 9).
+                    ++stats_.refused_clients;
+                    if (auto held = may_log("too many from one address"))
+                        log_->warn("dc09 too many clients from one address, refused address={} max={}{}",
+                                   address, opts_.max_clients_per_address, *held);
                     sock.close(e2);
                 } else {
                     auto s = std::make_shared<session>(io_);
                     s->socket = std::move(sock);
                     s->splitter = frame_splitter{opts_.max_frame};
-                    asio::error_code e2;
-                    auto ep = s->socket.remote_endpoint(e2);
-                    s->peer = e2 ? "?" : fmt::format("{}:{}", ep.address().to_string(), ep.port());
+                    s->address = address;
+                    s->peer = e2 ? "?" : fmt::format("{}:{}", address, ep.port());
                     sessions_.push_back(s);
                     log_->debug("dc09 client connected peer={}", s->peer);
-                    arm_idle(s);
+                    arm_timer(s);
                     read(s);
                 }
-            } else {
-                log_->warn("dc09 accept error={}", ec.message());
+            } else if (auto held =
+                           may_log("accept error")) {  // e.g. out of file descriptors, again and again
+                log_->warn("dc09 accept error={}{}", ec.message(), *held);
             }
             accept();
         });
@@ -350,18 +408,26 @@ struct receiver::impl : std::enable_shared_from_this<impl> {
         if (s->closed) return;
         s->closed = true;
         asio::error_code ec;
-        s->idle.cancel();
+        s->timer.cancel();
         s->socket.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
         s->socket.close(ec);
     }
 
-    void arm_idle(const session_ptr& s) {
-        s->idle.expires_after(opts_.idle_timeout);
+    /// (Re)starts the session's timer for its state: idle_timeout between frames, frame_deadline
+    /// once a frame has begun.
+    void arm_timer(const session_ptr& s) {
+        s->timer.expires_after(s->in_frame ? opts_.frame_deadline : opts_.idle_timeout);
         auto self = shared_from_this();
-        s->idle.async_wait([this, self, s](asio::error_code ec) {
+        s->timer.async_wait([this, self, s](asio::error_code ec) {
             if (ec || s->closed) return;
             ++stats_.timed_out_clients;
-            log_->info("dc09 idle client closed peer={}", s->peer);
+            if (s->in_frame) {
+                if (auto held = may_log("frame deadline"))
+                    log_->info("dc09 client closed, frame not finished within the deadline peer={}{}",
+                               s->peer, *held);
+            } else if (auto held = may_log("idle")) {
+                log_->info("dc09 idle client closed peer={}{}", s->peer, *held);
+            }
             close(s);
         });
     }
@@ -375,9 +441,19 @@ struct receiver::impl : std::enable_shared_from_this<impl> {
                 close(s);
                 return;
             }
-            arm_idle(s);
             auto before = s->splitter.discarded();
-            for (auto& f : s->splitter.feed(std::string_view{s->buf.data(), n})) {
+            auto frames = s->splitter.feed(std::string_view{s->buf.data(), n});
+            // Only a whole frame restarts the idle timer; the first byte after it starts the frame
+            // deadline, which later bytes do not extend (finding 9: one byte per minute kept a
+            // connection forever).
+            if (!frames.empty() && s->splitter.pending() == 0) {
+                s->in_frame = false;
+                arm_timer(s);
+            } else if (!frames.empty() || !s->in_frame) {
+                s->in_frame = true;
+                arm_timer(s);
+            }
+            for (auto& f : frames) {
                 auto r = process(f, "tcp", s->peer);
                 if (!r.empty()) queue_write(s, std::move(r));
                 if (s->closed) return;
@@ -389,7 +465,8 @@ struct receiver::impl : std::enable_shared_from_this<impl> {
 
     void queue_write(const session_ptr& s, std::string bytes) {
         if (s->out.size() >= 64) {  // a client that sends but never reads
-            log_->warn("dc09 client not reading replies, closed peer={}", s->peer);
+            if (auto held = may_log("not reading"))
+                log_->warn("dc09 client not reading replies, closed peer={}{}", s->peer, *held);
             close(s);
             return;
         }
@@ -421,6 +498,12 @@ struct receiver::impl : std::enable_shared_from_this<impl> {
     asio::ip::udp::endpoint uperr_;
     std::array<char, 8192> ubuf_{};
     std::list<session_ptr> sessions_;
+    struct log_gate {
+        time_point since{};      ///< start of the current second
+        std::size_t lines = 0;   ///< lines logged in it
+        std::uint64_t held = 0;  ///< lines not logged since the last one that was
+    };
+    std::unordered_map<std::string_view, log_gate> log_gates_;  ///< by reason (string literals)
     std::unordered_set<std::string> seen_;
     std::deque<std::string> seen_order_;
     std::string host_;

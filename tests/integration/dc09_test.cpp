@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <asio/io_context.hpp>
@@ -361,6 +362,7 @@ TEST(Dc09Integration, GarbageSlowAndIdleClientsDoNotHurtTheReceiver) {
     asio::io_context io;
     auto ro = receiver_opts("tcp", "");
     ro.idle_timeout = 300ms;
+    ro.max_clients_per_address = 64;  // the 30 silent clients below all come from 127.0.0.1
     receiver rx{io, ro, test_log()};
     std::vector<received_event> got;
     rx.on_event([&](const received_event& e) {
@@ -436,6 +438,280 @@ TEST(Dc09Integration, GarbageSlowAndIdleClientsDoNotHurtTheReceiver) {
     asio::error_code ec;
     idle[0]->read_some(asio::buffer(b), ec);
     EXPECT_EQ(ec, asio::error::eof);
+}
+
+// ---- Security issue 12: attacks on the receiver over loopback -----------------------------------
+
+/// A TCP client bound to `from` (any 127/8 address is loopback on Linux, so a test can be several hosts).
+std::unique_ptr<asio::ip::tcp::socket> connect_from(asio::io_context& io, const char* from,
+                                                    unsigned short port) {
+    auto s = std::make_unique<asio::ip::tcp::socket>(io);
+    s->open(asio::ip::tcp::v4());
+    s->bind({asio::ip::make_address(from), 0});
+    s->connect({asio::ip::make_address("127.0.0.1"), port});
+    return s;
+}
+
+/// A plain frame for account 1234 (the accounts of receiver_opts(..., "")).
+std::string plain_frame(unsigned seq, std::string data = "#1234|Nri1/QA001") {
+    frame f;
+    f.seq = seq;
+    f.receiver = "0";
+    f.account = "1234";
+    f.data = std::move(data);
+    f.timestamp = now_ms();
+    return encode(f);
+}
+
+/// Finding 9: 512 connections from one address, each keeping its idle timer alive with single bytes,
+/// used to take every client place. A hub from another address must still get its frame ACKed.
+TEST(Dc09Security, TricklingConnectionsFromOneAddressDoNotLockOutAnother) {
+    asio::io_context io;
+    auto ro = receiver_opts("tcp", "");
+    ro.idle_timeout = 5s;
+    receiver rx{io, ro, test_log()};
+    int events = 0;
+    rx.on_event([&](const received_event&) { return ++events, true; });
+    rx.start();
+    std::vector<std::unique_ptr<asio::ip::tcp::socket>> attackers;
+    for (int i = 0; i < 512; ++i) {
+        attackers.push_back(connect_from(io, "127.0.0.1", rx.tcp_port()));
+        asio::write(*attackers.back(), asio::buffer(std::string_view{"\n"}));  // a frame that never ends
+    }
+    ASSERT_TRUE(run_until(io, [&] { return rx.stats().clients + rx.stats().refused_clients >= 512; }));
+    for (int round = 0; round < 3; ++round) {  // the trickle: one more byte each, well inside idle_timeout
+        for (auto& a : attackers) {
+            asio::error_code ec;
+            asio::write(*a, asio::buffer(std::string_view{"0"}), ec);
+        }
+        run_for(io, 100ms);
+    }
+    EXPECT_LE(rx.stats().clients, ro.max_clients_per_address);
+    EXPECT_GE(rx.stats().refused_clients, 512u - ro.max_clients_per_address);
+
+    auto hub = connect_from(io, "127.0.0.2", rx.tcp_port());
+    std::string reply;
+    std::array<char, 256> buf{};
+    bool gone = false;
+    std::function<void()> read_reply = [&] {
+        hub->async_read_some(asio::buffer(buf), [&](asio::error_code ec, std::size_t n) {
+            if (ec) return void(gone = true);
+            reply.append(buf.data(), n);
+            read_reply();
+        });
+    };
+    read_reply();
+    auto sent = std::chrono::steady_clock::now();
+    asio::write(*hub, asio::buffer(plain_frame(7)));
+    ASSERT_TRUE(run_until(
+        io, [&] { return gone || reply.find('\r') != std::string::npos; }, 2s))
+        << "no answer at all";
+    auto took =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent);
+    ASSERT_FALSE(reply.empty()) << "the hub's connection was closed unanswered";
+    EXPECT_EQ(parse_frame(reply).value.id, frame_id::ack);
+    EXPECT_LT(took, 500ms);
+    EXPECT_EQ(events, 1);
+}
+
+/// Finding 9, second half: a client that sends one byte before each idle timeout, never finishing a
+/// frame, is closed once the frame deadline has passed (garbage or a started frame alike), while a
+/// slow but whole frame inside the deadline is ACKed.
+TEST(Dc09Security, AFrameMustArriveWholeWithinTheFrameDeadline) {
+    asio::io_context io;
+    auto ro = receiver_opts("tcp", "");
+    ro.idle_timeout = 300ms;
+    ro.frame_deadline = 800ms;
+    ro.max_clients_per_address = 64;
+    receiver rx{io, ro, test_log()};
+    rx.start();
+    auto started = connect_from(io, "127.0.0.1", rx.tcp_port());  // trickles a frame that never ends
+    auto garbage = connect_from(io, "127.0.0.1", rx.tcp_port());  // trickles bytes outside any frame
+    auto slow = connect_from(io, "127.0.0.1", rx.tcp_port());     // a real frame, in pieces
+    asio::write(*started, asio::buffer(std::string_view{"\n"}));
+    std::string good = plain_frame(9);
+    std::string slow_reply;
+    std::array<char, 256> buf{};
+    slow->async_read_some(asio::buffer(buf), [&](asio::error_code ec, std::size_t n) {
+        if (!ec) slow_reply.assign(buf.data(), n);
+    });
+    auto t0 = std::chrono::steady_clock::now();
+    std::optional<std::chrono::milliseconds> started_closed, garbage_closed;
+    std::size_t slow_sent = 0;
+    for (int tick = 0; tick < 25; ++tick) {  // 2.5 s of one byte every 100 ms
+        auto at =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+        asio::error_code ec;
+        if (!started_closed) {
+            asio::write(*started, asio::buffer(std::string_view{"0"}), ec);
+            if (ec) started_closed = at;
+        }
+        if (!garbage_closed) {
+            asio::write(*garbage, asio::buffer(std::string_view{"Z"}), ec);
+            if (ec) garbage_closed = at;
+        }
+        if (slow_sent < good.size()) {  // whole within ~600 ms: 6 pieces
+            auto piece = std::min<std::size_t>(good.size() - slow_sent, good.size() / 6 + 1);
+            asio::write(*slow, asio::buffer(good.substr(slow_sent, piece)));
+            slow_sent += piece;
+        }
+        run_for(io, 100ms);
+    }
+    ASSERT_TRUE(started_closed) << "a never-ending frame kept its connection open for 2.5 s";
+    ASSERT_TRUE(garbage_closed) << "trickled garbage kept its connection open for 2.5 s";
+    EXPECT_LT(*started_closed, 1500ms);
+    EXPECT_LT(*garbage_closed, 1500ms);
+    EXPECT_EQ(parse_frame(slow_reply).value.id, frame_id::ack);
+}
+
+/// Lines a logger wrote to `out`, each message alone.
+std::shared_ptr<spdlog::logger> string_log(std::ostringstream& out) {
+    auto l =
+        std::make_shared<spdlog::logger>("dc09-test", std::make_shared<spdlog::sinks::ostream_sink_st>(out));
+    l->set_pattern("%v");
+    l->set_level(spdlog::level::info);
+    return l;
+}
+
+std::size_t count_lines(const std::string& text, std::string_view containing) {
+    std::size_t n = 0;
+    std::istringstream in{text};
+    for (std::string line; std::getline(in, line);) n += line.find(containing) != std::string::npos;
+    return n;
+}
+
+/// Finding 11: bad frames, unknown accounts and refused connections each logged a line, so a flood
+/// wrote 60,000 lines in 0.1 s. Per reason, at most log_lines_per_second lines a second now, and a
+/// "suppressed" line saying how many were held back. Virtual time: the whole flood is one second.
+TEST(Dc09Security, AFloodOfBadFramesWritesABoundedNumberOfLogLines) {
+    asio::io_context io;
+    auto ro = receiver_opts("both", "");
+    time_point now = now_ms();
+    ro.clock = [&] { return now; };
+    std::ostringstream out;
+    receiver rx{io, ro, string_log(out)};
+    rx.start();
+    std::string good = plain_frame(1);
+    std::string bad_crc = good;
+    bad_crc[1] = bad_crc[1] == 'F' ? 'E' : 'F';
+    frame stranger;
+    stranger.seq = 2;
+    stranger.receiver = "0";
+    stranger.account = "9999";
+    stranger.data = "#9999|Nri1/QA001";
+    stranger.timestamp = now;
+    frame reply_frame;
+    reply_frame.id = frame_id::ack;
+    reply_frame.seq = 3;
+    reply_frame.receiver = "0";
+    reply_frame.account = "1234";
+    const std::array<std::string, 3> kinds{bad_crc, encode(stranger),
+                                           encode(reply_frame)};  // NAK, DUH, ignored
+
+    asio::ip::udp::socket client{io, asio::ip::udp::endpoint{asio::ip::udp::v4(), 0}};
+    asio::ip::udp::endpoint to{asio::ip::make_address("127.0.0.1"), rx.udp_port()};
+    auto flood = [&](int per_kind) {  // in rounds of 10 of each, so no datagram is dropped unread
+        for (int i = 0; i < per_kind; i += 10) {
+            int round = std::min(10, per_kind - i);
+            for (int j = 0; j < round; ++j)
+                for (const auto& k : kinds) client.send_to(asio::buffer(k), to);
+            auto want = rx.stats().frames + static_cast<std::uint64_t>(3 * round);
+            ASSERT_TRUE(run_until(
+                io, [&] { return rx.stats().frames >= want; }, 2s));
+        }
+    };
+    flood(300);
+    // And 100 connections from one more address, 84 of them refused (finding 9's limit).
+    std::vector<std::unique_ptr<asio::ip::tcp::socket>> conns;
+    for (int i = 0; i < 100; ++i) conns.push_back(connect_from(io, "127.0.0.3", rx.tcp_port()));
+    ASSERT_TRUE(run_until(io, [&] { return rx.stats().refused_clients >= 84; }));
+
+    const std::size_t per_reason = ro.log_lines_per_second;
+    EXPECT_EQ(rx.stats().naks, 300u);
+    EXPECT_EQ(rx.stats().duhs, 300u);
+    EXPECT_LE(count_lines(out.str(), "dc09 NAK"), per_reason);
+    EXPECT_LE(count_lines(out.str(), "dc09 DUH"), per_reason);
+    EXPECT_LE(count_lines(out.str(), "dc09 ignored"), per_reason);
+    EXPECT_LE(count_lines(out.str(), "refused"), per_reason);
+    EXPECT_LE(count_lines(out.str(), "dc09"), 4 * per_reason + 2) << out.str().substr(0, 2000);
+
+    // A second later the next line of each reason comes with the count of those held back.
+    now += 2s;
+    out.str("");
+    flood(1);
+    EXPECT_NE(out.str().find(fmt::format("suppressed={}", 300 - per_reason)), std::string::npos) << out.str();
+    EXPECT_EQ(count_lines(out.str(), "dc09 NAK"), 1u);
+}
+
+/// Finding 12: a datagram holding several frames got one reply per frame, and a tiny corrupt frame
+/// got a NAK with a timestamp: 3.9 times the bytes, sent to an address nobody verified (UDP
+/// reflection). Now at most one reply per datagram, and none larger than the datagram.
+TEST(Dc09Security, UdpGivesAtMostOneReplyPerDatagramAndNoneLargerThanIt) {
+    asio::io_context io;
+    receiver rx{io, receiver_opts("udp", ""), test_log()};
+    int links = 0, events = 0;
+    rx.on_link_test([&](const std::string&, const std::string&) { ++links; });
+    rx.on_event([&](const received_event&) { return ++events, true; });
+    rx.start();
+    asio::ip::udp::socket client{io, asio::ip::udp::endpoint{asio::ip::udp::v4(), 0}};
+    asio::ip::udp::endpoint to{asio::ip::make_address("127.0.0.1"), rx.udp_port()};
+    std::vector<std::string> replies;
+    std::array<char, 2048> buf{};
+    asio::ip::udp::endpoint from;
+    std::function<void()> receive = [&] {
+        client.async_receive_from(asio::buffer(buf), from, [&](asio::error_code ec, std::size_t n) {
+            if (ec) return;
+            replies.emplace_back(buf.data(), n);
+            receive();
+        });
+    };
+    receive();
+    auto exchange = [&](const std::string& datagram) {
+        replies.clear();
+        auto want = rx.stats().frames + 1;
+        client.send_to(asio::buffer(datagram), to);
+        EXPECT_TRUE(run_until(
+            io, [&] { return rx.stats().frames >= want; }, 2s));
+        run_for(io, 150ms);  // any reply has long arrived on loopback by now
+        std::size_t bytes = 0;
+        for (const auto& r : replies) bytes += r.size();
+        return bytes;
+    };
+
+    frame link;
+    link.id = frame_id::null;
+    link.receiver = "0";
+    link.account = "1234";
+    link.timestamp = now_ms();
+    std::string links4;
+    for (unsigned seq = 1; seq <= 4; ++seq) {
+        link.seq = seq;
+        links4 += encode(link);
+    }
+    EXPECT_LE(exchange(links4), links4.size());
+    EXPECT_EQ(replies.size(), 1u);
+    ASSERT_FALSE(replies.empty());
+    EXPECT_EQ(parse_frame(replies[0]).value.id, frame_id::ack);
+    EXPECT_EQ(parse_frame(replies[0]).value.seq, 1u);
+
+    const std::string garbage = "\nFFFF0000\r";  // 10 bytes
+    EXPECT_LE(exchange(garbage), garbage.size());
+    const std::string tiny = "\nFFFF0006\"NULL\"\r";  // 16 bytes, a bad CRC: its NAK would be 3 times as long
+    EXPECT_LE(exchange(tiny), tiny.size());
+    for (const auto& r : replies) EXPECT_LE(r.size(), tiny.size());
+
+    std::string tinies;
+    for (int i = 0; i < 10; ++i) tinies += tiny;
+    EXPECT_LE(exchange(tinies), tinies.size());
+    EXPECT_LE(replies.size(), 1u);
+
+    // A hub's own datagram, one frame, is still answered.
+    std::string event = plain_frame(5);
+    exchange(event);
+    ASSERT_EQ(replies.size(), 1u);
+    EXPECT_EQ(parse_frame(replies[0]).value.id, frame_id::ack);
+    EXPECT_LE(replies[0].size(), event.size());
+    EXPECT_EQ(events, 1);
 }
 
 TEST(Dc09Integration, ReceiverRestartMidStreamLosesNothing) {

@@ -606,6 +606,34 @@ TEST(Dc09Receive, NaksAFrameOutsideTheClockSkewWithItsOwnTime) {
     EXPECT_TRUE(handle_frame(spec_frame_3, receiver_opts(), noon - 9min).event);
 }
 
+/// Over UDP a reply larger than its datagram is withheld (security issue 12, finding 12). The
+/// replies a sender needs (ACK, *ACK, the NAK that corrects its clock) are never larger than the
+/// smallest frames a sender sends, so the rule only ever silences garbage.
+TEST(Dc09Receive, RepliesToRealFramesAreNeverLargerThanTheFrames) {
+    auto opts = receiver_opts();
+    opts.spec.accounts.push_back({"123", "hub-0003", ""});
+    for (std::string account : {"123", "1234", "ABCD"}) {
+        for (auto id : {frame_id::null, frame_id::sia_dcs, frame_id::adm_cid}) {
+            for (auto skew : {0min, 11min}) {
+                frame f;
+                f.id = id;
+                f.seq = 1;
+                f.receiver = "0";  // no L: the shortest header a sender may send
+                f.account = account;
+                if (id == frame_id::sia_dcs) f.data = fmt::format("#{}|Nri1/QA1", account);
+                if (id == frame_id::adm_cid) f.data = fmt::format("#{}|1101 01 001", account);
+                f.timestamp = noon;
+                std::string text =
+                    encode(f, account == "ABCD" ? std::string_view{key128} : std::string_view{});
+                auto o = handle_frame(text, opts, noon + skew);
+                ASSERT_FALSE(o.reply_bytes.empty()) << text;
+                EXPECT_EQ(o.reply, skew == 0min ? frame_id::ack : frame_id::nak) << text;
+                EXPECT_LE(o.reply_bytes.size(), text.size()) << text << " -> " << o.reply_bytes;
+            }
+        }
+    }
+}
+
 TEST(Dc09Receive, DuhsWhatItCannotHandle) {
     std::string other_account = encode([] {
         frame f = event_frame(sia_data("9999", 1, "MA", 1));

@@ -7,8 +7,11 @@
 ///       max_clock_skew, or the frame arrived corrupted (bad CRC / length): the sender resends,
 ///   DUH for what cannot be handled: unknown account, wrong or missing encryption, unknown message
 ///       id, unreadable data. The sender does not repeat it.
+/// Over UDP only the first frame of a datagram is read, and a reply larger than the datagram is not
+/// sent (the source address is unverified: no reflection amplification).
 /// Garbage between frames is skipped, oversized input is discarded, silent TCP clients are closed
-/// after idle_timeout, and the number of TCP clients is capped.
+/// after idle_timeout, a frame must arrive whole within frame_deadline, and the number of TCP
+/// clients is capped, in all and per source address (docs/dc09.md, "Limits").
 
 #include <chrono>
 #include <cstdint>
@@ -60,7 +63,18 @@ struct receiver_options {
     /// A TCP client silent this long is closed. Longer than twice the hubs' default supervision
     /// (300 s), so a healthy hub keeps its connection.
     milliseconds idle_timeout{660'000};
-    std::size_t max_clients = 512;      ///< TCP clients beyond this are refused
+    std::size_t max_clients = 512;  ///< TCP clients beyond this are refused
+    /// At most this many TCP clients from one source address; more are accepted and closed at once,
+    /// so one host cannot take all max_clients places. Hubs behind one NAT share an address: raise it.
+    std::size_t max_clients_per_address = 16;
+    /// A frame must arrive whole within this time of its first byte (the first byte after the
+    /// previous frame, garbage included), or the client is closed: trickling one byte at a time
+    /// does not keep a connection alive. Between frames, idle_timeout applies.
+    milliseconds frame_deadline{10'000};
+    /// Per-frame and per-client warnings (ignored frame, NAK, DUH, refused client, ...) are logged at
+    /// most this many times a second for each reason (by `clock`); the next line after a held-back
+    /// run says how many were held back ("suppressed=K"). The counters in stats() count them all.
+    std::size_t log_lines_per_second = 5;
     std::size_t max_frame = 4106;       ///< bytes; longer input is discarded
     std::function<time_point()> clock;  ///< wall clock for skew checks and NAK/ACK timestamps
 };
@@ -69,6 +83,7 @@ struct receiver_options {
 struct receiver_stats {
     std::uint64_t frames = 0, events = 0, links = 0, acks = 0, naks = 0, duhs = 0, duplicates = 0;
     std::uint64_t garbage_bytes = 0, refused_clients = 0, timed_out_clients = 0;
+    std::uint64_t withheld_replies = 0;  ///< UDP replies not sent: larger than the datagram
     std::size_t clients = 0;
 };
 
