@@ -43,9 +43,11 @@ std::set<long> logged_presses(const std::string& db_file) {
         std::exit(1);
     }
     sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db, "SELECT payload FROM events WHERE topic = 'zigbee2mqtt/pendant-0'", -1, &st, nullptr);
+    sqlite3_prepare_v2(db, "SELECT payload FROM events WHERE topic = 'zigbee2mqtt/pendant-0'", -1, &st,
+                       nullptr);
     while (sqlite3_step(st) == SQLITE_ROW) {
-        auto j = nlohmann::json::parse(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), nullptr, false);
+        auto j =
+            nlohmann::json::parse(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), nullptr, false);
         if (j.is_object() && j.contains("n")) out.insert(j["n"].get<long>());
     }
     sqlite3_finalize(st);
@@ -91,7 +93,8 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(500ms);
     done = true;
     publisher.join();
-    double run_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began).count();
+    double run_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began).count();
     std::this_thread::sleep_for(1s);  // the last presses reach the hub and are committed
     r.hub.signal(SIGTERM);
     r.hub.wait(10s);

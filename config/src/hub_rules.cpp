@@ -19,7 +19,7 @@ constexpr std::string_view rule_common_keys[] = {"id", "type", "window", "priori
 /// `sensor_offline/<sensor>`); a rule with one of these ids would share their keys.
 constexpr std::string_view reserved_rule_ids[] = {"sensor_offline", "battery_low", "tamper",
                                                   "bridge_offline", "hub_started", "storage_fault",
-                                                  "uplink_fault",   "test"};
+                                                  "uplink_fault",   "dc09_fault",  "test"};
 
 /// What a rule type's reader works with: the table, the entry being filled, and the helpers the
 /// readers share.
