@@ -10,6 +10,9 @@ void auth_routes(route_table& t) {
     auto& api = t.api();
     t.server().Post("/api/login", [&api](const request& req, response& res) {
         res.set_header("Cache-Control", "no-store");
+        // Login CSRF: a foreign page must not log the console into the attacker's session.
+        if (!is_json_request(req)) return error(res, 415, "the body must be application/json");
+        if (!same_origin(req)) return error(res, 403, "login from another site's page");
         try {
             auto j = body_json(req, res);
             if (!j) return;

@@ -2,6 +2,7 @@
 #include "routes.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include <spdlog/spdlog.h>
 
@@ -36,6 +37,33 @@ std::optional<nlohmann::json> body_json(const request& req, response& res) {
         return std::nullopt;
     }
     return j;
+}
+
+namespace {
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+}  // namespace
+
+bool is_json_request(const request& req) {
+    auto type = lower(req.get_header_value("Content-Type"));
+    auto media = std::string_view(type).substr(0, type.find(';'));
+    while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+    return media == "application/json";
+}
+
+bool same_origin(const request& req) {
+    if (!req.has_header("Origin")) return true;
+    auto origin = lower(req.get_header_value("Origin"));
+    auto host = lower(req.get_header_value("Host"));
+    // "null" (sandboxed frames, file:) and anything without a scheme is foreign.
+    for (std::string_view scheme : {"https://", "http://"}) {
+        if (origin.starts_with(scheme)) return !host.empty() && origin.substr(scheme.size()) == host;
+    }
+    return false;
 }
 
 std::string string_or(const nlohmann::json& j, const char* key, std::string fallback) {

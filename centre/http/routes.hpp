@@ -73,6 +73,12 @@ void reply(response& res, int status, const nlohmann::json& body);
 void error(response& res, int status, const std::string& message);
 /// The body as a JSON object ({} when empty), or nullopt with a 400 already written.
 std::optional<nlohmann::json> body_json(const request& req, response& res);
+/// True if the Content-Type is application/json (parameters such as charset allowed). A cross-site form
+/// can only send text/plain, form-urlencoded or multipart without a CORS preflight, which we never grant.
+bool is_json_request(const request& req);
+/// True if the request carries no Origin header, or one whose host[:port] is the request's Host (so
+/// the page that sent it was served by us, directly or through the proxy that keeps Host).
+bool same_origin(const request& req);
 /// j[key] if it is a string, else `fallback`.
 std::string string_or(const nlohmann::json& j, const char* key, std::string fallback = {});
 /// The query parameter as an int clamped to [lo, hi]; `fallback` if absent or not a number.

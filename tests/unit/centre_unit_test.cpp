@@ -292,6 +292,12 @@ struct served {
         if (r->status == 200) cookie = set.substr(0, set.find(';'));
         return r->status;
     }
+    /// POST /api/login with a given content type and extra headers: the whole response (or nullptr).
+    httplib::Result raw_login(const std::string& body, const std::string& content_type,
+                              const httplib::Headers& headers = {}) {
+        httplib::Client cli("127.0.0.1", http.port());
+        return cli.Post("/api/login", headers, body, content_type);
+    }
     /// GET /api/me with the session cookie. The status.
     int me() {
         httplib::Client cli("127.0.0.1", http.port());
@@ -341,6 +347,31 @@ TEST(CentreHttp, RepeatedLoginFailuresAreThrottledForThirtySeconds) {
     EXPECT_EQ(s.login("olive", "right-password"), 429);
     s.advance(1s);
     EXPECT_EQ(s.login("olive", "right-password"), 200);
+}
+
+TEST(CentreHttp, LoginRefusesCrossSiteFormsAndForeignOrigins) {
+    // Login CSRF (security finding 15): a foreign page posts a text/plain "form" (no preflight) with the
+    // attacker's own credentials, so the victim's console runs in the attacker's session.
+    served s({});
+    s.add_user("mallory", "operator", "mallory-password");
+    auto body = nlohmann::json{{"user", "mallory"}, {"password", "mallory-password"}}.dump();
+    auto plain = s.raw_login(body, "text/plain", {{"Origin", "https://evil.example"}});
+    ASSERT_TRUE(plain);
+    EXPECT_EQ(plain->status, 415);
+    EXPECT_FALSE(plain->has_header("Set-Cookie"));
+    auto form = s.raw_login(body, "application/x-www-form-urlencoded");
+    ASSERT_TRUE(form);
+    EXPECT_EQ(form->status, 415);
+    auto foreign = s.raw_login(body, "application/json", {{"Origin", "https://evil.example"}});
+    ASSERT_TRUE(foreign);
+    EXPECT_EQ(foreign->status, 403);
+    EXPECT_FALSE(foreign->has_header("Set-Cookie"));
+    // The console itself: same origin (behind nginx the Host is the console's name), or no Origin at all.
+    auto host = "127.0.0.1:" + std::to_string(s.http.port());
+    auto same = s.raw_login(body, "application/json; charset=utf-8", {{"Origin", "http://" + host}});
+    ASSERT_TRUE(same);
+    EXPECT_EQ(same->status, 200);
+    EXPECT_EQ(s.login("mallory", "mallory-password"), 200);
 }
 
 TEST(CentreJson, AlertCarriesHandlingFieldsWithNulls) {
