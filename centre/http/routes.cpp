@@ -6,6 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "warden/centre/json.hpp"
+
 namespace warden::centre::http {
 
 time_point api_context::now() const {
@@ -31,6 +33,10 @@ void error(response& res, int status, const std::string& message) {
 }
 
 std::optional<nlohmann::json> body_json(const request& req, response& res) {
+    if (!json_within_depth(req.body)) {
+        error(res, 400, "the body nests deeper than " + std::to_string(max_json_depth) + " levels");
+        return std::nullopt;
+    }
     auto j = nlohmann::json::parse(req.body.empty() ? std::string("{}") : req.body, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
         error(res, 400, "the body must be a JSON object");

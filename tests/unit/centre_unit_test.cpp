@@ -231,6 +231,42 @@ TEST(CentreIngest, AlertsReceivedTogetherAreAckedInOneMessagePerHub) {
     session.stop();
 }
 
+namespace {
+/// {"a":[[...[]...]]}: an object holding arrays nested `levels` deep, as text (2 bytes a level, so
+/// 13,000 levels fit in the 64 KiB payload limit).
+std::string nested_object(int levels) {
+    return R"({"a":)" + std::string(static_cast<std::size_t>(levels), '[') +
+           std::string(static_cast<std::size_t>(levels), ']') + "}";
+}
+}  // namespace
+
+TEST(CentreIngest, DeeplyNestedPayloadsAreRefusedBeforeAnythingRecursesIntoThem) {
+    // Security finding 16: a 13,000-level heartbeat's sensors were stored and copied recursively (dump,
+    // then the console's GET /api/hubs), which overflows a thread's stack. Refused at ingest now.
+    harness::temp_dir dir;
+    auto db = open_sqlite_store((dir / "centre.db").string());
+    auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+    asio::io_context io;
+    mqtt::options mo;
+    mo.uri = "tcp://127.0.0.1:1";  // never started: handle() is fed directly
+    mo.client_id = "centre-depth-test";
+    mqtt::session session(io, mo, log);
+    centre_metrics metrics;
+    ingest in(io, session, *db, metrics, log, {});
+    auto deep = nested_object(13'000);
+    in.handle({"warden/v1/hub-deep/heartbeat", R"({"hub":"hub-deep","outbox":0,"sensors":)" + deep + "}"});
+    in.handle({"warden/v1/hub-deep/status", R"({"state":"online","x":)" + deep + "}"});
+    in.handle({"warden/v1/hub-deep/alert", R"({"hub":"hub-deep","x":)" + deep + "}"});
+    // 32 levels is still fine.
+    in.handle(
+        {"warden/v1/hub-ok/heartbeat", R"({"hub":"hub-ok","outbox":0,"sensors":)" + nested_object(30) + "}"});
+    io.poll();
+    EXPECT_FALSE(db->get_hub("hub-deep")) << "the nested heartbeat or status was stored";
+    EXPECT_TRUE(db->get_hub("hub-ok"));
+    EXPECT_NE(metrics.render(*db, 0, time_point{}).find("warden_payloads_rejected_total 3\n"),
+              std::string::npos);
+}
+
 TEST(CentreHttp, ListenAddresses) {
     EXPECT_EQ(parse_listen("127.0.0.1:8080"), (std::pair<std::string, int>{"127.0.0.1", 8080}));
     EXPECT_EQ(parse_listen("[::1]:80"), (std::pair<std::string, int>{"::1", 80}));
@@ -372,6 +408,14 @@ TEST(CentreHttp, LoginRefusesCrossSiteFormsAndForeignOrigins) {
     ASSERT_TRUE(same);
     EXPECT_EQ(same->status, 200);
     EXPECT_EQ(s.login("mallory", "mallory-password"), 200);
+}
+
+TEST(CentreHttp, DeeplyNestedBodiesAreRefused) {
+    served s({});
+    auto r =
+        s.raw_login(R"({"user":"x","password":"y","z":)" + nested_object(13'000) + "}", "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400);
 }
 
 TEST(CentreJson, AlertCarriesHandlingFieldsWithNulls) {
