@@ -18,6 +18,17 @@ std::chrono::steady_clock::time_point api_context::steady_now() const {
     return opts.clock.steady();
 }
 
+std::string api_context::client_address(const request& req) const {
+    const auto& trusted = opts.trusted_proxies;
+    if (std::find(trusted.begin(), trusted.end(), req.remote_addr) == trusted.end()) return req.remote_addr;
+    auto xff = req.get_header_value("X-Forwarded-For");
+    // The right-most entry is the one our proxy wrote; anything before it the client may have made up.
+    auto last = std::string_view(xff).substr(xff.rfind(',') == std::string::npos ? 0 : xff.rfind(',') + 1);
+    while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
+    while (!last.empty() && last.back() == ' ') last.remove_suffix(1);
+    return last.empty() ? req.remote_addr : std::string(last);
+}
+
 void api_context::audit(const std::string& who, const std::string& action, const std::string& target,
                         const std::string& detail) const {
     db.audit(who, action, target, detail, now());

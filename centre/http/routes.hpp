@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <semaphore>
 #include <string>
 
 #include <httplib.h>
@@ -57,6 +58,12 @@ struct api_context {
     login_limiter user_limiter{5, std::chrono::seconds{30}};
     login_limiter address_limiter{20, std::chrono::seconds{30}};
     std::string dummy_hash;  ///< verified against for unknown user names, so timing reveals nothing
+    /// Password checks at once (argon2id takes 64 MiB each); a login beyond them is answered 503 at once.
+    std::counting_semaphore<> hashing{3};
+
+    /// The client's address: the right-most X-Forwarded-For entry when the peer is one of
+    /// opts.trusted_proxies, else the socket's peer.
+    std::string client_address(const request& req) const;
 
     /// Wall-clock time: stored times, session expiry, the audit.
     time_point now() const;

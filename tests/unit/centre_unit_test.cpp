@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <map>
+#include <thread>
 
 #include <httplib.h>
 
@@ -334,6 +335,12 @@ struct served {
         httplib::Client cli("127.0.0.1", http.port());
         return cli.Post("/api/login", headers, body, content_type);
     }
+    /// POST /api/login as if through a proxy that says the client is `forwarded_for`. The status.
+    int login_from(const std::string& forwarded_for, const std::string& name, const std::string& password) {
+        auto r = raw_login(nlohmann::json{{"user", name}, {"password", password}}.dump(), "application/json",
+                           {{"X-Forwarded-For", forwarded_for}});
+        return r ? r->status : 0;
+    }
     /// GET /api/me with the session cookie. The status.
     int me() {
         httplib::Client cli("127.0.0.1", http.port());
@@ -416,6 +423,60 @@ TEST(CentreHttp, DeeplyNestedBodiesAreRefused) {
         s.raw_login(R"({"user":"x","password":"y","z":)" + nested_object(13'000) + "}", "application/json");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 400);
+}
+
+TEST(CentreHttp, ParallelWrongPasswordsAreCountedBeforeHashingAndHashesAreBounded) {
+    // Security finding 5: 60 parallel wrong passwords were all checked before any failure was counted
+    // (30 got through), and 48 parallel logins with made-up names took 64 MiB of argon2 each at once.
+    served s({});
+    s.add_user("olive", "operator", "right-password");
+    auto burst = [&](int n, auto name) {
+        std::vector<std::thread> ts;
+        std::atomic<int> odd{0};
+        for (int i = 0; i < n; ++i)
+            ts.emplace_back([&, i] {
+                int st = s.login(name(i), "wrong-password");
+                // 0: the connection itself failed (the listen backlog overflows at 60 at once).
+                if (st != 0 && st != 401 && st != 429 && st != 503) {
+                    ++odd;
+                    ADD_FAILURE() << "status " << st;
+                }
+            });
+        for (auto& t : ts) t.join();
+        return odd.load();
+    };
+    EXPECT_EQ(burst(60, [](int) { return std::string("olive"); }), 0);
+    EXPECT_LE(s.metrics.password_checks(), 5u) << "wrong passwords checked for one user";
+    EXPECT_GE(s.metrics.password_checks(), 1u);
+    served t({});
+    EXPECT_EQ(burst(48, [](int i) { return "nobody-" + std::to_string(i); }), 0);
+    EXPECT_LE(t.metrics.password_checks_peak(), 3u) << "argon2 hashes at once";
+    EXPECT_LE(t.metrics.password_checks(), 20u) << "the address limit";
+}
+
+TEST(CentreHttp, LoginThrottlingBehindTheProxyIsPerClientAndUnknownNamesLockNobodyOut) {
+    // Security finding 6: behind nginx every client had the proxy's address, so 20 failures from anyone
+    // locked every operator out; and failures for made-up names counted against real users.
+    served s({.trusted_proxies = {"127.0.0.1"}});
+    s.add_user("olive", "operator", "right-password");
+    for (int i = 0; i < 25; ++i) s.login_from("203.0.113.9", "nobody-" + std::to_string(i), "x");
+    EXPECT_EQ(s.login_from("203.0.113.9", "olive", "right-password"), 429) << "the attacker's address";
+    EXPECT_EQ(s.login_from("198.51.100.7", "olive", "right-password"), 200) << "an operator elsewhere";
+    // Five wrong passwords for olive from one address: that address is refused, a clean one is not.
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(s.login_from("192.0.2.1", "olive", "wrong"), 401);
+    EXPECT_EQ(s.login_from("192.0.2.1", "olive", "right-password"), 429);
+    EXPECT_EQ(s.login_from("192.0.2.2", "olive", "wrong"), 401) << "checked, and counted on 192.0.2.2";
+    EXPECT_EQ(s.login_from("192.0.2.2", "olive", "right-password"), 429) << "no longer clean";
+    EXPECT_EQ(s.login_from("192.0.2.3", "olive", "right-password"), 200);
+    // The right-most address is the one the trusted proxy saw; what the client wrote before it is not.
+    for (int i = 0; i < 20; ++i) s.login_from("10.9.9." + std::to_string(i) + ", 198.18.0.1", "nobody", "x");
+    EXPECT_EQ(s.login_from("10.1.1.1, 198.18.0.1", "olive", "right-password"), 429);
+
+    // Not from a trusted proxy: X-Forwarded-For is ignored, the socket's address counts.
+    served direct({});
+    direct.add_user("olive", "operator", "right-password");
+    for (int i = 0; i < 20; ++i) direct.login_from("203.0.113." + std::to_string(i), "nobody", "x");
+    EXPECT_EQ(direct.login_from("203.0.113.99", "olive", "right-password"), 429);
 }
 
 TEST(CentreJson, AlertCarriesHandlingFieldsWithNulls) {
