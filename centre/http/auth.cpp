@@ -82,17 +82,48 @@ long long login_limiter::retry_after(const std::string& key, clock::time_point n
     return std::chrono::ceil<std::chrono::seconds>(it->second.blocked_until - now).count();
 }
 
-void login_limiter::failure(const std::string& key, clock::time_point now) {
+bool login_limiter::reserve(const std::string& key, clock::time_point now, long long& retry_after,
+                            bool* was_clean) {
     std::lock_guard lock(mu_);
     if (entries_.size() > 10'000) {
         // Forget stale entries so a flood of made-up names cannot grow the map without bound.
-        std::erase_if(entries_, [now](const auto& kv) { return kv.second.blocked_until <= now; });
+        std::erase_if(entries_, [now](const auto& kv) {
+            return kv.second.blocked_until <= now && kv.second.failures == 0;
+        });
     }
     auto& e = entries_[key];
-    if (++e.failures >= max_failures_) {
+    if (was_clean) *was_clean = e.failures == 0 && e.blocked_until <= now;
+    if (e.blocked_until > now) {
+        retry_after = std::chrono::ceil<std::chrono::seconds>(e.blocked_until - now).count();
+        return false;
+    }
+    if (e.failures >= max_failures_) {
+        // The limit's worth of attempts are under way; their outcome decides whether the key blocks.
+        retry_after = 1;
+        return false;
+    }
+    ++e.failures;
+    return true;
+}
+
+void login_limiter::failed(const std::string& key, clock::time_point now) {
+    std::lock_guard lock(mu_);
+    auto& e = entries_[key];
+    if (e.failures >= max_failures_) {
         e.failures = 0;
         e.blocked_until = now + block_for_;
     }
+}
+
+void login_limiter::refund(const std::string& key) {
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(key);
+    if (it != entries_.end() && it->second.failures > 0) --it->second.failures;
+}
+
+void login_limiter::failure(const std::string& key, clock::time_point now) {
+    long long wait = 0;
+    if (reserve(key, now, wait)) failed(key, now);
 }
 
 void login_limiter::success(const std::string& key) {

@@ -13,6 +13,33 @@ nlohmann::json opt_str(const std::optional<std::string>& s) {
 }
 }  // namespace
 
+bool json_within_depth(std::string_view text, int max_depth) noexcept {
+    int depth = 0;
+    bool in_string = false, escaped = false;
+    for (char c : text) {
+        if (in_string) {
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            if (++depth > max_depth) return false;
+        } else if (c == '}' || c == ']') {
+            --depth;
+        }
+    }
+    return true;
+}
+
+nlohmann::json parse_bounded_json(std::string_view text) {
+    if (!json_within_depth(text)) return nlohmann::json(nlohmann::json::value_t::discarded);
+    return nlohmann::json::parse(text, nullptr, false);
+}
+
 nlohmann::json to_json(const stored_alert& a) {
     auto j = warden::to_json(a.a);
     j["status"] = to_string(a.status);
@@ -32,7 +59,7 @@ nlohmann::json to_json(const history_entry& h) {
 }
 
 nlohmann::json to_json(const hub_record& h) {
-    auto sensors = nlohmann::json::parse(h.sensors, nullptr, false);
+    auto sensors = parse_bounded_json(h.sensors);
     if (sensors.is_discarded()) sensors = nlohmann::json::object();
     return {{"id", h.id},
             {"online", h.online},

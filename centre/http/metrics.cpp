@@ -28,6 +28,14 @@ double quantile(const std::vector<double>& sorted, double q) {
 
 }  // namespace
 
+void centre_metrics::password_check_started() {
+    ++checks_;
+    auto now = ++checks_running_;
+    auto peak = checks_peak_.load();
+    while (now > peak && !checks_peak_.compare_exchange_weak(peak, now)) {
+    }
+}
+
 std::string centre_metrics::render(store& s, std::size_t sse_clients, time_point now) {
     std::string out;
     auto line = [&out]<class... A>(fmt::format_string<A...> f, A&&... args) {
@@ -54,6 +62,9 @@ std::string centre_metrics::render(store& s, std::size_t sse_clients, time_point
         "# HELP warden_alert_ids_reused_total Alerts whose id their hub had already used for a different "
         "alert (hub storage reset?), stored under <id>.r<n>.\n");
     line("# TYPE warden_alert_ids_reused_total counter\nwarden_alert_ids_reused_total {}\n", reused_.load());
+    line("# HELP warden_login_password_checks_total Login passwords checked (argon2id).\n");
+    line("# TYPE warden_login_password_checks_total counter\nwarden_login_password_checks_total {}\n",
+         checks_.load());
     line("# HELP warden_payloads_rejected_total MQTT payloads dropped as invalid, oversized or spoofed.\n");
     line("# TYPE warden_payloads_rejected_total counter\nwarden_payloads_rejected_total {}\n",
          rejected_.load());

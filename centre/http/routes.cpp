@@ -2,8 +2,11 @@
 #include "routes.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include <spdlog/spdlog.h>
+
+#include "warden/centre/json.hpp"
 
 namespace warden::centre::http {
 
@@ -13,6 +16,17 @@ time_point api_context::now() const {
 
 std::chrono::steady_clock::time_point api_context::steady_now() const {
     return opts.clock.steady();
+}
+
+std::string api_context::client_address(const request& req) const {
+    const auto& trusted = opts.trusted_proxies;
+    if (std::find(trusted.begin(), trusted.end(), req.remote_addr) == trusted.end()) return req.remote_addr;
+    auto xff = req.get_header_value("X-Forwarded-For");
+    // The right-most entry is the one our proxy wrote; anything before it the client may have made up.
+    auto last = std::string_view(xff).substr(xff.rfind(',') == std::string::npos ? 0 : xff.rfind(',') + 1);
+    while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
+    while (!last.empty() && last.back() == ' ') last.remove_suffix(1);
+    return last.empty() ? req.remote_addr : std::string(last);
 }
 
 void api_context::audit(const std::string& who, const std::string& action, const std::string& target,
@@ -30,12 +44,43 @@ void error(response& res, int status, const std::string& message) {
 }
 
 std::optional<nlohmann::json> body_json(const request& req, response& res) {
+    if (!json_within_depth(req.body)) {
+        error(res, 400, "the body nests deeper than " + std::to_string(max_json_depth) + " levels");
+        return std::nullopt;
+    }
     auto j = nlohmann::json::parse(req.body.empty() ? std::string("{}") : req.body, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
         error(res, 400, "the body must be a JSON object");
         return std::nullopt;
     }
     return j;
+}
+
+namespace {
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+}  // namespace
+
+bool is_json_request(const request& req) {
+    auto type = lower(req.get_header_value("Content-Type"));
+    auto media = std::string_view(type).substr(0, type.find(';'));
+    while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+    return media == "application/json";
+}
+
+bool same_origin(const request& req) {
+    if (!req.has_header("Origin")) return true;
+    auto origin = lower(req.get_header_value("Origin"));
+    auto host = lower(req.get_header_value("Host"));
+    // "null" (sandboxed frames, file:) and anything without a scheme is foreign.
+    for (std::string_view scheme : {"https://", "http://"}) {
+        if (origin.starts_with(scheme)) return !host.empty() && origin.substr(scheme.size()) == host;
+    }
+    return false;
 }
 
 std::string string_or(const nlohmann::json& j, const char* key, std::string fallback) {

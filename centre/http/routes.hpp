@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <semaphore>
 #include <string>
 
 #include <httplib.h>
@@ -57,6 +58,12 @@ struct api_context {
     login_limiter user_limiter{5, std::chrono::seconds{30}};
     login_limiter address_limiter{20, std::chrono::seconds{30}};
     std::string dummy_hash;  ///< verified against for unknown user names, so timing reveals nothing
+    /// Password checks at once (argon2id takes 64 MiB each); a login beyond them is answered 503 at once.
+    std::counting_semaphore<> hashing{3};
+
+    /// The client's address: the right-most X-Forwarded-For entry when the peer is one of
+    /// opts.trusted_proxies, else the socket's peer.
+    std::string client_address(const request& req) const;
 
     /// Wall-clock time: stored times, session expiry, the audit.
     time_point now() const;
@@ -73,6 +80,12 @@ void reply(response& res, int status, const nlohmann::json& body);
 void error(response& res, int status, const std::string& message);
 /// The body as a JSON object ({} when empty), or nullopt with a 400 already written.
 std::optional<nlohmann::json> body_json(const request& req, response& res);
+/// True if the Content-Type is application/json (parameters such as charset allowed). A cross-site form
+/// can only send text/plain, form-urlencoded or multipart without a CORS preflight, which we never grant.
+bool is_json_request(const request& req);
+/// True if the request carries no Origin header, or one whose host[:port] is the request's Host (so
+/// the page that sent it was served by us, directly or through the proxy that keeps Host).
+bool same_origin(const request& req);
 /// j[key] if it is a string, else `fallback`.
 std::string string_or(const nlohmann::json& j, const char* key, std::string fallback = {});
 /// The query parameter as an int clamped to [lo, hi]; `fallback` if absent or not a number.

@@ -11,6 +11,7 @@
 #include <asio/post.hpp>
 #include <nlohmann/json.hpp>
 
+#include "warden/centre/json.hpp"
 #include "warden/centre/metrics.hpp"
 
 namespace warden::centre {
@@ -96,6 +97,8 @@ void ingest::handle(mqtt::message m) {
     if (!is_acceptable_hub_id(hub))
         return reject(hub, "hub id is reserved for the centre's own alerts (centre, dc09)");
     if (m.payload.size() > max_payload_bytes) return reject(hub, "payload larger than 64 KiB");
+    // Before anything parses or copies it: dump() and copies recurse once per level (finding 16).
+    if (!json_within_depth(m.payload)) return reject(hub, "payload nests JSON deeper than 32 levels");
     auto j = nlohmann::json::parse(m.payload, nullptr, false);
 
     if (kind == "alert") {

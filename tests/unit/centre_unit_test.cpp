@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <map>
+#include <thread>
 
 #include <httplib.h>
 
@@ -231,6 +232,42 @@ TEST(CentreIngest, AlertsReceivedTogetherAreAckedInOneMessagePerHub) {
     session.stop();
 }
 
+namespace {
+/// {"a":[[...[]...]]}: an object holding arrays nested `levels` deep, as text (2 bytes a level, so
+/// 13,000 levels fit in the 64 KiB payload limit).
+std::string nested_object(int levels) {
+    return R"({"a":)" + std::string(static_cast<std::size_t>(levels), '[') +
+           std::string(static_cast<std::size_t>(levels), ']') + "}";
+}
+}  // namespace
+
+TEST(CentreIngest, DeeplyNestedPayloadsAreRefusedBeforeAnythingRecursesIntoThem) {
+    // Security finding 16: a 13,000-level heartbeat's sensors were stored and copied recursively (dump,
+    // then the console's GET /api/hubs), which overflows a thread's stack. Refused at ingest now.
+    harness::temp_dir dir;
+    auto db = open_sqlite_store((dir / "centre.db").string());
+    auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+    asio::io_context io;
+    mqtt::options mo;
+    mo.uri = "tcp://127.0.0.1:1";  // never started: handle() is fed directly
+    mo.client_id = "centre-depth-test";
+    mqtt::session session(io, mo, log);
+    centre_metrics metrics;
+    ingest in(io, session, *db, metrics, log, {});
+    auto deep = nested_object(13'000);
+    in.handle({"warden/v1/hub-deep/heartbeat", R"({"hub":"hub-deep","outbox":0,"sensors":)" + deep + "}"});
+    in.handle({"warden/v1/hub-deep/status", R"({"state":"online","x":)" + deep + "}"});
+    in.handle({"warden/v1/hub-deep/alert", R"({"hub":"hub-deep","x":)" + deep + "}"});
+    // 32 levels is still fine.
+    in.handle(
+        {"warden/v1/hub-ok/heartbeat", R"({"hub":"hub-ok","outbox":0,"sensors":)" + nested_object(30) + "}"});
+    io.poll();
+    EXPECT_FALSE(db->get_hub("hub-deep")) << "the nested heartbeat or status was stored";
+    EXPECT_TRUE(db->get_hub("hub-ok"));
+    EXPECT_NE(metrics.render(*db, 0, time_point{}).find("warden_payloads_rejected_total 3\n"),
+              std::string::npos);
+}
+
 TEST(CentreHttp, ListenAddresses) {
     EXPECT_EQ(parse_listen("127.0.0.1:8080"), (std::pair<std::string, int>{"127.0.0.1", 8080}));
     EXPECT_EQ(parse_listen("[::1]:80"), (std::pair<std::string, int>{"::1", 80}));
@@ -292,6 +329,18 @@ struct served {
         if (r->status == 200) cookie = set.substr(0, set.find(';'));
         return r->status;
     }
+    /// POST /api/login with a given content type and extra headers: the whole response (or nullptr).
+    httplib::Result raw_login(const std::string& body, const std::string& content_type,
+                              const httplib::Headers& headers = {}) {
+        httplib::Client cli("127.0.0.1", http.port());
+        return cli.Post("/api/login", headers, body, content_type);
+    }
+    /// POST /api/login as if through a proxy that says the client is `forwarded_for`. The status.
+    int login_from(const std::string& forwarded_for, const std::string& name, const std::string& password) {
+        auto r = raw_login(nlohmann::json{{"user", name}, {"password", password}}.dump(), "application/json",
+                           {{"X-Forwarded-For", forwarded_for}});
+        return r ? r->status : 0;
+    }
     /// GET /api/me with the session cookie. The status.
     int me() {
         httplib::Client cli("127.0.0.1", http.port());
@@ -341,6 +390,93 @@ TEST(CentreHttp, RepeatedLoginFailuresAreThrottledForThirtySeconds) {
     EXPECT_EQ(s.login("olive", "right-password"), 429);
     s.advance(1s);
     EXPECT_EQ(s.login("olive", "right-password"), 200);
+}
+
+TEST(CentreHttp, LoginRefusesCrossSiteFormsAndForeignOrigins) {
+    // Login CSRF (security finding 15): a foreign page posts a text/plain "form" (no preflight) with the
+    // attacker's own credentials, so the victim's console runs in the attacker's session.
+    served s({});
+    s.add_user("mallory", "operator", "mallory-password");
+    auto body = nlohmann::json{{"user", "mallory"}, {"password", "mallory-password"}}.dump();
+    auto plain = s.raw_login(body, "text/plain", {{"Origin", "https://evil.example"}});
+    ASSERT_TRUE(plain);
+    EXPECT_EQ(plain->status, 415);
+    EXPECT_FALSE(plain->has_header("Set-Cookie"));
+    auto form = s.raw_login(body, "application/x-www-form-urlencoded");
+    ASSERT_TRUE(form);
+    EXPECT_EQ(form->status, 415);
+    auto foreign = s.raw_login(body, "application/json", {{"Origin", "https://evil.example"}});
+    ASSERT_TRUE(foreign);
+    EXPECT_EQ(foreign->status, 403);
+    EXPECT_FALSE(foreign->has_header("Set-Cookie"));
+    // The console itself: same origin (behind nginx the Host is the console's name), or no Origin at all.
+    auto host = "127.0.0.1:" + std::to_string(s.http.port());
+    auto same = s.raw_login(body, "application/json; charset=utf-8", {{"Origin", "http://" + host}});
+    ASSERT_TRUE(same);
+    EXPECT_EQ(same->status, 200);
+    EXPECT_EQ(s.login("mallory", "mallory-password"), 200);
+}
+
+TEST(CentreHttp, DeeplyNestedBodiesAreRefused) {
+    served s({});
+    auto r =
+        s.raw_login(R"({"user":"x","password":"y","z":)" + nested_object(13'000) + "}", "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400);
+}
+
+TEST(CentreHttp, ParallelWrongPasswordsAreCountedBeforeHashingAndHashesAreBounded) {
+    // Security finding 5: 60 parallel wrong passwords were all checked before any failure was counted
+    // (30 got through), and 48 parallel logins with made-up names took 64 MiB of argon2 each at once.
+    served s({});
+    s.add_user("olive", "operator", "right-password");
+    auto burst = [&](int n, auto name) {
+        std::vector<std::thread> ts;
+        std::atomic<int> odd{0};
+        for (int i = 0; i < n; ++i)
+            ts.emplace_back([&, i] {
+                int st = s.login(name(i), "wrong-password");
+                // 0: the connection itself failed (the listen backlog overflows at 60 at once).
+                if (st != 0 && st != 401 && st != 429 && st != 503) {
+                    ++odd;
+                    ADD_FAILURE() << "status " << st;
+                }
+            });
+        for (auto& t : ts) t.join();
+        return odd.load();
+    };
+    EXPECT_EQ(burst(60, [](int) { return std::string("olive"); }), 0);
+    EXPECT_LE(s.metrics.password_checks(), 5u) << "wrong passwords checked for one user";
+    EXPECT_GE(s.metrics.password_checks(), 1u);
+    served t({});
+    EXPECT_EQ(burst(48, [](int i) { return "nobody-" + std::to_string(i); }), 0);
+    EXPECT_LE(t.metrics.password_checks_peak(), 3u) << "argon2 hashes at once";
+    EXPECT_LE(t.metrics.password_checks(), 20u) << "the address limit";
+}
+
+TEST(CentreHttp, LoginThrottlingBehindTheProxyIsPerClientAndUnknownNamesLockNobodyOut) {
+    // Security finding 6: behind nginx every client had the proxy's address, so 20 failures from anyone
+    // locked every operator out; and failures for made-up names counted against real users.
+    served s({.trusted_proxies = {"127.0.0.1"}});
+    s.add_user("olive", "operator", "right-password");
+    for (int i = 0; i < 25; ++i) s.login_from("203.0.113.9", "nobody-" + std::to_string(i), "x");
+    EXPECT_EQ(s.login_from("203.0.113.9", "olive", "right-password"), 429) << "the attacker's address";
+    EXPECT_EQ(s.login_from("198.51.100.7", "olive", "right-password"), 200) << "an operator elsewhere";
+    // Five wrong passwords for olive from one address: that address is refused, a clean one is not.
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(s.login_from("192.0.2.1", "olive", "wrong"), 401);
+    EXPECT_EQ(s.login_from("192.0.2.1", "olive", "right-password"), 429);
+    EXPECT_EQ(s.login_from("192.0.2.2", "olive", "wrong"), 401) << "checked, and counted on 192.0.2.2";
+    EXPECT_EQ(s.login_from("192.0.2.2", "olive", "right-password"), 429) << "no longer clean";
+    EXPECT_EQ(s.login_from("192.0.2.3", "olive", "right-password"), 200);
+    // The right-most address is the one the trusted proxy saw; what the client wrote before it is not.
+    for (int i = 0; i < 20; ++i) s.login_from("10.9.9." + std::to_string(i) + ", 198.18.0.1", "nobody", "x");
+    EXPECT_EQ(s.login_from("10.1.1.1, 198.18.0.1", "olive", "right-password"), 429);
+
+    // Not from a trusted proxy: X-Forwarded-For is ignored, the socket's address counts.
+    served direct({});
+    direct.add_user("olive", "operator", "right-password");
+    for (int i = 0; i < 20; ++i) direct.login_from("203.0.113." + std::to_string(i), "nobody", "x");
+    EXPECT_EQ(direct.login_from("203.0.113.99", "olive", "right-password"), 429);
 }
 
 TEST(CentreJson, AlertCarriesHandlingFieldsWithNulls) {

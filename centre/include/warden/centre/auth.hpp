@@ -48,7 +48,18 @@ public:
         : max_failures_(max_failures), block_for_(block_for) {}
     /// Seconds until the key may try again, or 0 if it may try now.
     long long retry_after(const std::string& key, clock::time_point now);
+    /// Counts an attempt before its password is checked, so parallel attempts cannot all pass the
+    /// limit at once. True if it may go ahead; false (with `retry_after` set) if the key is blocked or
+    /// already has `max_failures` attempts failed or under way. `was_clean`: the key had none before.
+    bool reserve(const std::string& key, clock::time_point now, long long& retry_after,
+                 bool* was_clean = nullptr);
+    /// The reserved attempt failed: blocks the key once it has `max_failures`.
+    void failed(const std::string& key, clock::time_point now);
+    /// The reserved attempt did not count after all (not checked, or it succeeded).
+    void refund(const std::string& key);
+    /// reserve + failed, for a failure that was not reserved.
     void failure(const std::string& key, clock::time_point now);
+    /// Forgets the key's failures.
     void success(const std::string& key);
 
 private:

@@ -63,6 +63,9 @@ struct http_options {
     std::chrono::seconds sse_ping{15};
     /// Whether the centre broker is connected (any thread); /healthz answers 503 while it is not.
     std::function<bool()> broker_connected;
+    /// Peers whose X-Forwarded-For is believed (the reverse proxy): for them the right-most address in
+    /// that header is the client; for anyone else the socket's address is.
+    std::vector<std::string> trusted_proxies;
     /// Session expiry, login throttling, the audit and stored times read it; tests inject a virtual one.
     centre_clock clock;
 };

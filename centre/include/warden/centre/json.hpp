@@ -1,6 +1,7 @@
 #pragma once
 /// The HTTP API's JSON shapes (the brief's API contract). Pure functions.
 
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -8,6 +9,18 @@
 #include "warden/centre/store.hpp"
 
 namespace warden::centre {
+
+/// How deep any JSON the centre accepts (MQTT payloads, HTTP bodies) may nest.
+inline constexpr int max_json_depth = 32;
+
+/// True if the objects and arrays in `text` nest no deeper than `max_depth` (brackets inside strings
+/// do not count). A linear scan without recursion, run before parsing: nlohmann's parser is
+/// iterative, but dump(), copies and comparisons recurse once per level, so a 13,000-level payload
+/// would overflow a thread's stack after it had been accepted. Malformed text is left to the parser.
+bool json_within_depth(std::string_view text, int max_depth = max_json_depth) noexcept;
+
+/// Parses `text` if it is no deeper than max_json_depth; a discarded value otherwise (as for bad JSON).
+nlohmann::json parse_bounded_json(std::string_view text);
 
 /// The hub's alert fields plus status, received_at, acknowledged_at/by, resolved_at/by, outcome, note,
 /// cleared_at (null where not yet).

@@ -27,6 +27,12 @@ public:
     void rejected() { ++rejected_; }
     /// Acks published.
     void acks(std::uint64_t n) { acks_ += n; }
+    /// A login's password check (argon2, 64 MiB) starts / ends. Any thread.
+    void password_check_started();
+    void password_check_finished() { --checks_running_; }
+    /// Password checks since start, and the most that ran at once.
+    std::uint64_t password_checks() const { return checks_.load(); }
+    std::uint64_t password_checks_peak() const { return checks_peak_.load(); }
     /// One alert's time from receipt to its ack being published, in seconds.
     void ack_latency(double seconds);
 
@@ -39,6 +45,7 @@ public:
 
 private:
     std::atomic<std::uint64_t> ingested_{0}, duplicates_{0}, reused_{0}, rejected_{0}, acks_{0};
+    std::atomic<std::uint64_t> checks_{0}, checks_running_{0}, checks_peak_{0};
     std::mutex mu_;
     std::array<std::uint64_t, buckets.size()> counts_{};
     std::uint64_t count_ = 0;
