@@ -805,8 +805,16 @@ TEST_F(HubTest, InactivityPeriodSurvivesKillNineAndIsRaisedOnce) {
     std::this_thread::sleep_for(700ms);
     auto moved = now_ms();
     probe.publish(hall.topic, motion_active);
-    // Long enough for the activity to be committed, well before its deadline (moved + 4 s).
-    std::this_thread::sleep_for(1200ms);
+    // The activity is committed (it is in the hub's event log, read as warden-ctl export reads it
+    // while the hub runs), well before its deadline (moved + 4 s).
+    ASSERT_TRUE(harness::eventually(
+        [&] {
+            auto r = harness::run({std::string(WARDEN_BIN_DIR) + "/warden-ctl", "export", "--config",
+                                   config_path, "--since", "1h"});
+            return r.code == 0 && r.output.find(hall.topic) != std::string::npos;
+        },
+        3s))
+        << hub.log();
     hub.signal(SIGKILL);
     hub.wait(5s);
     start_hub();
