@@ -77,6 +77,7 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
     ho.web_root = cfg.web_root.empty() ? std::string(default_web_root()) : cfg.web_root;
     ho.session_ttl = cfg.session_ttl;
     ho.session_lifetime = cfg.session_lifetime;
+    ho.trusted_proxies = cfg.trusted_proxies;
     ho.broker_connected = [&broker_up] { return broker_up.load(); };
     ho.clock = clock;
     auto send = [&io, &session](const std::string& hub, const nlohmann::json& cmd,

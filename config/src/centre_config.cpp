@@ -18,7 +18,8 @@ constexpr std::string_view top_keys[] = {"centre", "mqtt", "http", "supervision"
 constexpr std::string_view centre_keys[] = {"database"};
 constexpr std::string_view mqtt_keys[] = {"uri",       "username", "password", "ca_file",
                                           "cert_file", "key_file", "client_id"};
-constexpr std::string_view http_keys[] = {"listen", "web_root", "session_ttl", "session_lifetime"};
+constexpr std::string_view http_keys[] = {"listen", "web_root", "session_ttl", "session_lifetime",
+                                          "trusted_proxies"};
 constexpr std::string_view supervision_keys[] = {"heartbeat_grace", "escalate_after"};
 constexpr std::string_view dc09_keys[] = {"listen", "transport", "max_clock_skew", "account"};
 constexpr std::string_view account_keys[] = {"account", "hub", "key", "key_hex"};
@@ -143,6 +144,21 @@ centre_config parse_centre(std::string_view text, const std::string& name,
         }
         if (auto ttl = r.duration("session_ttl", true)) cfg.session_ttl = *ttl;
         if (auto life = r.duration("session_lifetime", true)) cfg.session_lifetime = *life;
+        // The reverse proxies whose X-Forwarded-For names the client (deploy/nginx): IP addresses only.
+        if (auto proxies = r.string_list("trusted_proxies", "trusted_proxies = [\"127.0.0.1\"]")) {
+            for (const auto& p : *proxies) {
+                const bool ip = !p.value.empty() && p.value.size() <= 45 &&
+                                p.value.find_first_not_of("0123456789abcdefABCDEF.:") == std::string::npos &&
+                                p.value.find_first_of(".:") != std::string::npos;
+                if (!ip)
+                    d.error(p.pos,
+                            fmt::format("http.trusted_proxies: \"{}\" is not an IP address; list the "
+                                        "addresses your reverse proxy connects from, e.g. \"127.0.0.1\"",
+                                        p.value));
+                else
+                    cfg.trusted_proxies.push_back(p.value);
+            }
+        }
         r.reject_unknown(http_keys);
     }
     if (const auto* t = detail::section(root, "supervision", false, "", d)) {

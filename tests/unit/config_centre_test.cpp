@@ -89,6 +89,15 @@ TEST(CentreConfig, SessionIdleTimeAndLifetime) {
                           {"http.session_lifetime"}, "centre.toml"));
 }
 
+TEST(CentreConfig, TrustedProxiesAreIpAddresses) {
+    EXPECT_TRUE(parse_centre_config(minimal, "centre.toml").trusted_proxies.empty());
+    auto c =
+        parse_centre_config(minimal + "[http]\ntrusted_proxies = [\"127.0.0.1\", \"::1\"]\n", "centre.toml");
+    EXPECT_EQ(c.trusted_proxies, (std::vector<std::string>{"127.0.0.1", "::1"}));
+    EXPECT_TRUE(one_error(centre_errors(minimal + "[http]\ntrusted_proxies = [\"proxy.local\"]\n"), 6, 20,
+                          {"http.trusted_proxies", "is not an IP address"}, "centre.toml"));
+}
+
 TEST(CentreConfig, RelativePathsResolveAgainstTheConfigFolder) {
     temp_folder dir;
     std::filesystem::create_directories(dir.path() / "web");

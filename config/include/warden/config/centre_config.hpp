@@ -34,6 +34,8 @@ struct centre_config {
     milliseconds session_ttl{8 * 3'600'000};  ///< [http] session_ttl: idle sessions expire after this
     milliseconds session_lifetime{
         12 * 3'600'000};  ///< [http] session_lifetime: any session ends this long after login
+    /// [http] trusted_proxies: peers whose X-Forwarded-For names the client (the shipped nginx).
+    std::vector<std::string> trusted_proxies;
     milliseconds heartbeat_grace{180'000};  ///< [supervision] heartbeat_grace
     milliseconds escalate_after{900'000};   ///< [supervision] escalate_after: hub_offline becomes high
     std::optional<dc09_receiver_spec> dc09;
