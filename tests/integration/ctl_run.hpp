@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 namespace warden::ctl_test {
 
 struct result {
@@ -23,6 +25,15 @@ struct result {
     std::string err;  ///< stderr
     std::string all() const { return "--- stdout\n" + out + "--- stderr\n" + err; }
 };
+
+/// `s` with the first `from` replaced by `to`: a shipped config (deploy/) rewritten for a test's ports
+/// and paths. A `from` the file no longer has fails the test, so the test keeps testing the shipped file.
+inline std::string replace_once(std::string s, const std::string& from, const std::string& to) {
+    auto pos = s.find(from);
+    EXPECT_NE(pos, std::string::npos) << "the shipped config no longer has: " << from;
+    if (pos != std::string::npos) s.replace(pos, from.size(), to);
+    return s;
+}
 
 inline std::string read_all(const std::filesystem::path& p) {
     std::ifstream in(p);

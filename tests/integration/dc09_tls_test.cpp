@@ -20,6 +20,7 @@
 using namespace warden;
 using namespace std::chrono_literals;
 using ctl_test::read_all;
+using ctl_test::replace_once;
 using ctl_test::run;
 
 namespace {
@@ -32,11 +33,7 @@ const std::string bin_dir = WARDEN_BIN_DIR;
 std::string stunnel_config(const std::string& shipped,
                            const std::vector<std::pair<std::string, std::string>>& edits) {
     auto text = read_all(source_dir + "/deploy/stunnel/" + shipped);
-    for (const auto& [from, to] : edits) {
-        auto pos = text.find(from);
-        EXPECT_NE(pos, std::string::npos) << shipped << " no longer has: " << from;
-        if (pos != std::string::npos) text.replace(pos, from.size(), to);
-    }
+    for (const auto& [from, to] : edits) text = replace_once(std::move(text), from, to);
     for (const char* daemon : {"foreground = no", "setuid = stunnel4", "setgid = stunnel4"}) {
         auto pos = text.find(daemon);
         if (pos != std::string::npos)

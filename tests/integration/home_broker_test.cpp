@@ -13,18 +13,12 @@
 using namespace warden;
 using namespace std::chrono_literals;
 using ctl_test::read_all;
+using ctl_test::replace_once;
 using ctl_test::run;
 
 namespace {
 
 const std::string source_dir = WARDEN_SOURCE_DIR;
-
-std::string replace_once(std::string s, const std::string& from, const std::string& to) {
-    auto pos = s.find(from);
-    EXPECT_NE(pos, std::string::npos) << "the shipped config no longer has: " << from;
-    if (pos != std::string::npos) s.replace(pos, from.size(), to);
-    return s;
-}
 
 class HomeBrokerTest : public ::testing::Test {
 protected:

@@ -23,6 +23,7 @@
 using namespace warden;
 using namespace std::chrono_literals;
 using ctl_test::read_all;
+using ctl_test::replace_once;
 using ctl_test::run;
 
 namespace {
@@ -41,13 +42,6 @@ int connect_to(int port) {
         return -1;
     }
     return fd;
-}
-
-std::string replace_once(std::string s, const std::string& from, const std::string& to) {
-    auto pos = s.find(from);
-    EXPECT_NE(pos, std::string::npos) << "the shipped config no longer has: " << from;
-    if (pos != std::string::npos) s.replace(pos, from.size(), to);
-    return s;
 }
 
 class ProxyTest : public ::testing::Test {
