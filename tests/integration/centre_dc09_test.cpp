@@ -44,35 +44,49 @@ std::string send_frame(int port, const std::string& bytes) {
     return reply;
 }
 
-}  // namespace
-
-TEST(CentreDc09, AFrameBecomesAStoredAlertOfTheMappedHubOnce) {
+/// The real warden-centre with a DC-09 receiver (account 1234 -> hub-0001) and an operator, olive.
+class CentreDc09 : public ::testing::Test {
+protected:
     harness::temp_dir dir;
     harness::broker broker;
     int http_port = harness::free_port(), dc09_port = harness::free_port();
-    auto config =
-        dir.write("centre.toml", "[centre]\ndatabase = \"centre.db\"\n[mqtt]\nuri = \"" + broker.uri() +
-                                     "\"\n[http]\nlisten = \"127.0.0.1:" + std::to_string(http_port) +
-                                     "\"\n[dc09]\nlisten = \"127.0.0.1:" + std::to_string(dc09_port) +
-                                     "\"\ntransport = \"tcp\"\n[[dc09.account]]\naccount = \"1234\"\n"
-                                     "hub = \"hub-0001\"\n");
-    const std::string bin = std::string(WARDEN_BIN_DIR) + "/warden-centre";
-    auto add = harness::run({bin, "--config", config.string(), "user", "add", "olive", "--role", "operator"},
-                            "olive-password\n");
-    ASSERT_EQ(add.code, 0) << add.output;
-    harness::process centre({bin, "--config", config.string()}, dir / "centre.log");
-    ASSERT_TRUE(harness::wait_for_port(http_port)) << centre.log();
-    ASSERT_TRUE(harness::wait_for_port(dc09_port)) << centre.log();
+    harness::process centre;
 
-    dc09::frame f;
-    f.id = dc09::frame_id::sia_dcs;
-    f.seq = 7;
-    f.receiver = "0";
-    f.line = "0";
-    f.account = "1234";
-    f.data = dc09::sia_data("1234", 1, "QA", 1);
-    f.timestamp = std::chrono::time_point_cast<std::chrono::seconds>(now_ms());
-    auto bytes = dc09::encode(f);
+    void SetUp() override {
+        auto config =
+            dir.write("centre.toml", "[centre]\ndatabase = \"centre.db\"\n[mqtt]\nuri = \"" + broker.uri() +
+                                         "\"\n[http]\nlisten = \"127.0.0.1:" + std::to_string(http_port) +
+                                         "\"\n[dc09]\nlisten = \"127.0.0.1:" + std::to_string(dc09_port) +
+                                         "\"\ntransport = \"tcp\"\n[[dc09.account]]\naccount = \"1234\"\n"
+                                         "hub = \"hub-0001\"\n");
+        const std::string bin = std::string(WARDEN_BIN_DIR) + "/warden-centre";
+        auto add =
+            harness::run({bin, "--config", config.string(), "user", "add", "olive", "--role", "operator"},
+                         "olive-password\n");
+        ASSERT_EQ(add.code, 0) << add.output;
+        centre = harness::process({bin, "--config", config.string()}, dir / "centre.log");
+        ASSERT_TRUE(harness::wait_for_port(http_port)) << centre.log();
+        ASSERT_TRUE(harness::wait_for_port(dc09_port)) << centre.log();
+    }
+
+    /// A SIA-DCS frame of `account` with event `code` in zone 1, timestamped now.
+    static dc09::frame frame_of(int seq, const std::string& account, const std::string& code) {
+        dc09::frame f;
+        f.id = dc09::frame_id::sia_dcs;
+        f.seq = seq;
+        f.receiver = "0";
+        f.line = "0";
+        f.account = account;
+        f.data = dc09::sia_data(account, 1, code, 1);
+        f.timestamp = std::chrono::time_point_cast<std::chrono::seconds>(now_ms());
+        return f;
+    }
+};
+
+}  // namespace
+
+TEST_F(CentreDc09, AFrameBecomesAStoredAlertOfTheMappedHubOnce) {
+    auto bytes = dc09::encode(frame_of(7, "1234", "QA"));
     EXPECT_NE(send_frame(dc09_port, bytes).find("\"ACK\""), std::string::npos) << centre.log();
     // The sender's resend of the same frame is ACKed again and not stored twice.
     EXPECT_NE(send_frame(dc09_port, bytes).find("\"ACK\""), std::string::npos) << centre.log();
@@ -95,9 +109,8 @@ TEST(CentreDc09, AFrameBecomesAStoredAlertOfTheMappedHubOnce) {
     EXPECT_TRUE(all[0].at("id").get<std::string>().starts_with("dc09-1234-")) << all[0].at("id");
 
     // An unknown account is refused (DUH) and stores nothing.
-    f.account = "9999";
-    f.data = dc09::sia_data("9999", 1, "QA", 1);
-    EXPECT_NE(send_frame(dc09_port, dc09::encode(f)).find("\"DUH\""), std::string::npos);
+    EXPECT_NE(send_frame(dc09_port, dc09::encode(frame_of(7, "9999", "QA"))).find("\"DUH\""),
+              std::string::npos);
     r = cli.Get("/api/alerts?state=all", {{"Cookie", cookie}});
     EXPECT_EQ(json::parse(r->body).size(), 1u);
 
@@ -107,35 +120,10 @@ TEST(CentreDc09, AFrameBecomesAStoredAlertOfTheMappedHubOnce) {
 
 // Security finding 8: DC-09 frames have no MAC, so flipped ciphertext bytes can turn an alarm into a
 // restore. A restore never clears an alarm no operator has acknowledged; after acknowledgement it does.
-TEST(CentreDc09, ARestoreDoesNotClearAnAlarmNoOperatorHasTaken) {
-    harness::temp_dir dir;
-    harness::broker broker;
-    int http_port = harness::free_port(), dc09_port = harness::free_port();
-    auto config =
-        dir.write("centre.toml", "[centre]\ndatabase = \"centre.db\"\n[mqtt]\nuri = \"" + broker.uri() +
-                                     "\"\n[http]\nlisten = \"127.0.0.1:" + std::to_string(http_port) +
-                                     "\"\n[dc09]\nlisten = \"127.0.0.1:" + std::to_string(dc09_port) +
-                                     "\"\ntransport = \"tcp\"\n[[dc09.account]]\naccount = \"1234\"\n"
-                                     "hub = \"hub-0001\"\n");
-    const std::string bin = std::string(WARDEN_BIN_DIR) + "/warden-centre";
-    auto add = harness::run({bin, "--config", config.string(), "user", "add", "olive", "--role", "operator"},
-                            "olive-password\n");
-    ASSERT_EQ(add.code, 0) << add.output;
-    harness::process centre({bin, "--config", config.string()}, dir / "centre.log");
-    ASSERT_TRUE(harness::wait_for_port(http_port)) << centre.log();
-    ASSERT_TRUE(harness::wait_for_port(dc09_port)) << centre.log();
-
+TEST_F(CentreDc09, ARestoreDoesNotClearAnAlarmNoOperatorHasTaken) {
     int seq = 1;
     auto send = [&](const std::string& code) {
-        dc09::frame f;
-        f.id = dc09::frame_id::sia_dcs;
-        f.seq = seq++;
-        f.receiver = "0";
-        f.line = "0";
-        f.account = "1234";
-        f.data = dc09::sia_data("1234", 1, code, 1);
-        f.timestamp = std::chrono::time_point_cast<std::chrono::seconds>(now_ms());
-        return send_frame(dc09_port, dc09::encode(f));
+        return send_frame(dc09_port, dc09::encode(frame_of(seq++, "1234", code)));
     };
     httplib::Client cli("127.0.0.1", http_port);
     auto login =
