@@ -37,6 +37,12 @@ inline int count_arg(int argc, char** argv, int fallback, const char* usage) {
     return static_cast<int>(n);
 }
 
+/// Where the programs are: $WARDEN_BIN_DIR if set (to measure another build), else this build's bin/.
+inline std::string bin_dir() {
+    if (const char* e = std::getenv("WARDEN_BIN_DIR"); e && *e) return e;
+    return WARDEN_BIN_DIR;
+}
+
 inline std::string nodelay() {
     return std::getenv("WARDEN_BENCH_NAGLE") ? "" : "set_tcp_nodelay true\n";
 }
@@ -49,17 +55,22 @@ struct rig {
     harness::broker home{nodelay()};
     harness::broker centre{nodelay()};
     harness::process hub;
+    std::filesystem::path conf;
 
     /// Starts the hub with `sensors` (TOML [[sensor]] tables) and `heartbeat`.
     void start(const std::string& sensors, const std::string& heartbeat = "60s") {
-        auto conf =
+        conf =
             dir.write("hub.toml", "[hub]\nid = \"hub-0001\"\ndata_dir = \"" + (dir / "data").string() +
                                       "\"\ntimezone = \"UTC\"\n[local]\nuri = \"" + home.uri() +
                                       "\"\n[centre]\nuri = \"" + centre.uri() + "\"\nheartbeat = \"" +
                                       heartbeat + "\"\nack_timeout = \"10s\"\n" + sensors);
-        hub = harness::process(
-            {std::string(WARDEN_BIN_DIR) + "/warden-hub", "--config", conf.string(), "--log-level", "warn"},
-            dir / "hub.log");
+        start_hub();
+    }
+
+    /// (Re)starts the hub with the configuration start() wrote.
+    void start_hub() {
+        hub = harness::process({bin_dir() + "/warden-hub", "--config", conf.string(), "--log-level", "warn"},
+                               dir / "hub.log");
     }
 };
 
