@@ -57,6 +57,10 @@ struct rig {
     harness::process hub;
     std::filesystem::path conf;
 
+    rig() = default;
+    /// `centre_conf` is added to the centre broker's mosquitto.conf.
+    explicit rig(const std::string& centre_conf) : centre{nodelay() + centre_conf} {}
+
     /// Starts the hub with `sensors` (TOML [[sensor]] tables) and `heartbeat`.
     void start(const std::string& sensors, const std::string& heartbeat = "60s") {
         conf =

@@ -86,7 +86,10 @@ int main(int argc, char** argv) {
     int n = bench::count_arg(argc, argv, 20000, "bench-hub-delivery [alerts=20000]");
 
     // 1. The backlog: the centre broker is down while the hub commits n test alarms.
-    bench::rig r;
+    // The centre broker as deploy/mosquitto/centre.conf sets it up: up to this many QoS 1 messages
+    // on their way to the centre at once (Mosquitto's default is 20).
+    const char* inflight = std::getenv("WARDEN_BENCH_INFLIGHT");
+    bench::rig r("max_inflight_messages " + std::string(inflight ? inflight : "100") + "\n");
     r.centre.stop();
     harness::mqtt_client probe(r.home.uri(), "bench-probe");
     probe.subscribe("warden/local/state", 1);
@@ -135,6 +138,7 @@ int main(int argc, char** argv) {
     int ack_messages = 0;
     auto started = bench_clock::now();
     r.start_hub();
+    long centre_ticks0 = bench::cpu_ticks(centre.pid());
     std::optional<bench_clock::time_point> first_ack;
     while (acked.size() < total) {
         auto m = acks.next("warden/v1/" + hub_id + "/ack", 60s);
@@ -148,6 +152,11 @@ int main(int argc, char** argv) {
         for (const auto& id : ack.at("ids")) acked.insert(id.get<std::string>());
     }
     auto all_acked = bench_clock::now();
+    double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+    double hub_cpu = static_cast<double>(bench::cpu_ticks(r.hub.pid())) / tick;
+    double centre_cpu = static_cast<double>(bench::cpu_ticks(centre.pid()) - centre_ticks0) / tick;
+    double load[1] = {0};
+    ::getloadavg(load, 1);
     if (!wait_outbox(probe, [](std::uint64_t o) { return o == 0; }, 60s)) {
         std::fprintf(stderr, "hub outbox never emptied\n");
         return 1;
@@ -171,6 +180,9 @@ int main(int argc, char** argv) {
                 static_cast<double>(total) / secs(all_acked - *first_ack));
     std::printf("  ack messages %d (%.1f ids each); hub outbox empty (marks committed) after %.2f s\n",
                 ack_messages, static_cast<double>(total) / ack_messages, secs(marked - started));
+    std::printf("  CPU until all acked: hub %.2f s (%.0f us/alert), centre %.2f s (%.0f us/alert); load average %.1f\n",
+                hub_cpu, hub_cpu * 1e6 / static_cast<double>(total), centre_cpu,
+                centre_cpu * 1e6 / static_cast<double>(total), load[0]);
     std::printf("  centre stored %zu rows for %s: %s, %s\n", seqs.size(), hub_id.c_str(),
                 complete ? "complete" : "INCOMPLETE", in_order ? "in seq order" : "REORDERED OR DUPLICATED");
     return complete && in_order ? 0 : 1;

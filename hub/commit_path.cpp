@@ -15,6 +15,8 @@ using json = nlohmann::json;
 
 /// Group commit: a batch is written when the io_context has run what was queued, or at this size.
 constexpr std::size_t max_batch_messages = 256;
+/// Delivered marks wait at most this long for a commit of their own.
+constexpr milliseconds marks_delay{250};
 
 json iso_or_null(const std::optional<time_point>& t) {
     return t ? json(format_time(*t)) : json(nullptr);
@@ -30,7 +32,8 @@ commit_path::commit_path(asio::io_context& io, store& st, std::string hub_id,
       log_(std::move(log)),
       read_only_(std::move(read_only)),
       hooks_(std::move(h)),
-      retry_timer_(io) {}
+      retry_timer_(io),
+      marks_timer_(io) {}
 
 void commit_path::add_message(time_point at, const std::string& topic, const std::string& payload,
                               bool logged) {
@@ -45,6 +48,18 @@ void commit_path::add_message(time_point at, const std::string& topic, const std
 std::size_t commit_path::add(new_alert n) {
     pending_.alerts.push_back(std::move(n));
     return pending_.alerts.size() - 1;
+}
+
+void commit_path::delivered(std::string id) {
+    pending_.delivered.push_back(std::move(id));
+    if (marks_armed_ || stopping_) return;
+    marks_armed_ = true;
+    marks_timer_.expires_after(marks_delay);
+    marks_timer_.async_wait([this](std::error_code ec) {
+        marks_armed_ = false;
+        if (ec || stopping_) return;
+        schedule();
+    });
 }
 
 void commit_path::schedule() {
@@ -202,6 +217,7 @@ void commit_path::send_unstored() {
 void commit_path::stop() {
     stopping_ = true;
     retry_timer_.cancel();
+    marks_timer_.cancel();
 }
 
 std::vector<outbox_entry> commit_path::commit_final() {

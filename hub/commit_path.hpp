@@ -56,8 +56,10 @@ public:
     void add_message(time_point at, const std::string& topic, const std::string& payload, bool logged);
     /// Adds an alert to the batch; returns its index in the batch (and in the commit's `added`).
     std::size_t add(new_alert n);
-    /// The centre acknowledged this alert: its delivered mark goes in the batch.
-    void delivered(std::string id) { pending_.delivered.push_back(std::move(id)); }
+    /// The centre acknowledged this alert: its delivered mark goes in the next commit, which is not
+    /// brought forward for it (a lost mark only means one more resend, which the centre acks again):
+    /// the next group commit carries it, or, if no other input comes, one within `marks_delay`.
+    void delivered(std::string id);
     /// The rule state may have changed: the next flush saves it if it differs from the last saved.
     void engine_changed() { engine_dirty_ = true; }
     /// The rule state as last committed (read from the store at start).
@@ -91,6 +93,8 @@ private:
     std::function<bool()> read_only_;
     hooks hooks_;
     asio::steady_timer retry_timer_;
+    asio::steady_timer marks_timer_;  ///< commits delivered marks when nothing else does
+    bool marks_armed_ = false;
 
     batch pending_;
     std::size_t pending_messages_ = 0;

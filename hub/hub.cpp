@@ -277,7 +277,7 @@ void hub::impl::start() {
                                               .dump());
             tests_sent_.erase(it);
         }
-        commit_.schedule();
+        // No commit of its own: the mark rides on the next one (commit_path::delivered).
     });
     uplink_.on_command([this](const std::string& payload) { centre_command(payload); });
     uplink_.on_connection([this](bool up) { uplink_connection(up); });

@@ -19,7 +19,7 @@ endif()
 if(EXISTS ${PROJECT_SOURCE_DIR}/hub/CMakeLists.txt)
   warden_add_test(centre_e2e_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/centre_e2e_test.cpp
     LIBS warden::sensors warden::config warden::common warden::test_support nlohmann_json::nlohmann_json
-    PkgConfig::httplib LABELS integration)
+    PkgConfig::httplib SQLite::SQLite3 LABELS integration)
   if(TARGET centre_e2e_test AND TARGET warden-centre)
     add_dependencies(centre_e2e_test warden-centre)
   endif()

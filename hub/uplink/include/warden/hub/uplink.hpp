@@ -33,7 +33,7 @@ struct uplink_options {
     milliseconds ack_timeout{10'000};
     milliseconds max_backoff{5 * 60'000};  ///< cap of the resend backoff
     milliseconds heartbeat{60'000};
-    std::size_t window = 64;  ///< at most this many alerts published and not yet acked
+    std::size_t window = 256;  ///< at most this many alerts published and not yet acked
 };
 
 /// Thread rules: construct, call and destroy on the io_context's thread. Handlers run there too.
