@@ -45,11 +45,23 @@ rule_unit make_rule_unit(const engine_core& core, const config::rule_spec& r) {
 namespace {
 constexpr milliseconds button_debounce{5'000};  ///< away button: one toggle per press
 constexpr int max_steps = 1'000'000;            ///< guard for on_time's catch-up loop
+constexpr std::size_t max_held = 10'000;        ///< inputs kept while the clock is not set
+constexpr milliseconds unset_poll{1'000};       ///< how often to look at a clock that is not set
 }  // namespace
 
 struct engine::impl {
     detail::engine_core core;
     std::vector<detail::rule_unit> rules;  ///< parallel to core.cfg.rules
+
+    /// What came while the wall clock was not set, taken when it is (alarms were acted on at once).
+    struct held {
+        enum class what { input, away, cancel } kind;
+        sensor_input in;
+        bool away = false;
+    };
+    bool unset = false;      ///< the wall clock is not set (before clock_set_after)
+    time_point unset_now{};  ///< the latest such time
+    std::vector<held> kept;  ///< at most max_held
 
     impl(const config::hub_config& c, const date::time_zone* zone, milliseconds grace)
         : core(c, zone, grace) {
@@ -98,6 +110,7 @@ struct engine::impl {
     }
 
     std::optional<time_point> next_deadline() const {
+        if (unset) return unset_now + unset_poll;
         if (!core.last_now) return std::nullopt;  // not started
         std::optional<time_point> best;
         auto consider = [&](std::optional<time_point> t) {
@@ -118,7 +131,34 @@ struct engine::impl {
         detail::fire_silence(core, d, out);
     }
 
+    /// False while the wall clock is not set. At the first right time after it was not, the engine
+    /// starts as after a restart and takes the inputs it kept.
+    bool clock_set(time_point now, output& out) {
+        if (now < engine::clock_set_after) {
+            unset = true;
+            unset_now = now;
+            return false;
+        }
+        if (!unset) return true;
+        unset = false;
+        resume(now, out);
+        for (auto& h : std::exchange(kept, {})) {
+            if (h.kind == held::what::away)
+                set_away(h.away, now, out);
+            else if (h.kind == held::what::cancel)
+                cancel(now, out);
+            else
+                take_input(h.in, now, out, false);
+        }
+        return true;
+    }
+
+    void keep(held h) {
+        if (kept.size() < max_held) kept.push_back(std::move(h));
+    }
+
     void process_due(time_point now, output& out) {
+        if (!clock_set(now, out)) return;
         observe_time(now);
         for (int i = 0; i < max_steps; ++i) {
             auto d = next_deadline();
@@ -129,7 +169,33 @@ struct engine::impl {
 
     // --- inputs --------------------------------------------------------------------------------------
 
-    void on_event(const sensor_event& e, time_point now, output& out) {
+    /// An input at `now`; `alarms` false when its alarm was raised already (kept while the clock
+    /// was not set).
+    void take_input(const sensor_input& input, time_point now, output& out, bool alarms = true) {
+        std::visit(
+            [&](const auto& in) {
+                using T = std::decay_t<decltype(in)>;
+                if constexpr (std::is_same_v<T, sensor_event>)
+                    on_event(in, now, out, alarms);
+                else if constexpr (std::is_same_v<T, availability_change>)
+                    detail::on_availability(core, in, now, out);
+                else
+                    detail::on_bridge(core, in, now, out);
+            },
+            input);
+    }
+
+    /// The clock is not set: an alarm sensor raises now; everything is kept for the right time.
+    void hold_input(const sensor_input& input, time_point now, output& out) {
+        if (const auto* e = std::get_if<sensor_event>(&input)) {
+            auto it = core.sensor_index.find(e->sensor);
+            if (it != core.sensor_index.end() && is_alarm_kind(core.cfg.sensors[it->second].kind))
+                detail::alarm(core, it->second, *e, now, out);
+        }
+        keep({held::what::input, input});
+    }
+
+    void on_event(const sensor_event& e, time_point now, output& out, bool alarms = true) {
         auto it = core.sensor_index.find(e.sensor);
         if (it == core.sensor_index.end()) return;
         std::size_t i = it->second;
@@ -150,7 +216,7 @@ struct engine::impl {
             st.last_signal = std::move(word);
         }
         detail::technical_checks(core, i, e, now, out);
-        if (is_alarm_kind(sp.kind)) detail::alarm(core, i, e, now, out);
+        if (alarms && is_alarm_kind(sp.kind)) detail::alarm(core, i, e, now, out);
         if (sp.kind == sensor_kind::button && e.signal == signal::active) buttons(i, now, out);
         if (core.away) return;  // behavioural rules are suspended; the return from away restarts them
         const detail::rule_input in{i, e, fresh, now};
@@ -210,7 +276,13 @@ engine& engine::operator=(engine&&) noexcept = default;
 
 output engine::start(time_point now) {
     output out;
-    impl_->resume(now, out);
+    if (now < clock_set_after) {
+        // Started on a clock that is not set: the real start is at the first right time.
+        impl_->unset = true;
+        impl_->unset_now = now;
+    } else {
+        impl_->resume(now, out);
+    }
     out.alerts.push_back(impl_->core.draft("hub_started", "hub_started", alert_state::raised,
                                            priority::normal, now, "hub_started", "", "", "Hub started"));
     impl_->process_due(now, out);
@@ -220,17 +292,10 @@ output engine::start(time_point now) {
 output engine::on_input(const sensor_input& input, time_point now) {
     output out;
     impl_->process_due(now, out);
-    std::visit(
-        [&](const auto& in) {
-            using T = std::decay_t<decltype(in)>;
-            if constexpr (std::is_same_v<T, sensor_event>)
-                impl_->on_event(in, now, out);
-            else if constexpr (std::is_same_v<T, availability_change>)
-                detail::on_availability(impl_->core, in, now, out);
-            else
-                detail::on_bridge(impl_->core, in, now, out);
-        },
-        input);
+    if (impl_->unset)
+        impl_->hold_input(input, now, out);
+    else
+        impl_->take_input(input, now, out);
     return out;
 }
 
@@ -247,7 +312,10 @@ std::optional<time_point> engine::next_deadline() const {
 output engine::set_away(bool away, time_point now) {
     output out;
     impl_->process_due(now, out);
-    impl_->set_away(away, now, out);
+    if (impl_->unset)
+        impl_->keep({impl::held::what::away, {}, away});
+    else
+        impl_->set_away(away, now, out);
     return out;
 }
 
@@ -258,7 +326,10 @@ bool engine::away() const noexcept {
 output engine::cancel_prealarm(time_point now) {
     output out;
     impl_->process_due(now, out);
-    impl_->cancel(now, out);
+    if (impl_->unset)
+        impl_->keep({impl::held::what::cancel, {}});
+    else
+        impl_->cancel(now, out);
     return out;
 }
 

@@ -1531,6 +1531,245 @@ TEST(Restart, StateSavedByAnEarlierVersionIsRestored) {
                                           at("2026-01-11T00:32:00Z"), false}));
 }
 
+// --- daylight saving and clock corrections -------------------------------------------------------
+// Europe/London: on 2026-03-29 01:00Z the clocks go from 01:00 GMT to 02:00 BST; on 2026-10-25
+// 01:00Z from 02:00 BST back to 01:00 GMT. Durations are real time, times of day the wall clock's.
+
+rule_spec night_bed(const char* w = "22:00-07:00") {
+    rule_spec r;
+    r.id = "night-bed";
+    r.type = rule_type::out_of_bed;
+    r.sensor = "bed";
+    r.within = 30min;
+    r.windows = {window(w)};
+    return r;
+}
+
+rule_spec night_exit(const char* w = "23:00-06:00") {
+    rule_spec r;
+    r.id = "night-exit";
+    r.type = rule_type::exit;
+    r.sensor = "door";
+    r.inside = {"hall"};
+    r.within = 10min;
+    r.open_for = 2h;
+    r.windows = {window(w)};
+    return r;
+}
+
+/// The instants out_of_bed raised at, for a resident who gets up at each of `ups` and stays up.
+std::vector<time_point> bed_trips(const char* start, std::vector<const char*> ups) {
+    auto h = living_room();
+    h.cfg.rules = {night_bed()};
+    h.start(at(start));
+    h.event("bed", signal::active);
+    for (const auto* up : ups) {
+        h.run_until(at(up));
+        h.event("bed", signal::inactive);
+        h.run_for(3h);
+        h.event("bed", signal::active);  // back to bed; the next trip is hours later
+    }
+    std::vector<time_point> out;
+    for (const auto& a : h.of("out_of_bed")) out.push_back(a.at);
+    return out;
+}
+
+TEST(Daylight, OutOfBedChecksOverTheSpringChangeRunRealTimeAndEndByTheWallClock) {
+    // 00:45 GMT: 30 real minutes later is 01:15Z (02:15 BST), inside the window: raised.
+    EXPECT_EQ(bed_trips("2026-03-28T21:00:00Z", {"2026-03-29T00:45:00Z"}),
+              std::vector<time_point>{at("2026-03-29T01:15:00Z")});
+    // The window closes at 07:00 BST = 06:00Z. Up at 06:20 BST (05:20Z): raised at 05:50Z.
+    EXPECT_EQ(bed_trips("2026-03-28T21:00:00Z", {"2026-03-29T05:20:00Z"}),
+              std::vector<time_point>{at("2026-03-29T05:50:00Z")});
+    // Up at 06:40 BST (05:40Z) for the day: the check would end at 07:10 BST, after the window.
+    EXPECT_TRUE(bed_trips("2026-03-28T21:00:00Z", {"2026-03-29T05:40:00Z"}).empty());
+}
+
+TEST(Daylight, OutOfBedChecksOverTheAutumnChangeRunRealTimeAndEndByTheWallClock) {
+    // 01:45 BST (00:45Z): raised 30 real minutes later, 01:15Z, in the repeated hour (01:15 GMT),
+    // not an hour and a half later by the wall clock.
+    EXPECT_EQ(bed_trips("2026-10-24T20:00:00Z", {"2026-10-25T00:45:00Z"}),
+              std::vector<time_point>{at("2026-10-25T01:15:00Z")});
+    // The window closes at 07:00 GMT = 07:00Z: up at 06:20 raises at 06:50; up at 06:40 does not.
+    EXPECT_EQ(bed_trips("2026-10-24T20:00:00Z", {"2026-10-25T06:20:00Z"}),
+              std::vector<time_point>{at("2026-10-25T06:50:00Z")});
+    EXPECT_TRUE(bed_trips("2026-10-24T20:00:00Z", {"2026-10-25T06:40:00Z"}).empty());
+}
+
+TEST(Daylight, OutOfBedWindowOpeningInTheSkippedHourOpensAtTheChange) {
+    // "01:30-07:00": 01:30 does not exist on 2026-03-29; the window opens at the change, 01:00Z.
+    auto h = living_room();
+    h.cfg.rules = {night_bed("01:30-07:00")};
+    h.start(at("2026-03-28T21:00:00Z"));
+    h.event("bed", signal::active);
+    h.run_until(at("2026-03-29T00:40:00Z"));
+    h.event("bed", signal::inactive);  // 00:40 GMT: before the window
+    h.run_until(at("2026-03-29T00:55:00Z"));
+    h.event("bed", signal::active);
+    h.run_until(at("2026-03-29T01:05:00Z"));
+    h.event("bed", signal::inactive);  // 02:05 BST: inside
+    h.run_until(at("2026-03-29T03:00:00Z"));
+    auto raised = h.of("out_of_bed");
+    ASSERT_EQ(raised.size(), 1u);
+    EXPECT_EQ(raised[0].at, at("2026-03-29T01:35:00Z"));
+}
+
+TEST(Daylight, ExitChecksAcrossBothChangesRunRealTime) {
+    for (const char* day : {"2026-03-29", "2026-10-25"}) {
+        auto h = living_room();
+        h.cfg.rules = {night_exit()};
+        h.start(at((std::string(day) + "T00:00:00Z").c_str()) - 2h);
+        h.run_until(at((std::string(day) + "T00:58:00Z").c_str()));
+        h.event("door", signal::active);  // two minutes before the change
+        h.run_for(1min);
+        h.event("door", signal::inactive);
+        h.run_until(at((std::string(day) + "T04:00:00Z").c_str()));
+        auto raised = h.of("exit");
+        ASSERT_EQ(raised.size(), 1u) << day;
+        EXPECT_EQ(raised[0].at, at((std::string(day) + "T01:08:00Z").c_str())) << day;
+    }
+}
+
+TEST(Daylight, ExitWindowClosingOnTheSpringMorningFollowsTheWallClock) {
+    // "23:00-06:00" closes at 06:00 BST = 05:00Z. A door opened at 05:55 BST (04:55Z) starts no
+    // check; at 05:45 BST (04:45Z) the 10-minute check fits and raises at 04:55Z.
+    auto h = living_room();
+    h.cfg.rules = {night_exit()};
+    h.start(at("2026-03-28T22:00:00Z"));
+    h.run_until(at("2026-03-29T04:55:00Z"));
+    h.event("door", signal::active);
+    h.run_for(1min);
+    h.event("door", signal::inactive);
+    h.run_until(at("2026-03-29T08:00:00Z"));
+    EXPECT_TRUE(h.of("exit").empty());
+    h.run_until(at("2026-03-30T04:45:00Z"));
+    h.event("door", signal::active);
+    h.run_for(1min);
+    h.event("door", signal::inactive);
+    h.run_until(at("2026-03-30T08:00:00Z"));
+    auto raised = h.of("exit");
+    ASSERT_EQ(raised.size(), 1u);
+    EXPECT_EQ(raised[0].at, at("2026-03-30T04:55:00Z"));
+}
+
+TEST(Daylight, NightInactivityCountsTheShortAndTheLongNightsRealHours) {
+    // "22:00-07:00" lasts 8 real hours on the spring night and 10 on the autumn night. A 9 h period
+    // that starts when the window opens runs out at 06:00Z in autumn; in spring it is not reached
+    // that night and carries on when the window opens again (22:00 BST = 21:00Z), ending at 22:00Z.
+    auto night = [](const char* start, const char* until) {
+        auto h = living_room();
+        h.cfg.rules = {inactivity("night", 9h, {}, {window("22:00-07:00")})};
+        h.start(at(start));
+        h.event("hall", signal::active);
+        h.run_until(at(until));
+        std::vector<time_point> out;
+        for (const auto& a : h.of("inactivity")) out.push_back(a.at);
+        return out;
+    };
+    EXPECT_EQ(night("2026-10-24T20:00:00Z", "2026-10-25T12:00:00Z"),
+              std::vector<time_point>{at("2026-10-25T06:00:00Z")});
+    EXPECT_EQ(night("2026-03-28T21:00:00Z", "2026-03-29T23:00:00Z"),
+              std::vector<time_point>{at("2026-03-29T22:00:00Z")});
+}
+
+TEST(Daylight, DueFromInTheRepeatedHourOpensAtItsFirstOccurrence) {
+    // "01:30-03:00" on 2026-10-25: opens at 01:30 BST (00:30Z). An event at 00:40Z counts.
+    auto h = living_room();
+    h.cfg.rules = {due("early", "active", "01:30", "03:00")};
+    h.start(at("2026-10-24T12:00:00Z"));
+    h.run_until(at("2026-10-25T00:40:00Z"));
+    h.event("hall", signal::active);
+    h.run_until(at("2026-10-25T12:00:00Z"));
+    EXPECT_TRUE(h.of("due").empty());
+}
+
+TEST(WallClock, NtpCorrectionBackAnHourAtNightRaisesNothingTwice) {
+    // 02:30Z the clock goes back to 01:30Z: the out-of-bed check that started at 02:20 restarts at
+    // the new time (nothing started "in the future" raises) and raises once, 30 minutes on.
+    auto h = living_room();
+    h.cfg.rules = {night_bed(), due("night", "active", "00:00", "02:00")};
+    h.start(at("2026-01-10T22:00:00Z"));
+    h.event("bed", signal::active);
+    h.run_until(at("2026-01-11T02:20:00Z"));
+    h.event("bed", signal::inactive);
+    h.run_until(at("2026-01-11T02:30:00Z"));
+    h.now = at("2026-01-11T01:30:00Z");
+    h.take(h.eng->on_time(h.now));
+    h.run_until(at("2026-01-11T06:00:00Z"));
+    ASSERT_EQ(h.of("out_of_bed").size(), 1u);
+    EXPECT_EQ(h.of("out_of_bed")[0].at, at("2026-01-11T02:00:00Z"));
+    EXPECT_EQ(h.of("due").size(), 1u) << "the night's due check is made once, not again after the jump";
+}
+
+TEST(WallClock, NtpCorrectionForwardAnHourFiresWhatFellDueOnce) {
+    auto h = living_room();
+    h.cfg.rules = {night_bed(), inactivity("night", 2h, {}, {window("22:00-07:00")})};
+    h.start(at("2026-01-10T22:00:00Z"));
+    h.event("bed", signal::active);  // a quiet night: inactivity raised at 00:00
+    h.run_until(at("2026-01-11T01:50:00Z"));
+    h.event("bed", signal::inactive);    // clears it, starts a new 2 h and the 30 min check
+    h.now = at("2026-01-11T02:50:00Z");  // the clock jumps an hour
+    h.take(h.eng->on_time(h.now));
+    h.run_until(at("2026-01-11T06:00:00Z"));
+    ASSERT_EQ(h.of("out_of_bed").size(), 1u) << "fired once, at its own time";
+    EXPECT_EQ(h.of("out_of_bed")[0].at, at("2026-01-11T02:20:00Z"));
+    std::vector<time_point> inact;
+    for (const auto& a : h.of("inactivity")) inact.push_back(a.at);
+    EXPECT_EQ(inact, (std::vector<time_point>{at("2026-01-11T00:00:00Z"), at("2026-01-11T03:50:00Z")}));
+}
+
+TEST(WallClock, HubBootingIn1970WaitsForTheRightTimeButRaisesAlarmsAtOnce) {
+    auto h = living_room();
+    h.cfg.sensors[0].report_every = 2h;
+    h.cfg.rules = {inactivity("day", 2h), due("up", "active", "07:00", "10:00"), night_bed()};
+    h.start(at("1970-01-01T00:00:05Z"));
+    ASSERT_EQ(h.of("hub_started").size(), 1u);
+    ASSERT_TRUE(h.eng->next_deadline());
+    EXPECT_EQ(*h.eng->next_deadline(), at("1970-01-01T00:00:06Z")) << "asks to look again in a second";
+    h.run_until(at("1970-01-01T00:00:20Z"));
+    h.event("pendant", signal::active);
+    ASSERT_EQ(h.of("pendant").size(), 1u) << "an alarm cannot wait for NTP";
+    h.event("hall", signal::active);
+    h.event("bed", signal::inactive);
+    h.run_until(at("1970-01-01T00:00:40Z"));
+    // NTP sets the clock: 56 years later by the clock, 40 s by the resident's.
+    h.now = at("2026-01-10T11:00:00Z");
+    h.take(h.eng->on_time(h.now));
+    h.run_until(at("2026-01-10T12:59:59Z"));
+    EXPECT_TRUE(h.of("inactivity").empty()) << "the hall motion counts from when the clock was set";
+    EXPECT_TRUE(h.of("due").empty()) << "no check for the days between 1970 and now";
+    EXPECT_TRUE(h.of("sensor_offline").empty());
+    EXPECT_TRUE(h.of("out_of_bed").empty()) << "getting up at 11:00 is outside the night window";
+    EXPECT_EQ(h.of("pendant").size(), 1u) << "the press kept for the right time is not raised again";
+    h.run_until(at("2026-01-10T13:00:00Z"));
+    ASSERT_EQ(h.of("inactivity").size(), 1u);
+    EXPECT_EQ(h.of("inactivity")[0].at, at("2026-01-10T13:00:00Z"));
+}
+
+TEST(WallClock, HubRestartedIn1970ResumesAtTheRightTimeWithTheStartGrace) {
+    auto h = living_room();
+    h.cfg.rules = {inactivity("day", 2h)};
+    h.start(at("2026-01-10T08:00:00Z"));
+    h.event("hall", signal::active);
+    h.run_until(at("2026-01-10T09:00:00Z"));
+    // Power cut at 09:00; back at 10:30 with the clock in 1970 for a minute.
+    auto h2 = restarted(h, at("1970-01-01T00:00:05Z"));
+    h2.run_until(at("1970-01-01T00:01:05Z"));
+    EXPECT_TRUE(h2.of("inactivity").empty());
+    h2.now = at("2026-01-10T10:30:00Z");
+    h2.take(h2.eng->on_time(h2.now));
+    h2.event("hall", signal::active);
+    h2.run_until(at("2026-01-10T12:29:59Z"));
+    EXPECT_TRUE(h2.of("inactivity").empty());
+    // Without activity the period from 08:00 ran out at 10:00 while down: raised after the grace.
+    auto h3 = restarted(h, at("1970-01-01T00:00:05Z"));
+    h3.now = at("2026-01-10T10:30:00Z");
+    h3.take(h3.eng->on_time(h3.now));
+    h3.run_until(at("2026-01-10T11:00:00Z"));
+    ASSERT_EQ(h3.of("inactivity").size(), 1u);
+    EXPECT_EQ(h3.of("inactivity")[0].at, at("2026-01-10T10:32:00Z"));
+}
+
 // --- the documented example home (examples/home.toml) -------------------------------------------
 
 /// examples/home.toml as the hub loads it, with the engine in its time zone.

@@ -76,6 +76,12 @@ public:
     /// After a restart, what ran out while the hub was down (docs/rules.md, "Restarts and the clock")
     /// fires this long after start(), so that the home broker's queued messages are replayed first.
     static constexpr milliseconds default_start_grace{120'000};
+    /// A wall clock earlier than this (2024-01-01T00:00Z) is taken as not set: a hub without a
+    /// battery-backed clock boots in 1970 until NTP sets it. Until the time is right the engine acts
+    /// on alarm sensors and hub faults only and keeps the other inputs; at the first right time it
+    /// starts as after a restart and then takes the kept inputs (docs/rules.md, "Restarts and the
+    /// clock"). While the clock is not set, next_deadline() asks to be called again a second later.
+    static constexpr time_point clock_set_after{milliseconds{1'704'067'200'000}};
 
     /// `zone` must outlive the engine (date::locate_zone's zones do). Throws std::invalid_argument
     /// if the config is inconsistent (load_hub_config has already checked that) or `start_grace`
