@@ -63,11 +63,10 @@ struct rig {
 
     /// Starts the hub with `sensors` (TOML [[sensor]] tables) and `heartbeat`.
     void start(const std::string& sensors, const std::string& heartbeat = "60s") {
-        conf =
-            dir.write("hub.toml", "[hub]\nid = \"hub-0001\"\ndata_dir = \"" + (dir / "data").string() +
-                                      "\"\ntimezone = \"UTC\"\n[local]\nuri = \"" + home.uri() +
-                                      "\"\n[centre]\nuri = \"" + centre.uri() + "\"\nheartbeat = \"" +
-                                      heartbeat + "\"\nack_timeout = \"10s\"\n" + sensors);
+        conf = dir.write("hub.toml", "[hub]\nid = \"hub-0001\"\ndata_dir = \"" + (dir / "data").string() +
+                                         "\"\ntimezone = \"UTC\"\n[local]\nuri = \"" + home.uri() +
+                                         "\"\n[centre]\nuri = \"" + centre.uri() + "\"\nheartbeat = \"" +
+                                         heartbeat + "\"\nack_timeout = \"10s\"\n" + sensors);
         start_hub();
     }
 

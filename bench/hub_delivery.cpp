@@ -72,9 +72,11 @@ std::vector<std::uint64_t> stored_seqs(const std::string& db_file) {
         std::exit(1);
     }
     sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db, "SELECT seq FROM alerts WHERE hub = ?1 AND id = hub || '-' || seq ORDER BY rowid", -1, &st, nullptr);
+    sqlite3_prepare_v2(db, "SELECT seq FROM alerts WHERE hub = ?1 AND id = hub || '-' || seq ORDER BY rowid",
+                       -1, &st, nullptr);
     sqlite3_bind_text(st, 1, hub_id.c_str(), -1, SQLITE_TRANSIENT);
-    while (sqlite3_step(st) == SQLITE_ROW) out.push_back(static_cast<std::uint64_t>(sqlite3_column_int64(st, 0)));
+    while (sqlite3_step(st) == SQLITE_ROW)
+        out.push_back(static_cast<std::uint64_t>(sqlite3_column_int64(st, 0)));
     sqlite3_finalize(st);
     sqlite3_close(db);
     return out;
@@ -94,7 +96,8 @@ int main(int argc, char** argv) {
     harness::mqtt_client probe(r.home.uri(), "bench-probe");
     probe.subscribe("warden/local/state", 1);
     r.start("");
-    if (!wait_outbox(probe, [](std::uint64_t o) { return o >= 1; }, 20s)) {
+    if (!wait_outbox(
+            probe, [](std::uint64_t o) { return o >= 1; }, 20s)) {
         std::fprintf(stderr, "hub did not start:\n%s\n", r.hub.log().c_str());
         return 1;
     }
@@ -109,7 +112,8 @@ int main(int argc, char** argv) {
     last->wait();
     // hub_started and n test alarms.
     auto backlog = static_cast<std::uint64_t>(n) + 1;
-    if (!wait_outbox(probe, [&](std::uint64_t o) { return o >= backlog; }, 120s)) {
+    if (!wait_outbox(
+            probe, [&](std::uint64_t o) { return o >= backlog; }, 120s)) {
         std::fprintf(stderr, "backlog never committed:\n%s\n", r.hub.log().c_str());
         return 1;
     }
@@ -120,13 +124,13 @@ int main(int argc, char** argv) {
     // 2. The centre comes up, then the hub: it sends the backlog (and its new hub_started).
     r.centre.start();
     int http_port = harness::free_port();
-    auto centre_conf = r.dir.write("centre.toml", "[centre]\ndatabase = \"" + (r.dir / "centre.db").string() +
-                                                      "\"\n[mqtt]\nuri = \"" + r.centre.uri() +
-                                                      "\"\n[http]\nlisten = \"127.0.0.1:" +
-                                                      std::to_string(http_port) + "\"\n");
-    harness::process centre({bench::bin_dir() + "/warden-centre", "--config", centre_conf.string(), "--log-level",
-                             "warn"},
-                            r.dir / "centre.log");
+    auto centre_conf = r.dir.write(
+        "centre.toml", "[centre]\ndatabase = \"" + (r.dir / "centre.db").string() + "\"\n[mqtt]\nuri = \"" +
+                           r.centre.uri() + "\"\n[http]\nlisten = \"127.0.0.1:" + std::to_string(http_port) +
+                           "\"\n");
+    harness::process centre(
+        {bench::bin_dir() + "/warden-centre", "--config", centre_conf.string(), "--log-level", "warn"},
+        r.dir / "centre.log");
     if (!centre_ready(r.centre.uri())) {
         std::fprintf(stderr, "centre not ready:\n%s\n", centre.log().c_str());
         return 1;
@@ -157,7 +161,8 @@ int main(int argc, char** argv) {
     double centre_cpu = static_cast<double>(bench::cpu_ticks(centre.pid()) - centre_ticks0) / tick;
     double load[1] = {0};
     ::getloadavg(load, 1);
-    if (!wait_outbox(probe, [](std::uint64_t o) { return o == 0; }, 60s)) {
+    if (!wait_outbox(
+            probe, [](std::uint64_t o) { return o == 0; }, 60s)) {
         std::fprintf(stderr, "hub outbox never emptied\n");
         return 1;
     }
@@ -173,16 +178,20 @@ int main(int argc, char** argv) {
 
     std::printf("hub delivery: backlog of %llu alerts (%d test alarms) to the real centre, loopback\n",
                 (unsigned long long)total, n);
-    std::printf("  backlog committed in %.2f s (%.0f alerts/s)\n", secs(committed - t0), n / secs(committed - t0));
-    std::printf("  hub start to first ack %.3f s; to all acked %.2f s: %.0f alerts/s (%.0f from the first ack)\n",
-                secs(*first_ack - started), secs(all_acked - started),
-                static_cast<double>(total) / secs(all_acked - started),
-                static_cast<double>(total) / secs(all_acked - *first_ack));
+    std::printf("  backlog committed in %.2f s (%.0f alerts/s)\n", secs(committed - t0),
+                n / secs(committed - t0));
+    std::printf(
+        "  hub start to first ack %.3f s; to all acked %.2f s: %.0f alerts/s (%.0f from the first ack)\n",
+        secs(*first_ack - started), secs(all_acked - started),
+        static_cast<double>(total) / secs(all_acked - started),
+        static_cast<double>(total) / secs(all_acked - *first_ack));
     std::printf("  ack messages %d (%.1f ids each); hub outbox empty (marks committed) after %.2f s\n",
                 ack_messages, static_cast<double>(total) / ack_messages, secs(marked - started));
-    std::printf("  CPU until all acked: hub %.2f s (%.0f us/alert), centre %.2f s (%.0f us/alert); load average %.1f\n",
-                hub_cpu, hub_cpu * 1e6 / static_cast<double>(total), centre_cpu,
-                centre_cpu * 1e6 / static_cast<double>(total), load[0]);
+    std::printf(
+        "  CPU until all acked: hub %.2f s (%.0f us/alert), centre %.2f s (%.0f us/alert); load average "
+        "%.1f\n",
+        hub_cpu, hub_cpu * 1e6 / static_cast<double>(total), centre_cpu,
+        centre_cpu * 1e6 / static_cast<double>(total), load[0]);
     std::printf("  centre stored %zu rows for %s: %s, %s\n", seqs.size(), hub_id.c_str(),
                 complete ? "complete" : "INCOMPLETE", in_order ? "in seq order" : "REORDERED OR DUPLICATED");
     return complete && in_order ? 0 : 1;

@@ -153,10 +153,11 @@ std::vector<std::uint64_t> stored_seqs(const std::filesystem::path& db_file, con
         return out;
     }
     sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db, "SELECT seq FROM alerts WHERE hub = ?1 AND id = hub || '-' || seq ORDER BY rowid", -1,
-                       &st, nullptr);
+    sqlite3_prepare_v2(db, "SELECT seq FROM alerts WHERE hub = ?1 AND id = hub || '-' || seq ORDER BY rowid",
+                       -1, &st, nullptr);
     sqlite3_bind_text(st, 1, hub.c_str(), -1, SQLITE_TRANSIENT);
-    while (sqlite3_step(st) == SQLITE_ROW) out.push_back(static_cast<std::uint64_t>(sqlite3_column_int64(st, 0)));
+    while (sqlite3_step(st) == SQLITE_ROW)
+        out.push_back(static_cast<std::uint64_t>(sqlite3_column_int64(st, 0)));
     sqlite3_finalize(st);
     sqlite3_close(db);
     return out;
@@ -182,14 +183,16 @@ TEST(CentreEndToEnd, ABacklogReachesARestartedCentreWholeAndInOrder) {
                                                     "\"\n[http]\nlisten = \"127.0.0.1:" +
                                                     std::to_string(harness::free_port()) + "\"\n");
     auto start_centre = [&] {
-        return harness::process({bin + "/warden-centre", "--config", centre_toml.string()}, dir / "centre.log");
+        return harness::process({bin + "/warden-centre", "--config", centre_toml.string()},
+                                dir / "centre.log");
     };
     auto centre = start_centre();
     harness::mqtt_client probe(home.uri(), "backlog-probe");
     probe.subscribe("warden/local/state", 1);
     harness::process hub({bin + "/warden-hub", "--config", hub_toml.string()}, dir / "hub.log");
     // hub_started is acked: the centre's persistent session exists and the hub's outbox is empty.
-    ASSERT_TRUE(harness::eventually([&] { return next_outbox(probe) == 0u; }, 20s)) << hub.log() << centre.log();
+    ASSERT_TRUE(harness::eventually([&] { return next_outbox(probe) == 0u; }, 20s))
+        << hub.log() << centre.log();
 
     centre.signal(SIGKILL);
     centre.wait();
@@ -198,7 +201,8 @@ TEST(CentreEndToEnd, ABacklogReachesARestartedCentreWholeAndInOrder) {
     ASSERT_TRUE(harness::eventually([&] { return next_outbox(probe) == alarms + 0u; }, 60s)) << hub.log();
 
     centre = start_centre();
-    ASSERT_TRUE(harness::eventually([&] { return next_outbox(probe) == 0u; }, 120s)) << hub.log() << centre.log();
+    ASSERT_TRUE(harness::eventually([&] { return next_outbox(probe) == 0u; }, 120s))
+        << hub.log() << centre.log();
     hub.signal(SIGTERM);
     EXPECT_EQ(hub.wait(10s), 0) << hub.log();
     centre.signal(SIGTERM);
@@ -206,5 +210,6 @@ TEST(CentreEndToEnd, ABacklogReachesARestartedCentreWholeAndInOrder) {
 
     auto seqs = stored_seqs(dir / "centre.db", "hub-backlog");
     ASSERT_EQ(seqs.size(), alarms + 1u);  // hub_started and the test alarms, each once
-    for (std::size_t i = 0; i < seqs.size(); ++i) ASSERT_EQ(seqs[i], i + 1) << "stored out of order at row " << i;
+    for (std::size_t i = 0; i < seqs.size(); ++i)
+        ASSERT_EQ(seqs[i], i + 1) << "stored out of order at row " << i;
 }
