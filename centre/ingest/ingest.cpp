@@ -179,7 +179,7 @@ void ingest::refuse_disabled(std::vector<pending_alert>& alerts, std::vector<hea
     std::erase_if(statuses, [&](const status_record& s) { return drop(s.hub); });
     std::erase_if(liveness, [&](const auto& l) { return disabled.contains(l.first); });
     for (const auto& [hub, n] : refused) {
-        metrics_.rejected();
+        for (std::uint64_t i = 0; i < n; ++i) metrics_.rejected();  // warden_payloads_rejected_total
         auto report = refusals_.add(hub, n, clock_.steady());
         if (report == 0) continue;
         auto detail = fmt::format("{} message{} refused (not stored, not acked): the hub is disabled", report,
