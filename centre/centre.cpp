@@ -70,7 +70,7 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
                        for (const auto& id : ids) alert_event(id);
                    },
                .hub_changed = hub_event},
-              faults, clock);
+              faults, clock, {.alerts_per_minute = cfg.hub_alerts_per_minute, .burst = cfg.hub_alert_burst});
 
     http_options ho;
     ho.listen = cfg.http_listen;

@@ -94,7 +94,10 @@ int user_add(const warden::config::centre_config& cfg, const std::string& name, 
     auto typed = read_password(name);
     if (!typed) return 2;
     const std::string& password = *typed;
-    if (password.size() < 8) std::cerr << "warden-centre: warning: a password shorter than 8 characters\n";
+    if (password.size() < 8) {  // as POST /api/users and the password change refuse it
+        std::cerr << "warden-centre: the password must be at least 8 characters; nothing changed\n";
+        return 2;
+    }
     auto db = open_sqlite_store(cfg.database);
     auto now = warden::now_ms();
     if (!db->add_user({name, role, hash_password(password), now})) {
@@ -110,6 +113,27 @@ int user_list(const warden::config::centre_config& cfg) {
     auto db = warden::centre::open_sqlite_store(cfg.database);
     for (const auto& u : db->list_users())
         std::cout << fmt::format("{}\t{}\t{}\n", u.name, u.role, warden::format_time(u.created));
+    return 0;
+}
+
+/// `hub disable ID` / `hub enable ID`: the same change, audited, as POST /api/hubs/<id>/disable; a
+/// running centre refuses (or takes again) the hub's messages from its next batch.
+int hub_set_disabled(const warden::config::centre_config& cfg, const std::string& hub, bool disabled) {
+    auto db = warden::centre::open_sqlite_store(cfg.database);
+    switch (db->set_hub_disabled(hub, disabled, "cli", warden::now_ms())) {
+        case warden::centre::change_result::not_found:
+            std::cerr << fmt::format("warden-centre: no hub {} (the centre has never heard from it)\n", hub);
+            return 1;
+        case warden::centre::change_result::conflict:
+            std::cout << fmt::format("hub {} is {} already\n", hub, disabled ? "disabled" : "enabled");
+            return 0;
+        case warden::centre::change_result::ok:
+            break;
+    }
+    if (disabled)
+        std::cout << fmt::format("hub {} disabled: its messages are refused (not stored, not acked)\n", hub);
+    else
+        std::cout << fmt::format("hub {} enabled: it resends what it kept\n", hub);
     return 0;
 }
 
@@ -133,6 +157,14 @@ int main(int argc, char** argv) {
         ->required()
         ->check(CLI::IsMember({"operator", "supervisor", "technician", "admin"}));
     auto* list = user->add_subcommand("list", "list users");
+    auto* hub = app.add_subcommand("hub", "manage hubs");
+    hub->require_subcommand(1);
+    std::string hub_id;
+    auto* disable = hub->add_subcommand(
+        "disable", "refuse a hub's messages (a stolen hub): not stored, not acked, audited");
+    disable->add_option("ID", hub_id, "hub id")->required();
+    auto* enable = hub->add_subcommand("enable", "take a disabled hub's messages again");
+    enable->add_option("ID", hub_id, "hub id")->required();
 
     try {
         app.parse(argc, argv);
@@ -155,6 +187,8 @@ int main(int argc, char** argv) {
     try {
         if (add->parsed()) return user_add(cfg, name, role);
         if (list->parsed()) return user_list(cfg);
+        if (disable->parsed()) return hub_set_disabled(cfg, hub_id, true);
+        if (enable->parsed()) return hub_set_disabled(cfg, hub_id, false);
         return warden::centre::run_centre(cfg, make_logger(log_level));
     } catch (const std::exception& e) {
         std::cerr << "warden-centre: " << e.what() << '\n';

@@ -57,6 +57,11 @@ void alert_routes(route_table& t) {
               auto j = to_json(*a);
               j["history"] = nlohmann::json::array();
               for (const auto& h : api.db.history(a->a.id)) j["history"].push_back(to_json(h));
+              if (a->a.type == "alert_flood") {
+                  // What the flood folded: its count is the alert's value; the newest are listed here.
+                  j["folded"] = nlohmann::json::array();
+                  for (const auto& f : api.db.folded_alerts(a->a.id, 100)) j["folded"].push_back(to_json(f));
+              }
               reply(res, 200, j);
           });
     plain_change(t, R"(/api/alerts/([A-Za-z0-9._-]{1,200})/acknowledge)", alert_handlers, "acknowledged",

@@ -41,12 +41,28 @@ void sse_subscriber::close() {
 }
 
 std::shared_ptr<sse_subscriber> sse_broadcaster::subscribe(bool wants_alerts, std::string session,
-                                                           std::string user) {
+                                                           std::string user, sse_pool pool,
+                                                           sse_refusal* why) {
     std::lock_guard lock(mu_);
-    if (stopped_ || subs_.size() >= max_subscribers_) return nullptr;
+    auto refuse = [why](sse_refusal r) {
+        if (why) *why = r;
+        return nullptr;
+    };
+    if (stopped_) return refuse(sse_refusal::stopped);
+    std::size_t same_session = 0, same_user = 0, same_pool = 0;
+    for (const auto& s : subs_) {
+        same_session += !session.empty() && s->session() == session;
+        same_user += !user.empty() && s->user() == user;
+        same_pool += s->pool() == pool;
+    }
+    if (same_session >= limits_.per_session) return refuse(sse_refusal::session_limit);
+    if (same_user >= limits_.per_user) return refuse(sse_refusal::user_limit);
+    if (same_pool >= (pool == sse_pool::handlers ? limits_.handlers : limits_.others))
+        return refuse(sse_refusal::pool_full);
     auto s = std::shared_ptr<sse_subscriber>(
-        new sse_subscriber(wants_alerts, std::move(session), std::move(user)));
+        new sse_subscriber(wants_alerts, std::move(session), std::move(user), pool));
     subs_.push_back(s);
+    if (why) *why = sse_refusal::none;
     return s;
 }
 

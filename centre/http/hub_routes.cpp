@@ -1,4 +1,4 @@
-// GET /api/hubs, POST /api/hubs/<id>/test, POST /api/hubs/<id>/away.
+// GET /api/hubs, POST /api/hubs/<id>/test, .../away, .../disable, .../enable.
 #include <future>
 
 #include <spdlog/spdlog.h>
@@ -48,6 +48,24 @@ void hub_routes(route_table& t) {
                    return error(res, 400, "body must be {\"on\":true|false}");
                command(api, res, c, req.matches[1], {{"cmd", "away"}, {"on", on->get<bool>()}}, "hub_away");
            });
+    // A stolen or misbehaving hub: its messages are refused (not stored, not acked) until enabled.
+    for (bool disable : {true, false}) {
+        t.post(disable ? R"(/api/hubs/([A-Za-z0-9._-]{1,64})/disable)"
+                       : R"(/api/hubs/([A-Za-z0-9._-]{1,64})/enable)",
+               admins, [&api, disable](const request& req, response& res, const caller& c) {
+                   std::string hub = req.matches[1];
+                   auto r = api.db.set_hub_disabled(hub, disable, c.session.user, api.now());
+                   if (r == change_result::not_found) return error(res, 404, "no such hub");
+                   if (r == change_result::conflict)
+                       return error(res, 409,
+                                    disable ? "the hub is disabled already" : "the hub is not disabled");
+                   api.log->warn("hub {} hub={} by={}", disable ? "disabled" : "enabled", hub,
+                                 c.session.user);
+                   publish_hub_event(api.db, api.events, hub);
+                   auto h = api.db.get_hub(hub);
+                   reply(res, 200, h ? to_json(*h) : nlohmann::json::object());
+               });
+    }
 }
 
 }  // namespace warden::centre::http

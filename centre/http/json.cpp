@@ -51,6 +51,7 @@ nlohmann::json to_json(const stored_alert& a) {
     j["outcome"] = opt_str(a.outcome);
     j["note"] = opt_str(a.note);
     j["cleared_at"] = opt_time(a.cleared_at);
+    j["folded_into"] = opt_str(a.folded_into);
     return j;
 }
 
@@ -68,7 +69,8 @@ nlohmann::json to_json(const hub_record& h) {
             {"status", h.status.empty() ? nlohmann::json(nullptr) : nlohmann::json(h.status)},
             {"outbox", h.outbox},
             {"sensors", sensors},
-            {"version", h.version}};
+            {"version", h.version},
+            {"disabled", h.disabled}};
 }
 
 nlohmann::json to_json(const audit_entry& e) {

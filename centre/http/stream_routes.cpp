@@ -16,7 +16,15 @@ void stream_routes(route_table& t) {
             return error(res, 500, "internal error");
         }
         if (!c) return;
-        auto sub = api.events.subscribe(alert_readers.has(c->who), c->session.token_hash, c->session.user);
+        // Operators and supervisors draw on a pool of their own: other roles' streams never refuse them.
+        sse_refusal why = sse_refusal::none;
+        auto sub =
+            api.events.subscribe(alert_readers.has(c->who), c->session.token_hash, c->session.user,
+                                 alert_handlers.has(c->who) ? sse_pool::handlers : sse_pool::others, &why);
+        if (why == sse_refusal::session_limit || why == sse_refusal::user_limit)
+            return error(res, 429,
+                         why == sse_refusal::session_limit ? "too many event streams for this login"
+                                                           : "too many event streams for this user");
         if (!sub) return error(res, 503, "too many event streams");
         res.set_header("Cache-Control", "no-store");
         res.set_header("X-Accel-Buffering", "no");

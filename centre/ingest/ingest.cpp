@@ -13,6 +13,7 @@
 
 #include "warden/centre/json.hpp"
 #include "warden/centre/metrics.hpp"
+#include "warden/common/alert_catalogue.hpp"
 
 namespace warden::centre {
 
@@ -61,7 +62,7 @@ ingest_faults ingest_faults_from(const char* env_value) {
 
 ingest::ingest(asio::io_context& io, mqtt::session& session, store& db, centre_metrics& metrics,
                std::shared_ptr<spdlog::logger> log, ingest_hooks hooks, ingest_faults faults,
-               centre_clock clock)
+               centre_clock clock, hub_rate_options rate)
     : io_(io),
       session_(session),
       db_(db),
@@ -69,7 +70,9 @@ ingest::ingest(asio::io_context& io, mqtt::session& session, store& db, centre_m
       log_(std::move(log)),
       hooks_(std::move(hooks)),
       faults_(faults),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)),
+      rate_options_(rate),
+      rate_(rate) {}
 
 void ingest::start() {
     session_.on_message([this](mqtt::message m) { handle(std::move(m)); });
@@ -159,26 +162,91 @@ void ingest::schedule_flush() {
     });
 }
 
+void ingest::refuse_disabled(std::vector<pending_alert>& alerts, std::vector<heartbeat_record>& heartbeats,
+                             std::vector<status_record>& statuses,
+                             std::vector<std::pair<std::string, bool>>& liveness) {
+    auto list = db_.disabled_hubs();
+    if (list.empty()) return;
+    std::set<std::string> disabled(list.begin(), list.end());
+    std::map<std::string, std::uint64_t> refused;
+    auto drop = [&](const std::string& hub) {
+        if (!disabled.contains(hub)) return false;
+        ++refused[hub];
+        return true;
+    };
+    std::erase_if(alerts, [&](const pending_alert& p) { return drop(p.a.hub); });
+    std::erase_if(heartbeats, [&](const heartbeat_record& h) { return drop(h.hub); });
+    std::erase_if(statuses, [&](const status_record& s) { return drop(s.hub); });
+    std::erase_if(liveness, [&](const auto& l) { return disabled.contains(l.first); });
+    for (const auto& [hub, n] : refused) {
+        for (std::uint64_t i = 0; i < n; ++i) metrics_.rejected();  // warden_payloads_rejected_total
+        auto report = refusals_.add(hub, n, clock_.steady());
+        if (report == 0) continue;
+        auto detail = fmt::format("{} message{} refused (not stored, not acked): the hub is disabled", report,
+                                  report == 1 ? "" : "s");
+        log_->warn("hub disabled, messages refused hub={} count={}", hub, report);
+        db_.audit("system", "hub_refused", hub, detail, clock_.wall());
+    }
+}
+
+alert ingest::flood_alert(const std::string& hub) {
+    alert f;
+    if (auto cur = db_.uncleared_alert(hub, "alert_flood"); cur && cur->status != alert_status::resolved) {
+        f = cur->a;
+    } else {
+        const auto* type = find_alert_type("alert_flood");
+        f.hub = hub;
+        f.seq = static_cast<std::uint64_t>(db_.count_alerts(hub, "alert_flood")) + 1;
+        f.id = fmt::format("centre-alert_flood-{}-{}", hub, f.seq);
+        f.type = "alert_flood";
+        f.state = alert_state::raised;
+        f.priority = type->priority;
+        f.sia = std::string(type->sia_event);
+        f.at = clock_.wall();
+        f.rule = "ingest";
+    }
+    f.text = fmt::format(
+        "Alert flood from hub {}: its alerts beyond {} a minute (bursts of {}) are stored here, not in the "
+        "queue",
+        hub, rate_options_.alerts_per_minute, rate_options_.burst);
+    return f;
+}
+
 void ingest::flush() {
     ingest_batch b;
     b.received_at = clock_.wall();
-    b.alerts.reserve(alerts_.size());
-    for (const auto& p : alerts_) b.alerts.push_back(p.a);
-    b.heartbeats = std::move(heartbeats_);
-    b.statuses = std::move(statuses_);
     auto pending = std::move(alerts_);
     auto liveness = std::move(liveness_);
+    b.heartbeats = std::move(heartbeats_);
+    b.statuses = std::move(statuses_);
     alerts_.clear();
     heartbeats_.clear();
     statuses_.clear();
     liveness_.clear();
 
     std::vector<ingest_result> results;
+    std::map<std::string, std::string> floods;  // hub -> its flood alert's id, for hubs beyond their rate
     try {
+        refuse_disabled(pending, b.heartbeats, b.statuses, liveness);
+        // Beyond its hub's rate, an alert is folded into the hub's flood alert (stored, acked, not queued).
+        auto now = clock_.steady();
+        for (std::size_t i = 0; i < pending.size(); ++i) {
+            const auto& a = pending[i].a;
+            if (rate_.take(a.hub, now)) continue;
+            b.folded_into.resize(pending.size());
+            auto it = floods.find(a.hub);
+            if (it == floods.end()) {
+                b.floods.push_back(flood_alert(a.hub));
+                it = floods.emplace(a.hub, b.floods.back().id).first;
+            }
+            b.folded_into[i] = it->second;
+        }
+        b.alerts.reserve(pending.size());
+        for (const auto& p : pending) b.alerts.push_back(p.a);
         results = db_.ingest(b);
     } catch (const std::exception& e) {
         // Nothing is acked: the hubs resend, and the next batch tries again.
-        log_->error("store failed, batch not acked alerts={} error=\"{}\"", b.alerts.size(), e.what());
+        log_->error("store failed, batch not acked alerts={} error=\"{}\"", pending.size(), e.what());
         return;
     }
 
@@ -194,12 +262,17 @@ void ingest::flush() {
     std::map<std::string, std::vector<std::string>> by_hub;
     std::vector<std::string> changed;
     std::uint64_t stored = 0, dups = 0, reused = 0;
+    std::map<std::string, std::uint64_t> folded;  // flood id -> alerts folded into it now
     for (std::size_t i = 0; i < pending.size(); ++i) {
         const auto& a = pending[i].a;
         const auto& r = results.at(i);
         auto& ids = by_hub[a.hub];
         if (std::find(ids.begin(), ids.end(), a.id) == ids.end()) ids.push_back(a.id);
-        if (r.fresh) {
+        const bool fold = i < b.folded_into.size() && b.folded_into[i];
+        if (r.fresh && fold) {
+            ++stored;
+            ++folded[*b.folded_into[i]];
+        } else if (r.fresh) {
             ++stored;
             changed.push_back(r.id);
             if (r.cleared) changed.push_back(*r.cleared);
@@ -217,6 +290,13 @@ void ingest::flush() {
             ++dups;
             log_->info("alert duplicate acked again alert={} hub={}", a.id, a.hub);
         }
+    }
+    for (const auto& f : b.floods) {
+        auto it = folded.find(f.id);
+        if (it == folded.end()) continue;
+        changed.push_back(f.id);
+        log_->warn("alert flood: alerts beyond the hub's rate folded hub={} flood={} folded={}", f.hub, f.id,
+                   it->second);
     }
     for (auto& [hub, ids] : by_hub) {
         nlohmann::json j{{"ids", ids}};

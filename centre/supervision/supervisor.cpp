@@ -97,6 +97,16 @@ void supervisor::raise(const std::string& hub, hub_state& st, const std::string&
     if (hooks_.hub_changed) hooks_.hub_changed(hub);
 }
 
+bool supervisor::is_disabled(const std::string& hub) {
+    try {
+        auto h = db_.get_hub(hub);
+        return h && h->disabled;
+    } catch (const std::exception& e) {
+        log_->error("store failed reading hub={} error=\"{}\"", hub, e.what());
+        return false;
+    }
+}
+
 void supervisor::arm() {
     std::optional<clock::time_point> next;
     for (const auto& [hub, st] : hubs_) {
@@ -121,6 +131,12 @@ void supervisor::check() {
     auto now = opts_.clock.steady();
     for (auto& [hub, st] : hubs_) {
         if (!st.alert_id && st.deadline <= now) {
+            if (is_disabled(hub)) {
+                // A disabled hub is not heard (ingest refuses it): it is not offline, it is shut out.
+                // Looked at again one grace later, so that once enabled it is supervised again.
+                st.deadline = now + opts_.heartbeat_grace;
+                continue;
+            }
             raise(hub, st, fmt::format("not heard for {}", format_duration(opts_.heartbeat_grace)));
         } else if (st.alert_id && st.escalate_at && *st.escalate_at <= now) {
             st.escalate_at.reset();

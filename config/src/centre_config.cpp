@@ -1,5 +1,6 @@
 // The centre's config loader (SPEC 5): TOML -> centre_config, every problem reported at once.
 
+#include <algorithm>
 #include <map>
 
 #include <fmt/format.h>
@@ -14,12 +15,13 @@ namespace {
 using detail::diagnostics;
 using detail::table_reader;
 
-constexpr std::string_view top_keys[] = {"centre", "mqtt", "http", "supervision", "dc09"};
+constexpr std::string_view top_keys[] = {"centre", "mqtt", "http", "ingest", "supervision", "dc09"};
 constexpr std::string_view centre_keys[] = {"database"};
 constexpr std::string_view mqtt_keys[] = {"uri",       "username", "password", "ca_file",
                                           "cert_file", "key_file", "client_id"};
 constexpr std::string_view http_keys[] = {"listen", "web_root", "session_ttl", "session_lifetime",
                                           "trusted_proxies"};
+constexpr std::string_view ingest_keys[] = {"hub_alerts_per_minute", "hub_alert_burst"};
 constexpr std::string_view supervision_keys[] = {"heartbeat_grace", "escalate_after"};
 constexpr std::string_view dc09_keys[] = {"listen", "transport", "max_clock_skew", "account"};
 constexpr std::string_view account_keys[] = {"account", "hub", "key", "key_hex"};
@@ -99,6 +101,7 @@ centre_config parse_centre(std::string_view text, const std::string& name,
         const detail::section_keys homes[] = {{"[centre]", centre_keys},
                                               {"[mqtt]", mqtt_keys},
                                               {"[http]", http_keys},
+                                              {"[ingest]", ingest_keys},
                                               {"[supervision]", supervision_keys},
                                               {"[dc09]", dc09_keys}};
         detail::reject_unknown_top_level(root, top_keys, homes, d);
@@ -160,6 +163,26 @@ centre_config parse_centre(std::string_view text, const std::string& name,
             }
         }
         r.reject_unknown(http_keys);
+    }
+    // Per-hub alert rate: beyond it a hub's alerts are folded into one flood alert (security).
+    if (const auto* t = detail::section(root, "ingest", false, "", d)) {
+        table_reader r(*t, "ingest.", "[ingest]", d);
+        if (auto rate = r.number("hub_alerts_per_minute")) {
+            cfg.hub_alerts_per_minute = *rate;
+            if (!(*rate > 0 && *rate <= 60'000))
+                d.error(r.value_pos("hub_alerts_per_minute"),
+                        fmt::format("ingest.hub_alerts_per_minute: {} is out of range; use a rate above 0 "
+                                    "and at most 60000, e.g. 10",
+                                    *rate));
+        }
+        if (auto burst = r.integer("hub_alert_burst")) {
+            cfg.hub_alert_burst = static_cast<int>(std::clamp<std::int64_t>(*burst, 0, 1'000'000));
+            if (*burst < 1 || *burst > 1'000'000)
+                d.error(r.value_pos("hub_alert_burst"),
+                        fmt::format("ingest.hub_alert_burst: {} is out of range; use 1 to 1000000, e.g. 20",
+                                    *burst));
+        }
+        r.reject_unknown(ingest_keys);
     }
     if (const auto* t = detail::section(root, "supervision", false, "", d)) {
         table_reader r(*t, "supervision.", "[supervision]", d);

@@ -20,63 +20,105 @@ using namespace warden;
 using namespace std::chrono_literals;
 using json = nlohmann::json;
 
-TEST(CentreEndToEnd, PendantPressReachesTheQueueAndTheStreamWithinASecond) {
+/// The real hub (one pendant, on a home broker) and the real centre (its own broker), a logged-in
+/// operator, and the hub heard by the centre (a heartbeat in, the hub_started alert stored).
+class CentreEndToEnd : public ::testing::Test {
+protected:
     harness::temp_dir dir;
     harness::broker home, centre_broker;
     const std::string bin = WARDEN_BIN_DIR;
     int http_port = harness::free_port();
+    std::filesystem::path centre_toml;
+    harness::process centre, hub;
+    httplib::Client cli{"127.0.0.1", http_port};
+    std::string cookie, csrf;
+    httplib::Headers auth;
 
-    auto hub_toml = dir.write(
-        "hub.toml",
-        "[hub]\nid = \"hub-e2e\"\ndata_dir = \"" + (dir / "hub").string() +
-            "\"\ntimezone = \"Europe/London\"\n[local]\nuri = \"" + home.uri() + "\"\n[centre]\nuri = \"" +
-            centre_broker.uri() +
-            "\"\nheartbeat = \"1s\"\nack_timeout = \"2s\"\n[[sensor]]\nid = \"pendant\"\nkind = "
-            "\"pendant\"\nsource = \"zigbee2mqtt\"\ntopic = \"zigbee2mqtt/pendant\"\nlocation = \"worn\"\n");
-    std::filesystem::create_directories(dir / "hub");
-    auto centre_toml = dir.write(
-        "centre.toml", "[centre]\ndatabase = \"centre.db\"\n[mqtt]\nuri = \"" + centre_broker.uri() +
-                           "\"\n[http]\nlisten = \"127.0.0.1:" + std::to_string(http_port) + "\"\n");
-    auto add = harness::run({bin + "/warden-centre", "--config", centre_toml.string(), "user", "add", "olive",
-                             "--role", "operator"},
-                            "olive-password\n");
-    ASSERT_EQ(add.code, 0) << add.output;
+    void SetUp() override {
+        auto hub_toml = dir.write(
+            "hub.toml",
+            "[hub]\nid = \"hub-e2e\"\ndata_dir = \"" + (dir / "hub").string() +
+                "\"\ntimezone = \"Europe/London\"\n[local]\nuri = \"" + home.uri() +
+                "\"\n[centre]\nuri = \"" + centre_broker.uri() +
+                "\"\nheartbeat = \"1s\"\nack_timeout = \"2s\"\n[[sensor]]\nid = \"pendant\"\nkind = "
+                "\"pendant\"\nsource = \"zigbee2mqtt\"\ntopic = \"zigbee2mqtt/pendant\"\nlocation = "
+                "\"worn\"\n");
+        std::filesystem::create_directories(dir / "hub");
+        centre_toml = dir.write("centre.toml",
+                                "[centre]\ndatabase = \"centre.db\"\n[mqtt]\nuri = \"" + centre_broker.uri() +
+                                    "\"\n[http]\nlisten = \"127.0.0.1:" + std::to_string(http_port) + "\"\n");
+        auto add = harness::run({bin + "/warden-centre", "--config", centre_toml.string(), "user", "add",
+                                 "olive", "--role", "operator"},
+                                "olive-password\n");
+        ASSERT_EQ(add.code, 0) << add.output;
 
-    harness::process centre({bin + "/warden-centre", "--config", centre_toml.string()}, dir / "centre.log");
-    ASSERT_TRUE(harness::wait_for_port(http_port)) << centre.log();
-    harness::process hub({bin + "/warden-hub", "--config", hub_toml.string()}, dir / "hub.log");
+        centre =
+            harness::process({bin + "/warden-centre", "--config", centre_toml.string()}, dir / "centre.log");
+        ASSERT_TRUE(harness::wait_for_port(http_port)) << centre.log();
+        hub = harness::process({bin + "/warden-hub", "--config", hub_toml.string()}, dir / "hub.log");
 
-    httplib::Client cli("127.0.0.1", http_port);
-    auto login =
-        cli.Post("/api/login", R"({"user":"olive","password":"olive-password"})", "application/json");
-    ASSERT_TRUE(login);
-    ASSERT_EQ(login->status, 200);
-    auto cookie = login->get_header_value("Set-Cookie");
-    cookie = cookie.substr(0, cookie.find(';'));
-    auto csrf = json::parse(login->body).at("csrf").get<std::string>();
-    httplib::Headers auth{{"Cookie", cookie}};
+        auto login =
+            cli.Post("/api/login", R"({"user":"olive","password":"olive-password"})", "application/json");
+        ASSERT_TRUE(login);
+        ASSERT_EQ(login->status, 200);
+        cookie = login->get_header_value("Set-Cookie");
+        cookie = cookie.substr(0, cookie.find(';'));
+        csrf = json::parse(login->body).at("csrf").get<std::string>();
+        auth = {{"Cookie", cookie}};
 
-    // The hub is up and talking to the centre (a heartbeat has arrived).
-    ASSERT_TRUE(harness::eventually(
-        [&] {
-            auto r = cli.Get("/api/hubs", auth);
-            if (!r || r->status != 200) return false;
-            auto hubs = json::parse(r->body);
-            return hubs.size() == 1 && !hubs[0].at("last_heartbeat").is_null();
-        },
-        20s))
-        << hub.log() << centre.log();
-    // Drain the hub_started alert, so the one we look for is the pendant.
-    ASSERT_TRUE(harness::eventually(
-        [&] {
-            auto r = cli.Get("/api/alerts?state=all", auth);
-            return r && json::parse(r->body).size() >= 1;
-        },
-        10s));
+        // The hub is up and talking to the centre (a heartbeat has arrived).
+        ASSERT_TRUE(harness::eventually(
+            [&] {
+                auto r = cli.Get("/api/hubs", auth);
+                if (!r || r->status != 200) return false;
+                auto hubs = json::parse(r->body);
+                return hubs.size() == 1 && !hubs[0].at("last_heartbeat").is_null();
+            },
+            20s))
+            << hub.log() << centre.log();
+        // Drain the hub_started alert, so the one we look for is the pendant.
+        ASSERT_TRUE(harness::eventually(
+            [&] {
+                auto r = cli.Get("/api/alerts?state=all", auth);
+                return r && json::parse(r->body).size() >= 1;
+            },
+            10s));
+    }
 
+    void TearDown() override {
+        for (auto* p : {&hub, &centre}) {
+            if (p->pid() <= 0 || !p->running()) continue;
+            p->signal(SIGTERM);
+            EXPECT_EQ(p->wait(10s), 0) << p->log();
+        }
+    }
+
+    /// Presses the pendant on the home broker.
+    void press() {
+        config::sensor_spec pendant;
+        pendant.id = "pendant";
+        pendant.kind = sensor_kind::pendant;
+        pendant.source = config::source_type::zigbee2mqtt;
+        pendant.topic = "zigbee2mqtt/pendant";
+        harness::mqtt_client sensors(home.uri(), "e2e-sensors");
+        for (const auto& [topic, payload] : sensors::simulate_payload(pendant, "press"))
+            sensors.publish(topic, payload);
+    }
+
+    /// The stored pendant alert, or null.
+    json stored_pendant() {
+        auto r = cli.Get("/api/alerts?state=all", auth);
+        if (!r) return nullptr;
+        for (const auto& a : json::parse(r->body))
+            if (a.at("type") == "pendant") return a;
+        return nullptr;
+    }
+};
+
+TEST_F(CentreEndToEnd, PendantPressReachesTheQueueAndTheStreamWithinASecond) {
+    std::string received, pendant_id;
     std::atomic<bool> connected{false};
     std::atomic<long long> arrived_ns{0};
-    std::string received, pendant_id;
     std::thread reader([&] {
         httplib::Client s("127.0.0.1", http_port);
         s.set_read_timeout(30, 0);
@@ -92,15 +134,8 @@ TEST(CentreEndToEnd, PendantPressReachesTheQueueAndTheStreamWithinASecond) {
     });
     ASSERT_TRUE(harness::eventually([&] { return connected.load(); }, 5s));
 
-    config::sensor_spec pendant;
-    pendant.id = "pendant";
-    pendant.kind = sensor_kind::pendant;
-    pendant.source = config::source_type::zigbee2mqtt;
-    pendant.topic = "zigbee2mqtt/pendant";
-    harness::mqtt_client sensors(home.uri(), "e2e-sensors");
     auto pressed = std::chrono::steady_clock::now();
-    for (const auto& [topic, payload] : sensors::simulate_payload(pendant, "press"))
-        sensors.publish(topic, payload);
+    press();
 
     bool streamed = harness::eventually([&] { return arrived_ns.load() != 0; }, 5s);
     if (!streamed) centre.signal(SIGTERM);
@@ -126,11 +161,29 @@ TEST(CentreEndToEnd, PendantPressReachesTheQueueAndTheStreamWithinASecond) {
                         {{"Cookie", cookie}, {"X-CSRF-Token", csrf}}, "{}", "application/json");
     ASSERT_TRUE(ack);
     EXPECT_EQ(ack->status, 200);
+}
 
-    hub.signal(SIGTERM);
-    EXPECT_EQ(hub.wait(10s), 0) << hub.log();
-    centre.signal(SIGTERM);
-    EXPECT_EQ(centre.wait(10s), 0) << centre.log();
+// Security issue 12, finding 2: a hub disabled in the centre is refused, keeps its alert, and
+// resends it once enabled again.
+TEST_F(CentreEndToEnd, ADisabledHubsPressIsRefusedKeptByTheHubAndArrivesOnceEnabled) {
+    auto disable =
+        harness::run({bin + "/warden-centre", "--config", centre_toml.string(), "hub", "disable", "hub-e2e"});
+    ASSERT_EQ(disable.code, 0) << disable.output;
+    press();
+    // The hub got no ack: it resends, and the centre refuses each time, audited (and logged) paced.
+    ASSERT_TRUE(
+        harness::eventually([&] { return hub.log().find("uplink resend alert=") != std::string::npos; }, 20s))
+        << hub.log();
+    EXPECT_NE(centre.log().find("hub disabled, messages refused hub=hub-e2e"), std::string::npos)
+        << centre.log();
+    EXPECT_TRUE(stored_pendant().is_null());
+
+    auto enable =
+        harness::run({bin + "/warden-centre", "--config", centre_toml.string(), "hub", "enable", "hub-e2e"});
+    ASSERT_EQ(enable.code, 0) << enable.output;
+    ASSERT_TRUE(harness::eventually([&] { return !stored_pendant().is_null(); }, 30s))
+        << hub.log() << centre.log();
+    EXPECT_EQ(stored_pendant().at("status"), "open");
 }
 
 namespace {

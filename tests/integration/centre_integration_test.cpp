@@ -956,8 +956,9 @@ TEST_F(centre_test, CommandLine) {
                      "s3cret-pass\n");
     EXPECT_EQ(add.code, 0) << add.output;
     EXPECT_EQ(add.output.find("s3cret"), std::string::npos);
-    auto again = harness::run(
-        {centre_bin, "--config", config.string(), "user", "add", "bob", "--role", "supervisor"}, "x\n");
+    auto again =
+        harness::run({centre_bin, "--config", config.string(), "user", "add", "bob", "--role", "supervisor"},
+                     "another-pass\n");
     EXPECT_NE(again.code, 0);
     auto bad_role = harness::run(
         {centre_bin, "--config", config.string(), "user", "add", "eve", "--role", "overlord"}, "x\n");
@@ -992,4 +993,218 @@ TEST_F(centre_test, CommandLine) {
     auto r = harness::run({centre_bin, "--config", broken.string()});
     EXPECT_EQ(r.code, 2);
     EXPECT_NE(r.output.find("broken.toml:2:"), std::string::npos) << r.output;
+}
+
+// Security issue 12, finding 2: 5,000 critical alerts from one hub, then a pendant press from another.
+TEST_F(centre_test, AHubsFloodIsFoldedIntoOneAlertAndAnotherHomesPressIsInTheQueueAtOnce) {
+    start_centre();  // the default rate: bursts of 20, then 10 a minute
+    auto op = login("olive", "operator");
+    harness::mqtt_client hubs(broker.uri(), "sim-flood");
+    hubs.subscribe("warden/v1/+/ack");
+    constexpr int flood = 5000;
+    std::set<std::string> want;
+    for (int seq = 1; seq <= flood; ++seq) {
+        hubs.publish("warden/v1/hub-flood/alert", alert_payload("hub-flood", seq));
+        want.insert("hub-flood-" + std::to_string(seq));
+    }
+    hubs.publish("warden/v1/hub-calm/alert", alert_payload("hub-calm", 1));
+    const auto pressed = std::chrono::steady_clock::now();
+    // In the default open queue as soon as it is stored: behind the flood on the broker, not under it.
+    ASSERT_TRUE(harness::eventually(
+        [&] {
+            for (const auto& a : op.get("/api/alerts").second)
+                if (a.at("id") == "hub-calm-1") return true;
+            return false;
+        },
+        20s))
+        << centre.log();
+    const auto took = std::chrono::steady_clock::now() - pressed;
+    std::cout << "pendant press in the queue "
+              << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms after " << flood
+              << " alerts from another hub\n";
+    EXPECT_LT(took, 10s);
+
+    // Nothing dropped: every alert of the flood is acked (so stored).
+    want.insert("hub-calm-1");
+    auto acked = collect_acks(hubs, want, 30s);
+    EXPECT_EQ(acked.size(), want.size());
+
+    // The queue holds the hub's burst and ONE flood alert that counts the rest, at the hub's priority.
+    auto [status, queue] = op.get("/api/alerts?limit=1000");
+    ASSERT_EQ(status, 200);
+    int from_flood = 0;
+    json flood_alert;
+    for (const auto& a : queue) {
+        if (a.at("hub") != "hub-flood") continue;
+        if (a.at("type") == "alert_flood")
+            flood_alert = a;
+        else
+            ++from_flood;
+    }
+    ASSERT_TRUE(flood_alert.is_object()) << queue.dump();
+    EXPECT_GE(from_flood, 20);
+    EXPECT_LE(from_flood, 25);  // the burst, and what the rate refilled while the test ran
+    EXPECT_EQ(flood_alert.at("priority"), "critical");  // as urgent as the most urgent it folded
+    EXPECT_EQ(flood_alert.at("value").get<int>(), flood - from_flood);
+    EXPECT_NE(flood_alert.at("text").get<std::string>().find(std::to_string(flood - from_flood) + " folded"),
+              std::string::npos)
+        << flood_alert;
+
+    // The folded alerts are stored, out of the queue, and listed in the flood alert's detail.
+    auto [ds, detail] = op.get("/api/alerts/" + flood_alert.at("id").get<std::string>());
+    ASSERT_EQ(ds, 200);
+    ASSERT_EQ(detail.at("folded").size(), 100u);
+    for (const auto& f : detail.at("folded")) {
+        EXPECT_EQ(f.at("folded_into"), flood_alert.at("id"));
+        EXPECT_EQ(f.at("status"), "resolved");
+        EXPECT_EQ(f.at("outcome"), "folded");
+    }
+    auto [ls, last] = op.get("/api/alerts/hub-flood-" + std::to_string(flood));
+    ASSERT_EQ(ls, 200);
+    EXPECT_EQ(last.at("folded_into"), flood_alert.at("id"));
+    bool history_counts = false;
+    for (const auto& h : detail.at("history")) history_counts |= h.at("action") == "folded";
+    EXPECT_TRUE(history_counts) << detail.at("history");
+}
+
+// Security issue 12, finding 2: a stolen hub is disabled in the centre.
+TEST_F(centre_test, ADisabledHubIsRefusedAuditedAndNotSupervisedAndItsAlertsArriveOnceEnabled) {
+    write_config("2s", "15m");
+    start_centre();
+    auto admin = login("ada", "admin");
+    auto tech = login("terry", "technician");
+    auto op = login("olive", "operator");
+    harness::mqtt_client hubs(broker.uri(), "sim-disable");
+    hubs.subscribe("warden/v1/+/ack");
+    hubs.publish("warden/v1/hub-stolen/alert", alert_payload("hub-stolen", 1));
+    hubs.publish("warden/v1/hub-quiet/alert", alert_payload("hub-quiet", 1));
+    ASSERT_EQ(collect_acks(hubs, {"hub-stolen-1", "hub-quiet-1"}).size(), 2u);
+
+    // Only an admin, with the CSRF token.
+    EXPECT_EQ(tech.post("/api/hubs/hub-stolen/disable").first, 403);
+    EXPECT_EQ(admin.post("/api/hubs/hub-stolen/disable", json::object(), false).first, 403);
+    EXPECT_EQ(admin.post("/api/hubs/no-such-hub/disable").first, 404);
+    auto [ds, disabled] = admin.post("/api/hubs/hub-stolen/disable");
+    ASSERT_EQ(ds, 200);
+    EXPECT_EQ(disabled.at("disabled"), true);
+    EXPECT_EQ(admin.post("/api/hubs/hub-stolen/disable").first, 409);
+
+    // Its messages are refused: not acked, not stored, its heartbeat not taken; and audited, not once each.
+    for (int seq = 2; seq <= 301; ++seq)
+        hubs.publish("warden/v1/hub-stolen/alert", alert_payload("hub-stolen", seq));
+    hubs.publish("warden/v1/hub-stolen/heartbeat", heartbeat_payload("hub-stolen"));
+    hubs.publish("warden/v1/hub-quiet/alert", alert_payload("hub-quiet", 2));  // after them on the broker
+    EXPECT_EQ(collect_acks(hubs, {"hub-quiet-2"}), std::set<std::string>{"hub-quiet-2"});
+    EXPECT_EQ(op.get("/api/alerts/hub-stolen-2").first, 404);
+    EXPECT_EQ(op.get("/api/alerts/hub-stolen-301").first, 404);
+    for (const auto& h : op.get("/api/hubs").second)
+        if (h.at("id") == "hub-stolen") {
+            EXPECT_TRUE(h.at("last_heartbeat").is_null()) << h;
+        }
+    auto refusals = [&] {
+        std::vector<json> rows;
+        for (const auto& e : admin.get("/api/audit?limit=1000").second)
+            if (e.at("action") == "hub_refused" && e.at("target") == "hub-stolen") rows.push_back(e);
+        return rows;
+    };
+    auto refused = refusals();
+    ASSERT_GE(refused.size(), 1u);
+    EXPECT_LE(refused.size(), 2u) << "301 messages refused must not write one audit row each";
+    EXPECT_NE(refused.back().at("detail").get<std::string>().find("disabled"), std::string::npos);
+
+    // Supervision: the silent enabled hub goes offline; the disabled one raises nothing.
+    ASSERT_TRUE(harness::eventually(
+        [&] {
+            for (const auto& a : op.get("/api/alerts").second)
+                if (a.at("type") == "hub_offline" && a.at("hub") == "hub-quiet") return true;
+            return false;
+        },
+        10s));
+    std::this_thread::sleep_for(1s);  // a second grace of hub-stolen's deadline has passed too
+    for (const auto& a : op.get("/api/alerts?state=all&limit=1000").second)
+        EXPECT_FALSE(a.at("type") == "hub_offline" && a.at("hub") == "hub-stolen") << a;
+
+    // Enabled again (from the command line, with the centre running): the hub resends, they arrive.
+    auto unknown = harness::run({centre_bin, "--config", config.string(), "hub", "enable", "no-such-hub"});
+    EXPECT_EQ(unknown.code, 1) << unknown.output;
+    auto enable = harness::run({centre_bin, "--config", config.string(), "hub", "enable", "hub-stolen"});
+    ASSERT_EQ(enable.code, 0) << enable.output;
+    std::set<std::string> resent;
+    for (int seq = 2; seq <= 301; ++seq) {
+        hubs.publish("warden/v1/hub-stolen/alert", alert_payload("hub-stolen", seq));
+        resent.insert("hub-stolen-" + std::to_string(seq));
+    }
+    EXPECT_EQ(collect_acks(hubs, resent, 20s), resent);
+    EXPECT_EQ(op.get("/api/alerts/hub-stolen-2").first, 200);
+    bool enabled_by_cli = false, disabled_by_ada = false;
+    for (const auto& e : admin.get("/api/audit?limit=1000").second) {
+        enabled_by_cli |= e.at("action") == "hub_enable" && e.at("user") == "cli";
+        disabled_by_ada |= e.at("action") == "hub_disable" && e.at("user") == "ada";
+    }
+    EXPECT_TRUE(enabled_by_cli);
+    EXPECT_TRUE(disabled_by_ada);
+}
+
+// Security issue 12, finding 7: one user cannot take every live-event slot.
+TEST_F(centre_test, ATechniciansStreamsAreCappedAndAnOperatorStillGetsOne) {
+    start_centre();
+    auto tech = login("terry", "technician");
+    std::vector<std::unique_ptr<stream_reader>> open;
+    auto open_stream = [&](const api& who) {
+        open.push_back(std::make_unique<stream_reader>(http_port, who.headers(false)));
+        return harness::eventually([&] { return open.back()->connected(); }, 5s);
+    };
+    auto refused = [&](const api& who) {
+        httplib::Client c("127.0.0.1", http_port);
+        auto r = c.Get("/api/stream", who.headers(false));
+        return r ? r->status : -1;
+    };
+    for (int i = 0; i < 4; ++i) ASSERT_TRUE(open_stream(tech)) << i;
+    EXPECT_EQ(refused(tech), 429);  // per login
+    api tech2(http_port), tech3(http_port);
+    ASSERT_EQ(tech2.login("terry", "terry-password"), 200);
+    for (int i = 0; i < 4; ++i) ASSERT_TRUE(open_stream(tech2)) << i;
+    ASSERT_EQ(tech3.login("terry", "terry-password"), 200);
+    EXPECT_EQ(refused(tech3), 429);  // per user, whatever the login
+    // The other roles' pool is full now (8): an admin waits, an operator does not.
+    auto admin = login("ada", "admin");
+    EXPECT_EQ(refused(admin), 503);
+    auto op = login("olive", "operator");
+    EXPECT_TRUE(open_stream(op));
+    auto [s, me] = op.get("/api/me");  // and the operator's ordinary requests are answered
+    EXPECT_EQ(s, 200);
+}
+
+TEST_F(centre_test, UserAddRefusesAPasswordShorterThanEightCharacters) {
+    auto r =
+        harness::run({centre_bin, "--config", config.string(), "user", "add", "shorty", "--role", "operator"},
+                     "1234567\n");
+    EXPECT_EQ(r.code, 2) << r.output;
+    EXPECT_NE(r.output.find("at least 8"), std::string::npos) << r.output;
+    auto list = harness::run({centre_bin, "--config", config.string(), "user", "list"});
+    EXPECT_EQ(list.output.find("shorty"), std::string::npos) << list.output;
+    auto ok =
+        harness::run({centre_bin, "--config", config.string(), "user", "add", "shorty", "--role", "operator"},
+                     "12345678\n");
+    EXPECT_EQ(ok.code, 0) << ok.output;
+}
+
+TEST_F(centre_test, StaticFilesAreNeverCachedAndANulOrControlCharacterIsNotServed) {
+    start_centre();
+    httplib::Client c("127.0.0.1", http_port);
+    auto css = c.Get("/style.css");
+    ASSERT_TRUE(css);
+    EXPECT_EQ(css->status, 200);
+    EXPECT_EQ(css->get_header_value("Cache-Control"), "no-store");
+    EXPECT_EQ(css->get_header_value("Content-Type"), "text/css");
+    auto index = c.Get("/");
+    ASSERT_TRUE(index);
+    EXPECT_EQ(index->get_header_value("Cache-Control"), "no-store");
+    for (const char* trick : {"/style.css%00.html", "/style.css%00", "/index.html%00.css",
+                              "/style.css%0a.html", "/js%2f..%2fstyle.css%00.html", "/api/me%00"}) {
+        auto r = c.Get(trick);
+        ASSERT_TRUE(r) << trick;
+        EXPECT_EQ(r->status, 404) << trick;
+        EXPECT_EQ(r->get_header_value("Content-Type").find("text/html"), std::string::npos) << trick;
+    }
 }

@@ -358,18 +358,70 @@ TEST_P(CentreStore, AdminChangesToAUserEndTheirSessionsAndAreAudited) {
     EXPECT_EQ(s->set_user_role("ann", "operator", "ann", now), change_result::conflict);
 }
 
+TEST_P(CentreStore, FoldedAlertsAreStoredOutOfTheQueueAndCountedOnTheirFloodAlert) {
+    auto s = open_store();
+    alert flood = make("h", 1);
+    flood.id = "centre-alert_flood-h-1";
+    flood.type = "alert_flood";
+    flood.priority = priority::high;
+    flood.text = "Alert flood from hub h";
+    auto b = batch({make("h", 1, priority::normal), make("h", 2, priority::critical), make("h", 3)}, t0());
+    b.folded_into = {std::nullopt, flood.id, flood.id};
+    b.floods = {flood};
+    EXPECT_EQ(fresh_of(s->ingest(b)), (std::vector<bool>{true, true, true}));
+    std::vector<std::string> queue;
+    for (const auto& a : s->list_alerts({})) queue.push_back(a.a.id);
+    EXPECT_EQ(queue, (std::vector<std::string>{flood.id, "h-1"}));  // critical now, as the worst it folded
+    auto f = s->get_alert(flood.id);
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->a.priority, priority::critical);
+    EXPECT_EQ(f->a.value, 2.0);
+    EXPECT_EQ(f->a.text, "Alert flood from hub h (2 folded)");
+    auto folded = s->get_alert("h-2");
+    EXPECT_EQ(folded->folded_into, flood.id);
+    EXPECT_EQ(folded->status, alert_status::resolved);
+    EXPECT_EQ(folded->outcome, "folded");
+    EXPECT_EQ(s->folded_alerts(flood.id, 10).size(), 2u);
+    EXPECT_EQ(s->history("h-2").back().action, "folded");
+
+    // The flood goes on: the same flood alert, counted on; a resend is not counted twice.
+    auto more = batch({make("h", 3), make("h", 4)}, t0() + 1s);
+    more.folded_into = {flood.id, flood.id};
+    more.floods = {flood};
+    EXPECT_EQ(fresh_of(s->ingest(more)), (std::vector<bool>{false, true}));
+    EXPECT_EQ(s->get_alert(flood.id)->a.value, 3.0);
+    EXPECT_EQ(s->count_alerts("h", "alert_flood"), 1);
+}
+
+TEST_P(CentreStore, AdminsDisableAndEnableAHubAudited) {
+    auto s = open_store();
+    s->ingest(batch({make("h", 1)}, t0()));
+    EXPECT_EQ(s->set_hub_disabled("nope", true, "ada", t0()), change_result::not_found);
+    EXPECT_EQ(s->set_hub_disabled("h", true, "ada", t0()), change_result::ok);
+    EXPECT_EQ(s->set_hub_disabled("h", true, "ada", t0()), change_result::conflict);
+    EXPECT_TRUE(s->get_hub("h")->disabled);
+    EXPECT_EQ(s->disabled_hubs(), std::vector<std::string>{"h"});
+    EXPECT_EQ(s->list_audit(1).at(0).action, "hub_disable");
+    EXPECT_EQ(s->set_hub_disabled("h", false, "cli", t0()), change_result::ok);
+    EXPECT_TRUE(s->disabled_hubs().empty());
+    EXPECT_EQ(s->list_audit(1).at(0).user, "cli");
+}
+
 TEST(CentreSqliteStore, MigratesAVersionOneDatabaseKeepingItsUsers) {
     harness::temp_dir dir;
     auto path = (dir / "centre.db").string();
     { auto s = open_sqlite_store(path); }
-    // Turn it back into what version 1 wrote: no `disabled` column.
+    // Turn it back into what version 1 wrote: no `disabled` columns, no `folded_into`.
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db,
-                           "ALTER TABLE users DROP COLUMN disabled; PRAGMA user_version = 1; INSERT INTO "
-                           "users(name, role, password_hash, created_ms) VALUES ('old', 'operator', 'h', 0)",
-                           nullptr, nullptr, nullptr),
-              SQLITE_OK)
+    ASSERT_EQ(
+        sqlite3_exec(db,
+                     "DROP INDEX alerts_folded; ALTER TABLE alerts DROP COLUMN folded_into; ALTER TABLE "
+                     "hubs DROP COLUMN disabled; ALTER TABLE users DROP COLUMN disabled; PRAGMA "
+                     "user_version = 1; INSERT INTO "
+                     "users(name, role, password_hash, created_ms) VALUES ('old', 'operator', 'h', 0)",
+                     nullptr, nullptr, nullptr),
+        SQLITE_OK)
         << sqlite3_errmsg(db);
     sqlite3_close(db);
     auto s = open_sqlite_store(path);

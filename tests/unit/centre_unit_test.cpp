@@ -5,6 +5,7 @@
 // ingest's one-ack-per-hub batching against a real Mosquitto.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <thread>
@@ -75,7 +76,7 @@ TEST(CentreAuth, FiveFailuresLockForThirtySeconds) {
 }
 
 TEST(CentreEvents, SlowSubscriberIsDroppedOthersKeepGoing) {
-    sse_broadcaster b(3, 10);
+    sse_broadcaster b(3, {.handlers = 10});
     auto fast = b.subscribe(true);
     auto slow = b.subscribe(true);
     auto hubs_only = b.subscribe(false);
@@ -103,7 +104,7 @@ TEST(CentreEvents, SlowSubscriberIsDroppedOthersKeepGoing) {
 }
 
 TEST(CentreEvents, StopClosesEveryStreamAndRefusesNewOnes) {
-    sse_broadcaster b(8, 2);
+    sse_broadcaster b(8, {.handlers = 2});
     auto a = b.subscribe(true);
     auto c = b.subscribe(true);
     EXPECT_FALSE(b.subscribe(true));  // capped
@@ -115,7 +116,7 @@ TEST(CentreEvents, StopClosesEveryStreamAndRefusesNewOnes) {
 }
 
 TEST(CentreEvents, AStreamEndsWithItsSessionOrItsUser) {
-    sse_broadcaster b(8, 10);
+    sse_broadcaster b(8, {.handlers = 10});
     auto ann1 = b.subscribe(true, "session-ann-1", "ann");
     auto ann2 = b.subscribe(true, "session-ann-2", "ann");
     auto bob = b.subscribe(true, "session-bob", "bob");
@@ -131,6 +132,56 @@ TEST(CentreEvents, AStreamEndsWithItsSessionOrItsUser) {
     b.end_session("");  // streams without a session are never matched
     b.end_user("");
     EXPECT_EQ(b.subscribers(), 1u);
+}
+
+TEST(CentreEvents, StreamsAreCappedPerLoginAndPerUserAndOtherRolesNeverTakeAnOperatorsPlace) {
+    sse_broadcaster b(8, {.per_session = 4, .per_user = 8, .handlers = 6, .others = 8});
+    std::vector<std::shared_ptr<sse_subscriber>> open;
+    sse_refusal why = sse_refusal::none;
+    // A technician opens streams from one login: 4, then refused for the login.
+    for (int i = 0; i < 4; ++i) open.push_back(b.subscribe(true, "tess-1", "tess", sse_pool::others, &why));
+    EXPECT_TRUE(std::all_of(open.begin(), open.end(), [](const auto& s) { return s != nullptr; }));
+    EXPECT_FALSE(b.subscribe(true, "tess-1", "tess", sse_pool::others, &why));
+    EXPECT_EQ(why, sse_refusal::session_limit);
+    // More logins of the same user: 8 in all, then refused for the user.
+    for (int i = 0; i < 4; ++i) open.push_back(b.subscribe(true, "tess-2", "tess", sse_pool::others, &why));
+    EXPECT_EQ(b.subscribers(), 8u);
+    EXPECT_FALSE(b.subscribe(true, "tess-3", "tess", sse_pool::others, &why));
+    EXPECT_EQ(why, sse_refusal::user_limit);
+    // The other roles' pool is full, an admin is refused: but an operator still gets a stream.
+    EXPECT_FALSE(b.subscribe(false, "adam-1", "adam", sse_pool::others, &why));
+    EXPECT_EQ(why, sse_refusal::pool_full);
+    auto olive = b.subscribe(true, "olive-1", "olive", sse_pool::handlers, &why);
+    ASSERT_TRUE(olive);
+    EXPECT_EQ(why, sse_refusal::none);
+    // Streams that end give their place back.
+    b.unsubscribe(open.back());
+    open.pop_back();
+    EXPECT_TRUE(b.subscribe(true, "tess-3", "tess", sse_pool::others, &why));
+}
+
+TEST(CentreIngest, EachHubHasItsOwnAlertRateWithABurst) {
+    hub_rate_limiter r({.alerts_per_minute = 6, .burst = 3});
+    auto t = std::chrono::steady_clock::time_point{} + 1h;
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(r.take("noisy", t)) << i;
+    EXPECT_FALSE(r.take("noisy", t));  // beyond its burst
+    EXPECT_TRUE(r.take("quiet", t));   // another hub is not touched
+    EXPECT_FALSE(r.take("noisy", t + 9s));
+    EXPECT_TRUE(r.take("noisy", t + 10s));  // 6 a minute: one more every 10 s
+    EXPECT_FALSE(r.take("noisy", t + 10s));
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(r.take("noisy", t + 1h)) << i;  // refilled, never beyond burst
+    EXPECT_FALSE(r.take("noisy", t + 1h));
+}
+
+TEST(CentreIngest, RefusalsAreReportedAtMostOnceAnIntervalWithTheirCount) {
+    paced_counter p(1min);
+    auto t = std::chrono::steady_clock::time_point{} + 1h;
+    EXPECT_EQ(p.add("hub-x", 1, t), 1u);  // the first at once
+    EXPECT_EQ(p.add("hub-x", 500, t + 1s), 0u);
+    EXPECT_EQ(p.add("hub-y", 2, t + 1s), 2u);  // per hub
+    EXPECT_EQ(p.add("hub-x", 499, t + 59s), 0u);
+    EXPECT_EQ(p.add("hub-x", 1, t + 61s), 1000u);  // everything since the last report
+    EXPECT_EQ(p.add("hub-x", 1, t + 62s), 0u);
 }
 
 TEST(CentreIngest, HubTopics) {

@@ -98,6 +98,20 @@ TEST(CentreConfig, TrustedProxiesAreIpAddresses) {
                           {"http.trusted_proxies", "is not an IP address"}, "centre.toml"));
 }
 
+TEST(CentreConfig, PerHubAlertRate) {
+    auto d = parse_centre_config(minimal, "centre.toml");
+    EXPECT_EQ(d.hub_alerts_per_minute, 10);
+    EXPECT_EQ(d.hub_alert_burst, 20);
+    auto c = parse_centre_config(minimal + "[ingest]\nhub_alerts_per_minute = 2.5\nhub_alert_burst = 50\n",
+                                 "centre.toml");
+    EXPECT_EQ(c.hub_alerts_per_minute, 2.5);
+    EXPECT_EQ(c.hub_alert_burst, 50);
+    EXPECT_TRUE(one_error(centre_errors(minimal + "[ingest]\nhub_alerts_per_minute = 0\n"), 6, 25,
+                          {"ingest.hub_alerts_per_minute", "out of range"}, "centre.toml"));
+    EXPECT_TRUE(one_error(centre_errors(minimal + "[ingest]\nhub_alert_burst = -1\n"), 6, 19,
+                          {"ingest.hub_alert_burst", "out of range"}, "centre.toml"));
+}
+
 TEST(CentreConfig, RelativePathsResolveAgainstTheConfigFolder) {
     temp_folder dir;
     std::filesystem::create_directories(dir.path() / "web");

@@ -1,5 +1,6 @@
 // The SQLite backend's alert_store: ingest, the operators' workflow, supervision's changes, reads.
 #include <algorithm>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -34,6 +35,7 @@ stored_alert read_alert(const statement& s) {
     r.outcome = s.opt_text(20);
     r.note = s.opt_text(21);
     r.cleared_at = s.opt_time(22);
+    r.folded_into = s.opt_text(23);
     return r;
 }
 
@@ -42,10 +44,23 @@ std::vector<ingest_result> sqlite_store::ingest(const ingest_batch& b) {
     auto tx = writer_.begin();
     std::vector<ingest_result> results;
     results.reserve(b.alerts.size());
-    for (const auto& a : b.alerts) {
+    for (const auto& f : b.floods) {
+        ensure_hub(f.hub, b.received_at);
+        insert_alert(f, b.received_at, false);  // an id stored already is the flood going on
+    }
+    std::map<std::string, std::int64_t> folded;  // flood id -> alerts folded into it by this batch
+    for (std::size_t i = 0; i < b.alerts.size(); ++i) {
+        const auto& a = b.alerts[i];
         results.push_back(insert_alert(a, b.received_at, b.keep_reused_ids));
         touch_hub(a.hub, b.received_at);
+        const auto* into = i < b.folded_into.size() && b.folded_into[i] ? &*b.folded_into[i] : nullptr;
+        if (into && results.back().fresh) {
+            fold(results.back().id, *into, b.received_at);
+            ++folded[*into];
+        }
     }
+    for (const auto& f : b.floods)
+        if (auto it = folded.find(f.id); it != folded.end()) update_flood(f, it->second, b.received_at);
     for (const auto& h : b.heartbeats) {
         touch_hub(h.hub, b.received_at);
         auto& u = writer_.prepare(
@@ -190,6 +205,13 @@ std::vector<stored_alert> sqlite_store::list_alerts(const alert_query& q) {
     return ok(s.bind(q.state, q.hub, q.text, q.limit).all(read_alert));
 }
 
+std::vector<stored_alert> sqlite_store::folded_alerts(const std::string& flood_id, int limit) {
+    auto r = reader();
+    auto& s = r->prepare("SELECT " WARDEN_ALERT_COLUMNS
+                         " FROM alerts WHERE folded_into = ? ORDER BY received_ms DESC, rowid DESC LIMIT ?");
+    return ok(s.bind(flood_id, limit).all(read_alert));
+}
+
 std::optional<std::string> sqlite_store::status_of(const std::string& id) {
     return ok(writer_.prepare("SELECT status FROM alerts WHERE id = ?").bind(id).one(text_of));
 }
@@ -287,6 +309,36 @@ ingest_result sqlite_store::insert_alert(const alert& a, time_point received, bo
         }
     }
     return r;
+}
+
+/// A fresh alert beyond its hub's rate: linked to the flood alert and, if raised, kept out of the queue.
+void sqlite_store::fold(const std::string& id, const std::string& flood_id, time_point received) {
+    auto& u = writer_.prepare(
+        "UPDATE alerts SET folded_into = ?1, status = 'resolved', resolved_ms = ifnull(resolved_ms, ?2), "
+        "resolved_by = ifnull(resolved_by, 'system'), outcome = CASE state WHEN 'raised' THEN 'folded' ELSE "
+        "outcome END WHERE id = ?3");
+    ok(u.bind(flood_id, received, id).run());
+    add_history(id, received, "folded", "system", flood_id);
+}
+
+/// The flood alert after a batch folded `added` more alerts into it: count, text, priority, history.
+void sqlite_store::update_flood(const alert& flood, std::int64_t added, time_point received) {
+    auto& c = writer_.prepare(
+        "SELECT COUNT(*), MIN(CASE state WHEN 'raised' THEN priority END) FROM alerts WHERE folded_into = ?");
+    std::int64_t total = 0;
+    std::optional<std::int64_t> most_urgent;
+    ok(c.bind(flood.id).first([&](const statement& row) {
+        total = row.int64(0);
+        if (!row.is_null(1)) most_urgent = row.int64(1);
+    }));
+    auto& u = writer_.prepare(
+        "UPDATE alerts SET value = ?1, text = ?2, priority = min(priority, ifnull(?3, priority)) WHERE id = "
+        "?4");
+    ok(u.bind(static_cast<double>(total), fmt::format("{} ({} folded)", flood.text, total), most_urgent,
+              flood.id)
+           .run());
+    add_history(flood.id, received, "folded", "system",
+                fmt::format("{} more alerts from hub {} folded here ({} in all)", added, flood.hub, total));
 }
 
 void sqlite_store::add_history(const std::string& id, time_point at, const char* action,

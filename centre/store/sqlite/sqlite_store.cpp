@@ -92,6 +92,12 @@ CREATE TABLE audit(
     R"sql(
 ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 3: alerts beyond a hub's rate are folded into one flood alert; admins disable hubs (security).
+    R"sql(
+ALTER TABLE alerts ADD COLUMN folded_into TEXT;
+CREATE INDEX alerts_folded ON alerts(folded_into, received_ms) WHERE folded_into IS NOT NULL;
+ALTER TABLE hubs ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 }  // namespace

@@ -50,7 +50,8 @@ private:
 
 #define WARDEN_ALERT_COLUMNS                                                                                 \
     "id, hub, seq, type, state, priority, sia, at_ms, rule, sensor, location, text, clears, value, status, " \
-    "received_ms, acknowledged_ms, acknowledged_by, resolved_ms, resolved_by, outcome, note, cleared_ms"
+    "received_ms, acknowledged_ms, acknowledged_by, resolved_ms, resolved_by, outcome, note, cleared_ms, "   \
+    "folded_into"
 
 stored_alert read_alert(const sqlite::statement& s);
 /// Column 0 of a row as text, or as an integer (a COUNT).
@@ -81,11 +82,15 @@ public:
     std::optional<stored_alert> get_alert(const std::string& id) override;
     std::vector<history_entry> history(const std::string& id) override;
     std::vector<stored_alert> list_alerts(const alert_query& q) override;
+    std::vector<stored_alert> folded_alerts(const std::string& flood_id, int limit) override;
 
     // hub_store (hubs.cpp)
     void set_hub_online(const std::string& hub, bool online) override;
     std::vector<hub_record> list_hubs() override;
     std::optional<hub_record> get_hub(const std::string& id) override;
+    change_result set_hub_disabled(const std::string& hub, bool disabled, const std::string& by,
+                                   time_point now) override;
+    std::vector<std::string> disabled_hubs() override;
 
     // user_store (users.cpp)
     bool add_user(const user_record& u) override;
@@ -137,6 +142,8 @@ private:
                     const std::string& note, time_point now);
     std::optional<std::string> current_alert(const std::string& hub, const std::string& id);
     ingest_result insert_alert(const alert& a, time_point received, bool keep_reused);
+    void fold(const std::string& id, const std::string& flood_id, time_point received);
+    void update_flood(const alert& flood, std::int64_t added, time_point received);
     void add_history(const std::string& id, time_point at, const char* action, const std::string& user,
                      const std::string& detail);
 

@@ -20,6 +20,22 @@ struct sse_event {
     std::string data;
 };
 
+/// How many streams may be open at once (each holds one of the HTTP server's threads). Alert handlers
+/// (operators, supervisors) and every other role draw on separate pools, so no technician's or admin's
+/// streams can take an operator's place; within a pool no one session or user can take it all.
+struct sse_limits {
+    std::size_t per_session = 4;  ///< streams of one login (a browser with a few tabs)
+    std::size_t per_user = 8;     ///< streams of one user, all sessions together
+    std::size_t handlers = 24;    ///< the pool of operators' and supervisors' streams
+    std::size_t others = 8;       ///< the pool of every other role's streams
+};
+
+/// Which pool a stream draws on.
+enum class sse_pool { handlers, others };
+
+/// Why subscribe refused a stream.
+enum class sse_refusal { none, session_limit, user_limit, pool_full, stopped };
+
 /// One client's queue. Thread-safe.
 class sse_subscriber {
 public:
@@ -27,19 +43,21 @@ public:
     /// Waits up to `timeout` for events and moves them into `out`.
     wait_result wait(std::vector<sse_event>& out, std::chrono::milliseconds timeout);
     bool wants_alerts() const { return wants_alerts_; }
+    sse_pool pool() const { return pool_; }
     /// The login session (token hash) and user the stream belongs to ("" if none given).
     const std::string& session() const { return session_; }
     const std::string& user() const { return user_; }
 
 private:
     friend class sse_broadcaster;
-    sse_subscriber(bool wants_alerts, std::string session, std::string user)
-        : wants_alerts_(wants_alerts), session_(std::move(session)), user_(std::move(user)) {}
+    sse_subscriber(bool wants_alerts, std::string session, std::string user, sse_pool pool)
+        : wants_alerts_(wants_alerts), pool_(pool), session_(std::move(session)), user_(std::move(user)) {}
     /// False if the queue was full: the subscriber is closed.
     bool push(const sse_event& e, std::size_t limit);
     void close();
 
     bool wants_alerts_;
+    sse_pool pool_;
     std::string session_, user_;
     std::mutex mu_;
     std::condition_variable cv_;
@@ -50,13 +68,16 @@ private:
 /// Thread-safe.
 class sse_broadcaster {
 public:
-    explicit sse_broadcaster(std::size_t queue_limit = 512, std::size_t max_subscribers = 24)
-        : queue_limit_(queue_limit), max_subscribers_(max_subscribers) {}
-    /// A new subscriber, or nullptr if there are too many (or the broadcaster is stopped).
+    explicit sse_broadcaster(std::size_t queue_limit = 512, sse_limits limits = {})
+        : queue_limit_(queue_limit), limits_(limits) {}
+    /// A new subscriber, or nullptr (with the reason in `why`, if given) when its session, its user or
+    /// its pool has as many streams as sse_limits allows, or the broadcaster is stopped.
     /// `wants_alerts`: false for roles that may not read alerts (they get `hub` events only).
-    /// `session` (the login's token hash) and `user` let end_session / end_user find the stream.
+    /// `session` (the login's token hash) and `user` let end_session / end_user find the stream and
+    /// count it against the per-session and per-user limits ("" counts against neither).
     std::shared_ptr<sse_subscriber> subscribe(bool wants_alerts, std::string session = {},
-                                              std::string user = {});
+                                              std::string user = {}, sse_pool pool = sse_pool::handlers,
+                                              sse_refusal* why = nullptr);
     void unsubscribe(const std::shared_ptr<sse_subscriber>& s);
     /// Closes the streams of one login session (logout) at once.
     void end_session(const std::string& session);
@@ -75,7 +96,7 @@ private:
     void end_where(const std::string& (sse_subscriber::*field)() const, const std::string& value);
 
     std::size_t queue_limit_;
-    std::size_t max_subscribers_;
+    sse_limits limits_;
     std::mutex mu_;
     std::vector<std::shared_ptr<sse_subscriber>> subs_;
     bool stopped_ = false;

@@ -20,6 +20,7 @@
 ///   GET /api/audit                                                   supervisor, admin
 ///   GET /api/users, POST /api/users,
 ///   POST /api/users/<name>/role, .../password, .../disable, .../enable admin
+///   POST /api/hubs/<id>/disable, .../enable                            admin
 
 #include <functional>
 #include <memory>

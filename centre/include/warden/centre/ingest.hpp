@@ -5,6 +5,16 @@
 /// acked, one ack message per hub. Duplicates are acked again. Invalid, oversized or spoofed payloads
 /// (topic hub != payload hub, an id other than `<hub>-<seq>`, a reserved hub id) are counted, logged
 /// (rate-limited, no payload contents) and dropped.
+///
+/// Per hub (security issue 12, finding 2):
+/// - A disabled hub (hub_store::set_hub_disabled) is refused: nothing it sends is stored or acked, so
+///   the hub keeps its alerts and resends them once it is enabled again; it does not count as heard
+///   (supervision raises no hub_offline for it either). The refusals are audited (`hub_refused`, user
+///   `system`) at most once a minute per hub, each row counting the messages refused since the last.
+/// - Alerts beyond a hub's rate (hub_rate_options) are still stored and acked, but folded into the
+///   hub's one open `alert_flood` alert (ingest_batch::folded_into) instead of entering the queue one by
+///   one, and no event is published for them (the flood alert's event counts them). The flood alert is
+///   reused until an operator resolves it; after that the next alert beyond the rate starts a new one.
 /// Runs on the io_context's thread only; never waits for HTTP clients.
 
 #include <chrono>
@@ -17,6 +27,7 @@
 #include <asio/io_context.hpp>
 
 #include "warden/centre/clock.hpp"
+#include "warden/centre/hub_limits.hpp"
 #include "warden/centre/store.hpp"
 #include "warden/mqtt/session.hpp"
 
@@ -71,7 +82,7 @@ class ingest {
 public:
     ingest(asio::io_context& io, mqtt::session& session, store& db, centre_metrics& metrics,
            std::shared_ptr<spdlog::logger> log, ingest_hooks hooks, ingest_faults faults = {},
-           centre_clock clock = {});
+           centre_clock clock = {}, hub_rate_options rate = {});
     ingest(const ingest&) = delete;
     ingest& operator=(const ingest&) = delete;
 
@@ -92,6 +103,12 @@ private:
     void schedule_flush();
     void flush();
     void reject(const std::string& hub, const char* reason);
+    /// Takes out of the pending messages every one from a disabled hub; audits the refusals (paced).
+    void refuse_disabled(std::vector<pending_alert>& alerts, std::vector<heartbeat_record>& heartbeats,
+                         std::vector<status_record>& statuses,
+                         std::vector<std::pair<std::string, bool>>& liveness);
+    /// The hub's open alert_flood alert, or a new one (not stored yet). Throws store_error.
+    alert flood_alert(const std::string& hub);
 
     asio::io_context& io_;
     mqtt::session& session_;
@@ -101,6 +118,9 @@ private:
     ingest_hooks hooks_;
     ingest_faults faults_;
     centre_clock clock_;  ///< receipt times and ack latencies
+    hub_rate_options rate_options_;
+    hub_rate_limiter rate_;
+    paced_counter refusals_{std::chrono::minutes{1}};
     std::vector<pending_alert> alerts_;
     std::vector<heartbeat_record> heartbeats_;
     std::vector<status_record> statuses_;

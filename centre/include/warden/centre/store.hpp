@@ -46,6 +46,9 @@ struct stored_alert {
     std::optional<std::string> outcome;
     std::optional<std::string> note;
     std::optional<time_point> cleared_at;  ///< set when a `cleared` alert (or the centre) ended the condition
+    /// The `alert_flood` alert this one was folded into: it came beyond its hub's rate (ingest_batch::
+    /// folded_into), so it is stored resolved by `system` with outcome `folded`, out of the queue.
+    std::optional<std::string> folded_into;
     bool operator==(const stored_alert&) const = default;
 };
 
@@ -68,6 +71,8 @@ struct hub_record {
     std::int64_t outbox = 0;     ///< from the last heartbeat
     std::string sensors = "{}";  ///< sensors summary JSON from the last heartbeat
     std::string version;
+    /// An admin disabled the hub (a stolen or misbehaving hub): its messages are refused.
+    bool disabled = false;
     bool operator==(const hub_record&) const = default;
 };
 
@@ -95,6 +100,14 @@ struct ingest_batch {
     /// hub reusing its ids (its storage was reset, so it numbers from 1 again): true keeps it under a
     /// derived id; false treats every repeated id as a resend (DC-09, whose ids carry no alert content).
     bool keep_reused_ids = true;
+    /// Empty, or one entry per alert: the id of the flood alert (in `floods`) the alert is folded into,
+    /// because it came beyond its hub's rate. A folded raised alert is stored resolved by `system` with
+    /// outcome `folded`, so it never enters the queue; a folded cleared alert is stored as any other.
+    std::vector<std::optional<std::string>> folded_into;
+    /// The centre's `alert_flood` alerts the batch folds into: each is stored if its id is new; then its
+    /// value becomes the number of alerts folded into it, its text says so, its priority rises to that of
+    /// the most urgent of them, and a `folded` history entry counts those this batch added.
+    std::vector<alert> floods;
 };
 
 /// What the store did with one alert of a batch.
@@ -209,6 +222,8 @@ public:
     virtual std::optional<stored_alert> get_alert(const std::string& id) = 0;
     virtual std::vector<history_entry> history(const std::string& id) = 0;
     virtual std::vector<stored_alert> list_alerts(const alert_query& q) = 0;
+    /// The alerts folded into a flood alert, newest first, at most `limit`.
+    virtual std::vector<stored_alert> folded_alerts(const std::string& flood_id, int limit) = 0;
 };
 
 /// Hubs as the centre knows them (created and updated by alert_store::ingest).
@@ -219,6 +234,12 @@ public:
     virtual void set_hub_online(const std::string& hub, bool online) = 0;
     virtual std::vector<hub_record> list_hubs() = 0;
     virtual std::optional<hub_record> get_hub(const std::string& id) = 0;
+    /// An admin disables (or enables again) a hub, audited (user `by`, action `hub_disable` or
+    /// `hub_enable`) in the same transaction. not_found: no such hub; conflict: it already is.
+    virtual change_result set_hub_disabled(const std::string& hub, bool disabled, const std::string& by,
+                                           time_point now) = 0;
+    /// The ids of the disabled hubs.
+    virtual std::vector<std::string> disabled_hubs() = 0;
 };
 
 /// Operators' accounts and their login sessions.

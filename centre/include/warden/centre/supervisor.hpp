@@ -4,6 +4,9 @@
 /// heard again the alert is marked cleared; if no operator has acknowledged it yet it is also resolved
 /// by "system" with outcome "hub_back_online" (an acknowledged one stays with its operator, who resolves
 /// it). Hubs known from the store are supervised from start, so a centre restart forgets no silent hub.
+/// A disabled hub (hub_record::disabled) is not heard, since ingest refuses it, and raises no
+/// hub_offline; its deadline is pushed on by a grace each time it passes, so supervision resumes once it
+/// is enabled again.
 ///
 /// One asio timer on the earliest deadline; no polling. Runs on the io_context's thread only.
 
@@ -63,6 +66,8 @@ private:
         std::optional<clock::time_point> escalate_at;
     };
     void raise(const std::string& hub, hub_state& st, const std::string& why);
+    /// True if an admin disabled the hub (read from the store when its deadline passes).
+    bool is_disabled(const std::string& hub);
     void arm();
 
     asio::io_context& io_;

@@ -68,6 +68,7 @@ inline constexpr alert_type_info alert_catalogue[] = {
     {"uplink_fault", "Uplink fault", priority::normal, true, "YC", "YK", 350},
     {"dc09_fault", "DC-09 path fault", priority::normal, true, "YS", "YK", 354},
     {"hub_offline", "Hub offline", priority::normal, true, "YC", "YK", 350},
+    {"alert_flood", "Alert flood", priority::high, true, "YX", "YZ", 300},
     {"test", "Test alarm", priority::low, true, "RP", "RP", 602},
 };
 

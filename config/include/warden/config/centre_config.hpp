@@ -36,6 +36,10 @@ struct centre_config {
         12 * 3'600'000};  ///< [http] session_lifetime: any session ends this long after login
     /// [http] trusted_proxies: peers whose X-Forwarded-For names the client (the shipped nginx).
     std::vector<std::string> trusted_proxies;
+    /// [ingest] hub_alerts_per_minute and hub_alert_burst: a token bucket per hub; alerts beyond it are
+    /// stored folded into one `alert_flood` alert instead of entering the queue one by one.
+    double hub_alerts_per_minute = 10;
+    int hub_alert_burst = 20;
     milliseconds heartbeat_grace{180'000};  ///< [supervision] heartbeat_grace
     milliseconds escalate_after{900'000};   ///< [supervision] escalate_after: hub_offline becomes high
     std::optional<dc09_receiver_spec> dc09;
