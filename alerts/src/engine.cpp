@@ -142,12 +142,12 @@ struct engine::impl {
         // shows that someone is there; a repeat must not hold off inactivity or satisfy a due check.
         bool fresh = false;
         if (e.signal != signal::none) {
-            auto word = std::string{signal_name(sp.kind, e.signal)};
+            const auto word = signal_name(sp.kind, e.signal);
             bool detection =
                 e.signal == signal::active && (sp.kind == sensor_kind::motion || is_momentary_kind(sp.kind));
             fresh = detection || st.last_signal != word;
             st.last_event = now;
-            st.last_signal = std::move(word);
+            st.last_signal.assign(word);
         }
         detail::technical_checks(core, i, e, now, out);
         if (is_alarm_kind(sp.kind)) detail::alarm(core, i, e, now, out);
