@@ -19,6 +19,8 @@ engine_core::engine_core(const config::hub_config& c, const date::time_zone* zon
     }
     sensors.resize(cfg.sensors.size());
     keys.reserve(cfg.sensors.size());
+    for (std::size_t i = 0; i < cfg.sensors.size(); ++i)
+        if (cfg.sensors[i].report_every) reporting.push_back(i);
     for (const auto& sp : cfg.sensors)
         keys.push_back({tech_key("sensor_offline", sp.id), tech_key("battery_low", sp.id),
                         tech_key("tamper", sp.id), tech_key("test", sp.id), sp.id + "/" + sp.id});

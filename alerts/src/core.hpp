@@ -61,8 +61,9 @@ struct engine_core {
     config::hub_config cfg;
     local_clock clock;
     std::map<std::string, std::size_t, std::less<>> sensor_index;
-    std::vector<sensor_state> sensors;  ///< parallel to cfg.sensors
-    std::vector<sensor_keys> keys;      ///< parallel to cfg.sensors
+    std::vector<sensor_state> sensors;   ///< parallel to cfg.sensors
+    std::vector<sensor_keys> keys;       ///< parallel to cfg.sensors
+    std::vector<std::size_t> reporting;  ///< the sensors with a report_every (silence is watched)
     std::map<std::string, condition, std::less<>> open;
     bool away = false;
     std::optional<time_point> last_now;  ///< the latest time the engine was told; nullopt: not started

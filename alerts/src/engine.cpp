@@ -50,6 +50,12 @@ constexpr int max_steps = 1'000'000;            ///< guard for on_time's catch-u
 struct engine::impl {
     detail::engine_core core;
     std::vector<detail::rule_unit> rules;  ///< parallel to core.cfg.rules
+    /// next_deadline()'s answer, kept until the state changes (changed()): the hub asks after every
+    /// input, and on_input asks again first thing, with nothing changed in between.
+    mutable std::optional<std::optional<time_point>> deadline_memo;
+
+    /// Something next_deadline() reads may have changed.
+    void changed() { deadline_memo.reset(); }
 
     impl(const config::hub_config& c, const date::time_zone* zone, milliseconds grace)
         : core(c, zone, grace) {
@@ -73,15 +79,18 @@ struct engine::impl {
             if (u.initialised) return;
             u.reset(core, now);
             u.initialised = true;
+            changed();
         });
         if (!core.last_now) {
             core.last_now = now;
             for (auto& st : core.sensors) st.silence_from = now;
+            changed();
         }
     }
 
     /// The wall clock went back: nothing may have started in the future.
     void clock_went_back(time_point now) {
+        changed();
         each_rule([&](auto& u) { u.clock_went_back(core, now); });
         for (auto& st : core.sensors) {
             if (st.silence_from > now) st.silence_from = now;
@@ -98,6 +107,11 @@ struct engine::impl {
     }
 
     std::optional<time_point> next_deadline() const {
+        if (!deadline_memo) deadline_memo = earliest_deadline();
+        return *deadline_memo;
+    }
+
+    std::optional<time_point> earliest_deadline() const {
         if (!core.last_now) return std::nullopt;  // not started
         std::optional<time_point> best;
         auto consider = [&](std::optional<time_point> t) {
@@ -105,12 +119,13 @@ struct engine::impl {
         };
         for (const auto& unit : rules)
             consider(std::visit([&](const auto& u) { return u.deadline(core); }, unit));
-        for (std::size_t i = 0; i < core.sensors.size(); ++i) consider(detail::silence_deadline(core, i));
+        for (auto i : core.reporting) consider(detail::silence_deadline(core, i));
         return best;
     }
 
     /// Fires everything whose deadline is `d` or earlier.
     void fire(time_point d, output& out) {
+        changed();
         each_rule([&](auto& u) {
             auto t = u.deadline(core);
             if (t && *t <= d) u.fire(core, d, out);
@@ -171,11 +186,13 @@ struct engine::impl {
     // --- modes ---------------------------------------------------------------------------------------
 
     void cancel(time_point now, output& out) {
+        changed();
         each_rule([&](auto& u) { u.cancel_prealarm(core, now, out); });
     }
 
     void set_away(bool on, time_point now, output& out) {
         if (on == core.away) return;
+        changed();
         core.away = on;
         each_rule([&](auto& u) {
             u.set_away(core, on, now, out);
@@ -189,6 +206,7 @@ struct engine::impl {
     /// check, a sensor's silence) fires `start_grace` after the start, unless the messages the home
     /// broker queued meanwhile (replayed by the hub in that time) show activity first.
     void resume(time_point now, output& out) {
+        changed();
         ensure_initialised(now);
         if (now < *core.last_now) clock_went_back(now);
         core.last_now = now;
@@ -220,6 +238,7 @@ output engine::start(time_point now) {
 output engine::on_input(const sensor_input& input, time_point now) {
     output out;
     impl_->process_due(now, out);
+    impl_->changed();
     std::visit(
         [&](const auto& in) {
             using T = std::decay_t<decltype(in)>;
@@ -265,6 +284,7 @@ output engine::cancel_prealarm(time_point now) {
 output engine::technical(std::string_view type, bool raised, std::string_view text, time_point now) {
     output out;
     impl_->process_due(now, out);
+    impl_->changed();
     detail::hub_technical(impl_->core, type, raised, text, now, out);
     return out;
 }
@@ -273,6 +293,7 @@ nlohmann::json engine::save_state() const {
     return detail::save_state(impl_->core, impl_->rules);
 }
 void engine::restore_state(const nlohmann::json& state) {
+    impl_->changed();
     detail::restore_state(impl_->core, impl_->rules, state);
 }
 

@@ -89,7 +89,7 @@ std::optional<time_point> silence_deadline(const engine_core& core, std::size_t 
 }
 
 void fire_silence(engine_core& core, time_point d, output& out) {
-    for (std::size_t i = 0; i < core.sensors.size(); ++i) {
+    for (auto i : core.reporting) {
         auto t = silence_deadline(core, i);
         if (!t || *t > d) continue;
         const auto& sp = core.cfg.sensors[i];
