@@ -43,24 +43,25 @@ std::pair<std::string_view, std::string_view> alarm_words(sensor_kind kind) {
 void alarm(engine_core& core, std::size_t i, const sensor_event& e, time_point now, output& out) {
     const auto& sp = core.cfg.sensors[i];
     auto& st = core.sensors[i];
-    auto type = std::string{to_string(sp.kind)};
-    auto [on, off] = alarm_words(sp.kind);
-    auto key = sp.id + "/" + sp.id;
+    const auto type = to_string(sp.kind);
+    const auto words = alarm_words(sp.kind);
+    const auto& key = core.keys[i].alarm;
     if (is_momentary_kind(sp.kind)) {
         if (e.signal != signal::active) return;
         if (st.last_press_alert && now >= *st.last_press_alert && now - *st.last_press_alert < press_debounce)
             return;
         st.last_press_alert = now;
         // A press is an event, not a lasting condition: every new call is raised.
-        out.alerts.push_back(core.draft(key, type, alert_state::raised, alarm_priority(sp.kind), now, sp.id,
-                                        sp.id, sp.location, fmt::format("{}{}", on, where(sp.location))));
+        out.alerts.push_back(core.draft(key, std::string{type}, alert_state::raised, alarm_priority(sp.kind),
+                                        now, sp.id, sp.id, sp.location,
+                                        fmt::format("{}{}", words.first, where(sp.location))));
         return;
     }
     if (e.signal == signal::active)
         core.raise(out, key, type, alarm_priority(sp.kind), now, sp.id, sp.id, sp.location,
-                   fmt::format("{}{}", on, where(sp.location)));
+                   [&] { return fmt::format("{}{}", words.first, where(sp.location)); });
     else if (e.signal == signal::inactive)
-        core.clear(out, key, now, fmt::format("{}{}", off, where(sp.location)));
+        core.clear(out, key, now, [&] { return fmt::format("{}{}", words.second, where(sp.location)); });
 }
 
 }  // namespace warden::alerts::detail

@@ -18,6 +18,12 @@ engine_core::engine_core(const config::hub_config& c, const date::time_zone* zon
             throw std::invalid_argument(fmt::format("duplicate sensor id '{}'", cfg.sensors[i].id));
     }
     sensors.resize(cfg.sensors.size());
+    keys.reserve(cfg.sensors.size());
+    for (std::size_t i = 0; i < cfg.sensors.size(); ++i)
+        if (cfg.sensors[i].report_every) reporting.push_back(i);
+    for (const auto& sp : cfg.sensors)
+        keys.push_back({tech_key("sensor_offline", sp.id), tech_key("battery_low", sp.id),
+                        tech_key("tamper", sp.id), tech_key("test", sp.id), sp.id + "/" + sp.id});
 }
 
 std::size_t engine_core::need_sensor(const rule_spec& r, const std::string& id) const {
@@ -61,30 +67,27 @@ alert_draft engine_core::draft(std::string key, std::string type, alert_state st
     return d;
 }
 
-void engine_core::raise(output& out, const std::string& key, const std::string& type, warden::priority prio,
-                        time_point at, const std::string& rule, const std::string& sensor,
-                        const std::string& location, std::string text, std::optional<double> value) {
-    if (is_open(key)) return;
-    open.emplace(key, condition{type, rule, sensor, location, prio, at});
-    out.alerts.push_back(
-        draft(key, type, alert_state::raised, prio, at, rule, sensor, location, std::move(text), value));
+void engine_core::raise_new(output& out, std::string_view key, std::string_view type, warden::priority prio,
+                            time_point at, std::string_view rule, std::string_view sensor,
+                            std::string_view location, std::string text, std::optional<double> value) {
+    open.emplace(std::string{key}, condition{std::string{type}, std::string{rule}, std::string{sensor},
+                                             std::string{location}, prio, at});
+    out.alerts.push_back(draft(std::string{key}, std::string{type}, alert_state::raised, prio, at,
+                               std::string{rule}, std::string{sensor}, std::string{location}, std::move(text),
+                               value));
 }
 
-void engine_core::clear(output& out, std::string_view key, time_point at, std::string text,
-                        std::optional<double> value) {
-    auto it = open.find(key);
-    if (it == open.end()) return;
-    auto c = it->second;
-    std::string k{key};
-    open.erase(it);
-    out.alerts.push_back(draft(k, c.type, alert_state::cleared, c.prio, at, c.rule, c.sensor, c.location,
-                               std::move(text), value));
+void engine_core::clear_open(output& out, std::map<std::string, condition, std::less<>>::iterator it,
+                             time_point at, std::string text, std::optional<double> value) {
+    auto node = open.extract(it);
+    auto& c = node.mapped();
+    out.alerts.push_back(draft(std::move(node.key()), std::move(c.type), alert_state::cleared, c.prio, at,
+                               std::move(c.rule), std::move(c.sensor), std::move(c.location), std::move(text),
+                               value));
 }
 
 bool engine_core::window_closes_before(const rule_spec& r, time_point from, time_point deadline) const {
-    for (auto b : clock.boundaries(r.windows, from, deadline))
-        if (b < deadline && !clock.inside(r.windows, b)) return true;
-    return false;
+    return clock.leaves_before(r.windows, from, deadline);
 }
 
 std::string tech_key(std::string_view type, std::string_view who) {

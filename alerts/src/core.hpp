@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -37,13 +39,31 @@ struct sensor_state {
     time_point silence_from{};                   ///< silence is counted from here
 };
 
+/// A sensor's condition keys, made once (docs/rules.md, "<type>/<sensor>"; an alarm kind's is
+/// "<sensor>/<sensor>"), so that an event builds no string to look its conditions up.
+struct sensor_keys {
+    std::string offline, battery, tamper, test, alarm;
+};
+
+/// An alert's text: a string, or something callable that makes one. Raise and clear call it only
+/// when an alert is made, so an event that changes nothing formats nothing.
+template <class Text>
+std::string text_of(Text&& text) {
+    if constexpr (std::is_invocable_v<Text&>)
+        return text();
+    else
+        return std::string(std::forward<Text>(text));
+}
+
 struct engine_core {
     engine_core(const config::hub_config& c, const date::time_zone* zone, milliseconds grace);
 
     config::hub_config cfg;
     local_clock clock;
     std::map<std::string, std::size_t, std::less<>> sensor_index;
-    std::vector<sensor_state> sensors;  ///< parallel to cfg.sensors
+    std::vector<sensor_state> sensors;   ///< parallel to cfg.sensors
+    std::vector<sensor_keys> keys;       ///< parallel to cfg.sensors
+    std::vector<std::size_t> reporting;  ///< the sensors with a report_every (silence is watched)
     std::map<std::string, condition, std::less<>> open;
     bool away = false;
     std::optional<time_point> last_now;  ///< the latest time the engine was told; nullopt: not started
@@ -65,23 +85,39 @@ struct engine_core {
                       time_point at, std::string rule, std::string sensor, std::string location,
                       std::string text, std::optional<double> value = std::nullopt) const;
 
-    /// Raises a lasting condition once; nothing if it is already open.
-    void raise(output& out, const std::string& key, const std::string& type, warden::priority prio,
-               time_point at, const std::string& rule, const std::string& sensor, const std::string& location,
-               std::string text, std::optional<double> value = std::nullopt);
+    /// Raises a lasting condition once; nothing if it is already open. `text`: see text_of.
+    template <class Text>
+    void raise(output& out, std::string_view key, std::string_view type, warden::priority prio, time_point at,
+               std::string_view rule, std::string_view sensor, std::string_view location, Text&& text,
+               std::optional<double> value = std::nullopt) {
+        if (is_open(key)) return;
+        raise_new(out, key, type, prio, at, rule, sensor, location, text_of(std::forward<Text>(text)), value);
+    }
 
-    /// Ends a condition; nothing if it is not open.
-    void clear(output& out, std::string_view key, time_point at, std::string text,
-               std::optional<double> value = std::nullopt);
+    /// Ends a condition; nothing if it is not open. `text`: see text_of.
+    template <class Text>
+    void clear(output& out, std::string_view key, time_point at, Text&& text,
+               std::optional<double> value = std::nullopt) {
+        auto it = open.find(key);
+        if (it == open.end()) return;
+        clear_open(out, it, at, text_of(std::forward<Text>(text)), value);
+    }
 
     /// True if the rule's window closes somewhere in (from, deadline): a check started at `from`
     /// could not run its whole span inside the window, so it is not started.
     bool window_closes_before(const config::rule_spec& r, time_point from, time_point deadline) const;
+
+private:
+    void raise_new(output& out, std::string_view key, std::string_view type, warden::priority prio,
+                   time_point at, std::string_view rule, std::string_view sensor, std::string_view location,
+                   std::string text, std::optional<double> value);
+    void clear_open(output& out, std::map<std::string, condition, std::less<>>::iterator it, time_point at,
+                    std::string text, std::optional<double> value);
 };
 
 // --- keys and wording --------------------------------------------------------------------------------
 
-inline std::string rule_key(const config::rule_spec& r) {
+inline const std::string& rule_key(const config::rule_spec& r) {
     return r.id;
 }
 inline std::string rule_key(const config::rule_spec& r, const std::string& sensor) {

@@ -52,6 +52,12 @@ constexpr milliseconds unset_poll{1'000};       ///< how often to look at a cloc
 struct engine::impl {
     detail::engine_core core;
     std::vector<detail::rule_unit> rules;  ///< parallel to core.cfg.rules
+    /// next_deadline()'s answer, kept until the state changes (changed()): the hub asks after every
+    /// input, and on_input asks again first thing, with nothing changed in between.
+    mutable std::optional<std::optional<time_point>> deadline_memo;
+
+    /// Something next_deadline() reads may have changed.
+    void changed() { deadline_memo.reset(); }
 
     /// What came while the wall clock was not set, taken when it is (alarms were acted on at once).
     struct held {
@@ -85,15 +91,18 @@ struct engine::impl {
             if (u.initialised) return;
             u.reset(core, now);
             u.initialised = true;
+            changed();
         });
         if (!core.last_now) {
             core.last_now = now;
             for (auto& st : core.sensors) st.silence_from = now;
+            changed();
         }
     }
 
     /// The wall clock went back: nothing may have started in the future.
     void clock_went_back(time_point now) {
+        changed();
         each_rule([&](auto& u) { u.clock_went_back(core, now); });
         for (auto& st : core.sensors) {
             if (st.silence_from > now) st.silence_from = now;
@@ -111,6 +120,11 @@ struct engine::impl {
 
     std::optional<time_point> next_deadline() const {
         if (unset) return unset_now + unset_poll;
+        if (!deadline_memo) deadline_memo = earliest_deadline();
+        return *deadline_memo;
+    }
+
+    std::optional<time_point> earliest_deadline() const {
         if (!core.last_now) return std::nullopt;  // not started
         std::optional<time_point> best;
         auto consider = [&](std::optional<time_point> t) {
@@ -118,12 +132,13 @@ struct engine::impl {
         };
         for (const auto& unit : rules)
             consider(std::visit([&](const auto& u) { return u.deadline(core); }, unit));
-        for (std::size_t i = 0; i < core.sensors.size(); ++i) consider(detail::silence_deadline(core, i));
+        for (auto i : core.reporting) consider(detail::silence_deadline(core, i));
         return best;
     }
 
     /// Fires everything whose deadline is `d` or earlier.
     void fire(time_point d, output& out) {
+        changed();
         each_rule([&](auto& u) {
             auto t = u.deadline(core);
             if (t && *t <= d) u.fire(core, d, out);
@@ -141,6 +156,7 @@ struct engine::impl {
         }
         if (!unset) return true;
         unset = false;
+        changed();
         resume(now, out);
         for (auto& h : std::exchange(kept, {})) {
             if (h.kind == held::what::away)
@@ -208,12 +224,12 @@ struct engine::impl {
         // shows that someone is there; a repeat must not hold off inactivity or satisfy a due check.
         bool fresh = false;
         if (e.signal != signal::none) {
-            auto word = std::string{signal_name(sp.kind, e.signal)};
+            const auto word = signal_name(sp.kind, e.signal);
             bool detection =
                 e.signal == signal::active && (sp.kind == sensor_kind::motion || is_momentary_kind(sp.kind));
             fresh = detection || st.last_signal != word;
             st.last_event = now;
-            st.last_signal = std::move(word);
+            st.last_signal.assign(word);
         }
         detail::technical_checks(core, i, e, now, out);
         if (alarms && is_alarm_kind(sp.kind)) detail::alarm(core, i, e, now, out);
@@ -237,11 +253,13 @@ struct engine::impl {
     // --- modes ---------------------------------------------------------------------------------------
 
     void cancel(time_point now, output& out) {
+        changed();
         each_rule([&](auto& u) { u.cancel_prealarm(core, now, out); });
     }
 
     void set_away(bool on, time_point now, output& out) {
         if (on == core.away) return;
+        changed();
         core.away = on;
         each_rule([&](auto& u) {
             u.set_away(core, on, now, out);
@@ -255,6 +273,7 @@ struct engine::impl {
     /// check, a sensor's silence) fires `start_grace` after the start, unless the messages the home
     /// broker queued meanwhile (replayed by the hub in that time) show activity first.
     void resume(time_point now, output& out) {
+        changed();
         ensure_initialised(now);
         if (now < *core.last_now) clock_went_back(now);
         core.last_now = now;
@@ -276,6 +295,7 @@ engine& engine::operator=(engine&&) noexcept = default;
 
 output engine::start(time_point now) {
     output out;
+    impl_->changed();
     if (now < clock_set_after) {
         // Started on a clock that is not set: the real start is at the first right time.
         impl_->unset = true;
@@ -292,6 +312,7 @@ output engine::start(time_point now) {
 output engine::on_input(const sensor_input& input, time_point now) {
     output out;
     impl_->process_due(now, out);
+    impl_->changed();
     if (impl_->unset)
         impl_->hold_input(input, now, out);
     else
@@ -336,6 +357,7 @@ output engine::cancel_prealarm(time_point now) {
 output engine::technical(std::string_view type, bool raised, std::string_view text, time_point now) {
     output out;
     impl_->process_due(now, out);
+    impl_->changed();
     detail::hub_technical(impl_->core, type, raised, text, now, out);
     return out;
 }
@@ -344,6 +366,7 @@ nlohmann::json engine::save_state() const {
     return detail::save_state(impl_->core, impl_->rules);
 }
 void engine::restore_state(const nlohmann::json& state) {
+    impl_->changed();
     detail::restore_state(impl_->core, impl_->rules, state);
 }
 

@@ -1,6 +1,12 @@
 #pragma once
 /// Local wall-clock arithmetic for rule windows and daily times (private to warden::alerts).
-/// Pure functions of a time zone; thread-safe as long as the zone is.
+///
+/// The zone's offsets change a few times a year, so the clock keeps the offset period it last looked
+/// up (date::sys_info's begin, end and offset) and answers from it whenever a question lies well
+/// inside that period, two days or more from either end: there the answer is the zone's own, with
+/// no ambiguous or skipped local time possible. Near an offset change, and for anything the cache
+/// does not cover, it asks the zone. Same answers, no lock and no allocation on the common path.
+/// Thread rules: not thread-safe (the cache); one thread, that of the engine.
 
 #include <optional>
 #include <vector>
@@ -25,16 +31,37 @@ public:
 
     /// True if `t` lies inside one of `windows` (an empty list means always).
     bool inside(const std::vector<time_window>& windows, time_point t) const;
-    /// Every instant in (a, b] at which membership of `windows` may change (window edges, both
-    /// occurrences of a repeated edge, and zone offset changes), sorted.
-    std::vector<time_point> boundaries(const std::vector<time_window>& windows, time_point a,
-                                       time_point b) const;
+    /// True if an instant in (a, b) at which membership of `windows` may change (see boundaries)
+    /// lies outside `windows`: a window closes (or the clock leaves it) before `b`.
+    bool leaves_before(const std::vector<time_window>& windows, time_point a, time_point b) const;
     /// The instant at which `amount` of time inside `windows` has passed since `start`
     /// (start + amount when there are no windows). Gives up after about 400 days.
     time_point advance(const std::vector<time_window>& windows, time_point start, milliseconds amount) const;
 
 private:
+    /// One offset period of the zone: [begin, end) at `offset` from UTC.
+    struct period {
+        time_point begin{time_point::max()}, end{time_point::min()};
+        milliseconds offset{0};
+    };
+
+    /// The offset period containing `t` (looked up in the zone when the cached one does not hold it).
+    const period& period_of(time_point t) const;
+    /// Every instant in (a, b] at which membership of `windows` may change (window edges, both
+    /// occurrences of a repeated edge, and zone offset changes), sorted, into `out` (cleared first).
+    void boundaries(const std::vector<time_window>& windows, time_point a, time_point b,
+                    std::vector<time_point>& out) const;
+    /// The cached period if [a, b] lies two days or more inside it (after looking up `a`), else null.
+    const period* steady(time_point a, time_point b) const;
+    /// advance() and leaves_before() within one steady period; nullopt where they need the zone.
+    std::optional<time_point> advance_steady(const std::vector<time_window>& windows, time_point start,
+                                             milliseconds amount) const;
+    std::optional<bool> leaves_steady(const std::vector<time_window>& windows, time_point a,
+                                      time_point b) const;
+
     const date::time_zone* zone_;
+    mutable period cached_;
+    mutable std::vector<time_point> edges_;  ///< boundaries() of the slow paths, its capacity reused
 };
 
 }  // namespace warden::alerts::detail

@@ -98,6 +98,7 @@ struct out_of_bed_rule : rule_base {
     bool restore(const engine_core& core, const nlohmann::json& o);
 
     std::size_t sensor = 0;  ///< the bed or chair
+    std::string key;         ///< its condition's key, "<rule>/<sensor>"
     std::optional<time_point> vacant_deadline;
 };
 
@@ -117,6 +118,7 @@ struct exit_rule : rule_base {
 
     std::size_t sensor = 0;            ///< the door
     std::vector<std::size_t> watched;  ///< the inside sensors
+    std::string key;                   ///< its condition's key, "<rule>/<door>"
     std::optional<time_point> left_deadline, open_deadline;
     std::string reason;  ///< "left" or "open" while the exit condition is raised
 };
@@ -162,7 +164,9 @@ struct threshold_rule : rule_base {
     void save(nlohmann::json& o) const;
     bool restore(const engine_core& core, const nlohmann::json& o);
 
-    std::size_t sensor = 0;  ///< the sensor with the reading
+    std::size_t sensor = 0;                   ///< the sensor with the reading
+    std::string key_low, key_high, key_rise;  ///< its conditions' keys, "<rule>/<sensor>/low" ...
+    std::string attribute;                    ///< "Temperature", or the attribute capitalised
     std::optional<time_point> low_since, high_since;
     std::optional<double> last_value;
     std::deque<std::pair<time_point, double>> history;  ///< readings within `over`

@@ -79,7 +79,8 @@ void due_rule::on_event(engine_core& core, const rule_input& in, output& out) {
     if (!wanted || *wanted != in.event.signal) return;
     if (in.now >= from_t && in.now < by_t) done = cycle;
     missed_deadline.reset();  // the replay after a restart shows it happened
-    core.clear(out, rule_key(r), in.now, fmt::format("'{}' seen{}", r.event, where(sp.location)));
+    core.clear(out, rule_key(r), in.now,
+               [&] { return fmt::format("'{}' seen{}", r.event, where(sp.location)); });
 }
 
 void due_rule::set_away(engine_core& core, bool on, time_point now, output&) {

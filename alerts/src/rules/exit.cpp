@@ -16,6 +16,7 @@ exit_rule::exit_rule(const engine_core& core, const config::rule_spec& r) : rule
     sensor = core.need_sensor(r, r.sensor);
     watched = core.activity_sensors(r.inside, r, true);
     std::erase(watched, sensor);
+    key = rule_key(r, core.cfg.sensors[sensor].id);
 }
 
 void exit_rule::reset(const engine_core&, time_point) {
@@ -31,7 +32,6 @@ std::optional<time_point> exit_rule::deadline(const engine_core&) const {
 void exit_rule::fire(engine_core& core, time_point d, output& out) {
     const auto& r = *spec;
     const auto& sp = core.cfg.sensors[sensor];
-    auto key = rule_key(r, sp.id);
     auto prio = rule_priority(r);
     if (left_deadline && *left_deadline <= d) {
         left_deadline.reset();
@@ -58,7 +58,6 @@ void exit_rule::on_event(engine_core& core, const rule_input& in, output& out) {
     if (!in.fresh) return;  // a repeated state is not a new event
     const auto& r = *spec;
     const auto& sp = core.cfg.sensors[in.sensor];
-    auto key = rule_key(r, core.cfg.sensors[sensor].id);
     auto now = in.now;
     auto sig = in.event.signal;
     if (in.sensor == sensor) {

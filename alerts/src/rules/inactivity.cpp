@@ -55,8 +55,9 @@ void inactivity_rule::fire(engine_core& core, time_point d, output& out) {
         out.notices.push_back({local_notice::what::prealarm, r.id, d, expiry, core.away});
     } else if (expiry <= d) {
         prealarm = false;
-        core.raise(out, rule_key(r), "inactivity", rule_priority(r), d, r.id, "", "",
-                   fmt::format("No activity for {}{}", format_duration(*r.period), windows_text(r)));
+        core.raise(out, rule_key(r), "inactivity", rule_priority(r), d, r.id, "", "", [&] {
+            return fmt::format("No activity for {}{}", format_duration(*r.period), windows_text(r));
+        });
     }
 }
 
@@ -72,7 +73,7 @@ void inactivity_rule::on_event(engine_core& core, const rule_input& in, output& 
     if (prealarm)
         out.notices.push_back({local_notice::what::prealarm_cancelled, r.id, in.now, expiry, core.away});
     core.clear(out, rule_key(r), in.now,
-               fmt::format("Activity again{}", where(core.cfg.sensors[in.sensor].location)));
+               [&] { return fmt::format("Activity again{}", where(core.cfg.sensors[in.sensor].location)); });
     restart(core, in.now);
 }
 

@@ -19,6 +19,7 @@ out_of_bed_rule::out_of_bed_rule(const engine_core& core, const config::rule_spe
     if (r.sensor.empty() || !r.within)
         throw std::invalid_argument(fmt::format("rule '{}': out_of_bed needs sensor and within", r.id));
     sensor = core.need_sensor(r, r.sensor);
+    key = rule_key(r, core.cfg.sensors[sensor].id);
 }
 
 void out_of_bed_rule::reset(const engine_core&, time_point) {
@@ -33,7 +34,7 @@ void out_of_bed_rule::fire(engine_core& core, time_point d, output& out) {
     const auto& r = *spec;
     const auto& sp = core.cfg.sensors[sensor];
     vacant_deadline.reset();
-    core.raise(out, rule_key(r, sp.id), "out_of_bed", rule_priority(r), d, r.id, sp.id, sp.location,
+    core.raise(out, key, "out_of_bed", rule_priority(r), d, r.id, sp.id, sp.location,
                fmt::format("Out of {} for {}{}", furniture(sp.kind), format_duration(*r.within),
                            where(sp.location)));
 }
@@ -43,11 +44,11 @@ void out_of_bed_rule::on_event(engine_core& core, const rule_input& in, output& 
     if (in.sensor != sensor || in.event.signal == signal::none) return;
     const auto& r = *spec;
     const auto& sp = core.cfg.sensors[sensor];
-    auto key = rule_key(r, sp.id);
     auto now = in.now;
     if (in.event.signal == signal::active) {
         vacant_deadline.reset();
-        core.clear(out, key, now, fmt::format("Back in {}{}", furniture(sp.kind), where(sp.location)));
+        core.clear(out, key, now,
+                   [&] { return fmt::format("Back in {}{}", furniture(sp.kind), where(sp.location)); });
     } else if (!vacant_deadline && !core.is_open(key) && core.clock.inside(r.windows, now) &&
                !core.window_closes_before(r, now, now + *r.within)) {
         // A check that would end after the window closes is not started: getting up at

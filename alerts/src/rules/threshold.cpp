@@ -26,6 +26,11 @@ threshold_rule::threshold_rule(const engine_core& core, const config::rule_spec&
         throw std::invalid_argument(
             fmt::format("rule '{}': threshold needs sensor and below, above or rise with over", r.id));
     sensor = core.need_sensor(r, r.sensor);
+    const auto base = rule_key(r, core.cfg.sensors[sensor].id);
+    key_low = base + "/low";
+    key_high = base + "/high";
+    key_rise = base + "/rise";
+    attribute = attribute_name(r);
 }
 
 void threshold_rule::reset(const engine_core&, time_point) {
@@ -49,15 +54,15 @@ void threshold_rule::fire(engine_core& core, time_point d, output& out) {
     auto prio = rule_priority(r);
     if (low_since && *low_since + *r.for_ <= d) {
         low_since.reset();
-        core.raise(out, rule_key(r, sp.id) + "/low", "temperature_low", prio, d, r.id, sp.id, sp.location,
-                   fmt::format("{} {} below {} for {}{}", attribute_name(r), number(last_value.value_or(0)),
+        core.raise(out, key_low, "temperature_low", prio, d, r.id, sp.id, sp.location,
+                   fmt::format("{} {} below {} for {}{}", attribute, number(last_value.value_or(0)),
                                number(*r.below), format_duration(*r.for_), where(sp.location)),
                    last_value);
     }
     if (high_since && *high_since + *r.for_ <= d) {
         high_since.reset();
-        core.raise(out, rule_key(r, sp.id) + "/high", "temperature_high", prio, d, r.id, sp.id, sp.location,
-                   fmt::format("{} {} above {} for {}{}", attribute_name(r), number(last_value.value_or(0)),
+        core.raise(out, key_high, "temperature_high", prio, d, r.id, sp.id, sp.location,
+                   fmt::format("{} {} above {} for {}{}", attribute, number(last_value.value_or(0)),
                                number(*r.above), format_duration(*r.for_), where(sp.location)),
                    last_value);
     }
@@ -73,23 +78,21 @@ void threshold_rule::reading(engine_core& core, double v, time_point now, output
     const auto& r = *spec;
     const auto& sp = core.cfg.sensors[sensor];
     auto prio = rule_priority(r);
-    auto base = rule_key(r, sp.id);
     last_value = v;
-    auto name = attribute_name(r);
     // Outside the rule's window a reading may end a condition but does not start one.
     bool armed = core.clock.inside(r.windows, now);
     if (r.below) {
-        auto key = base + "/low";
+        const auto& key = key_low;
         if (core.is_open(key)) {
             if (v >= *r.below + r.hysteresis)
-                core.clear(out, key, now, fmt::format("{} back to {}{}", name, number(v), where(sp.location)),
-                           v);
+                core.clear(out, key, now,
+                           fmt::format("{} back to {}{}", attribute, number(v), where(sp.location)), v);
         } else if (v < *r.below && (armed || low_since)) {
             if (!r.for_)
-                core.raise(
-                    out, key, "temperature_low", prio, now, r.id, sp.id, sp.location,
-                    fmt::format("{} {} below {}{}", name, number(v), number(*r.below), where(sp.location)),
-                    v);
+                core.raise(out, key, "temperature_low", prio, now, r.id, sp.id, sp.location,
+                           fmt::format("{} {} below {}{}", attribute, number(v), number(*r.below),
+                                       where(sp.location)),
+                           v);
             else if (!low_since)
                 low_since = now;
         } else {
@@ -97,17 +100,17 @@ void threshold_rule::reading(engine_core& core, double v, time_point now, output
         }
     }
     if (r.above) {
-        auto key = base + "/high";
+        const auto& key = key_high;
         if (core.is_open(key)) {
             if (v <= *r.above - r.hysteresis)
-                core.clear(out, key, now, fmt::format("{} back to {}{}", name, number(v), where(sp.location)),
-                           v);
+                core.clear(out, key, now,
+                           fmt::format("{} back to {}{}", attribute, number(v), where(sp.location)), v);
         } else if (v > *r.above && (armed || high_since)) {
             if (!r.for_)
-                core.raise(
-                    out, key, "temperature_high", prio, now, r.id, sp.id, sp.location,
-                    fmt::format("{} {} above {}{}", name, number(v), number(*r.above), where(sp.location)),
-                    v);
+                core.raise(out, key, "temperature_high", prio, now, r.id, sp.id, sp.location,
+                           fmt::format("{} {} above {}{}", attribute, number(v), number(*r.above),
+                                       where(sp.location)),
+                           v);
             else if (!high_since)
                 high_since = now;
         } else {
@@ -115,13 +118,13 @@ void threshold_rule::reading(engine_core& core, double v, time_point now, output
         }
     }
     if (r.rise && r.over) {
-        auto key = base + "/rise";
+        const auto& key = key_rise;
         history.emplace_back(now, v);
         while (!history.empty() && history.front().first < now - *r.over) history.pop_front();
         if (core.is_open(key)) {
             if (rise_base && v <= *rise_base + *r.rise - r.hysteresis) {
-                core.clear(out, key, now, fmt::format("{} back to {}{}", name, number(v), where(sp.location)),
-                           v);
+                core.clear(out, key, now,
+                           fmt::format("{} back to {}{}", attribute, number(v), where(sp.location)), v);
                 // A new rise is measured from here: the low reading before the first rise is still
                 // in the history and would raise again at once on the next high reading (flapping).
                 history.assign(1, {now, v});
@@ -133,7 +136,7 @@ void threshold_rule::reading(engine_core& core, double v, time_point now, output
             if (armed && v - low >= *r.rise) {
                 rise_base = low;
                 core.raise(out, key, "temperature_rise", prio, now, r.id, sp.id, sp.location,
-                           fmt::format("{} rose by {} within {} to {}{}", name, number(v - low),
+                           fmt::format("{} rose by {} within {} to {}{}", attribute, number(v - low),
                                        format_duration(*r.over), number(v), where(sp.location)),
                            v);
             }
