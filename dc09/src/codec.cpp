@@ -349,6 +349,13 @@ errc parse_header(std::string_view text, frame_header& out, std::string* detail)
     {
         std::size_t n = hex_run(inner, p + 1, 6);
         if (n == 0) return fail(errc::garbage, "line is not 1-6 hex digits");
+        // 'A' is a hex digit, so in a NAK's "L0A0[" the line's run swallows the "A<hex>" account field
+        // that follows it: give that field back (the line is "0", not "0A0").
+        if (out.id == frame_id::nak && p + 1 + n < inner.size() && inner[p + 1 + n] == '[') {
+            auto run = inner.substr(p + 1, n);
+            auto a = run.rfind('A');
+            if (a != std::string_view::npos && a > 0 && a + 1 < run.size()) n = a;
+        }
         out.line = std::string{inner.substr(p + 1, n)};
         p += 1 + n;
     }
