@@ -16,6 +16,18 @@
 
 namespace warden::centre {
 
+namespace {
+/// At most `max` bytes of `s` without cutting a UTF-8 sequence in two: half a character stored would
+/// make every JSON answer that shows it fail (nlohmann's dump() throws on invalid UTF-8).
+std::string utf8_prefix(std::string s, std::size_t max) {
+    if (s.size() <= max) return s;
+    std::size_t n = max;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;  // s[n]: the first byte cut
+    s.resize(n);
+    return s;
+}
+}  // namespace
+
 bool parse_hub_topic(const std::string& topic, std::string& hub, std::string& kind) {
     static constexpr std::string_view prefix = "warden/v1/";
     if (!topic.starts_with(prefix)) return false;
@@ -126,7 +138,7 @@ void ingest::handle(mqtt::message m) {
             h.outbox = it->get<std::int64_t>();
         if (auto it = j.find("sensors"); it != j.end() && it->is_object()) h.sensors = it->dump();
         if (auto it = j.find("version"); it != j.end() && it->is_string())
-            h.version = it->get<std::string>().substr(0, 64);
+            h.version = utf8_prefix(it->get<std::string>(), 64);
         heartbeats_.push_back(std::move(h));
         liveness_.emplace_back(hub, true);
     } else if (kind == "status") {
