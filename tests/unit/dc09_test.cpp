@@ -365,6 +365,11 @@ TEST(Dc09Parse, TheNakFormsAccountFieldIsNotPartOfTheLine) {
     ASSERT_TRUE(again) << again.detail;
     EXPECT_EQ(again.value.line, "AA");
     EXPECT_EQ(again.value, f);
+    // A line of 5 digits and the A0 make a run longer than a line may be (found by the fuzzer next).
+    f.line = "8E200";
+    again = parse_frame(encode(f));
+    ASSERT_TRUE(again) << again.detail;
+    EXPECT_EQ(again.value, f);
 }
 
 TEST(Dc09Parse, ReadsRepliesIncludingTheNakForm) {
