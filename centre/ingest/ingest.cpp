@@ -233,9 +233,10 @@ void ingest::flush() {
     for (auto& [hub, ids] : by_hub) {
         nlohmann::json j{{"ids", ids}};
         auto n = ids.size();
-        session_.publish("warden/v1/" + hub + "/ack", j.dump(), 1, false, [log = log_, hub, n](bool ok) {
-            if (!ok) log->warn("ack not delivered to broker hub={} ids={} (the hub will resend)", hub, n);
-        });
+        session_.publish(
+            "warden/v1/" + hub + "/ack", j.dump(), 1, false, [log = log_, hub = hub, n](bool ok) {
+                if (!ok) log->warn("ack not delivered to broker hub={} ids={} (the hub will resend)", hub, n);
+            });
     }
     auto now = clock_.steady();
     for (const auto& p : pending)

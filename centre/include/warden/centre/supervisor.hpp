@@ -65,7 +65,6 @@ private:
     void raise(const std::string& hub, hub_state& st, const std::string& why);
     void arm();
 
-    asio::io_context& io_;
     store& db_;
     options opts_;
     std::shared_ptr<spdlog::logger> log_;
