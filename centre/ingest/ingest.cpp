@@ -17,6 +17,18 @@
 
 namespace warden::centre {
 
+namespace {
+/// At most `max` bytes of `s` without cutting a UTF-8 sequence in two: half a character stored would
+/// make every JSON answer that shows it fail (nlohmann's dump() throws on invalid UTF-8).
+std::string utf8_prefix(std::string s, std::size_t max) {
+    if (s.size() <= max) return s;
+    std::size_t n = max;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;  // s[n]: the first byte cut
+    s.resize(n);
+    return s;
+}
+}  // namespace
+
 bool parse_hub_topic(const std::string& topic, std::string& hub, std::string& kind) {
     static constexpr std::string_view prefix = "warden/v1/";
     if (!topic.starts_with(prefix)) return false;
@@ -129,7 +141,7 @@ void ingest::handle(mqtt::message m) {
             h.outbox = it->get<std::int64_t>();
         if (auto it = j.find("sensors"); it != j.end() && it->is_object()) h.sensors = it->dump();
         if (auto it = j.find("version"); it != j.end() && it->is_string())
-            h.version = it->get<std::string>().substr(0, 64);
+            h.version = utf8_prefix(it->get<std::string>(), 64);
         heartbeats_.push_back(std::move(h));
         liveness_.emplace_back(hub, true);
     } else if (kind == "status") {
@@ -301,9 +313,10 @@ void ingest::flush() {
     for (auto& [hub, ids] : by_hub) {
         nlohmann::json j{{"ids", ids}};
         auto n = ids.size();
-        session_.publish("warden/v1/" + hub + "/ack", j.dump(), 1, false, [log = log_, hub, n](bool ok) {
-            if (!ok) log->warn("ack not delivered to broker hub={} ids={} (the hub will resend)", hub, n);
-        });
+        session_.publish(
+            "warden/v1/" + hub + "/ack", j.dump(), 1, false, [log = log_, hub = hub, n](bool ok) {
+                if (!ok) log->warn("ack not delivered to broker hub={} ids={} (the hub will resend)", hub, n);
+            });
     }
     auto now = clock_.steady();
     for (const auto& p : pending)

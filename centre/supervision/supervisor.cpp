@@ -7,7 +7,7 @@ namespace warden::centre {
 
 supervisor::supervisor(asio::io_context& io, store& db, options opts, std::shared_ptr<spdlog::logger> log,
                        hooks h)
-    : io_(io), db_(db), opts_(opts), log_(std::move(log)), hooks_(std::move(h)), timer_(io) {}
+    : db_(db), opts_(opts), log_(std::move(log)), hooks_(std::move(h)), timer_(io) {}
 
 void supervisor::start() {
     auto now = opts_.clock.steady();

@@ -348,6 +348,17 @@ errc parse_header(std::string_view text, frame_header& out, std::string* detail)
     if (p >= inner.size() || inner[p] != 'L') return fail(errc::garbage, "no line field");
     {
         std::size_t n = hex_run(inner, p + 1, 6);
+        // 'A' is a hex digit, so in a NAK's "L0A0[" the line's run swallows the "A<hex>" account field
+        // that follows it: give that field back (the line is "0", not "0A0"). The run can be longer
+        // than a line's 6 digits ("L8E200A0[").
+        if (out.id == frame_id::nak) {
+            std::size_t all = hex_run(inner, p + 1, 6 + 17);
+            if (all > 0 && p + 1 + all < inner.size() && inner[p + 1 + all] == '[') {
+                auto run = inner.substr(p + 1, all);
+                auto a = run.rfind('A');
+                if (a != std::string_view::npos && a > 0 && a <= 6 && a + 1 < run.size()) n = a;
+            }
+        }
         if (n == 0) return fail(errc::garbage, "line is not 1-6 hex digits");
         out.line = std::string{inner.substr(p + 1, n)};
         p += 1 + n;

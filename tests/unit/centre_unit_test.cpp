@@ -225,6 +225,27 @@ TEST(CentreIngest, FaultsAreOffUnlessAsked) {
     EXPECT_THROW(ingest_faults_from("exit-after-comit"), std::invalid_argument);
 }
 
+/// Found while writing the centre_ingest fuzz target (its check that what is stored renders as JSON):
+/// a heartbeat's version was cut at 64 bytes, which could split a UTF-8 character; the stored half
+/// made GET /api/hubs fail for every user (nlohmann's dump() throws on invalid UTF-8). It is cut at a
+/// character boundary now. No broker: the session is never started, acks fail quietly.
+TEST(CentreIngest, ALongVersionIsCutWithoutSplittingACharacter) {
+    harness::temp_dir dir;
+    auto db = open_sqlite_store((dir / "centre.db").string());
+    auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+    asio::io_context io;
+    mqtt::session session(io, {.uri = "tcp://127.0.0.1:1", .client_id = "centre-ingest-test"}, log);
+    centre_metrics metrics;
+    ingest in(io, session, *db, metrics, log, {});
+    std::string version = std::string(63, 'v') + "\u00e9-and-more";  // é is 2 bytes: bytes 63 and 64
+    in.handle({"warden/v1/hub-u/heartbeat", nlohmann::json{{"hub", "hub-u"}, {"version", version}}.dump()});
+    io.run();
+    auto hub = db->get_hub("hub-u");
+    ASSERT_TRUE(hub);
+    EXPECT_EQ(hub->version, std::string(63, 'v'));
+    EXPECT_NO_THROW(to_json(*hub).dump());
+}
+
 TEST(CentreIngest, AlertsReceivedTogetherAreAckedInOneMessagePerHub) {
     // The real ingest, a real SQLite file and a real Mosquitto. The messages are handed to ingest before
     // its io_context runs, exactly as a burst from the broker lands in one turn, so the batch is known.

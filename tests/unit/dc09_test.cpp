@@ -349,6 +349,29 @@ TEST(Dc09Parse, NamesWhatIsWrong) {
     EXPECT_EQ(x.value.timestamp, noon);
 }
 
+/// Found by fuzz_dc09_frame: 'A' is a hex digit, so the line field of "L0A0[" read "0A0" and the
+/// NAK's "A0" (no account) was lost; encoding that frame again wrote "L0A0A0", and the line grew at
+/// every round trip. The line is "0", and a NAK reads back as it was written.
+TEST(Dc09Parse, TheNakFormsAccountFieldIsNotPartOfTheLine) {
+    auto nak = parse_frame("\n66290025\"NAK\"0000R0L0A0[]_12:00:00,01-15-2025\r");
+    ASSERT_TRUE(nak) << nak.detail;
+    EXPECT_EQ(nak.value.line, "0");
+    EXPECT_EQ(nak.value.account, "");
+    EXPECT_EQ(encode(nak.value), "\n66290025\"NAK\"0000R0L0A0[]_12:00:00,01-15-2025\r");
+    // A line with A in it keeps it; only the last "A<hex>" before '[' is the account field.
+    frame f = nak.value;
+    f.line = "AA";
+    auto again = parse_frame(encode(f));
+    ASSERT_TRUE(again) << again.detail;
+    EXPECT_EQ(again.value.line, "AA");
+    EXPECT_EQ(again.value, f);
+    // A line of 5 digits and the A0 make a run longer than a line may be (found by the fuzzer next).
+    f.line = "8E200";
+    again = parse_frame(encode(f));
+    ASSERT_TRUE(again) << again.detail;
+    EXPECT_EQ(again.value, f);
+}
+
 TEST(Dc09Parse, ReadsRepliesIncludingTheNakForm) {
     auto nak = parse_frame("\n" + std::string{} + [] {
         std::string s = "\"NAK\"0000R0L0A0[]_12:00:00,01-15-2025";
@@ -361,6 +384,8 @@ TEST(Dc09Parse, ReadsRepliesIncludingTheNakForm) {
     EXPECT_EQ(nak.value.seq, 0u);
     EXPECT_EQ(nak.value.account, "");
     EXPECT_EQ(nak.value.timestamp, noon);
+    EXPECT_EQ(nak.value.line, "0");
+    EXPECT_EQ(nak.value.receiver, "0");
 
     frame ack;
     ack.id = frame_id::ack;

@@ -70,7 +70,6 @@ private:
     bool is_disabled(const std::string& hub);
     void arm();
 
-    asio::io_context& io_;
     store& db_;
     options opts_;
     std::shared_ptr<spdlog::logger> log_;

@@ -86,16 +86,19 @@ constexpr const alert_type_info* find_alert_type(std::string_view name) noexcept
 
 /// The SIA code for a type and state, e.g. ("pendant", raised) -> "QA". A type not in the catalogue
 /// gets "UA"/"UR" (untyped alarm), so a receiver never drops it.
+/// (These two read the rows directly rather than test find_alert_type's pointer: GCC 12 with UBSan
+/// cannot evaluate that test in a constant expression, which broke the build with -fsanitize.)
 constexpr std::string_view alert_sia_code(std::string_view type, alert_state state) noexcept {
-    const auto* t = find_alert_type(type);
-    if (state == alert_state::cleared) return t ? t->sia_restore : "UR";
-    return t ? t->sia_event : "UA";
+    for (const auto& t : alert_catalogue)
+        if (t.name == type) return state == alert_state::cleared ? t.sia_restore : t.sia_event;
+    return state == alert_state::cleared ? "UR" : "UA";
 }
 
 /// The Contact ID event code for a type, e.g. "pendant" -> 101; 140 (general alarm) if unknown.
 constexpr int alert_contact_id(std::string_view type) noexcept {
-    const auto* t = find_alert_type(type);
-    return t ? t->contact_id : 140;
+    for (const auto& t : alert_catalogue)
+        if (t.name == type) return t.contact_id;
+    return 140;
 }
 
 /// The first row whose event or restore code is `sia`; nullptr if none.
