@@ -8,10 +8,13 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <array>
 #include <filesystem>
 #include <functional>
 #include <memory>
 
+#include "warden/centre/records_key.hpp"
 #include "warden/centre/sqlite_store.hpp"
 #include "warden/harness/harness.hpp"
 
@@ -362,14 +365,18 @@ TEST(CentreSqliteStore, MigratesAVersionOneDatabaseKeepingItsUsers) {
     harness::temp_dir dir;
     auto path = (dir / "centre.db").string();
     { auto s = open_sqlite_store(path); }
-    // Turn it back into what version 1 wrote: no `disabled` column.
+    // Turn it back into what version 1 wrote: no `disabled` column, no records' tables (version 3).
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db,
-                           "ALTER TABLE users DROP COLUMN disabled; PRAGMA user_version = 1; INSERT INTO "
-                           "users(name, role, password_hash, created_ms) VALUES ('old', 'operator', 'h', 0)",
-                           nullptr, nullptr, nullptr),
-              SQLITE_OK)
+    ASSERT_EQ(
+        sqlite3_exec(db,
+                     "DROP TABLE records_meta; DROP TABLE professionals; DROP TABLE responders; DROP TABLE "
+                     "residents; DROP TABLE household_hubs; DROP TABLE households; DROP TABLE "
+                     "team_members; DROP TABLE teams; "
+                     "ALTER TABLE users DROP COLUMN disabled; PRAGMA user_version = 1; INSERT INTO "
+                     "users(name, role, password_hash, created_ms) VALUES ('old', 'operator', 'h', 0)",
+                     nullptr, nullptr, nullptr),
+        SQLITE_OK)
         << sqlite3_errmsg(db);
     sqlite3_close(db);
     auto s = open_sqlite_store(path);
@@ -474,4 +481,278 @@ TEST_P(CentreStore, AnIdReusedForADifferentAlertIsKeptUnderADerivedId) {
     auto b = batch({dc}, t0() + 1s);
     b.keep_reused_ids = false;
     EXPECT_EQ(s->ingest(b).at(0), (ingest_result{false, "dc09-1234-0007-1700000000", std::nullopt}));
+}
+
+// --- residents' records (records.hpp) ---
+
+namespace {
+
+records_key test_key(unsigned char fill) {
+    std::array<unsigned char, records_key::size> bytes{};
+    bytes.fill(fill);
+    return records_key(bytes);
+}
+
+/// A fictional household with every field set.
+household sample_household() {
+    household h;
+    h.external_ref = "LA-1001";
+    h.address_lines = {"12 Test Terrace", "Exampleton"};
+    h.postcode = "ZZ99 1AB";
+    h.key_safe_code = "KS-4821";
+    h.key_safe_location = "left of the back door";
+    h.door_entry = "flat 3, buzzer 0034";
+    h.instructions = "Knock loudly.\nDog in the kitchen.";
+    h.hubs = {"hub-r1", "hub-r2"};
+    resident r;
+    r.name = "Edith Example";
+    r.preferred_name = "Edie";
+    r.date_of_birth = "1938-04-21";
+    r.phone = "01632 960001";
+    r.communication = "hard of hearing; speaks Welsh";
+    r.medical_conditions = "COPD-marker-7731, type 2 diabetes";
+    r.medication_notes = "inhaler twice daily";
+    r.risk_notes = "oxygen in use";
+    r.gp = "Dr Sample, Example Surgery";
+    h.residents = {r};
+    h.responders = {
+        {2, "Neighbour Ned", "neighbour", {"01632 960003"}, false, "evenings", true},
+        {1, "Daughter Dora", "daughter", {"07700 900001", "01632 960002"}, true, "any time", true}};
+    h.professionals = {{"social_worker", "Sam Social", "Example Council", "01632 960004", "sam@example.org"}};
+    return h;
+}
+
+}  // namespace
+
+TEST(Records, ValidationNamesEveryBadField) {
+    EXPECT_TRUE(validate(sample_household()).empty());
+    auto h = sample_household();
+    h.postcode = "nowhere";
+    h.address_lines.clear();
+    h.hubs = {"hub-r1", "hub-r1", "bad hub"};
+    h.residents[0].name = "";
+    h.residents[0].date_of_birth = "1938-02-30";
+    h.residents[0].phone = "call me";
+    h.responders[0].call_order = 1;  // the same as the second's
+    h.responders[1].phones = {};
+    h.professionals[0].role = "wizard";
+    h.professionals[0].email = "not-an-email";
+    h.instructions = std::string("bad\x01", 4);
+    std::vector<std::string> fields;
+    for (const auto& e : validate(h)) fields.push_back(e.field);
+    EXPECT_EQ(fields,
+              (std::vector<std::string>{"address_lines", "postcode", "instructions", "hubs[1]", "hubs[2]",
+                                        "residents[0].name", "residents[0].date_of_birth",
+                                        "residents[0].phone", "responders[1].phones", "professionals[0].role",
+                                        "professionals[0].email", "responders[1].call_order"}));
+    EXPECT_TRUE(validate(team{"north", "North team"}).empty());
+    EXPECT_EQ(validate(team{"no spaces", ""}).size(), 2u);
+    resident bad_utf8;
+    bad_utf8.name = "\xc3\x28";
+    EXPECT_EQ(validate(bad_utf8).at(0).message, "is not valid UTF-8 text");
+    for (const char* pc : {"CF10 1AA", "m1 1ae", "EC1A1BB", "W1A 0AX", "B33 8TH"}) {
+        h = sample_household();
+        h.postcode = pc;
+        EXPECT_TRUE(validate(h).empty()) << pc;
+    }
+}
+
+TEST_P(CentreStore, HouseholdsRoundTripAndAreFoundByNameAddressPostcodeHubAndPhone) {
+    auto s = open_store();
+    s->unlock_records(test_key(7));
+    auto h = sample_household();
+    auto saved = s->create_household(h, "ada", t0());
+    ASSERT_EQ(saved.status, save_status::ok);
+    auto got = s->get_household(saved.id);
+    ASSERT_TRUE(got);
+    h.id = saved.id;
+    h.created = h.updated = t0();
+    std::sort(h.responders.begin(), h.responders.end(),
+              [](const auto& a, const auto& b) { return a.call_order < b.call_order; });
+    EXPECT_EQ(*got, h);
+    EXPECT_EQ(s->find_household_by_ref("LA-1001"), h);
+    EXPECT_FALSE(s->find_household_by_ref("LA-9"));
+    EXPECT_FALSE(s->get_household(saved.id + 1));
+    EXPECT_EQ(s->household_of_hub("hub-r2"), summary_of(h));
+    EXPECT_FALSE(s->household_of_hub("hub-other"));
+    EXPECT_EQ(summary_of(h).names, std::vector<std::string>{"Edie"});
+
+    auto other = sample_household();
+    other.external_ref.reset();
+    other.hubs = {"hub-x"};
+    other.postcode = "AB1 2CD";
+    other.address_lines = {"1 Other Road"};
+    other.residents[0].name = "Oscar Other";
+    other.residents[0].preferred_name = "";
+    other.residents[0].phone = "";
+    other.responders.clear();
+    auto other_id = s->create_household(other, "ada", t0()).id;
+    auto ids = [&](std::optional<std::string> text, std::optional<std::string> team = std::nullopt) {
+        std::vector<std::int64_t> out;
+        for (const auto& x : s->list_households({.text = text, .team = team})) out.push_back(x.id);
+        return out;
+    };
+    EXPECT_EQ(ids(std::nullopt), (std::vector<std::int64_t>{other_id, saved.id}));  // by postcode
+    EXPECT_EQ(ids("zz991ab"), std::vector<std::int64_t>{saved.id});
+    EXPECT_EQ(ids("ZZ99 1AB"), std::vector<std::int64_t>{saved.id});
+    EXPECT_EQ(ids("edith"), std::vector<std::int64_t>{saved.id});
+    EXPECT_EQ(ids("test terrace"), std::vector<std::int64_t>{saved.id});
+    EXPECT_EQ(ids("hub-x"), std::vector<std::int64_t>{other_id});
+    EXPECT_EQ(ids("07700900001"), std::vector<std::int64_t>{saved.id});  // a responder's phone
+    EXPECT_EQ(ids("01632 960001"), std::vector<std::int64_t>{saved.id});
+    EXPECT_EQ(ids("%"), std::vector<std::int64_t>{});
+    EXPECT_EQ(ids("nobody"), std::vector<std::int64_t>{});
+
+    // Update replaces the record and its people; the hub moves with it.
+    other.hubs = {"hub-y"};
+    other.residents.push_back(h.residents[0]);
+    ASSERT_EQ(s->update_household(other_id, other, "ada", t0() + 1h).status, save_status::ok);
+    auto changed = s->get_household(other_id);
+    EXPECT_EQ(changed->residents.size(), 2u);
+    EXPECT_EQ(changed->updated, t0() + 1h);
+    EXPECT_EQ(changed->created, t0());
+    EXPECT_FALSE(s->household_of_hub("hub-x"));
+    EXPECT_EQ(s->household_of_hub("hub-y")->id, other_id);
+    EXPECT_EQ(s->update_household(999, other, "ada", t0()).status, save_status::not_found);
+    EXPECT_EQ(s->delete_household(other_id, "ada", t0()), change_result::ok);
+    EXPECT_EQ(s->delete_household(other_id, "ada", t0()), change_result::not_found);
+    EXPECT_FALSE(s->household_of_hub("hub-y"));
+    auto audit = s->list_audit(10);
+    ASSERT_EQ(audit.size(), 4u);
+    EXPECT_EQ(audit[0].action, "household_delete");
+    EXPECT_EQ(audit[3].action, "household_create");
+    EXPECT_EQ(audit[3].target, std::to_string(saved.id));
+}
+
+TEST_P(CentreStore, HouseholdsClashOnExternalRefHubOrAnUnknownTeam) {
+    auto s = open_store();
+    s->unlock_records(test_key(7));
+    auto first = s->create_household(sample_household(), "ada", t0());
+    auto h = sample_household();
+    h.hubs = {"hub-new"};
+    auto r = s->create_household(h, "ada", t0());
+    EXPECT_EQ(r.status, save_status::conflict);
+    EXPECT_EQ(r.conflict->field, "external_ref");
+    h.external_ref = "LA-2";
+    h.hubs = {"hub-new", "hub-r2"};
+    EXPECT_EQ(s->create_household(h, "ada", t0()).conflict->field, "hubs[1]");
+    h.hubs = {"hub-new"};
+    h.team = "nope";
+    EXPECT_EQ(s->create_household(h, "ada", t0()).conflict->field, "team");
+    h.team.reset();
+    auto second = s->create_household(h, "ada", t0());
+    EXPECT_EQ(second.status, save_status::ok);
+    // Its own ref and hubs are no clash with itself.
+    EXPECT_EQ(s->update_household(first.id, sample_household(), "ada", t0()).status, save_status::ok);
+    EXPECT_EQ(s->list_households({}).size(), 2u);
+}
+
+TEST_P(CentreStore, WithoutTheRecordsKeyEncryptedFieldsAreNeitherStoredNorShown) {
+    harness::temp_dir dir;
+    std::int64_t id = 0;
+    {
+        auto s = GetParam().open(dir.path());
+        EXPECT_FALSE(s->records_unlocked());
+        EXPECT_THROW(s->create_household(sample_household(), "ada", t0()), records_locked);
+        s->unlock_records(test_key(7));
+        EXPECT_TRUE(s->records_unlocked());
+        id = s->create_household(sample_household(), "ada", t0()).id;
+    }
+    {
+        auto s = GetParam().open(dir.path());
+        EXPECT_THROW(s->unlock_records(test_key(8)), records_key_mismatch);
+        EXPECT_FALSE(s->records_unlocked());
+        auto h = s->get_household(id);
+        ASSERT_TRUE(h);
+        EXPECT_TRUE(h->sealed);
+        EXPECT_EQ(h->key_safe_code, "");
+        EXPECT_EQ(h->residents.at(0).medical_conditions, "");
+        EXPECT_EQ(h->residents.at(0).name, "Edith Example");
+        // Saving what it read back would erase the sealed fields: refused.
+        EXPECT_THROW(s->update_household(id, *h, "ada", t0()), records_locked);
+        // A household without encrypted fields needs no key.
+        auto plain = sample_household();
+        plain.external_ref = "LA-3";
+        plain.hubs.clear();
+        plain.key_safe_code = plain.key_safe_location = plain.door_entry = "";
+        plain.residents[0].medical_conditions = plain.residents[0].medication_notes = "";
+        EXPECT_EQ(s->create_household(plain, "ada", t0()).status, save_status::ok);
+    }
+    auto s = GetParam().open(dir.path());
+    s->unlock_records(test_key(7));
+    EXPECT_EQ(s->get_household(id)->key_safe_code, "KS-4821");
+    EXPECT_FALSE(s->get_household(id)->sealed);
+}
+
+TEST_P(CentreStore, TeamsCaseloadsAndMembers) {
+    auto s = open_store();
+    s->unlock_records(test_key(7));
+    EXPECT_TRUE(s->add_team({"north", "North"}, "ada", t0()));
+    EXPECT_FALSE(s->add_team({"north", "Again"}, "ada", t0()));
+    EXPECT_TRUE(s->add_team({"south", "South"}, "ada", t0()));
+    EXPECT_EQ(s->update_team({"north", "North team"}, "ada", t0()), change_result::ok);
+    EXPECT_EQ(s->update_team({"east", "East"}, "ada", t0()), change_result::not_found);
+    EXPECT_EQ(s->list_teams(), (std::vector<team>{{"north", "North team"}, {"south", "South"}}));
+    EXPECT_EQ(s->get_team("south"), (team{"south", "South"}));
+    auto id = s->create_household(sample_household(), "ada", t0()).id;
+    EXPECT_EQ(s->assign_household(id, "north", "ada", t0()), change_result::ok);
+    EXPECT_EQ(s->assign_household(id, "east", "ada", t0()), change_result::not_found);
+    EXPECT_EQ(s->assign_household(id + 1, "north", "ada", t0()), change_result::not_found);
+    EXPECT_EQ(s->get_household(id)->team, "north");
+    EXPECT_EQ(s->list_households({.team = "north"}).size(), 1u);
+    EXPECT_TRUE(s->list_households({.team = "south"}).empty());
+    EXPECT_TRUE(s->add_user({"cara", "care", "hash", t0()}));
+    EXPECT_FALSE(s->user_team("cara"));
+    EXPECT_EQ(s->set_user_team("cara", "south", "ada", t0()), change_result::ok);
+    EXPECT_EQ(s->set_user_team("cara", "north", "ada", t0()), change_result::ok);
+    EXPECT_EQ(s->set_user_team("nobody", "north", "ada", t0()), change_result::not_found);
+    EXPECT_EQ(s->set_user_team("cara", "east", "ada", t0()), change_result::not_found);
+    EXPECT_EQ(s->user_team("cara"), "north");
+    EXPECT_EQ(s->delete_team("north", "ada", t0()), change_result::conflict);
+    EXPECT_EQ(s->delete_team("south", "ada", t0()), change_result::ok);
+    EXPECT_EQ(s->delete_team("south", "ada", t0()), change_result::not_found);
+    EXPECT_EQ(s->assign_household(id, std::nullopt, "ada", t0()), change_result::ok);
+    EXPECT_EQ(s->set_user_team("cara", std::nullopt, "ada", t0()), change_result::ok);
+    EXPECT_EQ(s->delete_team("north", "ada", t0()), change_result::ok);
+    std::vector<std::string> actions;
+    for (const auto& e : s->list_audit(100)) actions.insert(actions.begin(), e.action);
+    EXPECT_EQ(actions, (std::vector<std::string>{"team_add", "team_add", "team_update", "household_create",
+                                                 "caseload_assign", "user_team", "user_team", "team_delete",
+                                                 "caseload_assign", "user_team", "team_delete"}));
+}
+
+TEST(CentreSqliteStore, KeySafeCodesAndMedicalNotesAreNotInTheFile) {
+    harness::temp_dir dir;
+    auto path = (dir / "centre.db").string();
+    {
+        auto s = open_sqlite_store(path);
+        s->unlock_records(test_key(7));
+        ASSERT_EQ(s->create_household(sample_household(), "ada", t0()).status, save_status::ok);
+    }
+    std::string bytes;
+    for (const auto& f : std::filesystem::directory_iterator(dir.path()))
+        bytes += harness::file_bytes(f.path());
+    EXPECT_NE(bytes.find("Edith Example"), std::string::npos);  // the file is readable, the name plain
+    for (const char* secret : {"KS-4821", "COPD-marker-7731", "inhaler twice", "back door", "buzzer 0034"})
+        EXPECT_EQ(bytes.find(secret), std::string::npos) << secret;
+}
+
+TEST(RecordsKey, CreatesAPrivateFileOnceAndLoadsIt) {
+    harness::temp_dir dir;
+    auto path = (dir / "records.key").string();
+    auto old = ::umask(022);
+    records_key::create(path);
+    ::umask(old);
+    EXPECT_EQ(std::filesystem::status(path).permissions() & std::filesystem::perms::mask,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    auto before = harness::file_bytes(path);
+    EXPECT_THROW(records_key::create(path), records_key_error);
+    EXPECT_EQ(harness::file_bytes(path), before);
+    auto k = records_key::load(path);
+    EXPECT_EQ(k.open(k.seal("secret")), "secret");
+    EXPECT_NE(k.seal("secret"), k.seal("secret"));  // a fresh nonce each time
+    EXPECT_THROW(test_key(1).open(k.seal("secret")), records_key_error);
+    dir.write("short.key", "abcd\n");
+    EXPECT_THROW(records_key::load((dir / "short.key").string()), records_key_error);
+    EXPECT_THROW(records_key::load((dir / "missing.key").string()), records_key_error);
 }

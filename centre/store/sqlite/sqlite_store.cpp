@@ -92,6 +92,81 @@ CREATE TABLE audit(
     R"sql(
 ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 3: residents' records, their care circle, teams and caseloads (records.cpp). BLOB columns hold
+    // values sealed with the records key (NULL: empty); records_meta holds the key check.
+    R"sql(
+CREATE TABLE teams(
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL
+);
+CREATE TABLE team_members(
+  user_name TEXT PRIMARY KEY REFERENCES users(name) ON DELETE CASCADE,
+  team TEXT NOT NULL REFERENCES teams(id)
+);
+CREATE TABLE households(
+  id INTEGER PRIMARY KEY,
+  external_ref TEXT UNIQUE,
+  address TEXT NOT NULL,
+  postcode TEXT NOT NULL,
+  key_safe_code BLOB,
+  key_safe_location BLOB,
+  door_entry BLOB,
+  instructions TEXT NOT NULL DEFAULT '',
+  team TEXT REFERENCES teams(id),
+  search TEXT NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL
+);
+CREATE INDEX households_team ON households(team, postcode);
+CREATE TABLE household_hubs(
+  hub TEXT PRIMARY KEY,
+  household_id INTEGER NOT NULL REFERENCES households(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL
+);
+CREATE INDEX household_hubs_household ON household_hubs(household_id, position);
+CREATE TABLE residents(
+  id INTEGER PRIMARY KEY,
+  household_id INTEGER NOT NULL REFERENCES households(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  preferred_name TEXT NOT NULL DEFAULT '',
+  date_of_birth TEXT NOT NULL DEFAULT '',
+  phone TEXT NOT NULL DEFAULT '',
+  communication TEXT NOT NULL DEFAULT '',
+  medical_conditions BLOB,
+  medication_notes BLOB,
+  risk_notes TEXT NOT NULL DEFAULT '',
+  gp TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX residents_household ON residents(household_id, position);
+CREATE TABLE responders(
+  id INTEGER PRIMARY KEY,
+  household_id INTEGER NOT NULL REFERENCES households(id) ON DELETE CASCADE,
+  call_order INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  relation TEXT NOT NULL DEFAULT '',
+  phones TEXT NOT NULL DEFAULT '',
+  holds_key INTEGER NOT NULL DEFAULT 0,
+  available_hours TEXT NOT NULL DEFAULT '',
+  can_attend INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX responders_household ON responders(household_id, call_order);
+CREATE TABLE professionals(
+  id INTEGER PRIMARY KEY,
+  household_id INTEGER NOT NULL REFERENCES households(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  role TEXT NOT NULL,
+  name TEXT NOT NULL DEFAULT '',
+  organisation TEXT NOT NULL DEFAULT '',
+  phone TEXT NOT NULL DEFAULT '',
+  email TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX professionals_household ON professionals(household_id, position);
+CREATE TABLE records_meta(
+  name TEXT PRIMARY KEY,
+  value BLOB NOT NULL
+);
+)sql",
 };
 
 }  // namespace

@@ -1,7 +1,7 @@
 #pragma once
 // The SQLite backend of the centre's store (private to centre/store/sqlite): one class implementing
 // every interface of store.hpp, its methods in one file per concern (alerts.cpp, hubs.cpp, users.cpp,
-// audit.cpp, stats.cpp), the connections, schema and shared helpers in sqlite_store.cpp.
+// audit.cpp, stats.cpp, records.cpp), the connections, schema and shared helpers in sqlite_store.cpp.
 //
 // Writes go through one writer connection guarded by write_mu_; reads borrow a read-only connection
 // from a pool, so HTTP threads read while ingest writes (WAL). The interface throws store_error when
@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "warden/centre/records_key.hpp"
 #include "warden/centre/store.hpp"
 #include "warden/sqlite/sqlite.hpp"
 
@@ -111,6 +112,28 @@ public:
     std::vector<answer_time> answer_times(time_point since) override;
     std::vector<alert_count> alert_counts() override;
 
+    // records_store (records.cpp)
+    void unlock_records(const records_key& key) override;
+    bool records_unlocked() override;
+    save_result create_household(const household& h, const std::string& by, time_point now) override;
+    save_result update_household(std::int64_t id, const household& h, const std::string& by,
+                                 time_point now) override;
+    change_result delete_household(std::int64_t id, const std::string& by, time_point now) override;
+    std::optional<household> get_household(std::int64_t id) override;
+    std::optional<household> find_household_by_ref(const std::string& external_ref) override;
+    std::vector<household_summary> list_households(const household_query& q) override;
+    std::optional<household_summary> household_of_hub(const std::string& hub) override;
+    bool add_team(const team& t, const std::string& by, time_point now) override;
+    change_result update_team(const team& t, const std::string& by, time_point now) override;
+    change_result delete_team(const std::string& id, const std::string& by, time_point now) override;
+    std::vector<team> list_teams() override;
+    std::optional<team> get_team(const std::string& id) override;
+    change_result assign_household(std::int64_t id, const std::optional<std::string>& team,
+                                   const std::string& by, time_point now) override;
+    change_result set_user_team(const std::string& name, const std::optional<std::string>& team,
+                                const std::string& by, time_point now) override;
+    std::optional<std::string> user_team(const std::string& name) override;
+
     bool healthy() noexcept override;
 
 private:
@@ -165,7 +188,16 @@ private:
     void add_audit(const std::string& user, const std::string& action, const std::string& target,
                    const std::string& detail, time_point now);
 
+    // records.cpp, under write_mu_
+    std::optional<field_error> household_conflict(std::int64_t id, const household& h);
+    void write_people(std::int64_t id, const household& h);
+    std::optional<std::string> seal(const std::string& plain);
+    std::string unseal(const sqlite::statement& s, int col);
+    household read_household(connection& c, std::int64_t id);
+
     std::string path_;
+    /// The records key, once unlock_records succeeded (set at start, before other threads use the store).
+    std::shared_ptr<const records_key> records_key_;
     std::mutex write_mu_;
     connection writer_;
     std::mutex pool_mu_;

@@ -34,6 +34,9 @@ private:
     std::filesystem::path path_;
 };
 
+/// The bytes of a file ("" if it cannot be read): to look for what must not be in a database file.
+std::string file_bytes(const std::filesystem::path& path);
+
 /// A TCP port on 127.0.0.1 that was free a moment ago.
 int free_port();
 
