@@ -1,7 +1,11 @@
-// The CSV reader and writer, and the household and responder CSV mapping, without a database.
+// The CSV reader and writer, and the records files' mapping to the model, without a database.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "warden/centre/csv.hpp"
+#include "warden/centre/records_csv.hpp"
 
 using namespace warden::centre;
 
@@ -63,4 +67,137 @@ TEST(Csv, WritesWhatItReads) {
     EXPECT_EQ(csv_row({"a", "b c"}), "a,b c\r\n");
     EXPECT_EQ(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
     EXPECT_EQ(parse_csv(text), (rows{{1, fields}, {3, {"x"}}}));
+}
+
+// --- the records files (records_csv.hpp) ---
+
+namespace {
+
+std::string fixture(const std::string& name) {
+    std::ifstream in(std::string(WARDEN_SOURCE_DIR) + "/tests/fixtures/records/" + name, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+/// The households of a households file, as new records, with the problems of reading them.
+std::vector<household> households_of(std::string_view text, std::vector<csv_problem>& problems) {
+    auto table = read_table(records_file::households, text, problems);
+    std::vector<household> out;
+    for (const auto& row : table.rows) {
+        household h;
+        apply_household_row(row, h, problems);
+        out.push_back(std::move(h));
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST(RecordsCsv, ReadsTheHouseholdsFixtureIntoTheModel) {
+    std::vector<csv_problem> problems;
+    auto hs = households_of(fixture("households.csv"), problems);
+    EXPECT_TRUE(problems.empty());
+    ASSERT_EQ(hs.size(), 3u);
+    EXPECT_EQ(hs[0].external_ref, "EX-0001");
+    EXPECT_EQ(hs[0].key_safe_location, "left of the front door, behind the pot");
+    ASSERT_EQ(hs[0].residents.size(), 1u);
+    EXPECT_EQ(hs[0].residents[0].medication_notes, "Inhalers twice a day\nMetformin with meals");
+    EXPECT_EQ(hs[1].address_lines,
+              (std::vector<std::string>{"Flat 2, Sample Court", "Mock Road", "Testbury"}));
+    EXPECT_EQ(hs[1].hubs, (std::vector<std::string>{"hub-0002", "hub-0003"}));
+    ASSERT_EQ(hs[1].residents.size(), 2u);
+    EXPECT_EQ(hs[1].residents[1].preferred_name, "Nel");
+    EXPECT_EQ(hs[2].residents[0].name, "Bryn \"Taff\" Invented");
+    for (const auto& h : hs) EXPECT_EQ(validate(h), std::vector<field_error>{}) << *h.external_ref;
+}
+
+TEST(RecordsCsv, WritesTheFixturesBackByteForByte) {
+    std::vector<csv_problem> problems;
+    auto text = fixture("households.csv");
+    auto hs = households_of(text, problems);
+    EXPECT_EQ(write_records_csv(records_file::households, hs), text);
+
+    for (auto [kind, name] : {std::pair{records_file::responders, "responders.csv"},
+                              std::pair{records_file::professionals, "professionals.csv"}}) {
+        auto care_text = fixture(name);
+        auto groups = read_care_rows(kind, read_table(kind, care_text, problems), problems);
+        std::vector<household> with_care;
+        for (const auto& g : groups) {
+            household h;
+            h.external_ref = g.household_ref;
+            h.responders = g.responders;
+            h.professionals = g.professionals;
+            with_care.push_back(h);
+        }
+        EXPECT_EQ(write_records_csv(kind, with_care), care_text) << name;
+    }
+    EXPECT_TRUE(problems.empty());
+}
+
+TEST(RecordsCsv, AnUpdateKeepsWhatTheFileHasNoColumnFor) {
+    household stored;
+    stored.external_ref = "EX-1";
+    stored.address_lines = {"1 Old Road"};
+    stored.postcode = "CF10 1AA";
+    stored.key_safe_code = "1111";
+    stored.residents = {{.name = "Ann Example", .phone = "029 2000 0000", .medical_conditions = "asthma"},
+                        {.name = "Bob Example"}};
+    std::vector<csv_problem> problems;
+    auto table = read_table(records_file::households,
+                            "external_ref,address_line1,postcode,resident1_name,resident2_name\n"
+                            "EX-1,2 New Road,CF10 1AA,Ann Example-Jones,\n",
+                            problems);
+    ASSERT_EQ(table.rows.size(), 1u);
+    auto groups = apply_household_row(table.rows[0], stored, problems);
+    EXPECT_TRUE(problems.empty());
+    EXPECT_EQ(stored.address_lines, std::vector<std::string>{"2 New Road"});
+    EXPECT_EQ(stored.key_safe_code, "1111");  // no key_safe_code column: kept
+    ASSERT_EQ(stored.residents.size(), 1u);   // resident2's cells all empty: no second resident
+    EXPECT_EQ(stored.residents[0].name, "Ann Example-Jones");
+    EXPECT_EQ(stored.residents[0].medical_conditions, "asthma");
+    EXPECT_EQ(groups, std::vector<int>{1});
+}
+
+TEST(RecordsCsv, NamesValidationFieldsAsTheFilesColumns) {
+    EXPECT_EQ(household_column("residents[0].date_of_birth", {2}), "resident2_date_of_birth");
+    EXPECT_EQ(household_column("residents[1].name", {1, 3}), "resident3_name");
+    EXPECT_EQ(household_column("address_lines[2]", {}), "address_line3");
+    EXPECT_EQ(household_column("hubs[1]", {}), "hubs");
+    EXPECT_EQ(household_column("postcode", {}), "postcode");
+
+    care_rows rows{"EX-1", {}, {}, {7, 9, 12}};
+    EXPECT_EQ(care_problem({"responders[1].phones[1]", "bad"}, rows), (csv_problem{9, "phone2", "bad"}));
+    EXPECT_EQ(care_problem({"responders[2].call_order", "dup"}, rows),
+              (csv_problem{12, "call_order", "dup"}));
+    EXPECT_EQ(care_problem({"professionals[0].email", "bad"}, rows), (csv_problem{7, "email", "bad"}));
+    EXPECT_EQ(care_problem({"responders", "too many"}, rows), (csv_problem{7, "household_ref", "too many"}));
+}
+
+TEST(RecordsCsv, ReportsHeaderAndCellProblemsWithLineAndColumn) {
+    std::vector<csv_problem> problems;
+    read_table(records_file::households, "external_ref,postcode,postcode,colour\n", problems);
+    EXPECT_EQ(problems, (std::vector<csv_problem>{{1, "postcode", "is named twice"},
+                                                  {1, "colour", "is not a column of a households file"},
+                                                  {1, "address_line1", "the column is required"},
+                                                  {1, "resident1_name", "the column is required"}}));
+    problems.clear();
+    auto t = read_table(records_file::responders,
+                        "household_ref,call_order,name,holds_key\n"
+                        "EX-1,one,Ann,yes\n"
+                        "\n"
+                        ",2,Bob,perhaps\n"
+                        ",,,\n"
+                        "EX-1,3,Cai,no,extra\n",
+                        problems);
+    auto groups = read_care_rows(records_file::responders, t, problems);
+    EXPECT_EQ(problems, (std::vector<csv_problem>{{6, "", "has 5 cells, the header names 4 columns"},
+                                                  {2, "call_order", "must be a whole number from 1 to 99"},
+                                                  {4, "holds_key", "must be yes or no"},
+                                                  {4, "household_ref", "is required"}}));
+    ASSERT_EQ(groups.size(), 1u);
+    EXPECT_EQ(groups[0].lines, std::vector<std::size_t>{2});
+    EXPECT_EQ(format_problem("r.csv", problems[1]),
+              "r.csv:2: call_order: must be a whole number from 1 to 99");
+    EXPECT_EQ(format_problem("r.csv", problems[0]), "r.csv:6: has 5 cells, the header names 4 columns");
 }
