@@ -6,6 +6,10 @@
 
 #include "warden/centre/csv.hpp"
 #include "warden/centre/records_csv.hpp"
+#include "warden/centre/records_import.hpp"
+#include "warden/centre/records_key.hpp"
+#include "warden/centre/sqlite_store.hpp"
+#include "warden/harness/harness.hpp"
 
 using namespace warden::centre;
 
@@ -200,4 +204,100 @@ TEST(RecordsCsv, ReportsHeaderAndCellProblemsWithLineAndColumn) {
     EXPECT_EQ(format_problem("r.csv", problems[1]),
               "r.csv:2: call_order: must be a whole number from 1 to 99");
     EXPECT_EQ(format_problem("r.csv", problems[0]), "r.csv:6: has 5 cells, the header names 4 columns");
+}
+
+// --- import, erasure and rotation through the SQLite store (records_import.hpp, records_bulk.cpp) ---
+
+namespace {
+
+records_key test_key(unsigned char fill) {
+    std::array<unsigned char, records_key::size> bytes{};
+    bytes.fill(fill);
+    return records_key(bytes);
+}
+
+/// A store on a fresh file, unlocked with key 1, with the fixtures imported.
+struct imported_store {
+    warden::harness::temp_dir dir;
+    std::string path = (dir / "centre.db").string();
+    std::unique_ptr<store> db = open_sqlite_store(path);
+
+    imported_store() {
+        db->unlock_records(test_key(1));
+        for (auto [kind, name] : {std::pair{records_file::households, "households.csv"},
+                                  std::pair{records_file::responders, "responders.csv"},
+                                  std::pair{records_file::professionals, "professionals.csv"}}) {
+            auto r = import_records(*db, kind, fixture(name), false, "test", warden::now_ms());
+            EXPECT_TRUE(r.problems.empty()) << name;
+        }
+    }
+    std::size_t households() { return db->list_households({}).size(); }
+};
+
+}  // namespace
+
+TEST(RecordsImport, AFileIsSavedWhollyOrNotAtAll) {
+    imported_store s;
+    ASSERT_EQ(s.households(), 3u);
+    auto before = export_records(*s.db, records_file::households);
+    EXPECT_EQ(before, fixture("households.csv"));
+
+    // Row 3's hub is EX-0002's: row 2 (good) is not saved either, dry or not.
+    std::string clash =
+        "external_ref,address_line1,postcode,hubs,resident1_name\n"
+        "EX-0010,10 New Street,CF10 1AA,hub-0010,Ceri Fictional\n"
+        "EX-0011,11 New Street,CF10 1AA,hub-0003,Dai Fictional\n";
+    for (bool dry : {true, false}) {
+        auto r = import_records(*s.db, records_file::households, clash, dry, "test", warden::now_ms());
+        EXPECT_EQ(r.problems,
+                  (std::vector<csv_problem>{{3, "hubs", "hub-0003: this hub belongs to another household"}}));
+        EXPECT_TRUE(r.created.empty());
+        EXPECT_EQ(s.households(), 3u);
+    }
+
+    auto dry = import_records(*s.db, records_file::households, clash.substr(0, clash.rfind("EX-0011")), true,
+                              "test", warden::now_ms());
+    EXPECT_EQ(dry.created, std::vector<std::string>{"EX-0010"});
+    EXPECT_EQ(s.households(), 3u);
+
+    auto again = import_records(*s.db, records_file::households, fixture("households.csv"), false, "test",
+                                warden::now_ms());
+    EXPECT_EQ(again.updated, (std::vector<std::string>{"EX-0001", "EX-0002", "EX-0003"}));
+    EXPECT_EQ(s.households(), 3u);
+    EXPECT_EQ(export_records(*s.db, records_file::households), before);
+    EXPECT_EQ(export_records(*s.db, records_file::responders), fixture("responders.csv"));
+}
+
+TEST(RecordsImport, RotationReEncryptsEveryValueAndTheOldKeyNoLongerOpens) {
+    imported_store s;
+    auto before = export_records(*s.db, records_file::households);
+    // EX-0001: code, location, medical conditions, medication; EX-0002: code, location, door entry, one
+    // resident's medical conditions.
+    EXPECT_EQ(s.db->rekey_records(test_key(2), "test", "", warden::now_ms()), 8);
+    EXPECT_EQ(export_records(*s.db, records_file::households), before);
+    s.db.reset();
+    EXPECT_THROW(open_sqlite_store(s.path)->unlock_records(test_key(1)), records_key_mismatch);
+    auto reopened = open_sqlite_store(s.path);
+    reopened->unlock_records(test_key(2));
+    EXPECT_EQ(export_records(*reopened, records_file::households), before);
+    auto audit = reopened->list_audit(1);
+    ASSERT_EQ(audit.size(), 1u);
+    EXPECT_EQ(audit[0].action, "records_key_rotate");
+}
+
+TEST(RecordsImport, ErasureLeavesNothingOfTheHouseholdInTheFile) {
+    imported_store s;
+    auto bytes = [&] {
+        return warden::harness::file_bytes(s.path) + warden::harness::file_bytes(s.path + "-wal");
+    };
+    ASSERT_NE(bytes().find("Gwenllian Fictional"), std::string::npos);
+    auto id = s.db->find_household_by_ref("EX-0001")->id;
+    EXPECT_EQ(s.db->erase_household(id, "test", "request 1", warden::now_ms()), change_result::ok);
+    EXPECT_EQ(s.db->erase_household(id, "test", "request 1", warden::now_ms()), change_result::not_found);
+    for (const char* personal :
+         {"Gwenllian Fictional", "Rhys Fictional", "Dafydd Pretend", "1 Example Street"})
+        EXPECT_EQ(bytes().find(personal), std::string::npos) << personal;
+    EXPECT_NE(bytes().find("Ivor Madeup"), std::string::npos);
+    EXPECT_FALSE(s.db->household_of_hub("hub-0001"));
+    EXPECT_EQ(s.db->list_audit(1).at(0).action, "household_erase");
 }
