@@ -12,6 +12,7 @@
 #include "warden/centre/http_server.hpp"
 #include "warden/centre/ingest.hpp"
 #include "warden/centre/metrics.hpp"
+#include "warden/centre/records_key.hpp"
 #include "warden/centre/sqlite_store.hpp"
 #include "warden/centre/supervisor.hpp"
 #include "warden/mqtt/broker_options.hpp"
@@ -31,6 +32,17 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
         log->warn("fault injection on: WARDEN_CENTRE_FAULT=exit-after-commit (for tests only)");
     auto db = open_sqlite_store(cfg.database);
     log->info("store open database={} schema={}", cfg.database, sqlite_schema_version());
+    if (!cfg.records_key_file.empty()) {
+        // A missing, unreadable, malformed or wrong key stops the start: never plaintext, never a
+        // half-working centre that cannot show the key safe it is asked for.
+        db->unlock_records(records_key::load(cfg.records_key_file));
+        log->info("records key loaded key_file={}", cfg.records_key_file);
+    } else {
+        log->warn(
+            "no records key ([records] key_file): key safe codes, door entry and medical notes can be "
+            "neither "
+            "stored nor shown");
+    }
 
     asio::io_context io;
     centre_clock clock;  // the real one; every part reads the time through it

@@ -13,6 +13,7 @@
 
 #include "warden/centre/auth.hpp"
 #include "warden/centre/centre.hpp"
+#include "warden/centre/records_key.hpp"
 #include "warden/centre/sqlite_store.hpp"
 #include "warden/config/centre_config.hpp"
 
@@ -85,10 +86,16 @@ std::optional<std::string> read_password(const std::string& name) {
     return password;
 }
 
-int user_add(const warden::config::centre_config& cfg, const std::string& name, const std::string& role) {
+int user_add(const warden::config::centre_config& cfg, const std::string& name, const std::string& role,
+             const std::string& team) {
     using namespace warden::centre;
     if (!warden::is_valid_id(name)) {
         std::cerr << "warden-centre: user name must match [A-Za-z0-9._-]{1,64}\n";
+        return 2;
+    }
+    if (role == "care" && team.empty()) {
+        std::cerr
+            << "warden-centre: a care user belongs to a team: add --team TEAM (see warden-centre team)\n";
         return 2;
     }
     auto typed = read_password(name);
@@ -97,12 +104,44 @@ int user_add(const warden::config::centre_config& cfg, const std::string& name, 
     if (password.size() < 8) std::cerr << "warden-centre: warning: a password shorter than 8 characters\n";
     auto db = open_sqlite_store(cfg.database);
     auto now = warden::now_ms();
+    if (!team.empty() && !db->get_team(team)) {
+        std::cerr << fmt::format("warden-centre: no team {}; add it first (warden-centre team add)\n", team);
+        return 1;
+    }
     if (!db->add_user({name, role, hash_password(password), now})) {
         std::cerr << fmt::format("warden-centre: user {} exists\n", name);
         return 1;
     }
     db->audit("cli", "user_add", name, "role " + role, now);
-    std::cout << fmt::format("user {} added with role {}\n", name, role);
+    if (!team.empty()) db->set_user_team(name, team, "cli", now);
+    std::cout << fmt::format("user {} added with role {}{}\n", name, role,
+                             team.empty() ? "" : " in team " + team);
+    return 0;
+}
+
+int team_add(const warden::config::centre_config& cfg, const std::string& id, const std::string& name) {
+    auto db = warden::centre::open_sqlite_store(cfg.database);
+    warden::centre::team t{id, name.empty() ? id : name};
+    if (auto problems = validate(t); !problems.empty()) {
+        for (const auto& p : problems)
+            std::cerr << fmt::format("warden-centre: team {}: {}\n", p.field, p.message);
+        return 2;
+    }
+    if (!db->add_team(t, "cli", warden::now_ms())) {
+        std::cerr << fmt::format("warden-centre: team {} exists\n", id);
+        return 1;
+    }
+    std::cout << fmt::format("team {} added\n", id);
+    return 0;
+}
+
+/// Writes a new records key; refuses to overwrite an existing file.
+int key_create(const std::string& path) {
+    warden::centre::records_key::create(path);
+    std::cout << fmt::format(
+        "records key written to {} (mode 0600). Back it up somewhere safe and apart from the database: "
+        "without it the key safe codes and medical notes cannot be read.\n",
+        path);
     return 0;
 }
 
@@ -120,25 +159,51 @@ int main(int argc, char** argv) {
         "warden-centre: the Warden monitoring centre (alerts from hubs, supervision, operator console)"};
     app.set_version_flag("--version", std::string("warden-centre ") + WARDEN_VERSION);
     std::string config_path, log_level = "info";
-    app.add_option("--config", config_path, "centre.toml")->required();
+    app.add_option("--config", config_path, "centre.toml (required but for `key create`)");
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
     auto* user = app.add_subcommand("user", "manage console users");
     user->require_subcommand(1);
     auto* add = user->add_subcommand(
         "add", "add a user; asks for the password on a terminal (no echo), else reads a line from stdin");
-    std::string name, role;
+    std::string name, role, team;
     add->add_option("NAME", name, "user name")->required();
-    add->add_option("--role", role, "operator, supervisor, technician or admin")
+    add->add_option("--role", role, "operator, supervisor, technician, admin or care")
         ->required()
-        ->check(CLI::IsMember({"operator", "supervisor", "technician", "admin"}));
+        ->check(CLI::IsMember({"operator", "supervisor", "technician", "admin", "care"}));
+    add->add_option("--team", team, "the team a care user belongs to (required for care)");
     auto* list = user->add_subcommand("list", "list users");
+    auto* teams = app.add_subcommand("team", "manage care teams");
+    teams->require_subcommand(1);
+    auto* team_add_cmd = teams->add_subcommand("add", "add a team");
+    std::string team_id, team_name;
+    team_add_cmd->add_option("ID", team_id, "team id, [A-Za-z0-9._-]{1,64}")->required();
+    team_add_cmd->add_option("--name", team_name, "display name (default: the id)");
+    auto* key = app.add_subcommand("key", "the records key (encrypts key safe codes and medical notes)");
+    key->require_subcommand(1);
+    auto* key_create_cmd =
+        key->add_subcommand("create", "write a new random records key to FILE (mode 0600, never overwrites)");
+    std::string key_file;
+    key_create_cmd->add_option("FILE", key_file, "the key file to create")->required();
 
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         int rc = app.exit(e);
         return rc == 0 ? 0 : 2;
+    }
+
+    if (key_create_cmd->parsed()) {
+        try {
+            return key_create(key_file);
+        } catch (const std::exception& e) {
+            std::cerr << "warden-centre: " << e.what() << '\n';
+            return 1;
+        }
+    }
+    if (config_path.empty()) {
+        std::cerr << "--config is required\nRun with --help for more information.\n";
+        return 2;
     }
 
     warden::config::centre_config cfg;
@@ -153,7 +218,8 @@ int main(int argc, char** argv) {
     }
 
     try {
-        if (add->parsed()) return user_add(cfg, name, role);
+        if (add->parsed()) return user_add(cfg, name, role, team);
+        if (team_add_cmd->parsed()) return team_add(cfg, team_id, team_name);
         if (list->parsed()) return user_list(cfg);
         return warden::centre::run_centre(cfg, make_logger(log_level));
     } catch (const std::exception& e) {

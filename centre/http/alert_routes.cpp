@@ -35,9 +35,15 @@ void plain_change(route_table& t, const char* path, roles allowed, const char* d
 
 }  // namespace
 
+nlohmann::json household_link(api_context& api, const std::string& hub) {
+    auto h = api.db.household_of_hub(hub);
+    if (!h) return nullptr;
+    return {{"id", h->id}, {"names", h->names}, {"postcode", h->postcode}};
+}
+
 void alert_routes(route_table& t) {
     auto& api = t.api();
-    t.get("/api/alerts", alert_readers, [&api](const request& req, response& res, const caller&) {
+    t.get("/api/alerts", alert_viewers, [&api](const request& req, response& res, const caller& c) {
         alert_query q;
         if (req.has_param("state")) q.state = req.get_param_value("state");
         if (q.state != "open" && q.state != "acknowledged" && q.state != "resolved" && q.state != "all")
@@ -46,15 +52,19 @@ void alert_routes(route_table& t) {
         if (req.has_param("q") && !req.get_param_value("q").empty())
             q.text = req.get_param_value("q").substr(0, 200);
         q.limit = int_param(req, "limit", 200, 1, 1000);
+        auto cl = caseload_of(api, c);
         auto j = nlohmann::json::array();
-        for (const auto& a : api.db.list_alerts(q)) j.push_back(to_json(a));
+        for (const auto& a : api.db.list_alerts(q))
+            if (may_see_hub(api, cl, a.a.hub)) j.push_back(to_json(a));  // care: their caseload's only
         reply(res, 200, j);
     });
-    t.get(R"(/api/alerts/([A-Za-z0-9._-]{1,200}))", alert_readers,
-          [&api](const request& req, response& res, const caller&) {
+    t.get(R"(/api/alerts/([A-Za-z0-9._-]{1,200}))", alert_viewers,
+          [&api](const request& req, response& res, const caller& c) {
               auto a = api.db.get_alert(req.matches[1]);
-              if (!a) return error(res, 404, "no such alert");
+              if (!a || !may_see_hub(api, caseload_of(api, c), a->a.hub))
+                  return error(res, 404, "no such alert");
               auto j = to_json(*a);
+              j["household"] = household_link(api, a->a.hub);
               j["history"] = nlohmann::json::array();
               for (const auto& h : api.db.history(a->a.id)) j["history"].push_back(to_json(h));
               reply(res, 200, j);

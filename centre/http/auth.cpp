@@ -16,6 +16,8 @@ std::string_view to_string(role r) noexcept {
             return "technician";
         case role::admin:
             return "admin";
+        case role::care:
+            return "care";
     }
     return "operator";
 }
@@ -25,6 +27,7 @@ std::optional<role> parse_role(std::string_view name) noexcept {
     if (name == "supervisor") return role::supervisor;
     if (name == "technician") return role::technician;
     if (name == "admin") return role::admin;
+    if (name == "care") return role::care;
     return std::nullopt;
 }
 

@@ -89,19 +89,22 @@ void auth_routes(route_table& t) {
             error(res, 500, "internal error");
         }
     });
-    t.post("/api/logout", any_role, [&api](const request&, response& res, const caller& c) {
+    t.post("/api/logout", everyone, [&api](const request&, response& res, const caller& c) {
         api.db.delete_session(c.session.token_hash);
         api.events.end_session(c.session.token_hash);
         api.audit(c.session.user, "logout", "", "");
         res.set_header("Set-Cookie", "warden_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
         reply(res, 200, {{"ok", true}});
     });
-    t.get("/api/me", any_role, [](const request&, response& res, const caller& c) {
-        reply(res, 200, {{"user", c.session.user}, {"role", c.session.role}, {"csrf", c.session.csrf}});
+    t.get("/api/me", everyone, [&api](const request&, response& res, const caller& c) {
+        nlohmann::json j{{"user", c.session.user}, {"role", c.session.role}, {"csrf", c.session.csrf}};
+        if (c.who == role::care)
+            j["team"] = caseload_of(api, c).team.value_or("");  // the console opens on it
+        reply(res, 200, j);
     });
-    t.get("/api/outcomes", any_role,
+    t.get("/api/outcomes", everyone,
           [](const request&, response& res, const caller&) { reply(res, 200, alert_outcomes()); });
-    t.get("/api/alert-types", any_role,
+    t.get("/api/alert-types", everyone,
           [](const request&, response& res, const caller&) { reply(res, 200, alert_types_json()); });
 }
 

@@ -83,6 +83,8 @@ void http_server::routes() {
     http::user_routes(t);
     http::stats_routes(t);
     http::stream_routes(t);
+    http::household_routes(t);
+    http::team_routes(t);
     http::static_routes(t);
 }
 

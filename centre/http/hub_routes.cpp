@@ -1,4 +1,4 @@
-// GET /api/hubs, POST /api/hubs/<id>/test, POST /api/hubs/<id>/away.
+// GET /api/hubs, GET /api/hubs/<id>, POST /api/hubs/<id>/test, POST /api/hubs/<id>/away.
 #include <future>
 
 #include <spdlog/spdlog.h>
@@ -30,11 +30,21 @@ void command(api_context& api, response& res, const caller& c, const std::string
 
 void hub_routes(route_table& t) {
     auto& api = t.api();
-    t.get("/api/hubs", any_role, [&api](const request&, response& res, const caller&) {
+    t.get("/api/hubs", everyone, [&api](const request&, response& res, const caller& c) {
+        auto cl = caseload_of(api, c);
         auto j = nlohmann::json::array();
-        for (const auto& h : api.db.list_hubs()) j.push_back(to_json(h));
+        for (const auto& h : api.db.list_hubs())
+            if (may_see_hub(api, cl, h.id)) j.push_back(to_json(h));  // care: their caseload's only
         reply(res, 200, j);
     });
+    t.get(R"(/api/hubs/([A-Za-z0-9._-]{1,64}))", everyone,
+          [&api](const request& req, response& res, const caller& c) {
+              auto h = api.db.get_hub(req.matches[1]);
+              if (!h || !may_see_hub(api, caseload_of(api, c), h->id)) return error(res, 404, "no such hub");
+              auto j = to_json(*h);
+              j["household"] = household_link(api, h->id);
+              reply(res, 200, j);
+          });
     t.post(R"(/api/hubs/([A-Za-z0-9._-]{1,64})/test)", testers,
            [&api](const request& req, response& res, const caller& c) {
                command(api, res, c, req.matches[1], {{"cmd", "test"}}, "hub_test");

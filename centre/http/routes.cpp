@@ -144,7 +144,11 @@ std::optional<caller> authorise(api_context& api, const request& req, response& 
         return std::nullopt;
     }
     if (!allowed.has(*r)) {
-        error(res, 403, "your role may not do this");
+        // Care users see only their caseload: what they may not use does not exist for them either.
+        if (*r == role::care)
+            error(res, 404, "not found");
+        else
+            error(res, 403, "your role may not do this");
         return std::nullopt;
     }
     // Idle expiry: each use pushes the expiry on. Written at most every ttl/10 (30 s at most), so a
@@ -153,6 +157,17 @@ std::optional<caller> authorise(api_context& api, const request& req, response& 
     if (now - s->last_seen >= every)
         db.touch_session(hash, now, std::min(now + opts.session_ttl, s->created + opts.session_lifetime));
     return caller{*s, *r};
+}
+
+caseload caseload_of(api_context& api, const caller& c) {
+    if (c.who != role::care) return {};
+    return {false, api.db.user_team(c.session.user)};
+}
+
+bool may_see_hub(api_context& api, const caseload& cl, const std::string& hub) {
+    if (cl.all) return true;
+    auto h = api.db.household_of_hub(hub);
+    return h && cl.covers(h->team);
 }
 
 httplib::Server::Handler route_table::guarded(roles allowed, bool change, handler h) {

@@ -40,6 +40,15 @@ inline constexpr roles testers{role::technician, role::supervisor, role::admin};
 inline constexpr roles away_setters{role::operator_, role::supervisor, role::technician};
 inline constexpr roles auditors{role::supervisor, role::admin};
 inline constexpr roles admins{role::admin};
+// Residents' records (docs/residents.md). `care` reads its team's caseload only: callers outside a
+// route's roles get 404 when they are care (routes.cpp), and ids off their caseload are 404 too.
+inline constexpr roles everyone{role::operator_, role::supervisor, role::technician, role::admin, role::care};
+inline constexpr roles alert_viewers{role::operator_, role::supervisor, role::technician, role::care};
+inline constexpr roles household_readers{role::operator_, role::supervisor, role::technician, role::admin,
+                                         role::care};
+inline constexpr roles record_editors{role::supervisor, role::admin};
+inline constexpr roles key_revealers{role::operator_, role::supervisor, role::technician};
+inline constexpr roles team_readers{role::supervisor, role::admin};
 
 /// The logged-in caller of a guarded route.
 struct caller {
@@ -96,6 +105,23 @@ int int_param(const request& req, const char* name, int fallback, int lo, int hi
 std::optional<caller> authorise(api_context& api, const request& req, response& res, roles allowed,
                                 bool change);
 
+/// What households a caller may see: all of them, or (care) their team's caseload only; a care user
+/// without a team sees none. Throws store_error.
+struct caseload {
+    bool all = true;
+    std::optional<std::string> team;
+    /// True if a household on `household_team`'s caseload is visible.
+    bool covers(const std::optional<std::string>& household_team) const {
+        return all || (team && household_team == team);
+    }
+};
+caseload caseload_of(api_context& api, const caller& c);
+/// True if the caller may see hub `hub` (care: only a hub of a household on their caseload).
+bool may_see_hub(api_context& api, const caseload& cl, const std::string& hub);
+
+/// The household hub `hub` belongs to, as an alert shows it: {"id","names","postcode"}, or null.
+nlohmann::json household_link(api_context& api, const std::string& hub);
+
 /// Registers routes on the server, each behind the session, role and CSRF checks. A registration
 /// helper: the handlers keep a reference to the context, not to the table.
 class route_table {
@@ -120,12 +146,14 @@ private:
 };
 
 /// One registration function per resource, each in its own file.
-void auth_routes(route_table& t);    ///< auth_routes.cpp: login, logout, me, outcomes
-void alert_routes(route_table& t);   ///< alert_routes.cpp: list, one, acknowledge, resolve, reopen
-void hub_routes(route_table& t);     ///< hub_routes.cpp: hubs, test alarm, away
-void user_routes(route_table& t);    ///< user_routes.cpp: users and the audit log
-void stats_routes(route_table& t);   ///< stats_routes.cpp: /api/stats, /metrics, /healthz
-void stream_routes(route_table& t);  ///< stream_routes.cpp: /api/stream (server-sent events)
-void static_routes(route_table& t);  ///< static_routes.cpp: the console's files at /
+void auth_routes(route_table& t);       ///< auth_routes.cpp: login, logout, me, outcomes
+void alert_routes(route_table& t);      ///< alert_routes.cpp: list, one, acknowledge, resolve, reopen
+void hub_routes(route_table& t);        ///< hub_routes.cpp: hubs, test alarm, away
+void user_routes(route_table& t);       ///< user_routes.cpp: users and the audit log
+void stats_routes(route_table& t);      ///< stats_routes.cpp: /api/stats, /metrics, /healthz
+void stream_routes(route_table& t);     ///< stream_routes.cpp: /api/stream (server-sent events)
+void static_routes(route_table& t);     ///< static_routes.cpp: the console's files at /
+void household_routes(route_table& t);  ///< household_routes.cpp: residents' records, key safe reveal
+void team_routes(route_table& t);       ///< team_routes.cpp: teams, caseloads, care users' teams
 
 }  // namespace warden::centre::http

@@ -48,13 +48,19 @@ void user_routes(route_table& t) {
         auto r = string_or(*j, "role");
         auto password = string_or(*j, "password");
         if (!is_valid_id(name)) return error(res, 400, "name must match [A-Za-z0-9._-]{1,64}");
-        if (!parse_role(r)) return error(res, 400, "role must be operator, supervisor, technician or admin");
+        if (!parse_role(r))
+            return error(res, 400, "role must be operator, supervisor, technician, admin or care");
         if (password.size() < 8 || password.size() > 1024)
             return error(res, 400, "password must be 8 to 1024 characters");
+        // A care user sees their team's caseload only, so they belong to one (POST /api/users/<name>/team).
+        auto team = string_or(*j, "team");
+        if (r == "care" && team.empty()) return error(res, 400, "team: a care user belongs to a team");
+        if (!team.empty() && !api.db.get_team(team)) return error(res, 400, "team: no such team");
         auto now = api.now();
         if (!api.db.add_user({name, r, hash_password(password), now}))
             return error(res, 409, "that user exists");
         api.db.audit(c.session.user, "user_add", name, "role " + r, now);
+        if (!team.empty()) api.db.set_user_team(name, team, c.session.user, now);
         reply(res, 201, {{"name", name}, {"role", r}, {"created", format_time(now)}, {"disabled", false}});
     });
     t.post(R"(/api/users/([A-Za-z0-9._-]{1,64})/role)", admins,
@@ -63,7 +69,7 @@ void user_routes(route_table& t) {
                if (!j) return;
                auto r = string_or(*j, "role");
                if (!parse_role(r))
-                   return error(res, 400, "role must be operator, supervisor, technician or admin");
+                   return error(res, 400, "role must be operator, supervisor, technician, admin or care");
                std::string name = req.matches[1];
                user_changed(api, res, api.db.set_user_role(name, r, c.session.user, api.now()), name,
                             c.session.user, "role");

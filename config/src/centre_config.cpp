@@ -14,7 +14,7 @@ namespace {
 using detail::diagnostics;
 using detail::table_reader;
 
-constexpr std::string_view top_keys[] = {"centre", "mqtt", "http", "supervision", "dc09"};
+constexpr std::string_view top_keys[] = {"centre", "mqtt", "http", "supervision", "dc09", "records"};
 constexpr std::string_view centre_keys[] = {"database"};
 constexpr std::string_view mqtt_keys[] = {"uri",       "username", "password", "ca_file",
                                           "cert_file", "key_file", "client_id"};
@@ -23,6 +23,7 @@ constexpr std::string_view http_keys[] = {"listen", "web_root", "session_ttl", "
 constexpr std::string_view supervision_keys[] = {"heartbeat_grace", "escalate_after"};
 constexpr std::string_view dc09_keys[] = {"listen", "transport", "max_clock_skew", "account"};
 constexpr std::string_view account_keys[] = {"account", "hub", "key", "key_hex"};
+constexpr std::string_view records_keys[] = {"key_file"};
 
 void read_listen(table_reader& r, std::string& out, std::string_view example) {
     if (auto l = r.string("listen")) {
@@ -96,11 +97,9 @@ centre_config parse_centre(std::string_view text, const std::string& name,
     centre_config cfg;
     cfg.source_file = name;
     {
-        const detail::section_keys homes[] = {{"[centre]", centre_keys},
-                                              {"[mqtt]", mqtt_keys},
-                                              {"[http]", http_keys},
-                                              {"[supervision]", supervision_keys},
-                                              {"[dc09]", dc09_keys}};
+        const detail::section_keys homes[] = {{"[centre]", centre_keys}, {"[mqtt]", mqtt_keys},
+                                              {"[http]", http_keys},     {"[supervision]", supervision_keys},
+                                              {"[dc09]", dc09_keys},     {"[records]", records_keys}};
         detail::reject_unknown_top_level(root, top_keys, homes, d);
     }
     if (const auto* t =
@@ -168,6 +167,18 @@ centre_config parse_centre(std::string_view text, const std::string& name,
         r.reject_unknown(supervision_keys);
     }
     cfg.dc09 = read_dc09(root, d);
+    if (const auto* t = detail::section(root, "records", false, "", d)) {
+        table_reader r(*t, "records.", "[records]", d);
+        if (auto k = r.string("key_file")) {
+            if (k->empty())
+                d.error(r.value_pos("key_file"),
+                        "records.key_file: empty; name the key file, e.g. \"records.key\" (warden-centre key "
+                        "create FILE makes one)");
+            else
+                cfg.records_key_file = detail::resolve_path(base, *k);
+        }
+        r.reject_unknown(records_keys);
+    }
     d.throw_if_any();
     return cfg;
 }

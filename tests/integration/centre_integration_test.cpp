@@ -993,3 +993,359 @@ TEST_F(centre_test, CommandLine) {
     EXPECT_EQ(r.code, 2);
     EXPECT_NE(r.output.find("broken.toml:2:"), std::string::npos) << r.output;
 }
+
+// --- residents' records (docs/residents.md): CRUD, roles and caseloads, audit, encryption at rest ---
+
+namespace {
+
+/// A fictional household for the API: `hub` linked, a key safe code and medical notes to look for.
+json household_json(const std::string& ref, const std::string& postcode, const std::string& hub,
+                    const std::string& name) {
+    return {{"external_ref", ref},
+            {"address_lines", {"7 Fictional Row", "Testford"}},
+            {"postcode", postcode},
+            {"key_safe_code", "KS-" + ref},
+            {"key_safe_location", "behind the water butt"},
+            {"door_entry", "none"},
+            {"instructions", "Knock twice"},
+            {"hubs", {hub}},
+            {"residents",
+             {{{"name", name},
+               {"preferred_name", ""},
+               {"date_of_birth", "1941-02-03"},
+               {"phone", "01632 960100"},
+               {"communication", "hard of hearing"},
+               {"medical_conditions", "MED-" + ref + " heart failure"},
+               {"medication_notes", "warfarin"},
+               {"risk_notes", "lives with a dog"},
+               {"gp", "Dr Fiction"}}}},
+            {"responders",
+             {{{"call_order", 1},
+               {"name", "Fictional Son"},
+               {"relation", "son"},
+               {"phones", {"07700 900100"}},
+               {"holds_key", true},
+               {"available_hours", "any time"},
+               {"can_attend", true}}}},
+            {"professionals",
+             {{{"role", "social_worker"}, {"name", "Pat Example"}, {"email", "pat@example.org"}}}}};
+}
+
+/// A centre with a records key, an admin who made teams north and south, and one household on each.
+class records_test : public centre_test {
+protected:
+    std::optional<api> admin;
+    std::int64_t north = 0, south = 0;
+
+    void SetUp() override {
+        auto k = harness::run({centre_bin, "key", "create", (dir / "records.key").string()});
+        ASSERT_EQ(k.code, 0) << k.output;
+        write_config("3m", "15m", "[records]\nkey_file = \"records.key\"\n");
+    }
+
+    void start_with_households() {
+        start_centre();
+        admin.emplace(login("ada", "admin"));
+        ASSERT_EQ(admin->post("/api/teams", {{"id", "north"}, {"name", "North"}}).first, 201);
+        ASSERT_EQ(admin->post("/api/teams", {{"id", "south"}, {"name", "South"}}).first, 201);
+        auto n = household_json("N-1", "ZZ99 1NN", "hub-n", "Nora North");
+        n["team"] = "north";
+        auto [sn, bn] = admin->post("/api/households", n);
+        ASSERT_EQ(sn, 201) << bn;
+        north = bn.at("id").get<std::int64_t>();
+        auto s = household_json("S-1", "ZZ99 2SS", "hub-s", "Sid South");
+        s["team"] = "south";
+        auto [ss, bs] = admin->post("/api/households", s);
+        ASSERT_EQ(ss, 201) << bs;
+        south = bs.at("id").get<std::int64_t>();
+    }
+
+    /// A care user of `team`.
+    api care_user(const std::string& name, const std::string& team) {
+        auto r = harness::run(
+            {centre_bin, "--config", config.string(), "user", "add", name, "--role", "care", "--team", team},
+            name + "-password\n");
+        EXPECT_EQ(r.code, 0) << r.output;
+        api a(http_port);
+        EXPECT_EQ(a.login(name, name + "-password"), 200);
+        return a;
+    }
+
+    /// An alert from `hub`, once the centre has it.
+    std::string raise(const std::string& hub, int seq) {
+        harness::mqtt_client c(broker.uri(), "sim-" + hub);
+        c.subscribe("warden/v1/" + hub + "/ack");
+        c.publish("warden/v1/" + hub + "/alert", alert_payload(hub, seq));
+        auto id = make_alert_id(hub, static_cast<std::uint64_t>(seq));
+        EXPECT_EQ(collect_acks(c, {id}).count(id), 1u);
+        return id;
+    }
+
+    std::vector<json> audit_rows(const std::string& action) {
+        std::vector<json> out;
+        for (const auto& e : admin->get("/api/audit?limit=1000").second)
+            if (e.at("action") == action) out.push_back(e);
+        return out;
+    }
+};
+
+std::set<std::int64_t> ids_of(const json& list) {
+    std::set<std::int64_t> out;
+    for (const auto& x : list) out.insert(x.at("id").get<std::int64_t>());
+    return out;
+}
+
+}  // namespace
+
+TEST_F(records_test, HouseholdsAreCreatedFoundUpdatedAndValidatedFieldByField) {
+    start_with_households();
+    auto op = login("olive", "operator");
+    auto h = op.get("/api/households/" + std::to_string(north));
+    ASSERT_EQ(h.first, 200) << h.second;
+    EXPECT_EQ(h.second.at("residents").at(0).at("medical_conditions"), "MED-N-1 heart failure");
+    EXPECT_EQ(h.second.at("key_safe_code_set"), true);
+    EXPECT_EQ(h.second.dump().find("KS-N-1"), std::string::npos) << "the code is in an ordinary answer";
+    EXPECT_EQ(h.second.at("hub_health").at(0).at("id"), "hub-n");
+
+    // Search by postcode (spaces ignored), name, hub and phone.
+    EXPECT_EQ(ids_of(op.get("/api/households?q=zz991nn").second), std::set<std::int64_t>{north});
+    EXPECT_EQ(ids_of(op.get("/api/households?q=Sid").second), std::set<std::int64_t>{south});
+    EXPECT_EQ(ids_of(op.get("/api/households?q=hub-s").second), std::set<std::int64_t>{south});
+    EXPECT_EQ(ids_of(op.get("/api/households").second), (std::set<std::int64_t>{north, south}));
+    EXPECT_EQ(op.get("/api/households?q=07700900100").second.size(), 2u);
+
+    // 400s name the field; nothing is stored.
+    auto bad = household_json("N-2", "not a postcode", "hub-x", "X");
+    bad["residents"][0]["date_of_birth"] = "03/02/1941";
+    bad["responders"][0]["holds_key"] = "yes";
+    auto [status, body] = admin->post("/api/households", bad);
+    EXPECT_EQ(status, 400) << body;
+    std::set<std::string> fields;
+    for (const auto& f : body.at("fields")) fields.insert(f.at("field").get<std::string>());
+    EXPECT_EQ(fields, (std::set<std::string>{"responders[0].holds_key"})) << body;  // types first
+    bad["responders"][0]["holds_key"] = true;
+    std::tie(status, body) = admin->post("/api/households", bad);
+    EXPECT_EQ(status, 400);
+    fields.clear();
+    for (const auto& f : body.at("fields")) fields.insert(f.at("field").get<std::string>());
+    EXPECT_EQ(fields, (std::set<std::string>{"postcode", "residents[0].date_of_birth"})) << body;
+    EXPECT_EQ(body.at("error").get<std::string>().rfind("postcode: ", 0), 0u) << body;
+    EXPECT_EQ(admin->post("/api/households", {{"nonsense", 1}}).second.at("fields").at(0).at("field"),
+              "nonsense");
+    // A taken hub or external ref is a 409 naming it.
+    auto clash = household_json("N-1", "ZZ99 3AA", "hub-new", "Y");
+    EXPECT_EQ(admin->post("/api/households", clash).second.at("field"), "external_ref");
+    EXPECT_EQ(op.post("/api/households", clash).first, 403);  // operators do not edit records
+
+    // An update from the edit form (the GET answer, changed) keeps the key safe code it never saw.
+    auto edited = h.second;
+    edited["instructions"] = "Ring the bell";
+    auto [us, ub] = admin->post("/api/households/" + std::to_string(north), edited);
+    ASSERT_EQ(us, 200) << ub;
+    EXPECT_EQ(ub.at("instructions"), "Ring the bell");
+    auto reveal =
+        op.post("/api/households/" + std::to_string(north) + "/keysafe/reveal", {{"reason", "check"}});
+    EXPECT_EQ(reveal.second.at("key_safe_code"), "KS-N-1") << reveal.second;
+    edited["postcode"] = "";
+    EXPECT_EQ(
+        admin->post("/api/households/" + std::to_string(north), edited).second.at("fields").at(0).at("field"),
+        "postcode");
+    EXPECT_EQ(admin->post("/api/households/99999", household_json("Z", "ZZ99 9ZZ", "hub-z", "Z")).first, 404);
+
+    // The CSRF token is required on changes; admins delete.
+    EXPECT_EQ(
+        admin->post("/api/households/" + std::to_string(south) + "/delete", json::object(), false).first,
+        403);
+    EXPECT_EQ(admin->post("/api/households/" + std::to_string(south) + "/delete").first, 200);
+    EXPECT_EQ(op.get("/api/households/" + std::to_string(south)).first, 404);
+}
+
+TEST_F(records_test, EachRoleSeesWhatItMayOfARecord) {
+    start_with_households();
+    auto path = "/api/households/" + std::to_string(north);
+    auto tech = login("tina", "technician").get(path).second;
+    EXPECT_EQ(tech.at("key_safe_location"), "behind the water butt");
+    EXPECT_FALSE(tech.at("residents").at(0).contains("medical_conditions")) << tech;
+    EXPECT_FALSE(tech.at("residents").at(0).contains("medication_notes")) << tech;
+    EXPECT_FALSE(tech.contains("professionals"));
+    EXPECT_EQ(tech.dump().find("MED-N-1"), std::string::npos);
+    auto care = care_user("carl", "north").get(path).second;
+    EXPECT_EQ(care.at("residents").at(0).at("medical_conditions"), "MED-N-1 heart failure");
+    EXPECT_FALSE(care.contains("key_safe_location")) << care;
+    auto sup = login("sue", "supervisor").get(path).second;
+    EXPECT_EQ(sup.at("residents").at(0).at("medication_notes"), "warfarin");
+    for (const auto& j : {tech, care, sup}) EXPECT_EQ(j.dump().find("KS-N-1"), std::string::npos);
+}
+
+TEST_F(records_test, ACareUserSeesTheirCaseloadOnlyAndEveryOtherIdIsNotFound) {
+    start_with_households();
+    auto mine = raise("hub-n", 1);
+    auto theirs = raise("hub-s", 1);
+    auto unlinked = raise("hub-free", 1);
+    auto carl = care_user("carl", "north");
+    EXPECT_EQ(carl.get("/api/me").second.at("team"), "north");
+
+    // Lists list the caseload.
+    EXPECT_EQ(ids_of(carl.get("/api/households").second), std::set<std::int64_t>{north});
+    EXPECT_EQ(ids_of(carl.get("/api/households?q=zz99").second), std::set<std::int64_t>{north});
+    std::set<std::string> alerts, hubs;
+    for (const auto& a : carl.get("/api/alerts?state=all").second)
+        alerts.insert(a.at("id").get<std::string>());
+    EXPECT_EQ(alerts, std::set<std::string>{mine});
+    for (const auto& x : carl.get("/api/hubs").second) hubs.insert(x.at("id").get<std::string>());
+    EXPECT_EQ(hubs, std::set<std::string>{"hub-n"});
+    // Their own: the record, its alert history with outcomes, hub health.
+    auto n = std::to_string(north), s = std::to_string(south);
+    EXPECT_EQ(carl.get("/api/households/" + n).first, 200);
+    auto history = carl.get("/api/households/" + n + "/alerts").second;
+    ASSERT_EQ(history.size(), 1u);
+    EXPECT_EQ(history[0].at("id"), mine);
+    EXPECT_EQ(history[0].at("history").at(0).at("action"), "received");
+    EXPECT_EQ(carl.get("/api/alerts/" + mine).second.at("household").at("id"), north);
+    EXPECT_EQ(carl.get("/api/hubs/hub-n").first, 200);
+
+    // Every endpoint with another team's ids (or ones off any caseload): 404, as for ids that do not exist.
+    const std::vector<std::pair<std::string, bool>> others = {
+        {"/api/households/" + s, false},
+        {"/api/households/" + s + "/alerts", false},
+        {"/api/households/999999", false},
+        {"/api/alerts/" + theirs, false},
+        {"/api/alerts/" + unlinked, false},
+        {"/api/hubs/hub-s", false},
+        {"/api/hubs/hub-free", false},
+        {"/api/teams/south", false},
+        {"/api/households/" + s, true},
+        {"/api/households/" + s + "/delete", true},
+        {"/api/households/" + s + "/team", true},
+        {"/api/households/" + s + "/keysafe/reveal", true},
+        {"/api/alerts/" + theirs + "/acknowledge", true},
+        {"/api/alerts/" + theirs + "/resolve", true},
+        {"/api/alerts/" + theirs + "/reopen", true},
+        {"/api/hubs/hub-s/test", true},
+        {"/api/hubs/hub-s/away", true},
+        {"/api/teams/south", true},
+        {"/api/users/ada/team", true},
+    };
+    for (const auto& [path, post] : others) {
+        auto r =
+            post ? carl.post(path, {{"reason", "x"}, {"on", true}, {"outcome", "other"}, {"team", "north"}})
+                 : carl.get(path);
+        EXPECT_EQ(r.first, 404) << (post ? "POST " : "GET ") << path << " " << r.second;
+    }
+    // Read-only even on their own: no acknowledge, resolve, edit or reveal.
+    EXPECT_EQ(carl.post("/api/alerts/" + mine + "/acknowledge").first, 404);
+    EXPECT_EQ(carl.post("/api/households/" + n + "/keysafe/reveal", {{"reason", "x"}}).first, 404);
+    EXPECT_EQ(carl.post("/api/households/" + n, household_json("N-1", "ZZ99 1NN", "hub-n", "X")).first, 404);
+    EXPECT_EQ(carl.get("/api/alerts/" + mine).second.at("status"), "open");
+    // An operator sees everything, and an alert names its household.
+    auto op = login("olive", "operator");
+    auto a = op.get("/api/alerts/" + theirs).second;
+    EXPECT_EQ(a.at("household").at("id"), south);
+    EXPECT_EQ(a.at("household").at("names").at(0), "Sid South");
+    EXPECT_EQ(a.at("household").at("postcode"), "ZZ99 2SS");
+    EXPECT_TRUE(op.get("/api/alerts/" + unlinked).second.at("household").is_null());
+    // A care user without a team sees nothing.
+    ASSERT_EQ(admin->post("/api/users/carl/team", {{"team", nullptr}}).first, 200);
+    auto again = api(http_port);
+    ASSERT_EQ(again.login("carl", "carl-password"), 200);
+    EXPECT_TRUE(again.get("/api/households").second.empty());
+    EXPECT_EQ(again.get("/api/households/" + n).first, 404);
+}
+
+TEST_F(records_test, EveryReadAndRevealIsAudited) {
+    start_with_households();
+    auto alert_id = raise("hub-n", 1);
+    auto op = login("olive", "operator");
+    auto n = std::to_string(north);
+    EXPECT_EQ(op.get("/api/households/" + n + "?alert=" + alert_id).first, 200);
+    EXPECT_EQ(op.get("/api/households/" + n).first, 200);
+    auto carl = care_user("carl", "north");
+    EXPECT_EQ(carl.get("/api/households/" + n).first, 200);
+    auto reads = audit_rows("household_read");
+    ASSERT_EQ(reads.size(), 3u);  // newest first
+    EXPECT_EQ(reads[0].at("user"), "carl");
+    EXPECT_EQ(reads[0].at("detail"), "caseload");
+    EXPECT_EQ(reads[1].at("detail"), "search");
+    EXPECT_EQ(reads[2].at("user"), "olive");
+    EXPECT_EQ(reads[2].at("target"), n);
+    EXPECT_EQ(reads[2].at("detail"), "alert " + alert_id);
+
+    // A reveal needs a reason; the alert, if given, must be this household's.
+    auto reveal = "/api/households/" + n + "/keysafe/reveal";
+    auto [s1, b1] = op.post(reveal, json::object());
+    EXPECT_EQ(s1, 400);
+    EXPECT_EQ(b1.at("field"), "reason");
+    EXPECT_EQ(op.post(reveal, {{"reason", "x"}, {"alert", raise("hub-s", 1)}}).second.at("field"), "alert");
+    EXPECT_TRUE(audit_rows("keysafe_reveal").empty());
+    auto [s2, b2] = op.post(reveal, {{"reason", "paramedics at the door"}, {"alert", alert_id}});
+    ASSERT_EQ(s2, 200) << b2;
+    EXPECT_EQ(b2.at("key_safe_code"), "KS-N-1");
+    auto tech = login("tina", "technician");
+    EXPECT_EQ(tech.post(reveal, {{"reason", "battery change visit"}}).first, 200);
+    auto reveals = audit_rows("keysafe_reveal");
+    ASSERT_EQ(reveals.size(), 2u);
+    EXPECT_EQ(reveals[1].at("user"), "olive");
+    EXPECT_EQ(reveals[1].at("target"), n);
+    EXPECT_EQ(reveals[1].at("detail"), "alert " + alert_id + ": paramedics at the door");
+    EXPECT_EQ(reveals[0].at("user"), "tina");
+    // Nothing personal in the log.
+    for (const char* secret : {"KS-N-1", "Nora North", "MED-N-1", "ZZ99"})
+        EXPECT_EQ(centre.log().find(secret), std::string::npos) << secret;
+}
+
+TEST_F(records_test, KeySafeCodesAndMedicalNotesAreNotReadableInTheDatabaseFile) {
+    start_with_households();
+    centre.signal(SIGTERM);
+    ASSERT_EQ(centre.wait(10s), 0) << centre.log();
+    std::string bytes;
+    for (const auto& f : std::filesystem::directory_iterator(dir.path()))
+        if (f.path().filename().string().starts_with("centre.db")) bytes += harness::file_bytes(f.path());
+    EXPECT_NE(bytes.find("Nora North"), std::string::npos);  // the search really reads the file
+    for (const char* secret : {"KS-N-1", "KS-S-1", "MED-N-1", "warfarin", "water butt"})
+        EXPECT_EQ(bytes.find(secret), std::string::npos) << secret;
+}
+
+TEST_F(records_test, AMissingMalformedOrWrongKeyStopsTheStart) {
+    start_with_households();
+    centre.signal(SIGTERM);
+    ASSERT_EQ(centre.wait(10s), 0);
+    auto key = dir / "records.key";
+    EXPECT_EQ(std::filesystem::status(key).permissions() & std::filesystem::perms::mask,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    auto original = harness::file_bytes(key);
+    auto again = harness::run({centre_bin, "key", "create", key.string()});
+    EXPECT_EQ(again.code, 1);
+    EXPECT_NE(again.output.find("not overwriting"), std::string::npos) << again.output;
+    EXPECT_EQ(harness::file_bytes(key), original);
+
+    auto starts_with = [&](const std::string& expect) {
+        auto r = harness::run({centre_bin, "--config", config.string()}, {}, 20s);
+        EXPECT_EQ(r.code, 1) << r.output;
+        EXPECT_NE(r.output.find(expect), std::string::npos) << r.output;
+    };
+    std::filesystem::rename(key, dir / "saved.key");
+    starts_with("cannot read the records key file");
+    dir.write("records.key", "0123abcd\n");
+    starts_with("must hold 64 hex digits");
+    std::filesystem::remove(key);
+    ASSERT_EQ(harness::run({centre_bin, "key", "create", key.string()}).code, 0);
+    starts_with("does not match this database");
+    std::filesystem::rename(dir / "saved.key", key);
+    start_centre();
+    EXPECT_EQ(login("olive", "operator").get("/api/households/" + std::to_string(north)).first, 200);
+}
+
+TEST_F(centre_test, WithoutARecordsKeyTheEncryptedFieldsAreRefusedNotStoredInTheClear) {
+    start_centre();
+    EXPECT_NE(centre.log().find("no records key"), std::string::npos);
+    auto admin = login("ada", "admin");
+    auto [status, body] = admin.post("/api/households", household_json("N-1", "ZZ99 1NN", "hub-n", "Nora"));
+    EXPECT_EQ(status, 409) << body;
+    EXPECT_NE(body.at("error").get<std::string>().find("no records key"), std::string::npos);
+    auto plain = household_json("N-1", "ZZ99 1NN", "hub-n", "Nora");
+    plain["key_safe_code"] = plain["key_safe_location"] = plain["door_entry"] = "";
+    plain["residents"][0]["medical_conditions"] = plain["residents"][0]["medication_notes"] = "";
+    auto [s2, b2] = admin.post("/api/households", plain);
+    ASSERT_EQ(s2, 201) << b2;
+    EXPECT_EQ(b2.at("sealed"), true);
+}

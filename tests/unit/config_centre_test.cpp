@@ -186,3 +186,13 @@ hub = "hub-0003"
     EXPECT_EQ(e[6].rfind("centre.toml:16:1: [[dc09.account]] #3: missing required key 'account'", 0), 0u)
         << e[6];
 }
+
+TEST(CentreConfig, RecordsKeyFileIsResolvedAgainstTheConfigsFolder) {
+    EXPECT_EQ(parse_centre_config(minimal, "/etc/warden/centre.toml").records_key_file, "");
+    auto c =
+        parse_centre_config(minimal + "[records]\nkey_file = \"records.key\"\n", "/etc/warden/centre.toml");
+    EXPECT_EQ(c.records_key_file, "/etc/warden/records.key");
+    EXPECT_TRUE(one_error(centre_errors(minimal + "[records]\nkey_file = \"\"\n"), 6, 12,
+                          {"records.key_file"}, "centre.toml"));
+    EXPECT_TRUE(one_error(centre_errors(minimal + "[records]\nkey = \"x\"\n"), 6, 1, {"key"}, "centre.toml"));
+}

@@ -11,9 +11,10 @@
 namespace warden::centre {
 
 /// Who may do what (SPEC 5): operators and supervisors handle alerts; supervisors also reopen and see
-/// reports and the audit; technicians see hubs and send test alarms; admins manage users.
-enum class role { operator_, supervisor, technician, admin };
-/// "operator", "supervisor", "technician", "admin".
+/// reports and the audit; technicians see hubs and send test alarms; admins manage users; care
+/// professionals read, and only read, the households on their team's caseload (docs/residents.md).
+enum class role { operator_, supervisor, technician, admin, care };
+/// "operator", "supervisor", "technician", "admin", "care".
 std::string_view to_string(role r) noexcept;
 std::optional<role> parse_role(std::string_view name) noexcept;
 

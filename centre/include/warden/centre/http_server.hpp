@@ -20,6 +20,16 @@
 ///   GET /api/audit                                                   supervisor, admin
 ///   GET /api/users, POST /api/users,
 ///   POST /api/users/<name>/role, .../password, .../disable, .../enable admin
+/// Residents' records (docs/residents.md; `care` reads its team's caseload only, and is answered 404,
+/// not 403, for other ids and for routes its role may not use):
+///   GET /api/alerts, GET /api/alerts/<id>, GET /api/hubs/<id>          also care (caseload)
+///   GET /api/households, GET /api/households/<id>, .../alerts          operator, supervisor, technician,
+///                                                                     admin, care (caseload)
+///   POST /api/households, POST /api/households/<id>                    supervisor, admin
+///   POST /api/households/<id>/delete, .../team                         admin
+///   POST /api/households/<id>/keysafe/reveal                           operator, supervisor, technician
+///   GET /api/teams, GET /api/teams/<id>                                supervisor, admin
+///   POST /api/teams, /api/teams/<id>, .../delete, /api/users/<name>/team admin
 
 #include <functional>
 #include <memory>

@@ -39,6 +39,9 @@ struct centre_config {
     milliseconds heartbeat_grace{180'000};  ///< [supervision] heartbeat_grace
     milliseconds escalate_after{900'000};   ///< [supervision] escalate_after: hub_offline becomes high
     std::optional<dc09_receiver_spec> dc09;
+    /// [records] key_file: the records key (warden-centre key create); empty = none, so the key safe,
+    /// door entry and medical fields can be neither stored nor shown. Relative to the config's folder.
+    std::string records_key_file;
     std::string source_file;
     bool operator==(const centre_config&) const = default;
 };
