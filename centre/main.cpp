@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "records_commands.hpp"
 #include "warden/centre/auth.hpp"
 #include "warden/centre/centre.hpp"
 #include "warden/centre/records_key.hpp"
@@ -185,6 +186,7 @@ int main(int argc, char** argv) {
         key->add_subcommand("create", "write a new random records key to FILE (mode 0600, never overwrites)");
     std::string key_file;
     key_create_cmd->add_option("FILE", key_file, "the key file to create")->required();
+    warden::centre::records_commands records(app);  // import, export, erase, key rotate
 
     try {
         app.parse(argc, argv);
@@ -221,6 +223,7 @@ int main(int argc, char** argv) {
         if (add->parsed()) return user_add(cfg, name, role, team);
         if (team_add_cmd->parsed()) return team_add(cfg, team_id, team_name);
         if (list->parsed()) return user_list(cfg);
+        if (auto rc = records.run(cfg)) return *rc;
         return warden::centre::run_centre(cfg, make_logger(log_level));
     } catch (const std::exception& e) {
         std::cerr << "warden-centre: " << e.what() << '\n';
