@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "records_commands.hpp"
 #include "warden/centre/auth.hpp"
 #include "warden/centre/centre.hpp"
 #include "warden/centre/records_key.hpp"
@@ -217,6 +218,7 @@ int main(int argc, char** argv) {
         key->add_subcommand("create", "write a new random records key to FILE (mode 0600, never overwrites)");
     std::string key_file;
     key_create_cmd->add_option("FILE", key_file, "the key file to create")->required();
+    warden::centre::records_commands records(app);  // import, export, erase, key rotate
 
     try {
         app.parse(argc, argv);
@@ -255,6 +257,7 @@ int main(int argc, char** argv) {
         if (list->parsed()) return user_list(cfg);
         if (disable->parsed()) return hub_set_disabled(cfg, hub_id, true);
         if (enable->parsed()) return hub_set_disabled(cfg, hub_id, false);
+        if (auto rc = records.run(cfg)) return *rc;
         return warden::centre::run_centre(cfg, make_logger(log_level));
     } catch (const std::exception& e) {
         std::cerr << "warden-centre: " << e.what() << '\n';

@@ -13,9 +13,6 @@ using sqlite::statement;
 
 namespace {
 
-/// The key check: this text sealed with the key, stored when a database first gets a key.
-constexpr std::string_view key_check_text = "warden records key check v1";
-
 std::string join(const std::vector<std::string>& parts) {
     std::string out;
     for (const auto& p : parts) {
@@ -203,6 +200,12 @@ std::optional<sqlite::blob> as_blob(const std::optional<std::string>& v) {
 save_result sqlite_store::create_household(const household& h, const std::string& by, time_point now) {
     std::lock_guard lock(write_mu_);
     auto tx = writer_.begin();
+    auto r = create_unlocked(h, by, now);
+    if (r.status == save_status::ok) ok(tx.commit());
+    return r;
+}
+
+save_result sqlite_store::create_unlocked(const household& h, const std::string& by, time_point now) {
     if (auto c = household_conflict(0, h)) return {save_status::conflict, 0, c};
     auto code = seal(h.key_safe_code);
     auto where = seal(h.key_safe_location);
@@ -218,7 +221,6 @@ save_result sqlite_store::create_household(const household& h, const std::string
                      .one(int64_of));
     write_people(*id, h);
     add_audit(by, "household_create", std::to_string(*id), h.team ? "team " + *h.team : "", now);
-    ok(tx.commit());
     return {save_status::ok, *id, std::nullopt};
 }
 
@@ -226,6 +228,13 @@ save_result sqlite_store::update_household(std::int64_t id, const household& h, 
                                            time_point now) {
     std::lock_guard lock(write_mu_);
     auto tx = writer_.begin();
+    auto r = update_unlocked(id, h, by, now);
+    if (r.status == save_status::ok) ok(tx.commit());
+    return r;
+}
+
+save_result sqlite_store::update_unlocked(std::int64_t id, const household& h, const std::string& by,
+                                          time_point now) {
     auto sealed =
         ok(writer_
                .prepare("SELECT (key_safe_code IS NOT NULL OR key_safe_location IS NOT NULL OR door_entry IS "
@@ -250,7 +259,6 @@ save_result sqlite_store::update_household(std::int64_t id, const household& h, 
            .run());
     write_people(id, h);
     add_audit(by, "household_update", std::to_string(id), h.team ? "team " + *h.team : "", now);
-    ok(tx.commit());
     return {save_status::ok, id, std::nullopt};
 }
 

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "warden/centre/records_key.hpp"
@@ -55,6 +56,10 @@ private:
     "folded_into"
 
 stored_alert read_alert(const sqlite::statement& s);
+
+/// The records key check: this text sealed with the key, stored when a database first gets a key
+/// (records.cpp) and sealed again with the new key when it is rotated (records_bulk.cpp).
+inline constexpr std::string_view key_check_text = "warden records key check v1";
 /// Column 0 of a row as text, or as an integer (a COUNT).
 inline std::string text_of(const sqlite::statement& s) {
     return s.text(0);
@@ -138,6 +143,13 @@ public:
     change_result set_user_team(const std::string& name, const std::optional<std::string>& team,
                                 const std::string& by, time_point now) override;
     std::optional<std::string> user_team(const std::string& name) override;
+    // records in bulk (records_bulk.cpp)
+    std::vector<save_result> save_households(const std::vector<household_save>& batch, bool check_only,
+                                             const std::string& by, time_point now) override;
+    change_result erase_household(std::int64_t id, const std::string& by, const std::string& detail,
+                                  time_point now) override;
+    std::int64_t rekey_records(const records_key& next, const std::string& by, const std::string& detail,
+                               time_point now) override;
 
     bool healthy() noexcept override;
 
@@ -198,6 +210,9 @@ private:
     // records.cpp, under write_mu_
     std::optional<field_error> household_conflict(std::int64_t id, const household& h);
     void write_people(std::int64_t id, const household& h);
+    /// create_household and update_household inside the caller's transaction (records_bulk.cpp's batch).
+    save_result create_unlocked(const household& h, const std::string& by, time_point now);
+    save_result update_unlocked(std::int64_t id, const household& h, const std::string& by, time_point now);
     std::optional<std::string> seal(const std::string& plain);
     std::string unseal(const sqlite::statement& s, int col);
     household read_household(connection& c, std::int64_t id);

@@ -153,6 +153,13 @@ struct save_result {
     std::optional<field_error> conflict;
 };
 
+/// One household of a batch save (records_store::save_households): id 0 creates it, another id
+/// replaces that household.
+struct household_save {
+    std::int64_t id = 0;
+    household h;
+};
+
 /// Filters for listing households. Every filter given must match.
 struct household_query {
     /// Case-insensitive substring of a resident's name or preferred name, an address line, the postcode
@@ -212,6 +219,25 @@ public:
                                         const std::string& by, time_point now) = 0;
     /// The team user `name` belongs to.
     virtual std::optional<std::string> user_team(const std::string& name) = 0;
+
+    // --- in bulk: CSV import, erasure, key rotation (warden-centre's records commands) ---
+    /// Saves every household of `batch` (id 0: created, else: replaces that household; each audited as
+    /// create/update are) in ONE transaction, all or none. Returns each one's result in order; if any
+    /// is not ok, nothing is stored. With `check_only` nothing is stored either way: a dry run that
+    /// still finds the clashes with stored households.
+    virtual std::vector<save_result> save_households(const std::vector<household_save>& batch,
+                                                     bool check_only, const std::string& by,
+                                                     time_point now) = 0;
+    /// Deletes household `id` with its people and hub links as delete_household does, and overwrites the
+    /// deleted data in the database file, so a copy of the file taken afterwards no longer holds it.
+    /// Audited `household_erase` with `detail`. not_found: no such household.
+    virtual change_result erase_household(std::int64_t id, const std::string& by, const std::string& detail,
+                                          time_point now) = 0;
+    /// Re-encrypts every encrypted value, and the key check, with `next` in one transaction, and uses
+    /// `next` from then on; audited `records_key_rotate`. Returns how many values it re-encrypted.
+    /// Throws records_locked if the store has no key.
+    virtual std::int64_t rekey_records(const records_key& next, const std::string& by,
+                                       const std::string& detail, time_point now) = 0;
 };
 
 }  // namespace warden::centre
