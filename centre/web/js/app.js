@@ -157,7 +157,7 @@ function showLogin(text) {
 
 async function startSession(me) {
   state.me = me;
-  state.perms = { ...(ROLES[me.role] ?? NO_RIGHTS), ...RECORD_RIGHTS[me.role] };
+  state.perms = ROLES[me.role] ?? NO_RIGHTS;
   state.alerts.clear();
   state.hubs.clear();
   state.seen.clear();
@@ -165,6 +165,7 @@ async function startSession(me) {
   state.downSince = null;
   setText(byId('who-user'), me.user);
   setText(byId('who-role'), me.role);
+  state.perms = { ...state.perms, ...RECORD_RIGHTS[me.role] }; // households, edit, reveal, live
   for (const el of document.querySelectorAll('[data-needs]')) el.hidden = !state.perms[el.dataset.needs];
   byId('login-view').hidden = true;
   byId('app').hidden = false;
