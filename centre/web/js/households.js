@@ -99,6 +99,8 @@ export class HouseholdsView {
     say(this.#message, '');
     this.#page.clear();
     this.#editor.clear();
+    // The next person to log in starts on their own first view, not on this one's household.
+    if (location.hash.startsWith('#household')) history.replaceState(null, '', location.pathname + location.search);
   }
 
   /** Fills the alert detail's household line: a link to the record when the alert carries one. */
