@@ -67,6 +67,7 @@ export class HouseholdsView {
 
   /** Shows one household's page, or its edit form (arg from parseRoute). */
   showPage(arg) {
+    byId('households-tab').setAttribute('aria-current', 'page'); // the page is under the Households tab
     if (arg?.edit && this.#ctx.perms().edit) this.#editor.show(arg.id === 'new' ? null : arg.id);
     else if (arg && arg.id !== 'new') this.#page.show(arg.id, arg.alert);
     else this.#page.notFound();
