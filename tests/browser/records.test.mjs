@@ -199,6 +199,21 @@ async function run() {
   await expectText(page, '#household-title', /^Gwen · CF10 1AB$/);
   check(await page.locator('#household-reveal').isVisible(), 'the edit kept the key safe code');
 
+  // --- and adds one: a form missing its required fields says which, then saves
+  await page.click('a[data-view="households"]');
+  await page.click('#household-new');
+  await page.locator('#hf-address-lines-0').waitFor();
+  await page.click('#household-form-submit');
+  await expectText(page, '#hf-postcode-error', /./);
+  await expectText(page, '#hf-residents-0-name-error', /./);
+  await page.fill('#hf-address-lines-0', '5 Invented Walk');
+  await page.fill('#hf-postcode', 'ZZ99 1AB');
+  await page.fill('#hf-residents-0-name', 'Ivy Madeup');
+  await page.fill('#hf-hubs', 'hub-0009');
+  await page.click('#household-form-submit');
+  await expectText(page, '#household-title', /^Ivy Madeup · ZZ99 1AB$/);
+  await expectText(page, '#household-body [data-hub="hub-0009"]', /not heard from yet/);
+
   // --- a care user: their caseload only, read only
   await logout();
   await login('carl');

@@ -251,7 +251,7 @@ export class HouseholdForm {
 
 /** One labelled input with its error line; `name` is the API's field name (data-field). */
 function field(name, label, value, opts = {}) {
-  const id = `hf-${name.replace(/[^a-z0-9]+/gi, '-')}`;
+  const id = `hf-${name.replace(/[^a-z0-9]+/gi, '-').replace(/-$/, '')}`;
   const attrs = { id, dataset: { field: name }, required: opts.required };
   let input;
   if (opts.checkbox) input = h('input', { ...attrs, type: 'checkbox', checked: !!value });
