@@ -21,3 +21,7 @@ set_tests_properties(browser_records PROPERTIES
   LABELS integration
   SKIP_RETURN_CODE 77
   TIMEOUT 240)
+
+# The console's household routes (centre/web/js/households.js), with node's own test runner.
+add_test(NAME console_household_routes COMMAND node --test ${CMAKE_CURRENT_LIST_DIR}/../browser/households.test.mjs)
+set_tests_properties(console_household_routes PROPERTIES LABELS unit TIMEOUT 60)
