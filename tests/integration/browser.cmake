@@ -12,3 +12,16 @@ set_tests_properties(browser_console PROPERTIES
 # The console's pure formatting and queue order (centre/web/js/format.js), with node's own test runner.
 add_test(NAME console_format COMMAND node --test ${CMAKE_CURRENT_LIST_DIR}/../browser/format.test.mjs)
 set_tests_properties(console_format PROPERTIES LABELS unit TIMEOUT 60)
+
+# Residents' records in the console (tests/browser/records.test.mjs): search, household page, key
+# safe reveal with its audit, edit form errors, a care user's caseload. Same skipping as above.
+add_test(NAME browser_records COMMAND node ${CMAKE_CURRENT_LIST_DIR}/../browser/records.test.mjs)
+set_tests_properties(browser_records PROPERTIES
+  ENVIRONMENT "WARDEN_BIN_DIR=${CMAKE_BINARY_DIR}/bin;WARDEN_SOURCE_DIR=${PROJECT_SOURCE_DIR};WARDEN_ARTIFACTS_DIR=${CMAKE_BINARY_DIR}/artifacts/browser"
+  LABELS integration
+  SKIP_RETURN_CODE 77
+  TIMEOUT 240)
+
+# The console's household routes (centre/web/js/households.js), with node's own test runner.
+add_test(NAME console_household_routes COMMAND node --test ${CMAKE_CURRENT_LIST_DIR}/../browser/households.test.mjs)
+set_tests_properties(console_household_routes PROPERTIES LABELS unit TIMEOUT 60)

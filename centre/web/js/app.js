@@ -9,6 +9,7 @@ import { QueueView } from './queue.js';
 import { DetailPanel } from './detail.js';
 import { AlarmSound } from './sound.js';
 import { AuditView, HistoryView, HubsView, PerformanceView, tickAges } from './views.js';
+import { HouseholdsView, parseRoute, RECORD_RIGHTS } from './households.js';
 
 const ROLES = {
   operator: { alerts: true, handle: true, reopen: false, stats: true, test: false, audit: false },
@@ -18,6 +19,7 @@ const ROLES = {
 };
 const NO_RIGHTS = { alerts: false, handle: false, reopen: false, stats: false, test: false, audit: false };
 const VIEW_NEEDS = { queue: 'alerts', hubs: null, history: 'alerts', performance: 'stats', audit: 'audit' };
+Object.assign(VIEW_NEEDS, { households: 'records', household: 'records', 'household-edit': 'edit' });
 
 const POLL_WHILE_DOWN_MS = 10_000; // keep the queue fresh-ish while the stream is down
 const RESYNC_WHILE_LIVE_MS = 60_000; // belt and braces against a silently stalled stream
@@ -43,6 +45,7 @@ const sound = new AlarmSound();
 
 const ctx = {
   api,
+  householdLink: (alert) => households.alertLink(alert),
   perms: () => state.perms,
   role: () => state.me?.role ?? '',
   hubs: () => [...state.hubs.values()],
@@ -62,6 +65,7 @@ const hubsView = new HubsView(ctx);
 const historyView = new HistoryView(ctx);
 const perfView = new PerformanceView(ctx);
 const auditView = new AuditView(ctx);
+const households = new HouseholdsView(ctx);
 
 const stream = new LiveStream({
   onopen: () => {
@@ -161,14 +165,15 @@ async function startSession(me) {
   state.downSince = null;
   setText(byId('who-user'), me.user);
   setText(byId('who-role'), me.role);
+  state.perms = { ...state.perms, ...RECORD_RIGHTS[me.role] }; // households, edit, reveal, live
   for (const el of document.querySelectorAll('[data-needs]')) el.hidden = !state.perms[el.dataset.needs];
   byId('login-view').hidden = true;
   byId('app').hidden = false;
   document.body.dataset.role = me.role;
 
-  state.downSince = Date.now();
+  state.downSince = state.perms.live ? Date.now() : null;
   showConnection();
-  stream.start();
+  if (state.perms.live) stream.start(); // a care user has no event stream
   state.timers.push(setInterval(() => tick(), 1000));
   state.timers.push(setInterval(() => periodicSync(), POLL_WHILE_DOWN_MS));
   showView(location.hash.slice(1));
@@ -185,6 +190,7 @@ async function startSession(me) {
 
 function stopSession() {
   stream.stop();
+  households.clear();
   sound.want(false);
   state.timers.forEach(clearInterval);
   state.timers = [];
@@ -411,9 +417,10 @@ function allowed(view) {
   return view in VIEW_NEEDS && (need === null || state.perms[need]);
 }
 
-function showView(name) {
+function showView(hash) {
   if (!state.me) return;
-  const view = allowed(name) ? name : state.perms.alerts ? 'queue' : 'hubs';
+  const { view: name, arg } = parseRoute(hash);
+  const view = allowed(name) ? name : state.perms.alerts ? 'queue' : state.perms.live ? 'hubs' : 'households';
   state.view = view;
   for (const section of document.querySelectorAll('section.view')) section.hidden = section.dataset.view !== view;
   for (const a of document.querySelectorAll('.tabs a')) {
@@ -425,6 +432,8 @@ function showView(name) {
   if (view === 'history') historyView.search();
   if (view === 'performance') perfView.load();
   if (view === 'audit') auditView.load();
+  if (view === 'households') households.showList();
+  if (view === 'household' || view === 'household-edit') households.showPage(arg);
   tickAges();
 }
 

@@ -201,6 +201,7 @@ export class DetailPanel {
     if (a.value !== undefined && a.value !== null) rows.push(['Value', a.value]);
     if (a.clears) rows.push(['Clears', a.clears]);
     this.#fields.replaceChildren(...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+    this.#ctx.householdLink?.(a); // the household's record, when the alert's hub is in one
 
     const history = Array.isArray(a.history) ? a.history : [];
     this.#history.replaceChildren(
