@@ -92,6 +92,14 @@ CREATE TABLE audit(
     R"sql(
 ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 3: calls on hold with a call-back time, escalated to a supervisor; the grouped queue per hub.
+    R"sql(
+ALTER TABLE alerts ADD COLUMN held_until_ms INTEGER;
+ALTER TABLE alerts ADD COLUMN held_by TEXT;
+ALTER TABLE alerts ADD COLUMN supervisor_ms INTEGER;
+ALTER TABLE alerts ADD COLUMN supervisor_by TEXT;
+CREATE INDEX alerts_hub_queue ON alerts(hub, status, priority, received_ms);
+)sql",
 };
 
 }  // namespace

@@ -11,8 +11,10 @@
 ///   POST /api/login, GET /metrics, GET /healthz, static files       anyone
 ///   POST /api/logout, GET /api/me, GET /api/outcomes, GET /api/alert-types,
 ///   GET /api/hubs, GET /api/stream                                   any logged-in user
-///   GET /api/alerts, GET /api/alerts/<id>                            operator, supervisor, technician
-///   POST /api/alerts/<id>/acknowledge, .../resolve                   operator, supervisor
+///   GET /api/alerts, GET /api/alerts/<id>, GET /api/queue            operator, supervisor, technician
+///   POST /api/alerts/<id>/acknowledge, .../resolve, .../notes,
+///   .../hold, .../supervisor, POST /api/queue/<hub>/acknowledge,
+///   .../resolve                                                      operator, supervisor
 ///   POST /api/alerts/<id>/reopen                                     supervisor
 ///   GET /api/stats                                                   operator, supervisor
 ///   POST /api/hubs/<id>/test                                         technician, supervisor, admin
