@@ -64,6 +64,7 @@ nlohmann::json to_json(const queue_group& g) {
             {"untaken", g.untaken},
             {"critical_untaken", g.critical_untaken},
             {"oldest_untaken", opt_time(g.oldest_untaken)},
+            {"next_callback", opt_time(g.next_callback)},
             {"top", to_json(g.top)}};
 }
 

@@ -42,12 +42,14 @@ std::vector<queue_group> sqlite_store::queue_groups(const alert_query& query) {
     // the groups are ordered as their top alerts would be.
     auto& s = r->prepare(
         "SELECT " WARDEN_ALERT_COLUMNS
-        ", n, untaken, critical_untaken, oldest FROM (SELECT " WARDEN_ALERT_COLUMNS
+        ", n, untaken, critical_untaken, oldest, callback FROM (SELECT " WARDEN_ALERT_COLUMNS
         ", rowid AS rid, ROW_NUMBER() OVER (PARTITION BY hub ORDER BY " WARDEN_QUEUE_ORDER
         ") AS rn, COUNT(*) OVER (PARTITION BY hub) AS n, SUM(" WARDEN_UNTAKEN
         ") OVER (PARTITION BY hub) AS untaken, SUM(" WARDEN_UNTAKEN
         " AND priority = 0) OVER (PARTITION BY hub) AS critical_untaken, MIN(CASE WHEN " WARDEN_UNTAKEN
-        " THEN received_ms END) OVER (PARTITION BY hub) AS oldest FROM alerts WHERE " WARDEN_ALERT_FILTER
+        " THEN received_ms END) OVER (PARTITION BY hub) AS oldest, MIN(CASE WHEN status = 'acknowledged' "
+        "THEN "
+        "held_until_ms END) OVER (PARTITION BY hub) AS callback FROM alerts WHERE " WARDEN_ALERT_FILTER
         ") WHERE rn = 1 ORDER BY priority, NOT " WARDEN_UNTAKEN ", received_ms, rid LIMIT ?4");
     return ok(bind_query(s, q).all([](const statement& row) {
         queue_group g;
@@ -57,6 +59,7 @@ std::vector<queue_group> sqlite_store::queue_groups(const alert_query& query) {
         g.untaken = row.int64(28);
         g.critical_untaken = row.int64(29);
         g.oldest_untaken = row.opt_time(30);
+        g.next_callback = row.opt_time(31);
         return g;
     }));
 }

@@ -5,7 +5,7 @@ import { Api, ApiError } from './api.js';
 import { byId, h, say, setText, typingInField } from './dom.js';
 import { alertText, clock, inQueue, ms, priorityRank, sensorPlace, setAlertTypes, typeName, words } from './format.js';
 import { LiveStream } from './live.js';
-import { lateStage, QueueView } from './queue.js';
+import { lateStage, QueueView, untaken } from './queue.js';
 import { DetailPanel } from './detail.js';
 import { AlarmSound } from './sound.js';
 import { AuditView, HistoryView, HubsView, PerformanceView, tickAges } from './views.js';
@@ -30,9 +30,10 @@ const state = {
   me: null,
   perms: NO_RIGHTS,
   queue: { calls: EMPTY_QUEUE, technical: EMPTY_QUEUE }, // GET /api/queue per tab: one group per home
-  queueAt: 0, // when the queue on screen was loaded (group actions take only alerts received before)
+  queueAt: 0, // the centre's time of the queue on screen (group actions take only alerts received before)
   tab: 'calls', // the queue's tab: calls or technical faults
   expanded: new Set(), // hubs whose group is open
+  due: 0, // call-backs come due, by this console's clock
   members: new Map(), // hub -> its alerts, for expanded groups
   hubs: new Map(), // id -> hub
   seen: new Set(), // alert ids this console has already announced
@@ -268,7 +269,7 @@ async function loadQueue() {
     ['calls', 'technical'].map((kind) => api.get(`/api/queue?kind=${kind}&${params}`)),
   );
   if (!state.me) return;
-  const at = Date.now();
+  const at = ms(calls.now) || Date.now(); // the centre's time: alerts received up to it were on screen
   for (const g of [...calls.groups, ...technical.groups]) {
     // Alerts already waiting at login are not "new", but ones missed during a disconnection are.
     if (!state.seen.has(g.top.id)) {
@@ -296,7 +297,7 @@ async function loadMembers(hub) {
 /** Every open alert id of `hub` in `kind` that the operator could see: received before the queue on screen. */
 async function groupIds(hub, kind) {
   const alerts = await api.get(`/api/alerts?state=open&hub=${encodeURIComponent(hub)}&kind=${kind}&limit=1000`);
-  return alerts.filter((a) => ms(a.received_at) <= state.queueAt + 1000).map((a) => a.id);
+  return alerts.filter((a) => ms(a.received_at) <= state.queueAt).map((a) => a.id);
 }
 
 /** Reloads the queue and hubs from the API, then applies events that arrived meanwhile. */
@@ -432,9 +433,30 @@ function refreshAll() {
   renderHubs();
 }
 
+/** True if the group has a call wanting an operator now, a call-back come due included (by this clock). */
+function groupWants(g, now) {
+  return g.untaken > 0 || callbackDue(g, now);
+}
+
+function callbackDue(g, now) {
+  return !!g.next_callback && ms(g.next_callback) <= now;
+}
+
+/**
+ * The centre's group order, with call-backs that came due since it was loaded moved up among the calls
+ * that want an operator now (so a held call returns to the top at its time, between reloads).
+ */
+function orderedGroups(groups, now = Date.now()) {
+  return groups
+    .map((g, i) => ({ g, i }))
+    .sort((a, b) => priorityRank(a.g.top.priority) - priorityRank(b.g.top.priority) ||
+      Number(groupWants(b.g, now)) - Number(groupWants(a.g, now)) || a.i - b.i)
+    .map((x) => x.g);
+}
+
 function renderQueue() {
   const shown = state.queue[state.tab];
-  queue.render(shown.groups, state.members, state.expanded);
+  queue.render(orderedGroups(shown.groups), state.members, state.expanded);
   queue.select(detail.id);
   const calls = state.queue.calls;
   const technical = state.queue.technical;
@@ -464,11 +486,13 @@ function alarm(now = Date.now()) {
   let want = null;
   let stage = 0;
   for (const g of state.queue.calls.groups) {
-    if (!g.untaken) continue;
+    if (!groupWants(g, now)) continue;
     // The group's top is its most urgent alert; if someone took it, what waits is no more urgent.
-    const prio = g.critical_untaken ? 'critical' : g.top.priority === 'critical' ? 'high' : g.top.priority;
+    const due = callbackDue(g, now);
+    const prio = g.critical_untaken || (due && g.top.priority === 'critical') ? 'critical'
+      : g.top.priority === 'critical' ? 'high' : g.top.priority;
     if (want === null || priorityRank(prio) < priorityRank(want)) want = prio;
-    stage = Math.max(stage, lateStage(g.oldest_untaken, now));
+    stage = Math.max(stage, lateStage(g.untaken ? g.oldest_untaken : g.next_callback, now));
   }
   sound.want(want === 'low' ? null : want, stage);
 }
@@ -517,15 +541,14 @@ function tick() {
   queue.tick();
   alarm();
   showConnection();
-  // A call-back whose time has come returns to the top: the centre orders it by the time it is asked.
+  // A call-back whose time has come returns to the top, with sound: drawn again when one comes due.
   const now = Date.now();
-  const due = [...state.queue.calls.groups, ...state.queue.technical.groups].some(
-    (g) => g.top.held_until && g.top.status === 'acknowledged' && ms(g.top.held_until) <= now && !g.untaken,
-  );
-  const heldMembers = [...state.members.values()].flat().some(
-    (a) => a.held_until && a.status === 'acknowledged' && ms(a.held_until) <= now,
-  );
-  if (due || (heldMembers && !queueReload)) reloadQueue();
+  const due = [...state.queue.calls.groups, ...state.queue.technical.groups].filter((g) => callbackDue(g, now)).length +
+    [...state.members.values()].flat().filter((a) => a.status === 'acknowledged' && untaken(a, now)).length;
+  if (due !== state.due) {
+    state.due = due;
+    renderQueue();
+  }
 }
 
 // ---------------------------------------------------------------- the queue's tabs, groups, filters

@@ -136,7 +136,10 @@ export class QueueView {
   }
 
   #waitingSince(row, now) {
-    if (row.group) return row.group.untaken > 0 ? row.group.oldest_untaken ?? row.alert.received_at : null;
+    if (row.group) {
+      if (row.group.untaken > 0) return row.group.oldest_untaken ?? row.alert.received_at;
+      return row.group.next_callback && ms(row.group.next_callback) <= now ? row.group.next_callback : null;
+    }
     const a = row.alert;
     if (a.status === 'open') return a.received_at;
     return untaken(a, now) ? a.held_until : null;
@@ -184,8 +187,8 @@ export class QueueView {
   #update(row, expanded) {
     const { tr, cells, alert, group } = row;
     const now = Date.now();
-    const wants = group ? group.untaken > 0 : untaken(alert, now);
-    const due = alert.status === 'acknowledged' && untaken(alert, now);
+    const due = group ? !!group.next_callback && ms(group.next_callback) <= now : alert.status === 'acknowledged' && untaken(alert, now);
+    const wants = group ? group.untaken > 0 || due : untaken(alert, now);
     tr.dataset.id = alert.id;
     if (group) tr.dataset.hub = group.hub;
     tr.className = [
@@ -212,8 +215,9 @@ export class QueueView {
     cells.status.dataset.key = statusKey;
     cells.status.replaceChildren();
     append(cells.status, [
-      h('span', { class: `status-badge ${due ? 'due' : alert.status}` }, due ? 'Call back now' : statusName(alert.status)),
-      alert.acknowledged_by && !due ? h('span', { class: 'sub' }, `by ${alert.acknowledged_by}`) : null,
+      h('span', { class: `status-badge ${alert.status}` }, statusName(alert.status)),
+      alert.acknowledged_by ? h('span', { class: 'sub' }, `by ${alert.acknowledged_by}`) : null,
+      due ? h('span', { class: 'status-badge due' }, 'Call back now') : null,
       alert.held_until && !due ? h('span', { class: 'tag' }, `on hold`) : null,
       alert.supervisor_at ? h('span', { class: 'tag supervisor' }, 'supervisor') : null,
       alert.cleared_at ? h('span', { class: 'tag', title: 'The condition has ended at the home' }, 'cleared') : null,

@@ -25,7 +25,7 @@ nlohmann::json parse_bounded_json(std::string_view text);
 /// The hub's alert fields plus status, received_at, acknowledged_at/by, resolved_at/by, outcome, note,
 /// cleared_at, held_until/by, supervisor_at/by (null where not yet).
 nlohmann::json to_json(const stored_alert& a);
-/// {"hub","count","untaken","critical_untaken","oldest_untaken","top":{alert}}.
+/// {"hub","count","untaken","critical_untaken","oldest_untaken","next_callback","top":{alert}}.
 nlohmann::json to_json(const queue_group& g);
 /// {"at","action","user","detail"}.
 nlohmann::json to_json(const history_entry& h);

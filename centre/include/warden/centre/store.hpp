@@ -144,6 +144,7 @@ struct queue_group {
     std::int64_t untaken = 0;                  ///< of them, wanting an operator now
     std::int64_t critical_untaken = 0;         ///< of those, critical
     std::optional<time_point> oldest_untaken;  ///< received_at of the oldest untaken
+    std::optional<time_point> next_callback;   ///< the earliest call-back time of its held calls
     bool operator==(const queue_group&) const = default;
 };
 
