@@ -14,7 +14,7 @@ namespace {
 void answer_change(api_context& api, response& res, change_result r, const std::string& id,
                    const char* conflict) {
     if (r == change_result::not_found) return error(res, 404, "no such alert");
-    if (r == change_result::conflict) return error(res, 409, conflict);
+    if (r == change_result::conflict) return error(res, 409, conflict_text(api, id, conflict));
     publish_alert_event(api.db, api.events, id);
     auto a = api.db.get_alert(id);
     reply(res, 200, a ? to_json(*a) : nlohmann::json::object());
@@ -46,11 +46,10 @@ void alert_routes(route_table& t) {
     t.get("/api/alerts", alert_viewers, [&api](const request& req, response& res, const caller& c) {
         alert_query q;
         if (req.has_param("state")) q.state = req.get_param_value("state");
-        if (q.state != "open" && q.state != "acknowledged" && q.state != "resolved" && q.state != "all")
-            return error(res, 400, "state must be open, acknowledged, resolved or all");
-        if (req.has_param("hub") && !req.get_param_value("hub").empty()) q.hub = req.get_param_value("hub");
-        if (req.has_param("q") && !req.get_param_value("q").empty())
-            q.text = req.get_param_value("q").substr(0, 200);
+        if (q.state != "open" && q.state != "untaken" && q.state != "acknowledged" && q.state != "resolved" &&
+            q.state != "all")
+            return error(res, 400, "state must be open, untaken, acknowledged, resolved or all");
+        if (!read_alert_filters(api, req, res, q)) return;
         q.limit = int_param(req, "limit", 200, 1, 1000);
         auto cl = caseload_of(api, c);
         auto j = nlohmann::json::array();

@@ -102,6 +102,21 @@ void auth_routes(route_table& t) {
             j["team"] = caseload_of(api, c).team.value_or("");  // the console opens on it
         reply(res, 200, j);
     });
+    // The console's first question at page load: the same as /api/me, but 200 {"user": null} without a
+    // session, so a page opened before login logs no failed request.
+    t.server().Get("/api/session", [&api = t.api()](const request& req, response& res) {
+        res.set_header("Cache-Control", "no-store");
+        try {
+            response ignored;
+            auto c = authorise(api, req, ignored, everyone, false);
+            if (!c) return reply(res, 200, {{"user", nullptr}});
+            reply(res, 200,
+                  {{"user", c->session.user}, {"role", c->session.role}, {"csrf", c->session.csrf}});
+        } catch (const std::exception& e) {
+            api.log->error("http handler failed path={} error=\"{}\"", req.path, e.what());
+            error(res, 500, "internal error");
+        }
+    });
     t.get("/api/outcomes", everyone,
           [](const request&, response& res, const caller&) { reply(res, 200, alert_outcomes()); });
     t.get("/api/alert-types", everyone,

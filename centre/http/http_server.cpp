@@ -79,6 +79,7 @@ void http_server::routes() {
     http::route_table t(*server_, *api_);
     http::auth_routes(t);
     http::alert_routes(t);
+    http::queue_routes(t);
     http::hub_routes(t);
     http::user_routes(t);
     http::stats_routes(t);

@@ -52,7 +52,21 @@ nlohmann::json to_json(const stored_alert& a) {
     j["note"] = opt_str(a.note);
     j["cleared_at"] = opt_time(a.cleared_at);
     j["folded_into"] = opt_str(a.folded_into);
+    j["held_until"] = opt_time(a.held_until);
+    j["held_by"] = opt_str(a.held_by);
+    j["supervisor_at"] = opt_time(a.supervisor_at);
+    j["supervisor_by"] = opt_str(a.supervisor_by);
     return j;
+}
+
+nlohmann::json to_json(const queue_group& g) {
+    return {{"hub", g.hub},
+            {"count", g.count},
+            {"untaken", g.untaken},
+            {"critical_untaken", g.critical_untaken},
+            {"oldest_untaken", opt_time(g.oldest_untaken)},
+            {"next_callback", opt_time(g.next_callback)},
+            {"top", to_json(g.top)}};
 }
 
 nlohmann::json to_json(const history_entry& h) {

@@ -145,9 +145,17 @@ private:
     api_context& api_;
 };
 
+/// Reads the alert filters GET /api/alerts and GET /api/queue share (hub, q, type, kind, priority) into
+/// `q`, with q.now; false with a 400 written for a bad value. (queue_routes.cpp)
+bool read_alert_filters(api_context& api, const request& req, response& res, alert_query& q);
+/// Why a change of alert `id` conflicted, naming the colleague who got there first ("already taken by
+/// olive at ..."), or `fallback`. (queue_routes.cpp)
+std::string conflict_text(api_context& api, const std::string& id, const std::string& fallback);
+
 /// One registration function per resource, each in its own file.
 void auth_routes(route_table& t);       ///< auth_routes.cpp: login, logout, me, outcomes
 void alert_routes(route_table& t);      ///< alert_routes.cpp: list, one, acknowledge, resolve, reopen
+void queue_routes(route_table& t);      ///< queue_routes.cpp: the grouped queue, group actions, notes, hold
 void hub_routes(route_table& t);        ///< hub_routes.cpp: hubs, test alarm, away
 void user_routes(route_table& t);       ///< user_routes.cpp: users and the audit log
 void stats_routes(route_table& t);      ///< stats_routes.cpp: /api/stats, /metrics, /healthz

@@ -7,7 +7,7 @@ set_tests_properties(browser_console PROPERTIES
   ENVIRONMENT "WARDEN_BIN_DIR=${CMAKE_BINARY_DIR}/bin;WARDEN_SOURCE_DIR=${PROJECT_SOURCE_DIR};WARDEN_ARTIFACTS_DIR=${CMAKE_BINARY_DIR}/artifacts/browser"
   LABELS integration
   SKIP_RETURN_CODE 77
-  TIMEOUT 240)
+  TIMEOUT 320)
 
 # The console's pure formatting and queue order (centre/web/js/format.js), with node's own test runner.
 add_test(NAME console_format COMMAND node --test ${CMAKE_CURRENT_LIST_DIR}/../browser/format.test.mjs)

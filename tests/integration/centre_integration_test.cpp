@@ -1561,4 +1561,173 @@ TEST_F(centre_test, WithoutARecordsKeyTheEncryptedFieldsAreRefusedNotStoredInThe
     auto [s2, b2] = admin.post("/api/households", plain);
     ASSERT_EQ(s2, 201) << b2;
     EXPECT_EQ(b2.at("sealed"), true);
+/// A hub's alert of `type` and `priority` (a pendant press unless told otherwise).
+std::string typed_payload(const std::string& hub, int seq, const std::string& type, const std::string& prio) {
+    auto j = json::parse(alert_payload(hub, seq, prio));
+    j["type"] = type;
+    j["rule"] = type;
+    return j.dump();
+}
+
+TEST_F(centre_test, OneHubsFloodNeverHidesAnotherHomesPressFromTheQueue) {
+    start_centre();
+    harness::mqtt_client flood(broker.uri(), "sim-flood");
+    flood.subscribe("warden/v1/+/ack");
+    std::set<std::string> want;
+    for (int seq = 1; seq <= 5000; ++seq) {
+        flood.publish("warden/v1/hub-flood/alert", alert_payload("hub-flood", seq));
+        want.insert("hub-flood-" + std::to_string(seq));
+    }
+    ASSERT_EQ(collect_acks(flood, want, 60s).size(), want.size());
+    harness::mqtt_client home(broker.uri(), "sim-home");
+    home.subscribe("warden/v1/+/ack");
+    home.publish("warden/v1/hub-home/alert", alert_payload("hub-home", 1));
+    ASSERT_TRUE(collect_acks(home, {"hub-home-1"}).contains("hub-home-1"));
+
+    auto op = login("olive", "operator");
+    // The flat list the console used to load: 1,000 of the flood, the press not among them.
+    auto [ls, flat] = op.get("/api/alerts?state=open&limit=1000");
+    ASSERT_EQ(ls, 200);
+    EXPECT_EQ(flat.size(), 1000u);
+    for (const auto& a : flat) EXPECT_NE(a.at("hub"), "hub-home");
+    // The queue: one group per home, so the press is there whatever the other hub sends.
+    auto [qs, queue] = op.get("/api/queue?kind=calls");
+    ASSERT_EQ(qs, 200) << queue.dump();
+    ASSERT_EQ(queue.at("groups").size(), 2u);
+    std::map<std::string, json> groups;
+    for (const auto& g : queue.at("groups")) groups[g.at("hub")] = g;
+    ASSERT_TRUE(groups.contains("hub-home"));
+    EXPECT_EQ(groups["hub-home"].at("top").at("id"), "hub-home-1");
+    EXPECT_EQ(groups["hub-home"].at("count"), 1);
+    EXPECT_EQ(groups["hub-flood"].at("count"), 5000);
+    EXPECT_EQ(groups["hub-flood"].at("untaken"), 5000);
+    EXPECT_EQ(groups["hub-flood"].at("top").at("id"), "hub-flood-1");  // oldest first within critical
+    EXPECT_EQ(queue.at("untaken"), 5001);
+    EXPECT_EQ(queue.at("critical_untaken"), 5001);
+    // Even when the flood is all that the first group shows, a query for one group still has both.
+    EXPECT_EQ(op.get("/api/queue?limit=1").second.at("groups").size(), 1u);
+    EXPECT_EQ(op.get("/api/queue?kind=technical").second.at("groups").size(), 0u);
+}
+
+TEST_F(centre_test, AHomesGroupIsAcknowledgedAndResolvedTogetherEachAlertWithItsHistory) {
+    start_centre();
+    harness::mqtt_client hub(broker.uri(), "sim-group");
+    hub.subscribe("warden/v1/+/ack");
+    hub.publish("warden/v1/hub-g/alert", typed_payload("hub-g", 1, "pendant", "critical"));
+    hub.publish("warden/v1/hub-g/alert", typed_payload("hub-g", 2, "inactivity", "high"));
+    hub.publish("warden/v1/hub-g/alert", typed_payload("hub-g", 3, "battery_low", "normal"));
+    hub.publish("warden/v1/hub-x/alert", typed_payload("hub-x", 1, "flood", "high"));
+    ASSERT_EQ(collect_acks(hub, {"hub-g-1", "hub-g-2", "hub-g-3", "hub-x-1"}).size(), 4u);
+    auto op = login("olive", "operator");
+    auto tech = login("tess", "technician");
+
+    auto [qs, calls] = op.get("/api/queue?kind=calls");
+    ASSERT_EQ(qs, 200);
+    ASSERT_EQ(calls.at("groups").size(), 2u);
+    EXPECT_EQ(calls.at("groups")[0].at("hub"), "hub-g");  // the critical home first
+    EXPECT_EQ(calls.at("groups")[0].at("count"), 2);      // the battery is a technical fault, not a call
+    auto technical = op.get("/api/queue?kind=technical").second;
+    ASSERT_EQ(technical.at("groups").size(), 1u);
+    EXPECT_EQ(technical.at("groups")[0].at("top").at("type"), "battery_low");
+    EXPECT_EQ(op.get("/api/alerts?state=open&kind=technical").second.size(), 1u);
+    EXPECT_EQ(op.get("/api/alerts?state=open&priority=high").second.size(), 2u);
+    EXPECT_EQ(op.get("/api/alerts?state=open&type=flood").second.size(), 1u);
+    EXPECT_EQ(op.get("/api/queue?kind=bogus").first, 400);
+
+    // Only handlers, with the CSRF token, and only the hub's own alerts.
+    json ids = {"hub-g-1", "hub-g-2", "hub-x-1"};
+    EXPECT_EQ(tech.post("/api/queue/hub-g/acknowledge", {{"ids", ids}}).first, 403);
+    EXPECT_EQ(op.post("/api/queue/hub-g/acknowledge", {{"ids", ids}}, false).first, 403);
+    EXPECT_EQ(op.post("/api/queue/hub-g/acknowledge", {{"ids", json::array()}}).first, 400);
+    auto [as, acked] = op.post("/api/queue/hub-g/acknowledge", {{"ids", ids}});
+    ASSERT_EQ(as, 200) << acked.dump();
+    EXPECT_EQ(acked.at("done"), (json{"hub-g-1", "hub-g-2"}));
+    ASSERT_EQ(acked.at("skipped").size(), 1u);
+    EXPECT_EQ(acked.at("skipped")[0].at("id"), "hub-x-1");
+    EXPECT_EQ(op.get("/api/alerts/hub-x-1").second.at("status"), "open");
+
+    EXPECT_EQ(op.post("/api/queue/hub-g/resolve", {{"ids", ids}, {"outcome", "nope"}}).first, 400);
+    auto [rs, resolved] =
+        op.post("/api/queue/hub-g/resolve",
+                {{"ids", {"hub-g-1", "hub-g-2"}}, {"outcome", "resident_ok"}, {"note", "fine"}});
+    ASSERT_EQ(rs, 200) << resolved.dump();
+    EXPECT_EQ(resolved.at("done").size(), 2u);
+    for (const char* id : {"hub-g-1", "hub-g-2"}) {
+        auto one = op.get(std::string("/api/alerts/") + id).second;
+        EXPECT_EQ(one.at("status"), "resolved");
+        EXPECT_EQ(one.at("outcome"), "resident_ok");
+        std::vector<std::string> actions;
+        for (const auto& h : one.at("history")) actions.push_back(h.at("action"));
+        EXPECT_EQ(actions, (std::vector<std::string>{"received", "acknowledged", "resolved"})) << id;
+    }
+    auto sup = login("sam", "supervisor");
+    int audited = 0;
+    auto audit = sup.get("/api/audit").second;
+    for (const auto& e : audit)
+        if (e.at("user") == "olive" && (e.at("action") == "acknowledge" || e.at("action") == "resolve"))
+            ++audited;
+    EXPECT_EQ(audited, 4);
+    EXPECT_EQ(op.get("/api/queue?kind=calls").second.at("groups").size(), 1u);
+}
+
+TEST_F(centre_test, NotesHoldsAndSupervisorEscalationAreInTheHistoryAndTheRaceNamesTheColleague) {
+    start_centre();
+    harness::mqtt_client hub(broker.uri(), "sim-hold");
+    hub.subscribe("warden/v1/+/ack");
+    hub.publish("warden/v1/hub-h/alert", typed_payload("hub-h", 1, "pendant", "critical"));
+    hub.publish("warden/v1/hub-h/alert", typed_payload("hub-h", 2, "fall", "critical"));
+    ASSERT_EQ(collect_acks(hub, {"hub-h-1", "hub-h-2"}).size(), 2u);
+    auto op = login("olive", "operator");
+    auto op2 = login("owen", "operator");
+    auto tech = login("tess", "technician");
+
+    // Notes at any time, before anyone took the call.
+    EXPECT_EQ(tech.post("/api/alerts/hub-h-1/notes", {{"note", "x"}}).first, 403);
+    EXPECT_EQ(op.post("/api/alerts/hub-h-1/notes", {{"note", "x"}}, false).first, 403);
+    EXPECT_EQ(op.post("/api/alerts/hub-h-1/notes", {{"note", "  "}}).first, 400);
+    EXPECT_EQ(op.post("/api/alerts/nope/notes", {{"note", "x"}}).first, 404);
+    ASSERT_EQ(op.post("/api/alerts/hub-h-1/notes", {{"note", "line busy"}}).first, 200);
+
+    // The race: the loser is told who took it.
+    ASSERT_EQ(op.post("/api/alerts/hub-h-1/acknowledge").first, 200);
+    auto [cs, lost] = op2.post("/api/alerts/hub-h-1/acknowledge");
+    EXPECT_EQ(cs, 409);
+    EXPECT_NE(lost.at("error").get<std::string>().find("olive"), std::string::npos) << lost.dump();
+
+    // Hold: taken, so the untaken list no longer has it; a call-back time is required.
+    EXPECT_EQ(op.post("/api/alerts/hub-h-2/hold", json::object()).first, 400);
+    EXPECT_EQ(op.post("/api/alerts/hub-h-2/hold", {{"minutes", 0}}).first, 400);
+    auto [hs, held] = op.post("/api/alerts/hub-h-2/hold", {{"minutes", 5}, {"note", "calling daughter"}});
+    ASSERT_EQ(hs, 200) << held.dump();
+    EXPECT_EQ(held.at("status"), "acknowledged");
+    EXPECT_EQ(held.at("held_by"), "olive");
+    EXPECT_FALSE(held.at("held_until").is_null());
+    EXPECT_TRUE(op.get("/api/alerts?state=untaken").second.empty());
+    // Taken back from hold by acknowledging it again.
+    ASSERT_EQ(op.post("/api/alerts/hub-h-2/acknowledge").first, 200);
+    EXPECT_TRUE(op.get("/api/alerts/hub-h-2").second.at("held_until").is_null());
+
+    // Escalated to a supervisor: once, audited.
+    EXPECT_EQ(op.post("/api/alerts/hub-h-2/supervisor", json::object()).first, 400);
+    auto [ss, referred] = op.post("/api/alerts/hub-h-2/supervisor", {{"reason", "resident refuses help"}});
+    ASSERT_EQ(ss, 200);
+    EXPECT_EQ(referred.at("supervisor_by"), "olive");
+    EXPECT_EQ(op.post("/api/alerts/hub-h-2/supervisor", {{"reason", "again"}}).first, 409);
+
+    std::vector<std::pair<std::string, std::string>> history;
+    auto second = op.get("/api/alerts/hub-h-2").second;
+    for (const auto& h : second.at("history")) history.emplace_back(h.at("action"), h.at("user"));
+    EXPECT_EQ(history, (std::vector<std::pair<std::string, std::string>>{{"received", "hub"},
+                                                                         {"acknowledged", "olive"},
+                                                                         {"held", "olive"},
+                                                                         {"acknowledged", "olive"},
+                                                                         {"supervisor", "olive"}}));
+    auto first = op.get("/api/alerts/hub-h-1").second.at("history");
+    EXPECT_EQ(first[1].at("action"), "note");
+    EXPECT_EQ(first[1].at("detail"), "line busy");
+    auto sup = login("sam", "supervisor");
+    std::set<std::string> actions;
+    auto audit = sup.get("/api/audit").second;
+    for (const auto& e : audit) actions.insert(e.at("action"));
+    for (const char* a : {"note", "hold", "escalate_to_supervisor"}) EXPECT_TRUE(actions.contains(a)) << a;
 }

@@ -175,6 +175,47 @@ TEST_P(CentreStore, QueuePutsCallsNobodyHasTakenBeforeAcknowledgedOnes) {
     EXPECT_EQ(ids, (std::vector<std::string>{"h-1", "h-3"}));
 }
 
+TEST_P(CentreStore, QueueGroupsOneRowPerHomeItsMostUrgentCallOnTopAndCallBacksComeBackWhenDue) {
+    auto s = open_store();
+    std::vector<alert> flood;
+    for (std::uint64_t i = 1; i <= 50; ++i) flood.push_back(make("busy", i));
+    s->ingest(batch(flood, t0()));
+    auto battery = make("quiet", 1, priority::normal);
+    battery.type = "battery_low";
+    s->ingest(batch({make("quiet", 2, priority::high), battery}, t0() + 5s));
+    s->ingest(batch({make("late", 1)}, t0() + 9s));
+    auto hubs = [&](alert_query q) {
+        std::vector<std::pair<std::string, std::string>> out;
+        for (const auto& g : s->queue_groups(q)) out.emplace_back(g.hub, g.top.a.id);
+        return out;
+    };
+    using rows = std::vector<std::pair<std::string, std::string>>;
+    EXPECT_EQ(hubs({.now = t0() + 10s}),
+              (rows{{"busy", "busy-1"}, {"late", "late-1"}, {"quiet", "quiet-2"}}));
+    EXPECT_EQ(hubs({.kind = alert_kind::technical, .now = t0() + 10s}), (rows{{"quiet", "quiet-1"}}));
+    EXPECT_EQ(hubs({.limit = 1, .now = t0() + 10s}), (rows{{"busy", "busy-1"}}));
+    auto g = s->queue_groups({.now = t0() + 10s});
+    EXPECT_EQ(g[0].count, 50);
+    EXPECT_EQ(g[0].untaken, 50);
+    EXPECT_EQ(g[0].critical_untaken, 50);
+    EXPECT_EQ(g[0].oldest_untaken, t0());
+    // The busy home taken as a group; the late one held for a minute: the quiet home's call comes
+    // first among untaken ones until the call-back is due, then the held critical is back on top.
+    std::vector<std::string> ids;
+    for (const auto& a : flood) ids.push_back(a.id);
+    EXPECT_EQ(s->acknowledge_group("busy", ids, "ann", t0() + 11s).done.size(), 50u);
+    EXPECT_EQ(s->hold("late-1", "ann", t0() + 70s, "", t0() + 12s), change_result::ok);
+    auto untaken = [&](time_point now) {
+        std::vector<std::string> out;
+        for (const auto& a : s->list_alerts({.state = "untaken", .kind = alert_kind::calls, .now = now}))
+            out.push_back(a.a.id);
+        return out;
+    };
+    EXPECT_EQ(untaken(t0() + 69s), (std::vector<std::string>{"quiet-2"}));
+    EXPECT_EQ(untaken(t0() + 70s), (std::vector<std::string>{"late-1", "quiet-2"}));
+    EXPECT_EQ(hubs({.now = t0() + 70s})[0].first, "late");
+}
+
 TEST_P(CentreStore, AcknowledgeResolveReopenWithHistoryAndAudit) {
     auto s = open_store();
     s->ingest(batch({make("h", 1)}, t0()));
@@ -414,7 +455,8 @@ TEST(CentreSqliteStore, MigratesAVersionOneDatabaseKeepingItsUsers) {
     harness::temp_dir dir;
     auto path = (dir / "centre.db").string();
     { auto s = open_sqlite_store(path); }
-    // Turn it back into what version 1 wrote: no `disabled` columns, no `folded_into`, no records' tables.
+    // Turn it back into what version 1 wrote: no `disabled` columns, no `folded_into`, no records' tables, no holds or
+    // supervisor columns.
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
     ASSERT_EQ(
@@ -422,6 +464,9 @@ TEST(CentreSqliteStore, MigratesAVersionOneDatabaseKeepingItsUsers) {
                      "DROP TABLE records_meta; DROP TABLE professionals; DROP TABLE responders; DROP TABLE "
                      "residents; DROP TABLE household_hubs; DROP TABLE households; DROP TABLE "
                      "team_members; DROP TABLE teams; "
+                     "DROP INDEX alerts_hub_queue; ALTER TABLE alerts DROP COLUMN held_until_ms; ALTER "
+                     "TABLE alerts DROP COLUMN held_by; ALTER TABLE alerts DROP COLUMN supervisor_ms; "
+                     "ALTER TABLE alerts DROP COLUMN supervisor_by; "
                      "DROP INDEX alerts_folded; ALTER TABLE alerts DROP COLUMN folded_into; ALTER TABLE "
                      "hubs DROP COLUMN disabled; ALTER TABLE users DROP COLUMN disabled; PRAGMA "
                      "user_version = 1; INSERT INTO "

@@ -36,6 +36,10 @@ stored_alert read_alert(const statement& s) {
     r.note = s.opt_text(21);
     r.cleared_at = s.opt_time(22);
     r.folded_into = s.opt_text(23);
+    r.held_until = s.opt_time(24);
+    r.held_by = s.opt_text(25);
+    r.supervisor_at = s.opt_time(26);
+    r.supervisor_by = s.opt_text(27);
     return r;
 }
 
@@ -84,14 +88,31 @@ change_result sqlite_store::acknowledge(const std::string& id, const std::string
     auto tx = writer_.begin();
     auto cur = status_of(id);
     if (!cur) return change_result::not_found;
-    if (*cur != "open") return change_result::conflict;
-    auto& u = writer_.prepare(
-        "UPDATE alerts SET status = 'acknowledged', acknowledged_ms = ?, acknowledged_by = ? WHERE id = ?");
-    ok(u.bind(now, user, id).run());
-    add_history(id, now, "acknowledged", user, "");
-    add_audit(user, "acknowledge", id, "", now);
+    if (!do_acknowledge(id, user, "", now)) return change_result::conflict;
     ok(tx.commit());
     return change_result::ok;
+}
+
+bool sqlite_store::do_acknowledge(const std::string& id, const std::string& user, const std::string& detail,
+                                  time_point now) {
+    // An open alert is taken; an acknowledged one on hold is taken back (its call-back answered).
+    auto& u = writer_.prepare(
+        "UPDATE alerts SET status = 'acknowledged', acknowledged_ms = ?1, acknowledged_by = ?2 WHERE id = ?3 "
+        "AND status = 'open'");
+    ok(u.bind(now, user, id).run());
+    if (u.changes() == 1) {
+        add_history(id, now, "acknowledged", user, detail);
+        add_audit(user, "acknowledge", id, detail, now);
+        return true;
+    }
+    auto& back = writer_.prepare(
+        "UPDATE alerts SET held_until_ms = NULL, held_by = NULL WHERE id = ? AND status = 'acknowledged' AND "
+        "held_until_ms IS NOT NULL");
+    ok(back.bind(id).run());
+    if (back.changes() == 0) return false;
+    add_history(id, now, "acknowledged", user, detail.empty() ? "taken back from hold" : detail);
+    add_audit(user, "acknowledge", id, "taken back from hold", now);
+    return true;
 }
 
 change_result sqlite_store::resolve(const std::string& id, const std::string& user,
@@ -185,24 +206,16 @@ std::vector<history_entry> sqlite_store::history(const std::string& id) {
     }));
 }
 
-// list_alerts' filters, bound (?1 state, ?2 hub, ?3 text), never spliced into the SQL.
-#define WARDEN_ALERT_FILTER                                                                                 \
-    "(?1 = 'all' OR (state = 'raised' AND ((?1 = 'open' AND status IN ('open', 'acknowledged')) OR status " \
-    "= "                                                                                                    \
-    "?1))) AND (?2 IS NULL OR hub = ?2) AND (?3 IS NULL OR instr(lower(id || ' ' || hub || ' ' || type || " \
-    "' ' || text || ' ' || location || ' ' || sensor || ' ' || rule || ' ' || ifnull(note, '') || ' ' || "  \
-    "ifnull(outcome, '')), lower(?3)) > 0)"
-
 std::vector<stored_alert> sqlite_store::list_alerts(const alert_query& q) {
     auto r = reader();
-    // One statement per ordering. The queue: most urgent first, then calls nobody has taken before
-    // acknowledged ones, then oldest first, so the top row is the call to take next.
-    const bool queue = q.state == "open" || q.state == "acknowledged";
+    // One statement per ordering. The queue: most urgent first, then calls that want an operator now
+    // before taken ones, then oldest first, so the top row is the call to take next.
+    const bool queue = q.state == "open" || q.state == "acknowledged" || q.state == "untaken";
     auto& s = queue ? r->prepare("SELECT " WARDEN_ALERT_COLUMNS " FROM alerts WHERE " WARDEN_ALERT_FILTER
-                                 " ORDER BY priority, status = 'acknowledged', received_ms, rowid LIMIT ?4")
+                                 " ORDER BY " WARDEN_QUEUE_ORDER " LIMIT ?4")
                     : r->prepare("SELECT " WARDEN_ALERT_COLUMNS " FROM alerts WHERE " WARDEN_ALERT_FILTER
                                  " ORDER BY received_ms DESC, rowid DESC LIMIT ?4");
-    return ok(s.bind(q.state, q.hub, q.text, q.limit).all(read_alert));
+    return ok(bind_query(s, q).all(read_alert));
 }
 
 std::vector<stored_alert> sqlite_store::folded_alerts(const std::string& flood_id, int limit) {

@@ -173,6 +173,14 @@ CREATE TABLE records_meta(
   value BLOB NOT NULL
 );
 )sql",
+    // 5: calls on hold with a call-back time, escalated to a supervisor; the grouped queue per hub.
+    R"sql(
+ALTER TABLE alerts ADD COLUMN held_until_ms INTEGER;
+ALTER TABLE alerts ADD COLUMN held_by TEXT;
+ALTER TABLE alerts ADD COLUMN supervisor_ms INTEGER;
+ALTER TABLE alerts ADD COLUMN supervisor_by TEXT;
+CREATE INDEX alerts_hub_queue ON alerts(hub, status, priority, received_ms);
+)sql",
 };
 
 }  // namespace

@@ -53,13 +53,30 @@ private:
 #define WARDEN_ALERT_COLUMNS                                                                                 \
     "id, hub, seq, type, state, priority, sia, at_ms, rule, sensor, location, text, clears, value, status, " \
     "received_ms, acknowledged_ms, acknowledged_by, resolved_ms, resolved_by, outcome, note, cleared_ms, "   \
-    "folded_into"
+    "folded_into, held_until_ms, held_by, supervisor_ms, supervisor_by"
 
 stored_alert read_alert(const sqlite::statement& s);
 
 /// The records key check: this text sealed with the key, stored when a database first gets a key
 /// (records.cpp) and sealed again with the new key when it is rotated (records_bulk.cpp).
 inline constexpr std::string_view key_check_text = "warden records key check v1";
+
+// An alert_query's filters, bound by bind_query (?1 state, ?2 hub, ?3 text, ?4 limit, ?5 kind, ?6 the
+// technical types, ?7 type, ?8 priority, ?9 now), never spliced into the SQL.
+#define WARDEN_UNTAKEN \
+    "(status = 'open' OR (status = 'acknowledged' AND held_until_ms IS NOT NULL AND held_until_ms <= ?9))"
+#define WARDEN_ALERT_FILTER                                                                                  \
+    "(?1 = 'all' OR (state = 'raised' AND ((?1 = 'open' AND status IN ('open', 'acknowledged')) OR (?1 = "   \
+    "'untaken' AND " WARDEN_UNTAKEN                                                                          \
+    ") OR status = ?1))) AND (?2 IS NULL OR hub = ?2) AND (?3 IS NULL OR "                                   \
+    "instr(lower(id || ' ' || hub || ' ' || type || ' ' || text || ' ' || location || ' ' || sensor || ' ' " \
+    "|| rule || ' ' || ifnull(note, '') || ' ' || ifnull(outcome, '')), lower(?3)) > 0) AND (?5 = 0 OR "     \
+    "(instr(?6, ',' || type || ',') > 0) = (?5 = 2)) AND (?7 IS NULL OR type = ?7) AND (?8 IS NULL OR "      \
+    "priority = ?8)"
+/// The queue's order: most urgent first, then the calls that want an operator now, then oldest.
+#define WARDEN_QUEUE_ORDER "priority, NOT " WARDEN_UNTAKEN ", received_ms, rowid"
+/// Binds `q` to a statement using WARDEN_ALERT_FILTER.
+sqlite::statement& bind_query(sqlite::statement& s, const alert_query& q);
 /// Column 0 of a row as text, or as an integer (a COUNT).
 inline std::string text_of(const sqlite::statement& s) {
     return s.text(0);
@@ -89,6 +106,18 @@ public:
     std::vector<history_entry> history(const std::string& id) override;
     std::vector<stored_alert> list_alerts(const alert_query& q) override;
     std::vector<stored_alert> folded_alerts(const std::string& flood_id, int limit) override;
+    std::vector<queue_group> queue_groups(const alert_query& q) override;
+    group_result acknowledge_group(const std::string& hub, const std::vector<std::string>& ids,
+                                   const std::string& user, time_point now) override;
+    group_result resolve_group(const std::string& hub, const std::vector<std::string>& ids,
+                               const std::string& user, const std::string& outcome, const std::string& note,
+                               time_point now) override;
+    change_result add_note(const std::string& id, const std::string& user, const std::string& note,
+                           time_point now) override;
+    change_result hold(const std::string& id, const std::string& user, time_point until,
+                       const std::string& note, time_point now) override;
+    change_result refer_to_supervisor(const std::string& id, const std::string& user,
+                                      const std::string& reason, time_point now) override;
 
     // hub_store (hubs.cpp)
     void set_hub_online(const std::string& hub, bool online) override;
@@ -173,6 +202,9 @@ private:
     // alerts.cpp, under write_mu_
     std::optional<std::string> status_of(const std::string& id);
     std::string raised_state(const std::string& id);
+    /// Takes an open alert, or a held one back; false if it is in no state for that.
+    bool do_acknowledge(const std::string& id, const std::string& user, const std::string& detail,
+                        time_point now);
     void do_resolve(const std::string& id, const std::string& user, const std::string& outcome,
                     const std::string& note, time_point now);
     std::optional<std::string> current_alert(const std::string& hub, const std::string& id);

@@ -38,6 +38,14 @@ export class Api {
     return me;
   }
 
+  /** The current session, or null when not logged in (asked without a 401 when there is none). */
+  async session() {
+    const me = await this.#call('GET', '/api/session', undefined, { quietUnauthorized: true });
+    if (!me || !me.user) return null;
+    this.csrf = me.csrf;
+    return me;
+  }
+
   /** The current session, or null when not logged in. */
   async me() {
     try {

@@ -2,10 +2,10 @@
 // for how operators use it and docs/api.md for the API it speaks.
 
 import { Api, ApiError } from './api.js';
-import { byId, say, setText, typingInField } from './dom.js';
-import { clock, compareQueue, inQueue, ms, sensorPlace, setAlertTypes, typeName } from './format.js';
+import { byId, h, say, setText, typingInField } from './dom.js';
+import { alertText, clock, inQueue, ms, priorityRank, sensorPlace, setAlertTypes, typeName, words } from './format.js';
 import { LiveStream } from './live.js';
-import { QueueView } from './queue.js';
+import { lateStage, QueueView, untaken } from './queue.js';
 import { DetailPanel } from './detail.js';
 import { AlarmSound } from './sound.js';
 import { AuditView, HistoryView, HubsView, PerformanceView, tickAges } from './views.js';
@@ -25,10 +25,18 @@ const POLL_WHILE_DOWN_MS = 10_000; // keep the queue fresh-ish while the stream 
 const RESYNC_WHILE_LIVE_MS = 60_000; // belt and braces against a silently stalled stream
 const BANNER_AFTER_MS = 3_000; // a first connection gets this long before the banner shows
 
+const EMPTY_QUEUE = { groups: [], alerts: 0, untaken: 0, critical_untaken: 0 };
+const QUEUE_RELOAD_MS = 250; // live events within this time cost one reload of the grouped queue
+
 const state = {
   me: null,
   perms: NO_RIGHTS,
-  alerts: new Map(), // the open queue: id -> alert
+  queue: { calls: EMPTY_QUEUE, technical: EMPTY_QUEUE }, // GET /api/queue per tab: one group per home
+  queueAt: 0, // the centre's time of the queue on screen (group actions take only alerts received before)
+  tab: 'calls', // the queue's tab: calls or technical faults
+  expanded: new Set(), // hubs whose group is open
+  due: 0, // call-backs come due, by this console's clock
+  members: new Map(), // hub -> its alerts, for expanded groups
   hubs: new Map(), // id -> hub
   seen: new Set(), // alert ids this console has already announced
   view: null,
@@ -52,10 +60,19 @@ const ctx = {
   openAlert: (id, opts) => openAlert(id, opts),
   changed: (alert) => applyAlert(alert, { fromServer: true }),
   closed: () => closeDetail(),
+  resolved: () => focusNextCall(),
+  toggle: (hub, open) => toggleGroup(hub, open),
+  groupIds: (hub) => groupIds(hub, state.tab),
+  group: (hub) => {
+    const g = state.queue[state.tab].groups.find((x) => x.hub === hub);
+    return g && g.count > 1 ? { hub, count: g.count } : null;
+  },
+  groupDone: () => reloadQueue(),
   waiting: () => {
-    const open = [...state.alerts.values()].filter((a) => a.status === 'open');
-    const oldest = open.reduce((m, a) => (m === null || ms(a.received_at) < ms(m) ? a.received_at : m), null);
-    return { count: open.length, oldest };
+    const q = state.queue.calls;
+    const oldest = q.groups.reduce(
+      (m, g) => (g.oldest_untaken && (m === null || ms(g.oldest_untaken) < ms(m)) ? g.oldest_untaken : m), null);
+    return { count: q.untaken, oldest };
   },
 };
 
@@ -101,6 +118,15 @@ async function boot() {
   });
   byId('enable-sound').addEventListener('click', () => sound.unlock());
   byId('help-button').addEventListener('click', () => byId('help').showModal());
+  byId('take-next').addEventListener('click', () => takeNext());
+  for (const tab of document.querySelectorAll('#queue-tabs [role="tab"]'))
+    tab.addEventListener('click', () => showTab(tab.dataset.tab));
+  byId('queue-filters').addEventListener('input', () => filtersChanged());
+  byId('queue-filters').addEventListener('submit', (e) => {
+    e.preventDefault();
+    filtersChanged();
+  });
+  byId('close-technical').addEventListener('click', () => closeTechnical());
   // Browsers allow sound only after a gesture: any click or key press unlocks it.
   document.addEventListener('pointerdown', () => sound.unlock(), { capture: true });
   document.addEventListener('keydown', () => sound.unlock(), { capture: true });
@@ -110,7 +136,7 @@ async function boot() {
 
   let me = null;
   try {
-    me = await api.me();
+    me = await api.session();
   } catch (e) {
     showLogin(e.message);
     return;
@@ -158,7 +184,9 @@ function showLogin(text) {
 async function startSession(me) {
   state.me = me;
   state.perms = ROLES[me.role] ?? NO_RIGHTS;
-  state.alerts.clear();
+  state.queue = { calls: EMPTY_QUEUE, technical: EMPTY_QUEUE };
+  state.expanded.clear();
+  state.members.clear();
   state.hubs.clear();
   state.seen.clear();
   state.lastSync = null;
@@ -183,6 +211,7 @@ async function startSession(me) {
   // shows the type names in words, and is drawn again with the labels when they come.
   api.get('/api/alert-types').then((types) => {
     setAlertTypes(types);
+    fillTypeFilter(types);
     if (state.me) renderQueue();
   }, () => {});
   await resync();
@@ -196,11 +225,13 @@ function stopSession() {
   state.timers = [];
   state.me = null;
   state.perms = NO_RIGHTS;
-  state.alerts.clear();
+  state.queue = { calls: EMPTY_QUEUE, technical: EMPTY_QUEUE };
+  state.expanded.clear();
+  state.members.clear();
   state.hubs.clear();
   detail.hide();
   layoutDetail();
-  queue.render([]);
+  queue.render([], new Map(), new Set());
   renderHubs();
   // Leave nothing of this session on the page for the next person to log in.
   for (const id of ['history-body', 'audit-body', 'perf-cards']) byId(id).replaceChildren();
@@ -227,6 +258,54 @@ async function logout() {
 
 // ---------------------------------------------------------------- live state
 
+/** The queue's filters as query parameters (type, priority, home, search). */
+function filterParams() {
+  const params = new URLSearchParams();
+  for (const [name, id] of [['type', 'filter-type'], ['priority', 'filter-priority'], ['hub', 'filter-hub'], ['q', 'filter-q']]) {
+    const v = byId(id).value.trim();
+    if (v) params.set(name, v);
+  }
+  return params;
+}
+
+async function loadQueue() {
+  if (!state.perms.alerts) return;
+  const params = filterParams();
+  const [calls, technical] = await Promise.all(
+    ['calls', 'technical'].map((kind) => api.get(`/api/queue?kind=${kind}&${params}`)),
+  );
+  if (!state.me) return;
+  const at = ms(calls.now) || Date.now(); // the centre's time: alerts received up to it were on screen
+  for (const g of [...calls.groups, ...technical.groups]) {
+    // Alerts already waiting at login are not "new", but ones missed during a disconnection are.
+    if (!state.seen.has(g.top.id)) {
+      state.seen.add(g.top.id);
+      if (state.lastSync !== null && g.top.status === 'open') announceNew(g.top);
+    }
+  }
+  state.queue = { calls, technical };
+  state.queueAt = at;
+  const shown = new Set(state.queue[state.tab].groups.filter((g) => g.count > 1).map((g) => g.hub));
+  for (const hub of state.expanded) if (!shown.has(hub)) state.expanded.delete(hub);
+  await Promise.all([...state.expanded].map((hub) => loadMembers(hub)));
+}
+
+async function loadMembers(hub) {
+  const params = filterParams();
+  params.set('state', 'open');
+  params.set('hub', hub);
+  params.set('kind', state.tab);
+  params.set('limit', '200');
+  const alerts = await api.get(`/api/alerts?${params}`);
+  state.members.set(hub, alerts);
+}
+
+/** Every open alert id of `hub` in `kind` that the operator could see: received before the queue on screen. */
+async function groupIds(hub, kind) {
+  const alerts = await api.get(`/api/alerts?state=open&hub=${encodeURIComponent(hub)}&kind=${kind}&limit=1000`);
+  return alerts.filter((a) => ms(a.received_at) <= state.queueAt).map((a) => a.id);
+}
+
 /** Reloads the queue and hubs from the API, then applies events that arrived meanwhile. */
 async function resync() {
   if (!state.me) return;
@@ -239,24 +318,8 @@ async function resync() {
   state.resyncAgain = false;
   state.buffered = [];
   try {
-    const [alerts, hubs] = await Promise.all([
-      state.perms.alerts ? api.get('/api/alerts?state=open&limit=1000') : Promise.resolve(null),
-      api.get('/api/hubs'),
-    ]);
+    const [, hubs] = await Promise.all([loadQueue(), api.get('/api/hubs')]);
     if (!state.me) return;
-    if (alerts) {
-      const first = state.lastSync === null;
-      state.alerts.clear();
-      for (const a of alerts) {
-        if (!inQueue(a)) continue;
-        state.alerts.set(a.id, a);
-        // Alerts already waiting at login are not "new", but ones missed during a disconnection are.
-        if (!state.seen.has(a.id)) {
-          state.seen.add(a.id);
-          if (!first) announceNew(a);
-        }
-      }
-    }
     state.hubs.clear();
     for (const hub of hubs) state.hubs.set(hub.id, hub);
     state.lastSync = Date.now();
@@ -281,6 +344,30 @@ function periodicSync() {
   if (!stream.connected || age >= RESYNC_WHILE_LIVE_MS) resync();
 }
 
+let queueReload = null;
+let queueReloading = false;
+/** The grouped queue again, soon: many live events in a burst cost one reload. */
+function reloadQueue() {
+  if (queueReload || !state.me) return;
+  queueReload = setTimeout(async () => {
+    if (queueReloading) {
+      queueReload = null;
+      reloadQueue();
+      return;
+    }
+    queueReloading = true;
+    try {
+      await loadQueue();
+      renderQueue();
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 401) console.warn('warden: queue reload failed', e.message);
+    } finally {
+      queueReloading = false;
+      queueReload = null;
+    }
+  }, QUEUE_RELOAD_MS);
+}
+
 /** One alert from the stream, an action's answer, or the detail panel's reload. */
 function applyAlert(alert, { live = false } = {}) {
   if (!alert || !alert.id || !state.perms.alerts) return;
@@ -289,14 +376,20 @@ function applyAlert(alert, { live = false } = {}) {
     if (detail.id && (detail.id === alert.clears || detail.id === alert.id)) detail.refresh();
     return;
   }
-  const known = state.alerts.get(alert.id);
-  if (inQueue(alert)) state.alerts.set(alert.id, { ...known, ...alert, history: undefined });
-  else state.alerts.delete(alert.id);
+  // Update the rows that show it now; the grouped queue itself is reloaded from the centre.
+  for (const g of [...state.queue.calls.groups, ...state.queue.technical.groups])
+    if (g.top.id === alert.id) g.top = { ...g.top, ...alert, history: undefined };
+  const members = state.members.get(alert.hub);
+  if (members) {
+    const i = members.findIndex((a) => a.id === alert.id);
+    if (i >= 0) members[i] = { ...members[i], ...alert, history: undefined };
+  }
   if (live && !state.seen.has(alert.id)) {
     state.seen.add(alert.id);
-    if (inQueue(alert)) announceNew(alert);
+    if (inQueue(alert) && alert.status === 'open') announceNew(alert);
   }
   renderQueue();
+  reloadQueue();
   if (live && detail.id === alert.id) detail.refresh();
   // The centre sends no `hub` event for a hub first heard through an alert: fetch the hubs then.
   if (live && alert.hub && !state.hubs.has(alert.hub)) reloadHubsSoon();
@@ -329,7 +422,7 @@ function announceNew(alert) {
   const critical = alert.priority === 'critical';
   if (critical && alert.status === 'open' && sound.muted) sound.muted = false; // a new critical call is heard
   const where = [alert.hub, sensorPlace(alert)].filter(Boolean).join(', ');
-  announce(`New ${alert.priority} alert: ${typeName(alert.type)}, ${alert.text || ''} (${where}).`, critical);
+  announce(`New ${alert.priority} alert: ${typeName(alert.type)}, ${alertText(alert)} (${where}).`, critical);
 }
 
 function announce(text, urgent) {
@@ -346,25 +439,68 @@ function refreshAll() {
   renderHubs();
 }
 
-function sortedQueue() {
-  return [...state.alerts.values()].sort(compareQueue);
+/** True if the group has a call wanting an operator now, a call-back come due included (by this clock). */
+function groupWants(g, now) {
+  return g.untaken > 0 || callbackDue(g, now);
+}
+
+function callbackDue(g, now) {
+  return !!g.next_callback && ms(g.next_callback) <= now;
+}
+
+/**
+ * The centre's group order, with call-backs that came due since it was loaded moved up among the calls
+ * that want an operator now (so a held call returns to the top at its time, between reloads).
+ */
+function orderedGroups(groups, now = Date.now()) {
+  return groups
+    .map((g, i) => ({ g, i }))
+    .sort((a, b) => priorityRank(a.g.top.priority) - priorityRank(b.g.top.priority) ||
+      Number(groupWants(b.g, now)) - Number(groupWants(a.g, now)) || a.i - b.i)
+    .map((x) => x.g);
 }
 
 function renderQueue() {
-  const alerts = sortedQueue();
-  queue.render(alerts);
+  const shown = state.queue[state.tab];
+  queue.render(orderedGroups(shown.groups), state.members, state.expanded);
   queue.select(detail.id);
-  const unanswered = alerts.filter((a) => a.status === 'open');
-  const critical = unanswered.filter((a) => a.priority === 'critical').length;
-  setText(byId('queue-count'), String(alerts.length));
+  const calls = state.queue.calls;
+  const technical = state.queue.technical;
+  const critical = calls.critical_untaken + technical.critical_untaken;
+  setText(byId('queue-count'), String(calls.alerts));
+  setText(byId('tab-calls-count'), String(calls.alerts));
+  setText(byId('tab-technical-count'), String(technical.alerts));
+  byId('close-technical').hidden = state.tab !== 'technical' || !state.perms.handle || technical.groups.length === 0;
   const badge = byId('queue-critical');
   badge.hidden = critical === 0;
   setText(badge, `${critical} critical`);
-  sound.want(state.perms.handle && critical > 0);
+  const unanswered = calls.untaken;
   document.title = critical
     ? `(${critical}) \u26A0 CRITICAL \u2014 Warden console`
-    : `${unanswered.length ? `(${unanswered.length}) ` : ''}Warden console`;
+    : `${unanswered ? `(${unanswered}) ` : ''}Warden console`;
+  if (state.view === 'performance') perfView.showWaiting();
+  alarm();
   tickAges();
+}
+
+/** The sound for the most urgent call waiting, louder as it waits past 60 s and 180 s. */
+function alarm(now = Date.now()) {
+  if (!state.perms.handle) {
+    sound.want(null);
+    return;
+  }
+  let want = null;
+  let stage = 0;
+  for (const g of state.queue.calls.groups) {
+    if (!groupWants(g, now)) continue;
+    // The group's top is its most urgent alert; if someone took it, what waits is no more urgent.
+    const due = callbackDue(g, now);
+    const prio = g.critical_untaken || (due && g.top.priority === 'critical') ? 'critical'
+      : g.top.priority === 'critical' ? 'high' : g.top.priority;
+    if (want === null || priorityRank(prio) < priorityRank(want)) want = prio;
+    stage = Math.max(stage, lateStage(g.untaken ? g.oldest_untaken : g.next_callback, now));
+  }
+  sound.want(want === 'low' ? null : want, stage);
 }
 
 function renderHubs() {
@@ -396,6 +532,7 @@ function showSound() {
   button.setAttribute('aria-pressed', String(sound.muted));
   setText(button, sound.muted ? 'Sound muted' : 'Sound on');
   document.body.dataset.alarm = sound.sounding ? (sound.blocked ? 'blocked' : 'sounding') : sound.muted ? 'muted' : 'off';
+  document.body.dataset.sound = sound.wanted ? `${sound.wanted}-${sound.stage}` : 'none';
   byId('sound-banner').hidden = !(state.perms.handle && sound.blocked);
 }
 
@@ -407,7 +544,131 @@ function toggleMute() {
 
 function tick() {
   tickAges();
+  queue.tick();
+  alarm();
   showConnection();
+  // A call-back whose time has come returns to the top, with sound: drawn again when one comes due.
+  const now = Date.now();
+  const due = [...state.queue.calls.groups, ...state.queue.technical.groups].filter((g) => callbackDue(g, now)).length +
+    [...state.members.values()].flat().filter((a) => a.status === 'acknowledged' && untaken(a, now)).length;
+  if (due !== state.due) {
+    state.due = due;
+    renderQueue();
+  }
+}
+
+// ---------------------------------------------------------------- the queue's tabs, groups, filters
+
+function showTab(tab) {
+  if (tab !== 'calls' && tab !== 'technical') return;
+  state.tab = tab;
+  for (const t of document.querySelectorAll('#queue-tabs [role="tab"]')) t.setAttribute('aria-selected', String(t.dataset.tab === tab));
+  setText(byId('queue-title'), tab === 'calls' ? 'Calls' : 'Technical faults');
+  state.expanded.clear();
+  state.members.clear();
+  renderQueue();
+  reloadQueue();
+}
+
+let filterTimer = null;
+function filtersChanged() {
+  clearTimeout(filterTimer);
+  filterTimer = setTimeout(() => {
+    state.members.clear();
+    reloadQueue();
+  }, 200);
+}
+
+function fillTypeFilter(types) {
+  if (!Array.isArray(types)) return;
+  const select = byId('filter-type');
+  const keep = select.value;
+  select.replaceChildren(
+    h('option', { value: '' }, 'Any type'),
+    ...types.map((t) => h('option', { value: t.type }, t.label ?? words(t.type))),
+  );
+  select.value = keep;
+}
+
+async function toggleGroup(hub, open = !state.expanded.has(hub)) {
+  if (open === state.expanded.has(hub)) return;
+  if (open) {
+    state.expanded.add(hub);
+    try {
+      await loadMembers(hub);
+    } catch (e) {
+      state.expanded.delete(hub);
+      announce(`Could not load the alerts of ${hub}: ${e.message}`, false);
+    }
+  } else {
+    state.expanded.delete(hub);
+    state.members.delete(hub);
+  }
+  renderQueue();
+}
+
+/** Closes every technical fault shown, home by home, as "technical fault". */
+async function closeTechnical() {
+  const groups = state.queue.technical.groups;
+  if (!groups.length) return;
+  const message = byId('queue-message');
+  say(message, `Closing the technical faults of ${groups.length} home${groups.length === 1 ? '' : 's'}\u2026`);
+  let done = 0;
+  try {
+    for (const g of groups) {
+      const ids = await groupIds(g.hub, 'technical');
+      if (!ids.length) continue;
+      const r = await api.post(`/api/queue/${encodeURIComponent(g.hub)}/resolve`, { ids, outcome: 'technical_fault' });
+      done += r.done.length;
+    }
+    say(message, `Closed ${done} technical fault${done === 1 ? '' : 's'}.`, 'ok');
+  } catch (e) {
+    say(message, `Not all closed: ${e.message}`, 'error');
+  }
+  reloadQueue();
+}
+
+/** One key: the most urgent call nobody has taken (or whose call-back is due) is taken and opened. */
+async function takeNext() {
+  if (!state.perms.handle) return;
+  const message = byId('queue-message');
+  if (state.view !== 'queue') location.hash = 'queue';
+  if (state.tab !== 'calls') showTab('calls');
+  for (let attempt = 0; attempt < 5; attempt++) {
+    let next;
+    try {
+      [next] = await api.get('/api/alerts?state=untaken&kind=calls&limit=1');
+    } catch (e) {
+      say(message, e.message, 'error');
+      return;
+    }
+    if (!next) {
+      say(message, 'No call is waiting.', 'ok');
+      return;
+    }
+    try {
+      const taken = await api.post(`/api/alerts/${encodeURIComponent(next.id)}/acknowledge`);
+      applyAlert(taken);
+      say(message, `Taken: ${typeName(next.type)} at ${next.hub}.`, 'ok');
+      await openAlert(next.id, { focus: true });
+      return;
+    } catch (e) {
+      // A colleague took it first: tell who, and take the next one.
+      if (!(e instanceof ApiError) || e.status !== 409) {
+        say(message, e.message, 'error');
+        return;
+      }
+      say(message, `${typeName(next.type)} at ${next.hub}: ${e.message}. Taking the next call.`);
+    }
+  }
+}
+
+/** After a resolve: focus the most urgent call left, so the keyboard carries on. */
+function focusNextCall() {
+  reloadQueue();
+  setTimeout(() => {
+    if (state.view === 'queue') queue.focus(null);
+  }, QUEUE_RELOAD_MS + 100);
 }
 
 // ---------------------------------------------------------------- views
@@ -495,6 +756,24 @@ function shortcut(e) {
       if (state.view === 'queue') {
         e.preventDefault();
         queue.move(-1);
+      }
+      break;
+    case 'n':
+      if (state.perms.handle) {
+        e.preventDefault();
+        takeNext();
+      }
+      break;
+    case 't':
+      if (state.view === 'queue') {
+        e.preventDefault();
+        showTab(state.tab === 'calls' ? 'technical' : 'calls');
+      }
+      break;
+    case '/':
+      if (state.view === 'queue') {
+        e.preventDefault();
+        byId('filter-q').focus();
       }
       break;
     case 'a':

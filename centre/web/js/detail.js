@@ -5,7 +5,8 @@
 import { ApiError } from './api.js';
 import { byId, h, say, setText } from './dom.js';
 import {
-  clock, fullTime, knownOutcome, outcomeName, priorityIcon, seconds, ms, sensorPlace, statusName, typeName, words,
+  alertText, clock, fullTime, knownOutcome, outcomeName, priorityIcon, raisedByCentre, seconds, ms, sensorPlace,
+  statusName, typeName, words,
 } from './format.js';
 
 export class DetailPanel {
@@ -23,6 +24,16 @@ export class DetailPanel {
   #resolveButton = byId('resolve-button');
   #reopen = byId('reopen-button');
   #roleNote = byId('detail-role-note');
+  #groupActions = byId('group-actions');
+  #ackGroup = byId('ack-group');
+  #resolveGroup = byId('resolve-group');
+  #groupCount = byId('group-count');
+  #noteForm = byId('note-form');
+  #noteText = byId('note-text');
+  #holdForm = byId('hold-form');
+  #holdMinutes = byId('hold-minutes');
+  #supervisor = byId('supervisor-button');
+  #group = null; // {hub, count} of the shown alert's home, when it has more than this alert
   #request = 0;
   #busy = false;
   /** The id shown, or null. */
@@ -30,9 +41,19 @@ export class DetailPanel {
   /** The alert shown (with history), or null while loading. */
   alert = null;
 
-  /** ctx: api, perms(), changed(alert), closed() */
+  /** ctx: api, perms(), changed(alert), closed(), resolved(), group(hub) -> {count} | null, groupIds(hub), groupDone() */
   constructor(ctx) {
     this.#ctx = ctx;
+    this.#ackGroup.addEventListener('click', () => this.acknowledgeGroup());
+    this.#noteForm.addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.addNote();
+    });
+    this.#holdForm.addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.hold();
+    });
+    this.#supervisor.addEventListener('click', () => this.escalate());
     byId('detail-close').addEventListener('click', () => this.#ctx.closed());
     this.#ack.addEventListener('click', () => this.acknowledge());
     this.#resolveForm.addEventListener('submit', (e) => {
@@ -61,6 +82,8 @@ export class DetailPanel {
       this.alert = null;
       this.#outcome.value = '';
       this.#note.value = '';
+      this.#noteText.value = '';
+      this.#resolveGroup.checked = false;
       say(this.#message, '');
       setText(this.#title, id);
       setText(this.#summary, 'Loading\u2026');
@@ -114,6 +137,10 @@ export class DetailPanel {
     }
     const outcome = this.#outcome.value;
     const id = this.id;
+    if (this.#resolveGroup.checked && this.#group) {
+      await this.#groupAct('resolve', { outcome, note: this.#note.value.trim() });
+      return;
+    }
     // Resolving an untaken alert takes it first, so the answer time counts in the performance figures.
     if (this.alert.status === 'open') {
       await this.#act('acknowledge', undefined, 'Acknowledged.');
@@ -123,7 +150,63 @@ export class DetailPanel {
     if (done) {
       this.#outcome.value = '';
       this.#note.value = '';
+      this.#ctx.resolved();
     }
+  }
+
+  /** Acknowledges every open alert of the shown alert's home (those the operator could see). */
+  async acknowledgeGroup() {
+    if (!this.alert || !this.#group || !this.#ctx.perms().handle) return;
+    await this.#groupAct('acknowledge', {});
+  }
+
+  async #groupAct(action, body) {
+    const hub = this.alert.hub;
+    try {
+      const ids = await this.#ctx.groupIds(hub);
+      const r = await this.#ctx.api.post(`/api/queue/${encodeURIComponent(hub)}/${action}`, { ...body, ids });
+      const skipped = r.skipped.length ? ` (${r.skipped.length} already done by someone else)` : '';
+      say(this.#message, `${action === 'resolve' ? 'Resolved' : 'Acknowledged'} ${r.done.length} alert${r.done.length === 1 ? '' : 's'} of ${hub}${skipped}.`, 'ok');
+      if (action === 'resolve') {
+        this.#outcome.value = '';
+        this.#note.value = '';
+        this.#resolveGroup.checked = false;
+        this.#ctx.resolved();
+      }
+    } catch (e) {
+      say(this.#message, `Not done: ${e.message}`, 'error');
+    }
+    this.#ctx.groupDone();
+    await this.refresh();
+  }
+
+  /** Adds the typed note to the alert's history, in any state. */
+  async addNote() {
+    const note = this.#noteText.value.trim();
+    if (!note) {
+      say(this.#message, 'Type a note first.', 'error');
+      this.#noteText.focus();
+      return;
+    }
+    if (await this.#act('notes', { note }, 'Note added.')) this.#noteText.value = '';
+  }
+
+  /** Puts the call on hold: it comes back to the top of the queue, with sound, at the call-back time. */
+  async hold() {
+    const minutes = Number(this.#holdMinutes.value);
+    await this.#act('hold', { minutes, note: this.#noteText.value.trim() },
+      `On hold: the call comes back to the top of the queue in ${minutes} min.`);
+  }
+
+  /** Escalates the call to a supervisor with the typed note as the reason. */
+  async escalate() {
+    const reason = this.#noteText.value.trim();
+    if (!reason) {
+      say(this.#message, 'Type the reason in the note box, then escalate.', 'error');
+      this.#noteText.focus();
+      return;
+    }
+    if (await this.#act('supervisor', { reason }, 'Escalated to a supervisor.')) this.#noteText.value = '';
   }
 
   async reopen() {
@@ -166,7 +249,14 @@ export class DetailPanel {
     this.#ack.hidden = !perms.handle || status !== 'open';
     this.#resolveForm.hidden = !perms.handle || !alert || status === 'resolved' || !raised;
     this.#reopen.hidden = !perms.reopen || status !== 'resolved' || !raised;
-    for (const b of [this.#ack, this.#resolveButton, this.#reopen]) b.disabled = this.#busy || !alert;
+    const unresolved = perms.handle && !!alert && status !== 'resolved' && raised;
+    this.#noteForm.hidden = !perms.handle || !alert;
+    this.#holdForm.hidden = !unresolved;
+    this.#supervisor.hidden = !!alert?.supervisor_at;
+    this.#group = unresolved ? this.#ctx.group(alert.hub) : null;
+    this.#groupActions.hidden = !this.#group;
+    if (this.#group) setText(this.#groupCount, String(this.#group.count));
+    for (const b of [this.#ack, this.#resolveButton, this.#reopen, this.#ackGroup]) b.disabled = this.#busy || !alert;
     this.#roleNote.hidden = perms.handle || !alert;
     setText(this.#roleNote, `Your role (${this.#ctx.role()}) can look at alerts but not acknowledge or resolve them.`);
   }
@@ -174,7 +264,7 @@ export class DetailPanel {
   #render(a) {
     this.#el.className = `detail prio-${a.priority}`;
     setText(this.#title, `${priorityIcon(a.priority)} ${typeName(a.type)} \u2014 ${a.hub}`);
-    setText(this.#summary, a.text || typeName(a.type));
+    setText(this.#summary, alertText(a) || typeName(a.type));
     this.#setActions(a);
 
     const waited =
@@ -187,12 +277,14 @@ export class DetailPanel {
       ['Sensor / location', sensorPlace(a) || '\u2014'],
       ['Text', a.text || '\u2014'],
       ['Alert id', a.id],
-      ['Raised at the home', fullTime(a.at)],
+      raisedByCentre(a) ? ['Raised by the centre', fullTime(a.at)] : ['Raised at the home', fullTime(a.at)],
       ['Received by the centre', fullTime(a.received_at)],
       ['Acknowledged', a.acknowledged_at ? `${fullTime(a.acknowledged_at)} by ${a.acknowledged_by ?? '?'} (after ${waited})` : 'not yet'],
       ['Resolved', a.resolved_at ? `${fullTime(a.resolved_at)} by ${a.resolved_by ?? '?'}` : 'not yet'],
       ['Outcome', a.outcome ? outcomeName(a.outcome) : '\u2014'],
       ['Note', a.note || '\u2014'],
+      ['On hold', a.held_until ? `call back at ${fullTime(a.held_until)} (${a.held_by ?? '?'})` : 'no'],
+      ['Supervisor', a.supervisor_at ? `escalated ${fullTime(a.supervisor_at)} by ${a.supervisor_by ?? '?'}` : 'no'],
       ['Condition ended', a.cleared_at ? fullTime(a.cleared_at) : 'not reported'],
       ['Rule', a.rule || '\u2014'],
       ['SIA code', a.sia || '\u2014'],

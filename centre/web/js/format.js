@@ -141,3 +141,15 @@ export function percent(fraction) {
   const p = Math.round(fraction * 1000) / 10;
   return `${Number.isInteger(p) ? p.toFixed(0) : p.toFixed(1)} %`;
 }
+
+/** The alert's text without the " (location)" the hub appends: the location has its own column. */
+export function alertText(alert) {
+  const text = String(alert.text ?? '');
+  const suffix = alert.location ? ` (${alert.location})` : '';
+  return suffix && text.endsWith(suffix) ? text.slice(0, -suffix.length) : text;
+}
+
+/** True for an alert the centre raised itself (hub supervision), not one a hub sent. */
+export function raisedByCentre(alert) {
+  return alert.rule === 'supervision' || String(alert.id ?? '').startsWith('centre-');
+}

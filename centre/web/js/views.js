@@ -155,6 +155,7 @@ export class PerformanceView {
   #message = byId('perf-message');
   #hours = byId('perf-hours');
   #request = 0;
+  #last = null;
 
   /** ctx: api, waiting() -> {count, oldestMs} */
   constructor(ctx) {
@@ -174,7 +175,13 @@ export class PerformanceView {
     }
   }
 
+  /** Draws the figures again with the queue's live "waiting now" (between the minute's reloads). */
+  showWaiting() {
+    if (this.#last) this.#render(this.#last);
+  }
+
   #render(s) {
+    this.#last = s;
     const target = (label, value, goal) => {
       const none = value === null || value === undefined || !s.alerts;
       const good = !none && value >= goal;

@@ -8,11 +8,14 @@
 ///
 /// Routes and who may call them (401 without a session, 403 for another role or a POST without the
 /// session's X-CSRF-Token header):
-///   POST /api/login, GET /metrics, GET /healthz, static files       anyone
+///   POST /api/login, GET /api/session, GET /metrics, GET /healthz,
+///   static files                                                     anyone
 ///   POST /api/logout, GET /api/me, GET /api/outcomes, GET /api/alert-types,
 ///   GET /api/hubs, GET /api/stream                                   any logged-in user
-///   GET /api/alerts, GET /api/alerts/<id>                            operator, supervisor, technician
-///   POST /api/alerts/<id>/acknowledge, .../resolve                   operator, supervisor
+///   GET /api/alerts, GET /api/alerts/<id>, GET /api/queue            operator, supervisor, technician
+///   POST /api/alerts/<id>/acknowledge, .../resolve, .../notes,
+///   .../hold, .../supervisor, POST /api/queue/<hub>/acknowledge,
+///   .../resolve                                                      operator, supervisor
 ///   POST /api/alerts/<id>/reopen                                     supervisor
 ///   GET /api/stats                                                   operator, supervisor
 ///   POST /api/hubs/<id>/test                                         technician, supervisor, admin

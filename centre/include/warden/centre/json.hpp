@@ -23,8 +23,10 @@ bool json_within_depth(std::string_view text, int max_depth = max_json_depth) no
 nlohmann::json parse_bounded_json(std::string_view text);
 
 /// The hub's alert fields plus status, received_at, acknowledged_at/by, resolved_at/by, outcome, note,
-/// cleared_at (null where not yet).
+/// cleared_at, held_until/by, supervisor_at/by (null where not yet).
 nlohmann::json to_json(const stored_alert& a);
+/// {"hub","count","untaken","critical_untaken","oldest_untaken","next_callback","top":{alert}}.
+nlohmann::json to_json(const queue_group& g);
 /// {"at","action","user","detail"}.
 nlohmann::json to_json(const history_entry& h);
 /// {"id","online","last_heartbeat","last_seen","status","outbox","sensors":{..},"version"}.

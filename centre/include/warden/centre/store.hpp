@@ -50,13 +50,18 @@ struct stored_alert {
     /// The `alert_flood` alert this one was folded into: it came beyond its hub's rate (ingest_batch::
     /// folded_into), so it is stored resolved by `system` with outcome `folded`, out of the queue.
     std::optional<std::string> folded_into;
+    std::optional<time_point> held_until;  ///< on hold: the operator calls back at this time
+    std::optional<std::string> held_by;
+    std::optional<time_point> supervisor_at;  ///< escalated to a supervisor by supervisor_by
+    std::optional<std::string> supervisor_by;
     bool operator==(const stored_alert&) const = default;
 };
 
 /// One line of an alert's history: a state change or an operator action.
 struct history_entry {
     time_point at{};
-    std::string action;  ///< received, acknowledged, resolved, reopened, cleared, escalated
+    std::string action;  ///< received, acknowledged, resolved, reopened, cleared, escalated, note, held,
+                         ///< supervisor (escalated to a supervisor)
     std::string user;    ///< the operator, or "hub" / "system"
     std::string detail;
     bool operator==(const history_entry&) const = default;
@@ -123,15 +128,45 @@ struct ingest_result {
     bool operator==(const ingest_result&) const = default;
 };
 
+/// Which alerts, by the alert catalogue's `technical` flag: every one, the calls about a resident (types
+/// not technical, and types the catalogue does not know), or the technical faults.
+enum class alert_kind { all, calls, technical };
+
 /// Filters for listing alerts. `state`: "open" (raised, not resolved: the queue, most urgent first, then
-/// not yet acknowledged before acknowledged, then oldest first), "acknowledged" (in the same order),
-/// "resolved" or "all" (newest first, cleared notices included).
+/// the calls that want an operator now before the others, then oldest first), "untaken" (the calls that
+/// want an operator now: not acknowledged, or on hold with the call-back time come; same order),
+/// "acknowledged" (same order), "resolved" or "all" (newest first, cleared notices included).
 struct alert_query {
     std::string state = "open";
     std::optional<std::string> hub;
     std::optional<std::string>
         text;  ///< case-insensitive substring of id, hub, type, text, location, note...
     int limit = 200;
+    alert_kind kind = alert_kind::all;
+    std::optional<std::string> type;
+    std::optional<priority> prio;
+    /// The time call-backs are due against (a held call whose held_until has come wants an operator).
+    time_point now{};
+};
+
+/// One home's part of the queue (GET /api/queue): the raised, unresolved alerts of one hub that a query
+/// selects, however many it sent.
+struct queue_group {
+    std::string hub;
+    stored_alert top;  ///< the most urgent, in the queue's order
+    std::int64_t count = 0;
+    std::int64_t untaken = 0;                  ///< of them, wanting an operator now
+    std::int64_t critical_untaken = 0;         ///< of those, critical
+    std::optional<time_point> oldest_untaken;  ///< received_at of the oldest untaken
+    std::optional<time_point> next_callback;   ///< the earliest call-back time of its held calls
+    bool operator==(const queue_group&) const = default;
+};
+
+/// What an action on several alerts did: each id done, or skipped (not found, of another hub, or in no
+/// state for it) with the reason.
+struct group_result {
+    std::vector<std::string> done;
+    std::vector<std::pair<std::string, std::string>> skipped;
 };
 
 struct user_record {
@@ -205,6 +240,25 @@ public:
                                   const std::string& note, time_point now) = 0;
     /// A resolved alert back into the queue (status open; resolution fields kept in history only).
     virtual change_result reopen(const std::string& id, const std::string& user, time_point now) = 0;
+    /// Acknowledges, then resolves, the listed alerts of `hub` in one transaction: each alert still gets
+    /// its own history and audit rows (detail says it was done with its home's group). Resolving an
+    /// open alert acknowledges it first. Alerts not of `hub` or already past the step are skipped.
+    virtual group_result acknowledge_group(const std::string& hub, const std::vector<std::string>& ids,
+                                           const std::string& user, time_point now) = 0;
+    virtual group_result resolve_group(const std::string& hub, const std::vector<std::string>& ids,
+                                       const std::string& user, const std::string& outcome,
+                                       const std::string& note, time_point now) = 0;
+    /// A note on an alert in any state (history "note", audited).
+    virtual change_result add_note(const std::string& id, const std::string& user, const std::string& note,
+                                   time_point now) = 0;
+    /// Puts an unresolved alert on hold until `until` (acknowledging it if open; history "held",
+    /// audited); conflict if resolved.
+    virtual change_result hold(const std::string& id, const std::string& user, time_point until,
+                               const std::string& note, time_point now) = 0;
+    /// Escalates an unresolved alert to a supervisor (history "supervisor", audited); conflict if
+    /// resolved or escalated already.
+    virtual change_result refer_to_supervisor(const std::string& id, const std::string& user,
+                                              const std::string& reason, time_point now) = 0;
 
     // --- supervision ---
     /// Marks the condition ended (cleared_at, history). If `auto_resolve_outcome` is given and nobody
@@ -225,6 +279,10 @@ public:
     virtual std::vector<stored_alert> list_alerts(const alert_query& q) = 0;
     /// The alerts folded into a flood alert, newest first, at most `limit`.
     virtual std::vector<stored_alert> folded_alerts(const std::string& flood_id, int limit) = 0;
+    /// One group per hub of the "open" alerts `q` selects (q.state ignored), most urgent group first
+    /// (by its top alert), at most q.limit groups. A hub sending thousands of alerts is one group, so
+    /// every other home's most urgent call is always in the answer.
+    virtual std::vector<queue_group> queue_groups(const alert_query& q) = 0;
 };
 
 /// Hubs as the centre knows them (created and updated by alert_store::ingest).
