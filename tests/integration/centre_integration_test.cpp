@@ -1207,6 +1207,8 @@ TEST_F(centre_test, StaticFilesAreNeverCachedAndANulOrControlCharacterIsNotServe
         EXPECT_EQ(r->status, 404) << trick;
         EXPECT_EQ(r->get_header_value("Content-Type").find("text/html"), std::string::npos) << trick;
     }
+}
+
 // --- residents' records (docs/residents.md): CRUD, roles and caseloads, audit, encryption at rest ---
 
 namespace {
@@ -1561,6 +1563,8 @@ TEST_F(centre_test, WithoutARecordsKeyTheEncryptedFieldsAreRefusedNotStoredInThe
     auto [s2, b2] = admin.post("/api/households", plain);
     ASSERT_EQ(s2, 201) << b2;
     EXPECT_EQ(b2.at("sealed"), true);
+}
+
 /// A hub's alert of `type` and `priority` (a pendant press unless told otherwise).
 std::string typed_payload(const std::string& hub, int seq, const std::string& type, const std::string& prio) {
     auto j = json::parse(alert_payload(hub, seq, prio));
