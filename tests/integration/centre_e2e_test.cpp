@@ -221,7 +221,7 @@ std::vector<std::uint64_t> stored_seqs(const std::filesystem::path& db_file, con
 // Thousands of alerts committed while the centre is killed (kill -9) are all stored once, in seq
 // order, when it comes back: the window, resends of the overdue ones and acks of whole batches keep
 // the order and lose nothing. (Speed is bench-hub-delivery's business, not this test's.)
-TEST(CentreEndToEnd, ABacklogReachesARestartedCentreWholeAndInOrder) {
+TEST(CentreDelivery, ABacklogReachesARestartedCentreWholeAndInOrder) {
     harness::temp_dir dir;
     harness::broker home, centre_broker;
     const std::string bin = WARDEN_BIN_DIR;

@@ -1574,6 +1574,8 @@ std::string typed_payload(const std::string& hub, int seq, const std::string& ty
 }
 
 TEST_F(centre_test, OneHubsFloodNeverHidesAnotherHomesPressFromTheQueue) {
+    // Ingest's flood folding off (a rate no hub reaches): the grouped queue alone keeps the press in view.
+    write_config("3m", "15m", "[ingest]\nhub_alerts_per_minute = 60000\nhub_alert_burst = 1000000\n");
     start_centre();
     harness::mqtt_client flood(broker.uri(), "sim-flood");
     flood.subscribe("warden/v1/+/ack");

@@ -55,11 +55,13 @@ std::vector<queue_group> sqlite_store::queue_groups(const alert_query& query) {
         queue_group g;
         g.top = read_alert(row);
         g.hub = g.top.a.hub;
-        g.count = row.int64(27);
-        g.untaken = row.int64(28);
-        g.critical_untaken = row.int64(29);
-        g.oldest_untaken = row.opt_time(30);
-        g.next_callback = row.opt_time(31);
+        // The columns after the alert's.
+        constexpr int c = warden_alert_columns;
+        g.count = row.int64(c);
+        g.untaken = row.int64(c + 1);
+        g.critical_untaken = row.int64(c + 2);
+        g.oldest_untaken = row.opt_time(c + 3);
+        g.next_callback = row.opt_time(c + 4);
         return g;
     }));
 }

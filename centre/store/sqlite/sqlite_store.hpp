@@ -54,6 +54,8 @@ private:
     "id, hub, seq, type, state, priority, sia, at_ms, rule, sensor, location, text, clears, value, status, " \
     "received_ms, acknowledged_ms, acknowledged_by, resolved_ms, resolved_by, outcome, note, cleared_ms, "   \
     "folded_into, held_until_ms, held_by, supervisor_ms, supervisor_by"
+/// How many columns WARDEN_ALERT_COLUMNS names: a query's own columns after them start here.
+inline constexpr int warden_alert_columns = 28;
 
 stored_alert read_alert(const sqlite::statement& s);
 
