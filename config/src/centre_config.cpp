@@ -15,7 +15,8 @@ namespace {
 using detail::diagnostics;
 using detail::table_reader;
 
-constexpr std::string_view top_keys[] = {"centre", "mqtt", "http", "ingest", "supervision", "dc09", "records"};
+constexpr std::string_view top_keys[] = {"centre",      "mqtt", "http",   "ingest",
+                                         "supervision", "dc09", "records"};
 constexpr std::string_view centre_keys[] = {"database"};
 constexpr std::string_view mqtt_keys[] = {"uri",       "username", "password", "ca_file",
                                           "cert_file", "key_file", "client_id"};

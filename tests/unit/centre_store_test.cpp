@@ -455,8 +455,8 @@ TEST(CentreSqliteStore, MigratesAVersionOneDatabaseKeepingItsUsers) {
     harness::temp_dir dir;
     auto path = (dir / "centre.db").string();
     { auto s = open_sqlite_store(path); }
-    // Turn it back into what version 1 wrote: no `disabled` columns, no `folded_into`, no records' tables, no holds or
-    // supervisor columns.
+    // Turn it back into what version 1 wrote: no `disabled` columns, no `folded_into`, no records' tables, no
+    // holds or supervisor columns.
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
     ASSERT_EQ(
