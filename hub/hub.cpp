@@ -223,6 +223,7 @@ hub::impl::impl(config::hub_config c, std::shared_ptr<spdlog::logger> l, hub_opt
 int hub::impl::run() {
     start();
     io_.run();
+    store_.end_run();  // every alert of this run is in the outbox: the next run needs no gap
     log_->info("hub stopped hub={}", cfg_.id);
     return 0;
 }
@@ -237,7 +238,7 @@ void hub::impl::start() {
         log_->warn("database not in WAL mode journal_mode={} file={} (still durable, slower commits)",
                    store_.journal_mode(), store_.file().string());
 
-    commit_.set_next_seq(std::max<std::uint64_t>(store_.next_seq(), 1));
+    commit_.set_next_seq(std::max<std::uint64_t>(store_.begin_run(), 1));
     // hub_started (and any state the restart implies) is committed before anything connects.
     apply(engine_.start(now));
     apply(engine_.technical("storage_fault", false, "Storage working", now));

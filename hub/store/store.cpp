@@ -167,6 +167,7 @@ void store::set_read_only(bool on) {
 commit_result store::commit(const batch& b) {
     commit_result result;
     if (b.empty()) return result;
+    std::uint64_t reserve = reserved_;
     auto written = in_transaction(db_, [&]() -> status {
         for (const auto& e : b.events)
             if (auto r = st_->insert_event.bind(e.at, e.topic, sqlite::blob{e.payload}).run(); !r) return r;
@@ -211,6 +212,10 @@ commit_result store::commit(const batch& b) {
                 result.added.push_back(std::move(e));
             }
             if (auto r = st_->set_meta.bind("next_seq", std::to_string(seq)).run(); !r) return r;
+            if (reserved_ != 0 && seq + seq_block / 2 > reserved_) {
+                reserve = seq + seq_block;
+                if (auto r = st_->set_meta.bind("seq_reserved", std::to_string(reserve)).run(); !r) return r;
+            }
         }
         for (const auto& id : b.sent)
             if (auto r = st_->mark_sent.bind(b.now, id).run(); !r) return r;
@@ -221,8 +226,38 @@ commit_result store::commit(const batch& b) {
     if (!written) {
         result.added.clear();
         result.error = written.error();
+    } else {
+        reserved_ = reserve;
     }
     return result;
+}
+
+std::uint64_t store::begin_run() {
+    std::uint64_t next = 1, reserve = 0;
+    auto r = in_transaction(db_, [&]() -> status {
+        std::string run_open;
+        auto read = [&](const char* key, auto&& into) {
+            return st_->get_meta.bind(key).first([&](const statement& s) { into(s.text(0)); });
+        };
+        if (auto m = read("next_seq", [&](const std::string& v) { next = std::stoull(v); }); !m) return m.error();
+        if (auto m = read("seq_reserved", [&](const std::string& v) { reserve = std::stoull(v); }); !m)
+            return m.error();
+        if (auto m = read("run_open", [&](const std::string& v) { run_open = v; }); !m) return m.error();
+        // The last run did not end cleanly: seqs up to its reserve may have gone out from memory.
+        if (run_open == "1") next = std::max(next, reserve);
+        reserve = next + seq_block;
+        for (auto [key, value] : {std::pair{"next_seq", next}, std::pair{"seq_reserved", reserve}})
+            if (auto w = st_->set_meta.bind(key, std::to_string(value)).run(); !w) return w;
+        return st_->set_meta.bind("run_open", "1").run();
+    });
+    if (!r) return next_seq();
+    reserved_ = reserve;
+    return next;
+}
+
+void store::end_run() {
+    if (reserved_ == 0) return;
+    (void)st_->set_meta.bind("run_open", "0").run();
 }
 
 std::vector<outbox_entry> store::undelivered(std::uint64_t after_seq, std::size_t limit) const {

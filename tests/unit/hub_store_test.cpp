@@ -162,6 +162,52 @@ TEST(HubStore, SeqIsNeverReusedAcrossReopenEvenAfterPruning) {
     EXPECT_EQ(r.added.at(0).id, "hub-0001-4");
 }
 
+// Found by the soak (docs/RELIABILITY.md): a hub whose disk refused writes sent alerts from memory
+// numbered from its in-memory counter, was killed, and the next run gave new alerts the same seqs.
+TEST(HubStore, ARunThatDidNotEndCleanlyIsFollowedByOneThatSkipsItsReservedSeqs) {
+    harness::temp_dir dir;
+    std::uint64_t reserve = 0;
+    {
+        hub::store s(opts(dir));
+        EXPECT_EQ(s.begin_run(), 1u);
+        ASSERT_TRUE(s.commit(alerts_batch({raised("a"), raised("b"), raised("c")})));
+        // Writes fail now: seqs 4 and 5 go out from memory and never reach the disk; then kill -9
+        // (no end_run).
+        reserve = 1 + hub::store::seq_block;
+    }
+    {
+        hub::store s(opts(dir));
+        auto next = s.begin_run();
+        EXPECT_GE(next, reserve) << "a seq the killed run may have sent from memory would be used again";
+        auto r = s.commit(alerts_batch({raised("d")}));
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r.added.at(0).seq, next);
+        s.end_run();
+    }
+    {
+        // After a clean stop the numbering simply goes on.
+        hub::store s(opts(dir));
+        EXPECT_EQ(s.begin_run(), reserve + 1);
+        s.end_run();
+    }
+}
+
+TEST(HubStore, TheReserveMovesAheadOfTheSeqsARunCommits) {
+    harness::temp_dir dir;
+    {
+        hub::store s(opts(dir));
+        s.begin_run();
+        // More than half a block committed in one run: the reserve on disk moves on with it, so a kill
+        // after more alerts sent from memory still starts the next run beyond them.
+        std::vector<hub::new_alert> many;
+        for (std::uint64_t i = 0; i < hub::store::seq_block; ++i) many.push_back(raised("k" + std::to_string(i)));
+        ASSERT_TRUE(s.commit(alerts_batch(std::move(many))));
+        EXPECT_EQ(s.next_seq(), hub::store::seq_block + 1);
+    }
+    hub::store s(opts(dir));
+    EXPECT_GE(s.begin_run(), 2 * hub::store::seq_block + 1);
+}
+
 TEST(HubStore, MarksDeliveredAndSentOnlyForStoredAlerts) {
     harness::temp_dir dir;
     hub::store s(opts(dir));

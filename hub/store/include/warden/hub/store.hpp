@@ -114,6 +114,18 @@ public:
     /// The seq the next alert will get.
     std::uint64_t next_seq() const;
 
+    /// Seq numbers are reserved in blocks of this many, so that a crash never reuses one.
+    static constexpr std::uint64_t seq_block = 10'000;
+    /// Begins a run of the hub (at start-up) and returns the seq its next alert gets. While writes
+    /// fail, the hub sends alerts from memory with seqs from its in-memory counter that never reach
+    /// the disk; if it is then killed, the next run must not hand them out again. So every run keeps
+    /// a reserve on disk (seqs below it may have been used), moved on in whole blocks as commits
+    /// approach it, and a run that began but never reached end_run() is followed by one that starts
+    /// at that reserve. A clean stop leaves no gap. If the database cannot be written, next_seq().
+    std::uint64_t begin_run();
+    /// Ends the run cleanly: every seq it handed out is in the outbox. Best effort.
+    void end_run();
+
     /// The id of the raised alert of an open condition, if any.
     std::optional<std::string> open_condition(const std::string& key) const;
 
@@ -151,6 +163,7 @@ private:
     store_options opts_;
     std::string journal_mode_;
     bool read_only_ = false;
+    std::uint64_t reserved_ = 0;  ///< every seq handed out is below this (0: no run begun)
     // Declared before st_: the statements are finalized before the connection closes.
     sqlite::database db_;
     std::unique_ptr<statements> st_;
