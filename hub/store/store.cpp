@@ -239,7 +239,8 @@ std::uint64_t store::begin_run() {
         auto read = [&](const char* key, auto&& into) {
             return st_->get_meta.bind(key).first([&](const statement& s) { into(s.text(0)); });
         };
-        if (auto m = read("next_seq", [&](const std::string& v) { next = std::stoull(v); }); !m) return m.error();
+        if (auto m = read("next_seq", [&](const std::string& v) { next = std::stoull(v); }); !m)
+            return m.error();
         if (auto m = read("seq_reserved", [&](const std::string& v) { reserve = std::stoull(v); }); !m)
             return m.error();
         if (auto m = read("run_open", [&](const std::string& v) { run_open = v; }); !m) return m.error();

@@ -200,7 +200,8 @@ TEST(HubStore, TheReserveMovesAheadOfTheSeqsARunCommits) {
         // More than half a block committed in one run: the reserve on disk moves on with it, so a kill
         // after more alerts sent from memory still starts the next run beyond them.
         std::vector<hub::new_alert> many;
-        for (std::uint64_t i = 0; i < hub::store::seq_block; ++i) many.push_back(raised("k" + std::to_string(i)));
+        for (std::uint64_t i = 0; i < hub::store::seq_block; ++i)
+            many.push_back(raised("k" + std::to_string(i)));
         ASSERT_TRUE(s.commit(alerts_batch(std::move(many))));
         EXPECT_EQ(s.next_seq(), hub::store::seq_block + 1);
     }
