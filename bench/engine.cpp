@@ -15,25 +15,7 @@
 
 #include "warden/alerts/engine.hpp"
 #include "warden/config/hub_config.hpp"
-
-namespace {
-std::atomic<long> allocations{0};
-}  // namespace
-
-// Counts every heap allocation of the process (the benchmark reads the count around its loop). The
-// replaced new and delete pair malloc and free; GCC cannot see that they match.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(std::size_t n) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-    std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-    std::free(p);
-}
+#include "warden/harness/allocation_counter.hpp"
 
 namespace {
 
@@ -88,7 +70,7 @@ void bm_engine_on_input(benchmark::State& state) {
     auto clock = start;
     std::size_t i = 0;
     long events = 0, alerts_raised = 0;
-    long before = allocations.load();
+    long before = harness::allocations.load();
     for (auto _ : state) {
         auto& in = inputs[i];
         // Keep time moving forward: each lap of the day starts where the last one ended.
@@ -101,7 +83,7 @@ void bm_engine_on_input(benchmark::State& state) {
         ++events;
         if (++i == inputs.size()) i = 0;
     }
-    long allocs = allocations.load() - before;
+    long allocs = harness::allocations.load() - before;
     state.SetItemsProcessed(events);
     state.counters["allocs/event"] =
         benchmark::Counter(static_cast<double>(allocs) / static_cast<double>(events));

@@ -5,4 +5,4 @@ warden_add_test(alerts_test
 # Its own executable: it replaces operator new to count heap allocations per event.
 warden_add_test(alerts_alloc_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/alerts_alloc_test.cpp
-  LIBS warden::alerts warden::config warden::common date::date-tz)
+  LIBS warden::alerts warden::config warden::common warden::test_support date::date-tz)

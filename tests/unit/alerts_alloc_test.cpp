@@ -1,5 +1,6 @@
 // The rule engine allocates nothing per event that raises no alert (docs/PERFORMANCE.md, "Rule
-// engine"). Its own executable: it replaces operator new to count the heap allocations.
+// engine"). Its own executable: warden/harness/allocation_counter.hpp replaces operator new to count
+// the heap allocations.
 
 #include <atomic>
 #include <cstdlib>
@@ -11,24 +12,7 @@
 
 #include "warden/alerts/engine.hpp"
 #include "warden/config/hub_config.hpp"
-
-namespace {
-std::atomic<long> allocations{0};
-}  // namespace
-
-// The replaced new and delete pair malloc and free; GCC cannot see that they match.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(std::size_t n) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-    std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-    std::free(p);
-}
+#include "warden/harness/allocation_counter.hpp"
 
 namespace warden::alerts::test {
 namespace {
@@ -79,7 +63,7 @@ long allocations_while_feeding(time_point start, const std::vector<sensor_input>
     long before = 0;
     auto now = start;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
-        if (i == warm_up) before = allocations.load();
+        if (i == warm_up) before = harness::allocations.load();
         now += std::chrono::seconds(10);
         auto out = eng.on_input(inputs[i], now);
         quiet = quiet && out.empty();
@@ -88,7 +72,7 @@ long allocations_while_feeding(time_point start, const std::vector<sensor_input>
             quiet = quiet && due.empty();
         }
     }
-    return allocations.load() - before;
+    return harness::allocations.load() - before;
 }
 
 TEST(AlertsAllocation, NoHeapAllocationPerQuietEvent) {
