@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "warden/common/json_depth.hpp"
+
 namespace warden::centre {
 
 namespace {
@@ -14,25 +16,7 @@ nlohmann::json opt_str(const std::optional<std::string>& s) {
 }  // namespace
 
 bool json_within_depth(std::string_view text, int max_depth) noexcept {
-    int depth = 0;
-    bool in_string = false, escaped = false;
-    for (char c : text) {
-        if (in_string) {
-            if (escaped)
-                escaped = false;
-            else if (c == '\\')
-                escaped = true;
-            else if (c == '"')
-                in_string = false;
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '{' || c == '[') {
-            if (++depth > max_depth) return false;
-        } else if (c == '}' || c == ']') {
-            --depth;
-        }
-    }
-    return true;
+    return !json_nests_deeper_than(text, max_depth);
 }
 
 nlohmann::json parse_bounded_json(std::string_view text) {

@@ -19,7 +19,7 @@ const json* message::parsed() {
         return nullptr;
     }
     // Refuse deep nesting before the parser sees it: cheap, and no recursion anywhere later.
-    if (nests_deeper_than(payload, max_json_depth)) {
+    if (json_nests_deeper_than(payload, max_json_depth)) {
         why_ = "JSON nested too deep";
         return nullptr;
     }
@@ -108,30 +108,6 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
         start = pos + 1;
     }
     return parts;
-}
-
-bool nests_deeper_than(std::string_view payload, int limit) noexcept {
-    int depth = 0;
-    bool in_string = false, escaped = false;
-    for (char c : payload) {
-        if (in_string) {
-            if (escaped)
-                escaped = false;
-            else if (c == '\\')
-                escaped = true;
-            else if (c == '"')
-                in_string = false;
-            continue;
-        }
-        if (c == '"')
-            in_string = true;
-        else if (c == '{' || c == '[') {
-            if (++depth > limit) return true;
-        } else if (c == '}' || c == ']') {
-            --depth;
-        }
-    }
-    return false;
 }
 
 const json* find_path(const json& root, std::string_view dotted, bool ignore_case) {

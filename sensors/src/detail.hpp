@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "warden/common/json_depth.hpp"
 #include "warden/sensors/adapters.hpp"
 #include "warden/sensors/sources.hpp"
 
@@ -86,8 +87,6 @@ std::optional<bool> parse_online_word(std::string_view text) noexcept;
 /// The part of a topic after `prefix` + "/"; nullopt if it does not start so.
 std::optional<std::string_view> subtopic(std::string_view topic, std::string_view prefix) noexcept;
 std::vector<std::string_view> split(std::string_view s, char sep);
-/// True if JSON brackets nest deeper than `limit` (strings are skipped).
-bool nests_deeper_than(std::string_view payload, int limit) noexcept;
 /// True if a plain-text payload has no control bytes (tab, CR and LF allowed).
 bool is_text(std::string_view payload) noexcept;
 

@@ -15,7 +15,7 @@ outcome json_decode(const config::sensor_spec& s, role, message& m) {
     // Plain text (Tasmota's `publish stat/%topic%/PIR1 ON`) is the value when the whole payload is.
     json plain;
     if (!doc && whole && !trim(m.payload).empty() && is_text(m.payload) && m.payload.size() <= 256 &&
-        !nests_deeper_than(m.payload, 0)) {
+        !json_nests_deeper_than(m.payload, 0)) {
         plain = std::string(trim(m.payload));
         doc = &plain;
     }
