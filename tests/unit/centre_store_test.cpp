@@ -653,6 +653,24 @@ TEST(Records, ValidationNamesEveryBadField) {
     }
 }
 
+TEST_P(CentreStore, ATeamsAlertsAreFilteredBeforeTheLimit) {
+    auto s = open_store();
+    ASSERT_TRUE(s->add_team({"north", "North"}, "ada", t0()));
+    s->unlock_records(test_key(7));
+    auto h = sample_household();
+    h.team = "north";
+    h.hubs = {"hub-mine"};
+    ASSERT_EQ(s->create_household(h, "ada", t0()).status, save_status::ok);
+    // Newer alerts of a hub on no caseload would fill a limit applied before the team's filter.
+    s->ingest(batch({make("hub-mine", 1)}, t0()));
+    for (int i = 1; i <= 5; ++i) s->ingest(batch({make("hub-other", i)}, t0() + std::chrono::seconds(i)));
+    auto mine = s->list_alerts({.state = "all", .limit = 2, .team = "north"});
+    ASSERT_EQ(mine.size(), 1u);
+    EXPECT_EQ(mine[0].a.id, "hub-mine-1");
+    EXPECT_TRUE(s->list_alerts({.state = "all", .team = "south"}).empty());
+    EXPECT_EQ(s->list_alerts({.state = "all"}).size(), 6u);
+}
+
 TEST_P(CentreStore, HouseholdsRoundTripAndAreFoundByNameAddressPostcodeHubAndPhone) {
     auto s = open_store();
     s->unlock_records(test_key(7));

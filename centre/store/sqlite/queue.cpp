@@ -31,7 +31,8 @@ int kind_code(alert_kind k) {
 statement& bind_query(statement& s, const alert_query& q) {
     std::optional<int> prio;
     if (q.prio) prio = static_cast<int>(*q.prio);
-    return s.bind(q.state, q.hub, q.text, q.limit, kind_code(q.kind), technical_types(), q.type, prio, q.now);
+    return s.bind(q.state, q.hub, q.text, q.limit, kind_code(q.kind), technical_types(), q.type, prio, q.now,
+                  q.team);
 }
 
 std::vector<queue_group> sqlite_store::queue_groups(const alert_query& query) {

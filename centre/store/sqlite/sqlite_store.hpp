@@ -64,7 +64,7 @@ stored_alert read_alert(const sqlite::statement& s);
 inline constexpr std::string_view key_check_text = "warden records key check v1";
 
 // An alert_query's filters, bound by bind_query (?1 state, ?2 hub, ?3 text, ?4 limit, ?5 kind, ?6 the
-// technical types, ?7 type, ?8 priority, ?9 now), never spliced into the SQL.
+// technical types, ?7 type, ?8 priority, ?9 now, ?10 team), never spliced into the SQL.
 #define WARDEN_UNTAKEN \
     "(status = 'open' OR (status = 'acknowledged' AND held_until_ms IS NOT NULL AND held_until_ms <= ?9))"
 #define WARDEN_ALERT_FILTER                                                                                  \
@@ -74,7 +74,8 @@ inline constexpr std::string_view key_check_text = "warden records key check v1"
     "instr(lower(id || ' ' || hub || ' ' || type || ' ' || text || ' ' || location || ' ' || sensor || ' ' " \
     "|| rule || ' ' || ifnull(note, '') || ' ' || ifnull(outcome, '')), lower(?3)) > 0) AND (?5 = 0 OR "     \
     "(instr(?6, ',' || type || ',') > 0) = (?5 = 2)) AND (?7 IS NULL OR type = ?7) AND (?8 IS NULL OR "      \
-    "priority = ?8)"
+    "priority = ?8) AND (?10 IS NULL OR hub IN (SELECT hh.hub FROM household_hubs hh JOIN households h "     \
+    "ON h.id = hh.household_id WHERE h.team = ?10))"
 /// The queue's order: most urgent first, then the calls that want an operator now, then oldest.
 #define WARDEN_QUEUE_ORDER "priority, NOT " WARDEN_UNTAKEN ", received_ms, rowid"
 /// Binds `q` to a statement using WARDEN_ALERT_FILTER.

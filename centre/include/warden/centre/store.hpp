@@ -147,6 +147,9 @@ struct alert_query {
     std::optional<priority> prio;
     /// The time call-backs are due against (a held call whose held_until has come wants an operator).
     time_point now{};
+    /// Only alerts of hubs in households on this team's caseload (a care user's view), applied before
+    /// `limit`.
+    std::optional<std::string> team;
 };
 
 /// One home's part of the queue (GET /api/queue): the raised, unresolved alerts of one hub that a query
