@@ -13,7 +13,10 @@
 //    re-numbered copy), in seq order per hub, and acked (delivered in the hub's outbox); the centre
 //    holds no other alert of the hub except ones sent from memory while its disk refused writes;
 //  - every report the hub committed to its event log raised exactly the alerts its state changes
-//    call for (no alert raised twice for one report, none missed);
+//    call for (none missed; on a home with a storage fault the hub drops the fault's event log rows
+//    by design, so alerts beyond the logged changes are counted apart there, and fail elsewhere);
+//  - no alert raised twice for one report: per sensor, the flood alerts the centre holds alternate
+//    raised, cleared, raised... in seq order (after a read-only boot, once per sensor, counted apart);
 //  - memory: each process's private (anonymous) memory and RSS, first and highest.
 // Reports the home broker acknowledged but the hub never committed are counted separately, and put
 // down to the fault just before them (Paho acknowledges QoS 1 before the hub sees the message).
@@ -447,17 +450,22 @@ private:
         struct centre_row {
             std::string id;
             long seq;
+            std::string type, sensor, state;
         };
         std::map<std::string, std::vector<centre_row>> at_centre;
-        if (!query(centre_db_, "SELECT id, hub, seq FROM alerts WHERE id NOT LIKE 'centre-%' ORDER BY rowid",
-                   [&](sqlite3_stmt* st) {
-                       at_centre[column_text(st, 1)].push_back(
-                           {column_text(st, 0), sqlite3_column_int64(st, 2)});
-                   }))
+        if (!query(
+                centre_db_,
+                "SELECT id, hub, seq, type, sensor, state FROM alerts WHERE id NOT LIKE 'centre-%' ORDER BY "
+                "rowid",
+                [&](sqlite3_stmt* st) {
+                    at_centre[column_text(st, 1)].push_back({column_text(st, 0), sqlite3_column_int64(st, 2),
+                                                             column_text(st, 3), column_text(st, 4),
+                                                             column_text(st, 5)});
+                }))
             fail("cannot read the centre's database");
 
         long committed_total = 0, lost_total = 0, published_total = 0, from_memory = 0,
-             out_of_order_in_faults = 0;
+             out_of_order_in_faults = 0, unlogged_in_faults = 0, repeated_after_read_only = 0;
         std::map<std::string, long> lost_by_fault;
         for (auto& h : homes_) {
             if (h.tmpfs) ::mount(nullptr, h.data.c_str(), nullptr, MS_REMOUNT, nullptr);
@@ -540,10 +548,44 @@ private:
             }
             for (int s = 0; s < sensors_per_home; ++s) {
                 auto sensor = fmt::format("flood-{}", s);
-                if (want_raised[sensor] != got_raised[sensor] || want_cleared[sensor] != got_cleared[sensor])
+                auto extra =
+                    (got_raised[sensor] - want_raised[sensor]) + (got_cleared[sensor] - want_cleared[sensor]);
+                // During a storage fault the hub drops the batch's event log rows and keeps its alerts
+                // (docs/hub.md), and a full disk sheds the oldest rows: more alerts than logged changes
+                // there is the design; fewer is a missed alert anywhere.
+                bool missed =
+                    got_raised[sensor] < want_raised[sensor] || got_cleared[sensor] < want_cleared[sensor];
+                if (missed || (extra && !storage_fault))
                     fail(fmt::format("{}: {} raised {}/{} cleared {}/{} (alerts/state changes)", h.id, sensor,
                                      got_raised[sensor], want_raised[sensor], got_cleared[sensor],
                                      want_cleared[sensor]));
+                else
+                    unlogged_in_faults += extra;
+            }
+            // No alert raised twice for one report: each sensor's flood alerts alternate, in seq order.
+            // The one exception is the hub's design: what it raised from memory while booted on a
+            // read-only disk is forgotten when it is killed before the disk mends, so its next report
+            // of the same state raises again (docs/hub.md): at most once per sensor per such boot.
+            long read_only_boots = 0;
+            {
+                std::lock_guard lk(mu_);
+                for (auto& f : faults_) read_only_boots += f.home == h.index && f.kind == "read-only disk";
+            }
+            std::map<std::string, std::vector<const centre_row*>> by_sensor;
+            for (auto& r : rows)
+                if (r.type == "flood") by_sensor[r.sensor].push_back(&r);
+            for (auto& [sensor, list] : by_sensor) {
+                std::sort(list.begin(), list.end(), [](auto* a, auto* b) { return a->seq < b->seq; });
+                long breaks = 0;
+                std::string due = "raised";
+                for (auto* r : list) {
+                    if (r->state != due && ++breaks > read_only_boots)
+                        fail(fmt::format(
+                            "{}: {} {} (seq {}) is {} where {} was due: raised twice or a clear missed", h.id,
+                            sensor, r->id, r->seq, r->state, due));
+                    due = r->state == "raised" ? "cleared" : "raised";
+                }
+                repeated_after_read_only += std::min(breaks, read_only_boots);
             }
 
             // 3. Reports the broker acked that never reached the event log, put down to the fault
@@ -584,6 +626,13 @@ private:
         std::printf(
             "  stored out of seq order    %ld (on homes with a storage fault: sent from memory first)\n",
             out_of_order_in_faults);
+        std::printf(
+            "  beyond logged changes      %ld (on homes with a storage fault: event log rows dropped)\n",
+            unlogged_in_faults);
+        std::printf(
+            "  state raised again         %ld (after a read-only boot: what it raised from memory "
+            "forgotten)\n",
+            repeated_after_read_only);
         std::printf("memory (KiB)                 private last / highest    rss last / highest\n");
         auto mem_line = [](const std::string& who, const memory_peak& m) {
             std::printf("  %-26s %7ld / %7ld      %7ld / %7ld\n", who.c_str(), m.last.anon, m.highest.anon,
