@@ -5,10 +5,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -128,6 +131,77 @@ inline long cpu_ticks(pid_t pid) {
     }
     // fields[0] is field 3 (state); utime is field 14, stime 15.
     return std::stol(fields.at(11)) + std::stol(fields.at(12));
+}
+
+/// Private (anonymous) memory and resident set size of a process in KiB
+/// (/proc/<pid>/smaps_rollup: `Anonymous`, `Rss`).
+struct memory {
+    long anon = 0, rss = 0;
+};
+inline memory memory_of(pid_t pid) {
+    memory m;
+    std::ifstream f("/proc/" + std::to_string(pid) + "/smaps_rollup");
+    std::string line;
+    while (std::getline(f, line)) {
+        if (line.rfind("Rss:", 0) == 0) m.rss = std::atol(line.c_str() + 4);
+        if (line.rfind("Anonymous:", 0) == 0) m.anon = std::atol(line.c_str() + 10);
+    }
+    return m;
+}
+
+/// memory_of() by mapping (/proc/<pid>/smaps): `[heap]`, `[stack]`, `anonymous` (malloc arenas of
+/// other threads, thread stacks, large allocations), and each file by its name (a library's
+/// private part is the pages its relocations and data wrote). Largest private part first.
+inline std::vector<std::pair<std::string, memory>> memory_breakdown(pid_t pid) {
+    std::map<std::string, memory> by;
+    std::ifstream f("/proc/" + std::to_string(pid) + "/smaps");
+    std::string line, name;
+    while (std::getline(f, line)) {
+        auto first = line.substr(0, line.find(' '));
+        bool header =
+            first.find('-') != std::string::npos && std::all_of(first.begin(), first.end(), [](char c) {
+                return c == '-' || std::isxdigit(static_cast<unsigned char>(c));
+            });
+        if (header) {
+            // address perms offset dev inode [path]
+            std::size_t pos = 0;
+            for (int field = 0; field < 5 && pos != std::string::npos; ++field) {
+                pos = line.find(' ', pos);
+                if (pos != std::string::npos) pos = line.find_first_not_of(' ', pos);
+            }
+            name = pos == std::string::npos ? "anonymous" : line.substr(pos);
+            if (auto slash = name.rfind('/'); slash != std::string::npos && name[0] == '/')
+                name = name.substr(slash + 1);
+            continue;
+        }
+        if (line.rfind("Rss:", 0) == 0) by[name].rss += std::atol(line.c_str() + 4);
+        if (line.rfind("Anonymous:", 0) == 0) by[name].anon += std::atol(line.c_str() + 10);
+    }
+    std::vector<std::pair<std::string, memory>> out(by.begin(), by.end());
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+        return a.second.anon != b.second.anon ? a.second.anon > b.second.anon : a.second.rss > b.second.rss;
+    });
+    return out;
+}
+
+/// Voluntary + involuntary context switches per thread of a process (by thread name and id): how
+/// often each woke.
+inline std::map<std::string, long> context_switches(pid_t pid) {
+    std::map<std::string, long> out;
+    auto dir = "/proc/" + std::to_string(pid) + "/task";
+    for (auto& t : std::filesystem::directory_iterator(dir)) {
+        std::ifstream f(t.path() / "status");
+        std::string line, name;
+        long n = 0;
+        while (std::getline(f, line)) {
+            if (line.rfind("Name:", 0) == 0) name = line.substr(line.find_first_not_of(" \t", 5));
+            if (line.rfind("voluntary_ctxt_switches:", 0) == 0 ||
+                line.rfind("nonvoluntary_ctxt_switches:", 0) == 0)
+                n += std::atol(line.c_str() + line.find(':') + 1);
+        }
+        out[name + " (" + t.path().filename().string() + ")"] = n;
+    }
+    return out;
 }
 
 }  // namespace warden::bench

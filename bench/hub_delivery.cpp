@@ -143,6 +143,7 @@ int main(int argc, char** argv) {
     auto started = bench_clock::now();
     r.start_hub();
     long centre_ticks0 = bench::cpu_ticks(centre.pid());
+    long broker_ticks0 = bench::cpu_ticks(r.centre.pid());
     std::optional<bench_clock::time_point> first_ack;
     while (acked.size() < total) {
         auto m = acks.next("warden/v1/" + hub_id + "/ack", 60s);
@@ -159,6 +160,7 @@ int main(int argc, char** argv) {
     double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
     double hub_cpu = static_cast<double>(bench::cpu_ticks(r.hub.pid())) / tick;
     double centre_cpu = static_cast<double>(bench::cpu_ticks(centre.pid()) - centre_ticks0) / tick;
+    double broker_cpu = static_cast<double>(bench::cpu_ticks(r.centre.pid()) - broker_ticks0) / tick;
     double load[1] = {0};
     ::getloadavg(load, 1);
     if (!wait_outbox(
@@ -192,6 +194,11 @@ int main(int argc, char** argv) {
         "%.1f\n",
         hub_cpu, hub_cpu * 1e6 / static_cast<double>(total), centre_cpu,
         centre_cpu * 1e6 / static_cast<double>(total), load[0]);
+    std::printf(
+        "  CPU of the centre broker (Mosquitto) %.2f s (%.0f us/alert); hub + centre + broker %.0f "
+        "us/alert\n",
+        broker_cpu, broker_cpu * 1e6 / static_cast<double>(total),
+        (hub_cpu + centre_cpu + broker_cpu) * 1e6 / static_cast<double>(total));
     std::printf("  centre stored %zu rows for %s: %s, %s\n", seqs.size(), hub_id.c_str(),
                 complete ? "complete" : "INCOMPLETE", in_order ? "in seq order" : "REORDERED OR DUPLICATED");
     return complete && in_order ? 0 : 1;

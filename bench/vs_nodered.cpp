@@ -36,40 +36,6 @@ using steady = std::chrono::steady_clock;
 
 namespace {
 
-struct memory {
-    long anon = 0, rss = 0;
-};
-memory memory_of(pid_t pid) {
-    memory m;
-    std::ifstream f("/proc/" + std::to_string(pid) + "/smaps_rollup");
-    std::string line;
-    while (std::getline(f, line)) {
-        if (line.rfind("Rss:", 0) == 0) m.rss = std::atol(line.c_str() + 4);
-        if (line.rfind("Anonymous:", 0) == 0) m.anon = std::atol(line.c_str() + 10);
-    }
-    return m;
-}
-
-/// Voluntary + involuntary context switches per thread of a process (by thread name and id): how
-/// often each woke.
-std::map<std::string, long> context_switches(pid_t pid) {
-    std::map<std::string, long> out;
-    auto dir = "/proc/" + std::to_string(pid) + "/task";
-    for (auto& t : fs::directory_iterator(dir)) {
-        std::ifstream f(t.path() / "status");
-        std::string line, name;
-        long n = 0;
-        while (std::getline(f, line)) {
-            if (line.rfind("Name:", 0) == 0) name = line.substr(line.find_first_not_of(" \t", 5));
-            if (line.rfind("voluntary_ctxt_switches:", 0) == 0 ||
-                line.rfind("nonvoluntary_ctxt_switches:", 0) == 0)
-                n += std::atol(line.c_str() + line.find(':') + 1);
-        }
-        out[name + " (" + t.path().filename().string() + ")"] = n;
-    }
-    return out;
-}
-
 /// The centre side of a run: collects alerts from the centre broker and acks each (batched), as the
 /// centre does, so the hub's in-flight window keeps moving.
 class centre_side {
@@ -140,7 +106,7 @@ struct figures {
     std::string name;
     double p50 = 0, p99 = 0, max = 0;
     int sustained = 0;  ///< messages per second, nothing lost
-    memory idle_mem, busy_mem;
+    bench::memory idle_mem, busy_mem;
     double idle_cpu_percent = 0, wakeups_per_s = 0;
     std::map<std::string, double> thread_wakeups;  ///< per thread, per second, idle
 };
@@ -189,17 +155,17 @@ private:
     void measure_idle() {
         auto p = pid();
         auto t0 = bench::cpu_ticks(p);
-        auto w0 = context_switches(p);
+        auto w0 = bench::context_switches(p);
         std::this_thread::sleep_for(20s);
         auto ticks = bench::cpu_ticks(p) - t0;
         f_.idle_cpu_percent =
             100.0 * static_cast<double>(ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK)) / 20.0;
-        for (auto& [thread, n] : context_switches(p)) {
+        for (auto& [thread, n] : bench::context_switches(p)) {
             double per_s = static_cast<double>(n - (w0.count(thread) ? w0[thread] : 0)) / 20.0;
             f_.thread_wakeups[thread] = per_s;
             f_.wakeups_per_s += per_s;
         }
-        f_.idle_mem = memory_of(p);
+        f_.idle_mem = bench::memory_of(p);
     }
 
     void measure_latency(centre_side& centre) {
@@ -245,7 +211,7 @@ private:
             }
             bool all = centre.wait_for(static_cast<std::size_t>(n), 10s).has_value();
             auto arrived = centre.count();
-            f_.busy_mem = memory_of(pid());
+            f_.busy_mem = bench::memory_of(pid());
             // Leave every sensor dry for the next rate.
             for (int s = 0; s < 8; ++s)
                 if (wet[s])
@@ -277,7 +243,7 @@ public:
                                        "\"\n[centre]\nuri = \"" + centre_.uri() +
                                        "\"\nheartbeat = \"60s\"\nack_timeout = \"10s\"\n" + sensors);
         hub_ = harness::process(
-            {std::string(WARDEN_BIN_DIR) + "/warden-hub", "--config", conf.string(), "--log-level", "warn"},
+            {bench::bin_dir() + "/warden-hub", "--config", conf.string(), "--log-level", "warn"},
             dir_ / "hub.log");
     }
     pid_t pid() override { return hub_.pid(); }

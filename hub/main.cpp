@@ -1,5 +1,7 @@
 // warden-hub: the daemon in the home. Reads the config, validates it fully, then runs the Hub
 // until SIGTERM or SIGINT.
+#include <malloc.h>
+
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -10,6 +12,7 @@
 
 #include "warden/config/hub_config.hpp"
 #include "warden/hub/hub.hpp"
+#include "warden/mqtt/session.hpp"
 
 int main(int argc, char** argv) {
     CLI::App app{"warden-hub: sensors in, telecare rules, durable outbox, alerts to the centre"};
@@ -45,6 +48,15 @@ int main(int argc, char** argv) {
                     cfg.sensors.size(), cfg.rules.size());
         return 0;
     }
+
+    // Memory (docs/PERFORMANCE.md): without TLS, OpenSSL's start-up is skipped (a DC-09 key still
+    // works: OpenSSL starts itself when first used); one malloc arena for all threads, since Paho's
+    // two threads would each get one of their own for a few small allocations.
+    auto tls = [](const std::string& uri) {
+        return uri.starts_with("ssl://") || uri.starts_with("mqtts://");
+    };
+    if (!tls(cfg.local.uri) && !tls(cfg.centre.broker.uri)) warden::mqtt::skip_openssl_init();
+    ::mallopt(M_ARENA_MAX, 1);
 
     try {
         warden::hub::hub hub(std::move(cfg), log);

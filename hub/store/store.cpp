@@ -134,6 +134,9 @@ store::store(store_options opts) : opts_(std::move(opts)), db_(open_options(opts
             journal_mode_ = db_.query_text("PRAGMA journal_mode = WAL").value();
             db_.exec("PRAGMA synchronous = FULL").value();
             db_.exec("PRAGMA foreign_keys = ON").value();
+            // SQLite's default page cache is 2 MB; the hub mostly appends, and the pages it reads
+            // again (the outbox tail, the rule state) fit in far less (docs/PERFORMANCE.md).
+            db_.exec("PRAGMA cache_size = -512").value();
             version = db_.user_version().value();
             if (version > schema_version())
                 throw std::runtime_error(fmt::format("{} has schema version {}, newer than this hub's {}",

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include <MQTTAsync.h>
 #include <mqtt/async_client.h>
 #include <spdlog/spdlog.h>
 #include <asio/post.hpp>
@@ -232,14 +233,17 @@ struct session::impl : std::enable_shared_from_this<impl> {
             if (done) asio::post(io_, [done = std::move(done)] { done(false); });
             return;
         }
-        auto weak = weak_from_this();
-        auto* listener = new once_listener([weak, done](bool ok, int) {
-            if (!done) return;
+        // Without a handler, no listener: nothing to allocate or call back per message.
+        auto* listener = done ? new once_listener([weak = weak_from_this(), done](bool ok, int) {
             if (auto self = weak.lock()) asio::post(self->io_, [done, ok] { done(ok); });
-        });
+        })
+                              : nullptr;
         try {
             auto msg = ::mqtt::make_message(topic, std::move(payload), qos, retained);
-            client_->publish(msg, nullptr, *listener);
+            if (listener)
+                client_->publish(msg, nullptr, *listener);
+            else
+                client_->publish(msg);
         } catch (const std::exception& e) {
             delete listener;
             log_->warn("mqtt publish failed topic={} error=\"{}\"", topic, e.what());
@@ -274,6 +278,12 @@ struct session::impl : std::enable_shared_from_this<impl> {
     bool stopping_ = false;
     unsigned failures_ = 0;
 };
+
+void skip_openssl_init() {
+    MQTTAsync_init_options o = MQTTAsync_init_options_initializer;
+    o.do_openssl_init = 0;
+    MQTTAsync_global_init(&o);
+}
 
 session::session(asio::io_context& io, options opts, std::shared_ptr<spdlog::logger> log)
     : impl_(std::make_shared<impl>(io, std::move(opts), std::move(log))) {}

@@ -1,6 +1,8 @@
 // The SQLite backend's alert_store: ingest, the operators' workflow, supervision's changes, reads.
 #include <algorithm>
 #include <map>
+#include <set>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -53,10 +55,12 @@ std::vector<ingest_result> sqlite_store::ingest(const ingest_batch& b) {
         insert_alert(f, b.received_at, false);  // an id stored already is the flood going on
     }
     std::map<std::string, std::int64_t> folded;  // flood id -> alerts folded into it by this batch
+    // A hub is touched once per batch (its first alert), not once per alert: the same last_seen_ms.
+    std::set<std::string_view> touched;
     for (std::size_t i = 0; i < b.alerts.size(); ++i) {
         const auto& a = b.alerts[i];
         results.push_back(insert_alert(a, b.received_at, b.keep_reused_ids));
-        touch_hub(a.hub, b.received_at);
+        if (touched.insert(a.hub).second) touch_hub(a.hub, b.received_at);
         const auto* into = i < b.folded_into.size() && b.folded_into[i] ? &*b.folded_into[i] : nullptr;
         if (into && results.back().fresh) {
             fold(results.back().id, *into, b.received_at);

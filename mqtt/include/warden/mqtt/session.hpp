@@ -42,6 +42,12 @@ struct options {
     std::chrono::milliseconds max_backoff{30'000};
 };
 
+/// For a program that makes no TLS connection: call once, before the first session. Paho MQTT C
+/// then skips its explicit OpenSSL start-up (error strings and the tables of every algorithm), which
+/// would cost the process private memory it never uses (docs/PERFORMANCE.md). A TLS session made
+/// anyway still works: OpenSSL (1.1 and later) starts itself when first used.
+void skip_openssl_init();
+
 /// Thread rules: construct, call and destroy on the io_context's thread (or before it runs).
 class session {
 public:

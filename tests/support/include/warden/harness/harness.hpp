@@ -90,7 +90,8 @@ public:
         start();
     }
     int port() const { return port_; }
-    std::string uri() const;  ///< tcp://127.0.0.1:<port>
+    pid_t pid() const { return proc_.pid(); }  ///< of the running Mosquitto
+    std::string uri() const;                   ///< tcp://127.0.0.1:<port>
     std::string log() const;
 
 private:
