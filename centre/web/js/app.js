@@ -346,16 +346,22 @@ function periodicSync() {
 
 let queueReload = null;
 let queueReloading = false;
-/** The grouped queue again, soon: many live events in a burst cost one reload. */
+let queueDirty = false;
+/**
+ * The grouped queue again, soon: many live events in a burst cost one reload. An event that arrives
+ * while a reload is in flight (whose answer may predate it) brings one more reload after it.
+ */
 function reloadQueue() {
-  if (queueReload || !state.me) return;
+  if (!state.me) return;
+  if (queueReloading) {
+    queueDirty = true;
+    return;
+  }
+  if (queueReload) return;
   queueReload = setTimeout(async () => {
-    if (queueReloading) {
-      queueReload = null;
-      reloadQueue();
-      return;
-    }
+    queueReload = null;
     queueReloading = true;
+    queueDirty = false;
     try {
       await loadQueue();
       renderQueue();
@@ -363,7 +369,10 @@ function reloadQueue() {
       if (!(e instanceof ApiError) || e.status !== 401) console.warn('warden: queue reload failed', e.message);
     } finally {
       queueReloading = false;
-      queueReload = null;
+      if (queueDirty) {
+        queueDirty = false;
+        reloadQueue();
+      }
     }
   }, QUEUE_RELOAD_MS);
 }
