@@ -94,6 +94,7 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
     ho.trusted_proxies = cfg.trusted_proxies;
     ho.broker_connected = [&broker_up] { return broker_up.load(); };
     ho.clock = clock;
+    ho.procedures = procedures_with(cfg.procedures);
     auto send = [&io, &session](const std::string& hub, const nlohmann::json& cmd,
                                 std::function<void(bool)> done) {
         asio::post(io, [&session, topic = "warden/v1/" + hub + "/command", payload = cmd.dump(),

@@ -96,6 +96,7 @@ void http_server::routes() {
     http::stream_routes(t);
     http::household_routes(t);
     http::team_routes(t);
+    http::shift_routes(t);
     http::static_routes(t);
 }
 

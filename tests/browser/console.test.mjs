@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  artifactsDir, browserOrSkip, centreBin, centreCommand, check, Children, expectText as expectTextOn, launch,
+  apiSession, artifactsDir, browserOrSkip, centreBin, centreCommand, check, Children, expectText as expectTextOn, launch,
   publish, sourceDir, startBroker, stop, tail, freePort, waitForHealth,
 } from './harness.mjs';
 
@@ -79,6 +79,7 @@ async function run() {
   // --- the centre, its database in the temp dir, serving the console from the source tree
   const httpPort = await freePort();
   const config = path.join(tmp, 'centre.toml');
+  centreCommand(['key', 'create', path.join(tmp, 'records.key')]);
   fs.writeFileSync(
     config,
     [
@@ -89,6 +90,8 @@ async function run() {
       '[http]',
       `listen = "127.0.0.1:${httpPort}"`,
       `web_root = ${JSON.stringify(path.join(sourceDir, 'centre', 'web'))}`,
+      '[records]',
+      'key_file = "records.key"',
       '',
     ].join('\n'),
   );
@@ -104,6 +107,21 @@ async function run() {
     return child;
   };
   let centre = await startCentre();
+
+  // --- a fictional household on home-01 (the busy shift's first home), added by a supervisor
+  const sup = await apiSession(base, 'sup1', password);
+  const gwen = await sup.post('/api/households', {
+    address_lines: ['1 Fictional Row', 'Testville'], postcode: 'CF10 1AA', key_safe_code: '4821',
+    key_safe_location: 'behind the water butt', hubs: ['home-01'],
+    residents: [{ name: 'Gwenllian Imaginary', preferred_name: 'Gwen', date_of_birth: '1938-04-21',
+      phone: '029 2000 0001', communication: 'hard of hearing, speaks Welsh', risk_notes: 'oxygen in use',
+      medical_conditions: 'COPD' }],
+    responders: [
+      { call_order: 2, name: 'Neighbour Example', relation: 'neighbour', phones: ['029 2000 0102'], can_attend: false },
+      { call_order: 1, name: 'Rhys Imaginary', relation: 'son', phones: ['07700 900101'], holds_key: true, can_attend: true },
+    ],
+  });
+  check(gwen.status === 201, `household created (${gwen.status} ${JSON.stringify(gwen.body)})`);
 
   // --- the browser: a fresh profile, no network beyond loopback
   const profile = path.join(tmp, 'chromium-profile');
@@ -308,14 +326,14 @@ async function run() {
   await expectText('#hubs-message', /Test alarm requested from hub-test/);
   await page.keyboard.press('1');
 
-  await busyShift(mqttPort);
+  await busyShift(mqttPort, password, sup);
 
   check(pageErrors.length === 0, `no script errors in the page: ${pageErrors.join('; ')}`);
 }
 
 // A busy shift: 31 alerts from 14 homes at 1366x768, keyboard first, the page's clock injected
 // (Playwright's clock) so the 60 s and 180 s age cues and a call-back come without waiting.
-async function busyShift(mqttPort) {
+async function busyShift(mqttPort, password, sup) {
   await page.click('#logout');
   await page.locator('#login-form').waitFor({ state: 'visible' });
   await page.setViewportSize({ width: 1366, height: 768 });
@@ -326,7 +344,7 @@ async function busyShift(mqttPort) {
   const early401 = browserLog.slice(logFrom).filter((l) => /401/.test(l));
   check(early401.length === 0, `no 401 logged when the page loads before login: ${early401.join('; ')}`);
   await page.fill('#login-user', 'op1');
-  await page.fill('#login-password', 'op1-correct-horse');
+  await page.fill('#login-password', password);
   await page.click('#login-submit');
   await expectText('#who-role', /^operator$/);
   await page.waitForSelector('#conn[data-state="live"]');
@@ -363,6 +381,32 @@ async function busyShift(mqttPort) {
   await expectText('#detail-title', /Pendant.*home-01/);
   await expectText('#queue-message', /Taken: Pendant at home-01/);
   await page.locator('#detail-history tr[data-action="acknowledged"]').waitFor();
+
+  // --- the call, with the person: the household at once, the care circle in call order
+  await expectText('#call-person .call-resident-name', /^Gwenllian Imaginary \(\u201CGwen\u201D\), \d{2}$/);
+  check(await page.locator('#call-person .call-resident a.tel').getAttribute('href') === 'tel:02920000001', "the resident's phone is a tel: link");
+  await expectText('#call-person .call-resident', /Language and communication\s*hard of hearing, speaks Welsh.*Risks\s*oxygen in use.*Medical\s*COPD/);
+  const circle = page.locator('#call-person .circle li');
+  await expectText(circle.nth(0), /^Rhys Imaginary — son, holds a key/);
+  await expectText(circle.nth(1), /^Neighbour Example — neighbour, phone only/);
+  // two responder attempts, one click each, each a timestamped row of the alert's history
+  await circle.nth(0).locator('button[data-outcome="no_answer"]').click();
+  await expectText(circle.nth(0).locator('.responder-last'), /^no answer \(\d{2}:\d{2}(:\d{2})?, op1\)$/);
+  await circle.nth(1).locator('button[data-outcome="on_the_way"]').click();
+  await page.waitForFunction(() => document.querySelectorAll('#detail-history tr[data-action="responder"]').length === 2);
+  const responderRows = page.locator('#detail-history tr[data-action="responder"]');
+  await expectText(responderRows.nth(0), /\d{2}:\d{2}.*responder\s*op1\s*Rhys Imaginary \(07700 900101\): no answer/i);
+  await expectText(responderRows.nth(1), /Neighbour Example \(029 2000 0102\): on the way/);
+  // the key safe, revealed for this alert with a reason
+  await page.fill('#call-reveal-reason', 'son at the door without his key');
+  await page.click('#call-reveal');
+  await expectText('#call-keysafe-code', /^4821$/);
+  // the pendant's procedure: a checklist, the first step ticked and recorded
+  await expectText('#call-procedure li[data-step="1"]', /Speak to the resident/);
+  await page.check('#step-1');
+  await expectText(page.locator('#detail-history tr[data-action="step"]'), /1\. Speak to the resident/);
+  check(await page.locator('#step-1').isDisabled() && await page.locator('#step-1').isChecked(), 'a ticked step stays ticked');
+  await page.screenshot({ path: path.join(artifacts, 'shift-call.png') });
 
   // --- a note at any time, then hold with a call-back in 2 minutes
   await page.fill('#note-text', 'Line busy, trying the daughter');
@@ -443,6 +487,8 @@ async function busyShift(mqttPort) {
     return out;
   });
   check(histories.every((n) => n === 1), `each alert of the group has its own resolved row (${histories})`);
+  // Focus goes to the next call, not to <body>.
+  await page.waitForFunction(() => !!document.activeElement?.closest('#queue-body tr'));
 
   // --- high alarms have their own, quieter sound: take the remaining criticals, then listen
   for (let i = 0; i < 10 && (await untakenTop())?.priority === 'critical'; i++) {
@@ -477,6 +523,67 @@ async function busyShift(mqttPort) {
     await page.screenshot({ path: path.join(artifacts, `shift-${scheme}.png`) });
   }
   await page.emulateMedia({ colorScheme: null, reducedMotion: 'no-preference' });
+
+  // --- hubs: each linked to its household and its alerts; whose "online" is whose is said
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('2');
+  const hubRow = page.locator('#hubs-body tr[data-hub="home-01"]');
+  await expectText(hubRow.locator('a[data-household]'), /^Gwen/);
+  await expectText(hubRow, /Online to the centre/);
+  await page.screenshot({ path: path.join(artifacts, 'shift-hubs.png') });
+  await hubRow.locator('button[data-alerts-hub]').click();
+  await page.locator('#view-history').waitFor({ state: 'visible' });
+  await page.locator('#history-body tr[data-id="home-01-1"]').waitFor();
+  await page.keyboard.press('1');
+
+  // --- a race lost: a supervisor takes the top call between this console's look and its click; the
+  // operator is told who took it, and the next call is taken instead
+  let raced = null;
+  await page.route('**/api/alerts?state=untaken*', async (route) => {
+    const res = await route.fetch();
+    const [top] = await res.json();
+    if (top && !raced) {
+      raced = top;
+      check((await sup.post(`/api/alerts/${top.id}/acknowledge`)).status === 200, 'the supervisor takes it first');
+    }
+    await route.fulfill({ response: res, json: top ? [top] : [] });
+  });
+  await page.keyboard.press('n');
+  await expectText('#queue-message', /^Taken: .* at home-\d+\. \(.* at home-\d+ was already taken by sup1 at \d/);
+  await page.unroute('**/api/alerts?state=untaken*');
+  check(raced !== null, 'the race was run');
+  await page.locator('#detail-history tr[data-action="acknowledged"]').waitFor();
+  const taken = await page.evaluate(() => document.querySelector('#detail-fields')?.textContent ?? '');
+  check(!taken.includes(`Alert id${raced.id}`), `the next call was taken, not ${raced.id}`);
+
+  // --- the shift hand-over: one call escalated, one on hold, a note; the next shift sees them at login
+  await page.fill('#note-text', 'Daughter not answering, please follow up');
+  await page.click('#supervisor-button');
+  await page.locator('#detail-history tr[data-action="supervisor"]').waitFor();
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('n');
+  await page.locator('#detail-history tr[data-action="acknowledged"]').waitFor();
+  await page.selectOption('#hold-minutes', '30');
+  await page.click('#hold-button');
+  await page.locator('#detail-history tr[data-action="held"]').waitFor();
+  await page.click('#handover-button');
+  await page.locator('#handover').waitFor({ state: 'visible' });
+  await page.fill('#handover-note', 'Quiet after the home-01 rush. Check the oxygen at home-01 tomorrow.');
+  await page.click('#handover-save');
+  await expectText('#handover-message', /saved/);
+  await page.click('#handover-close');
+  await page.click('#logout');
+  await page.locator('#login-form').waitFor({ state: 'visible' });
+  await page.fill('#login-user', 'sup1');
+  await page.fill('#login-password', password);
+  await page.click('#login-submit');
+  await page.locator('#handover').waitFor({ state: 'visible' });
+  await expectText('#handover-last', /^Quiet after the home-01 rush/);
+  await expectText('#handover-from', /From op1/);
+  await expectText('#handover-calls', /On hold \(1\).*call back.*\(op1\).*With a supervisor \(1\)/);
+  await page.screenshot({ path: path.join(artifacts, 'shift-handover.png') });
+  await page.click('#handover-close');
 }
 
 function shiftAlert(hub, seq, type, priority) {
