@@ -1001,13 +1001,14 @@ TEST_F(centre_test, CommandLine) {
 TEST_F(centre_test, ASecondCentreOnTheSameDatabaseRefusesToStart) {
     start_centre();
     auto other_port = harness::free_port();
-    auto second_config = dir.write("second.toml", "[centre]\ndatabase = \"centre.db\"\n[mqtt]\nuri = \"" +
-                                                      broker.uri() + "\"\n[http]\nlisten = \"127.0.0.1:" +
-                                                      std::to_string(other_port) + "\"\n");
+    auto second_config = dir.write(
+        "second.toml", "[centre]\ndatabase = \"centre.db\"\n[mqtt]\nuri = \"" + broker.uri() +
+                           "\"\n[http]\nlisten = \"127.0.0.1:" + std::to_string(other_port) + "\"\n");
     auto second = harness::run({centre_bin, "--config", second_config.string()});
     EXPECT_EQ(second.code, 1) << second.output;
-    EXPECT_NE(second.output.find("is in use by another warden-centre (pid " + std::to_string(centre.pid()) + ")"),
-              std::string::npos)
+    EXPECT_NE(
+        second.output.find("is in use by another warden-centre (pid " + std::to_string(centre.pid()) + ")"),
+        std::string::npos)
         << second.output;
     EXPECT_NE(second.output.find("centre.db.lock"), std::string::npos) << second.output;
     EXPECT_TRUE(centre.running());
@@ -1026,10 +1027,11 @@ TEST_F(centre_test, ASecondCentreOnTheSameDatabaseRefusesToStart) {
 // the broker. The first keeps answering.
 TEST_F(centre_test, ASecondCentreOnTheSameHttpPortRefusesToStart) {
     start_centre();
-    auto second_config = dir.write("second.toml", "[centre]\ndatabase = \"second.db\"\n[mqtt]\nuri = \"" +
-                                                      broker.uri() + "\"\nclient_id = \"second-centre\"\n"
-                                                      "[http]\nlisten = \"127.0.0.1:" +
-                                                      std::to_string(http_port) + "\"\n");
+    auto second_config =
+        dir.write("second.toml", "[centre]\ndatabase = \"second.db\"\n[mqtt]\nuri = \"" + broker.uri() +
+                                     "\"\nclient_id = \"second-centre\"\n"
+                                     "[http]\nlisten = \"127.0.0.1:" +
+                                     std::to_string(http_port) + "\"\n");
     auto second = harness::run({centre_bin, "--config", second_config.string()});
     EXPECT_EQ(second.code, 1) << second.output;
     EXPECT_NE(second.output.find("cannot listen on 127.0.0.1:" + std::to_string(http_port) +

@@ -21,7 +21,8 @@ database_lock::database_lock(const std::string& database) {
     auto path = path_for(database);
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd_ < 0)
-        throw std::runtime_error(fmt::format("cannot open the database lock {}: {}", path, std::strerror(errno)));
+        throw std::runtime_error(
+            fmt::format("cannot open the database lock {}: {}", path, std::strerror(errno)));
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
         int err = errno;
         char pid[32] = {};
