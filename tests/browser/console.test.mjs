@@ -3,7 +3,12 @@
 // starts on the Web Audio API are counted, with whether its audio context runs), acknowledge it (the
 // beeping stops), resolve it with an outcome and note, read its history, find it in the history
 // search, see the code-of-practice figures, and see the disconnection banner when the centre goes
-// away and comes back.
+// away and comes back. Then a busy shift at 1366x768 with the page's clock injected (busyShift): 31
+// alerts from 14 homes, the top call taken with one key, the person and the care circle shown, two
+// responder attempts, the key safe, a procedure step and a note recorded, a call held and back at its
+// call-back time with sound, age cues at 60 s and 180 s, a home's group resolved at once, technical
+// faults in their tab, axe in both themes, the hubs view, a race lost to a supervisor and the shift
+// hand-over at the next login. Screenshots of each state: shift-*.png.
 //
 //   WARDEN_BIN_DIR     folder with warden-centre (default: <source>/build/bin)
 //   WARDEN_SOURCE_DIR  the checkout (default: two folders up from this file)
