@@ -491,12 +491,13 @@ TEST(CentreSqliteStore, MigratesAVersionOneDatabaseKeepingItsUsers) {
     auto path = (dir / "centre.db").string();
     { auto s = open_sqlite_store(path); }
     // Turn it back into what version 1 wrote: no `disabled` columns, no `folded_into`, no records' tables, no
-    // holds or supervisor columns.
+    // holds or supervisor columns, no hand-over notes.
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
     ASSERT_EQ(
         sqlite3_exec(db,
-                     "DROP TABLE records_meta; DROP TABLE professionals; DROP TABLE responders; DROP TABLE "
+                     "DROP TABLE handover_notes; DROP TABLE records_meta; DROP TABLE professionals; DROP "
+                     "TABLE responders; DROP TABLE "
                      "residents; DROP TABLE household_hubs; DROP TABLE households; DROP TABLE "
                      "team_members; DROP TABLE teams; "
                      "DROP INDEX alerts_hub_queue; ALTER TABLE alerts DROP COLUMN held_until_ms; ALTER "
