@@ -120,7 +120,7 @@ TEST(CentreConfig, ProceduresReplaceATypesStepsAndNameOnlyCatalogueTypes) {
     EXPECT_EQ(c.procedures.at("smoke"), (std::vector<std::string>{"Call 999", "Call the warden"}));
     EXPECT_TRUE(one_error(centre_errors(minimal + "[procedures]\nsmok = [\"Call 999\"]\n"), 6, 1,
                           {"procedures.smok", "not an alert type"}, "centre.toml"));
-    EXPECT_TRUE(one_error(centre_errors(minimal + "[procedures]\nsmoke = [\"Call 999\", \" \"]\n"), 6, 23,
+    EXPECT_TRUE(one_error(centre_errors(minimal + "[procedures]\nsmoke = [\"Call 999\", \" \"]\n"), 6, 22,
                           {"procedures.smoke", "a step must have text"}, "centre.toml"));
 }
 
