@@ -7,6 +7,7 @@
 #include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 
+#include "warden/centre/database_lock.hpp"
 #include "warden/centre/dc09_bridge.hpp"
 #include "warden/centre/events.hpp"
 #include "warden/centre/http_server.hpp"
@@ -30,6 +31,7 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
     auto faults = ingest_faults_from(std::getenv("WARDEN_CENTRE_FAULT"));
     if (faults.exit_after_commit)
         log->warn("fault injection on: WARDEN_CENTRE_FAULT=exit-after-commit (for tests only)");
+    database_lock lock(cfg.database);  // one server per SQLite database, before anything is touched
     auto db = open_sqlite_store(cfg.database);
     log->info("store open database={} schema={}", cfg.database, sqlite_schema_version());
     if (!cfg.records_key_file.empty()) {
@@ -92,6 +94,7 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
     ho.trusted_proxies = cfg.trusted_proxies;
     ho.broker_connected = [&broker_up] { return broker_up.load(); };
     ho.clock = clock;
+    ho.procedures = procedures_with(cfg.procedures);
     auto send = [&io, &session](const std::string& hub, const nlohmann::json& cmd,
                                 std::function<void(bool)> done) {
         asio::post(io, [&session, topic = "warden/v1/" + hub + "/command", payload = cmd.dump(),

@@ -1,6 +1,8 @@
 // The server: its thread, listen address and the list of resources whose routes it serves.
 #include "warden/centre/http_server.hpp"
 
+#include <sys/socket.h>
+
 #include <spdlog/spdlog.h>
 
 #include "routes.hpp"
@@ -45,6 +47,13 @@ http_server::http_server(http_options opts, store& db, sse_broadcaster& events, 
     server_->set_keep_alive_max_count(100);
     server_->set_read_timeout(10, 0);
     server_->set_payload_max_length(64 * 1024);
+    // An exclusive bind: cpp-httplib's default sets SO_REUSEPORT, which let a second warden-centre
+    // listen on the same port beside the first. SO_REUSEADDR alone still allows a restart while old
+    // connections linger in TIME_WAIT, but never two listeners.
+    server_->set_socket_options([](socket_t sock) {
+        int yes = 1;
+        ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     routes();
 }
 
@@ -59,7 +68,8 @@ void http_server::start() {
         if (port_ < 0) throw std::runtime_error("cannot listen on " + api_->opts.listen);
     } else {
         if (!server_->bind_to_port(host, port))
-            throw std::runtime_error("cannot listen on " + api_->opts.listen);
+            throw std::runtime_error("cannot listen on " + api_->opts.listen +
+                                     ": the port is in use (another warden-centre?) or not allowed");
         port_ = port;
     }
     thread_ = std::thread([this] { server_->listen_after_bind(); });
@@ -86,6 +96,7 @@ void http_server::routes() {
     http::stream_routes(t);
     http::household_routes(t);
     http::team_routes(t);
+    http::shift_routes(t);
     http::static_routes(t);
 }
 

@@ -34,7 +34,10 @@ void hub_routes(route_table& t) {
         auto cl = caseload_of(api, c);
         auto j = nlohmann::json::array();
         for (const auto& h : api.db.list_hubs())
-            if (may_see_hub(api, cl, h.id)) j.push_back(to_json(h));  // care: their caseload's only
+            if (may_see_hub(api, cl, h.id)) {  // care: their caseload's only
+                j.push_back(to_json(h));
+                j.back()["household"] = household_link(api, h.id);
+            }
         reply(res, 200, j);
     });
     t.get(R"(/api/hubs/([A-Za-z0-9._-]{1,64}))", everyone,

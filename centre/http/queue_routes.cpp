@@ -1,5 +1,6 @@
 // GET /api/queue (one group per home), POST /api/queue/<hub>/acknowledge and .../resolve (a home's
-// group at once), and the call's own actions: POST /api/alerts/<id>/notes, .../hold, .../supervisor.
+// group at once), and the call's own actions: POST /api/alerts/<id>/notes, .../hold, .../supervisor,
+// .../responders (a care circle member's outcome) and .../steps (a procedure step done).
 #include <algorithm>
 
 #include <spdlog/spdlog.h>
@@ -14,6 +15,15 @@ namespace {
 constexpr const char* hub_path = R"(/api/queue/([A-Za-z0-9._-]{1,200})/)";
 constexpr std::size_t max_group_ids = 5000;
 constexpr std::size_t max_note = 2000;
+constexpr std::size_t max_name = 200;
+
+/// A responder's outcome as the operator records it, and how the history says it.
+constexpr std::pair<const char*, const char*> responder_outcomes[] = {
+    {"no_answer", "no answer"},
+    {"on_the_way", "on the way"},
+    {"declined", "declined"},
+    {"left_message", "left a message"},
+};
 
 /// The body's "ids": 1..max_group_ids strings, or nullopt with a 400 written.
 std::optional<std::vector<std::string>> group_ids(const nlohmann::json& body, response& res) {
@@ -169,6 +179,46 @@ void queue_routes(route_table& t) {
                if (!note) return;
                std::string id = req.matches[1];
                answer_one(api, res, api.db.add_note(id, c.session.user, *note, api.now()), id, "");
+           });
+    t.post(R"(/api/alerts/([A-Za-z0-9._-]{1,200})/responders)", alert_handlers,
+           [&api](const request& req, response& res, const caller& c) {
+               auto j = body_json(req, res);
+               if (!j) return;
+               auto name = string_or(*j, "name");
+               if (name.find_first_not_of(" \t") == std::string::npos || name.size() > max_name)
+                   return error(res, 400, "name: the responder's name (1 to 200 characters)");
+               auto outcome = string_or(*j, "outcome");
+               const char* said = nullptr;
+               for (const auto& [key, words] : responder_outcomes)
+                   if (outcome == key) said = words;
+               if (!said)
+                   return error(res, 400, "outcome must be no_answer, on_the_way, declined or left_message");
+               auto phone = string_or(*j, "phone");
+               if (phone.size() > 40) return error(res, 400, "phone is longer than 40 characters");
+               std::string id = req.matches[1];
+               auto detail = name + (phone.empty() ? "" : " (" + phone + ")") + ": " + said;
+               answer_one(api, res, api.db.add_call_entry(id, c.session.user, "responder", detail, api.now()),
+                          id, "");
+           });
+    t.post(R"(/api/alerts/([A-Za-z0-9._-]{1,200})/steps)", alert_handlers,
+           [&api](const request& req, response& res, const caller& c) {
+               auto j = body_json(req, res);
+               if (!j) return;
+               std::string id = req.matches[1];
+               auto a = api.db.get_alert(id);
+               if (!a) return error(res, 404, "no such alert");
+               auto proc = api.opts.procedures.find(a->a.type);
+               auto count = proc == api.opts.procedures.end() ? 0 : proc->second.size();
+               auto step = j->contains("step") && (*j)["step"].is_number_integer()
+                               ? (*j)["step"].get<std::int64_t>()
+                               : 0;
+               if (step < 1 || static_cast<std::size_t>(step) > count)
+                   return error(res, 400,
+                                "step must be the number of one of the procedure's steps (1 to " +
+                                    std::to_string(count) + ")");
+               auto detail = std::to_string(step) + ". " + proc->second[static_cast<std::size_t>(step) - 1];
+               answer_one(api, res, api.db.add_call_entry(id, c.session.user, "step", detail, api.now()), id,
+                          "");
            });
     t.post(R"(/api/alerts/([A-Za-z0-9._-]{1,200})/hold)", alert_handlers,
            [&api](const request& req, response& res, const caller& c) {

@@ -162,6 +162,8 @@ void stats_routes(route_table& t);      ///< stats_routes.cpp: /api/stats, /metr
 void stream_routes(route_table& t);     ///< stream_routes.cpp: /api/stream (server-sent events)
 void static_routes(route_table& t);     ///< static_routes.cpp: the console's files at /
 void household_routes(route_table& t);  ///< household_routes.cpp: residents' records, key safe reveal
-void team_routes(route_table& t);       ///< team_routes.cpp: teams, caseloads, care users' teams
+void team_routes(route_table& t);
+void shift_routes(route_table& t);  ///< shift_routes.cpp: procedures, shift hand-over       ///<
+                                    ///< team_routes.cpp: teams, caseloads, care users' teams
 
 }  // namespace warden::centre::http

@@ -7,6 +7,7 @@
 
 #include "reader.hpp"
 #include "warden/common/alert.hpp"
+#include "warden/common/alert_catalogue.hpp"
 #include "warden/config/centre_config.hpp"
 
 namespace warden::config {
@@ -15,8 +16,8 @@ namespace {
 using detail::diagnostics;
 using detail::table_reader;
 
-constexpr std::string_view top_keys[] = {"centre",      "mqtt", "http",   "ingest",
-                                         "supervision", "dc09", "records"};
+constexpr std::string_view top_keys[] = {"centre",      "mqtt", "http",    "ingest",
+                                         "supervision", "dc09", "records", "procedures"};
 constexpr std::string_view centre_keys[] = {"database"};
 constexpr std::string_view mqtt_keys[] = {"uri",       "username", "password", "ca_file",
                                           "cert_file", "key_file", "client_id"};
@@ -37,6 +38,37 @@ void read_listen(table_reader& r, std::string& out, std::string_view example) {
                            fmt::format("{}: \"{}\" is not an address to listen on ({}); use "
                                        "HOST:PORT, e.g. \"{}\"",
                                        r.subject("listen"), *l, problem, example));
+    }
+}
+
+/// [procedures]: TYPE = ["step", ...] for alert types of the catalogue, replacing that type's default.
+void read_procedures(const toml::table& root, centre_config& cfg, diagnostics& d) {
+    const auto* t = detail::section(root, "procedures", false, "", d);
+    if (!t) return;
+    table_reader r(*t, "procedures.", "[procedures]", d);
+    for (auto&& [k, v] : *t) {
+        std::string type(k.str());
+        if (!find_alert_type(type)) {
+            d.error(d.at(k.source()),
+                    fmt::format("procedures.{}: \"{}\" is not an alert type of the catalogue "
+                                "(GET /api/alert-types lists them), e.g. smoke",
+                                type, type));
+            continue;
+        }
+        auto steps =
+            r.string_list(type, "[\"Speak to the resident\", \"If no answer, call the first responder\"]");
+        if (!steps) continue;
+        std::vector<std::string> out;
+        for (const auto& step : *steps) {
+            if (step.value.find_first_not_of(" \t") == std::string::npos || step.value.size() > 200)
+                d.error(step.pos,
+                        fmt::format("procedures.{}: a step must have text, at most 200 characters", type));
+            out.push_back(step.value);
+        }
+        if (out.size() > 20)
+            d.error(r.value_pos(type),
+                    fmt::format("procedures.{}: at most 20 steps ({} given)", type, out.size()));
+        cfg.procedures[type] = std::move(out);
     }
 }
 
@@ -206,6 +238,7 @@ centre_config parse_centre(std::string_view text, const std::string& name,
         }
         r.reject_unknown(records_keys);
     }
+    read_procedures(root, cfg, d);
     d.throw_if_any();
     return cfg;
 }

@@ -25,3 +25,7 @@ set_tests_properties(browser_records PROPERTIES
 # The console's household routes (centre/web/js/households.js), with node's own test runner.
 add_test(NAME console_household_routes COMMAND node --test ${CMAKE_CURRENT_LIST_DIR}/../browser/households.test.mjs)
 set_tests_properties(console_household_routes PROPERTIES LABELS unit TIMEOUT 60)
+
+# The call panel's pure parts (centre/web/js/call.js): age, responder outcomes and steps from history.
+add_test(NAME console_call COMMAND node --test ${CMAKE_CURRENT_LIST_DIR}/../browser/call.test.mjs)
+set_tests_properties(console_call PROPERTIES LABELS unit TIMEOUT 60)

@@ -995,6 +995,55 @@ TEST_F(centre_test, CommandLine) {
     EXPECT_NE(r.output.find("broken.toml:2:"), std::string::npos) << r.output;
 }
 
+// A second warden-centre on the same database stops at once, saying which database and which process
+// holds it; the first keeps running, its broker connection undisturbed. Once the first stops, the
+// same config starts.
+TEST_F(centre_test, ASecondCentreOnTheSameDatabaseRefusesToStart) {
+    start_centre();
+    auto other_port = harness::free_port();
+    auto second_config = dir.write(
+        "second.toml", "[centre]\ndatabase = \"centre.db\"\n[mqtt]\nuri = \"" + broker.uri() +
+                           "\"\n[http]\nlisten = \"127.0.0.1:" + std::to_string(other_port) + "\"\n");
+    auto second = harness::run({centre_bin, "--config", second_config.string()});
+    EXPECT_EQ(second.code, 1) << second.output;
+    EXPECT_NE(
+        second.output.find("is in use by another warden-centre (pid " + std::to_string(centre.pid()) + ")"),
+        std::string::npos)
+        << second.output;
+    EXPECT_NE(second.output.find("centre.db.lock"), std::string::npos) << second.output;
+    EXPECT_TRUE(centre.running());
+    EXPECT_FALSE(harness::wait_for_port(other_port, 200ms)) << "the second centre must not listen";
+    // Commands still run beside the server (they take no lock).
+    add_user("beside", "operator", "beside-password");
+
+    centre.signal(SIGTERM);
+    ASSERT_EQ(centre.wait(10s), 0) << centre.log();
+    start_centre();  // the lock went with the first process
+    EXPECT_EQ(api(http_port).login("beside", "beside-password"), 200);
+}
+
+// A second warden-centre on the same HTTP port (its own database) stops at once with a clear message;
+// it used to bind beside the first (cpp-httplib sets SO_REUSEPORT) and the two knocked each other off
+// the broker. The first keeps answering.
+TEST_F(centre_test, ASecondCentreOnTheSameHttpPortRefusesToStart) {
+    start_centre();
+    auto second_config =
+        dir.write("second.toml", "[centre]\ndatabase = \"second.db\"\n[mqtt]\nuri = \"" + broker.uri() +
+                                     "\"\nclient_id = \"second-centre\"\n"
+                                     "[http]\nlisten = \"127.0.0.1:" +
+                                     std::to_string(http_port) + "\"\n");
+    auto second = harness::run({centre_bin, "--config", second_config.string()});
+    EXPECT_EQ(second.code, 1) << second.output;
+    EXPECT_NE(second.output.find("cannot listen on 127.0.0.1:" + std::to_string(http_port) +
+                                 ": the port is in use"),
+              std::string::npos)
+        << second.output;
+    EXPECT_EQ(second.output.find("mqtt connected"), std::string::npos) << second.output;
+    EXPECT_TRUE(centre.running());
+    for (int i = 0; i < 20; ++i) EXPECT_EQ(api(http_port).get("/healthz").first, 200);
+    EXPECT_EQ(centre.log().find("mqtt connection lost"), std::string::npos) << centre.log();
+}
+
 // Security issue 12, finding 2: 5,000 critical alerts from one hub, then a pendant press from another.
 TEST_F(centre_test, AHubsFloodIsFoldedIntoOneAlertAndAnotherHomesPressIsInTheQueueAtOnce) {
     start_centre();  // the default rate: bursts of 20, then 10 a minute

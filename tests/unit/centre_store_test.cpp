@@ -256,6 +256,41 @@ TEST_P(CentreStore, AcknowledgeResolveReopenWithHistoryAndAudit) {
     EXPECT_EQ(audit[2].target, "h-1");
 }
 
+TEST_P(CentreStore, ResponderOutcomesAndProcedureStepsAreHistoryAndAudit) {
+    auto s = open_store();
+    s->ingest(batch({make("h", 1)}, t0()));
+    EXPECT_EQ(s->add_call_entry("nope", "ann", "responder", "Rhys: no answer", t0()),
+              change_result::not_found);
+    EXPECT_EQ(s->add_call_entry("h-1", "ann", "responder", "Rhys (07700 900101): no answer", t0() + 5s),
+              change_result::ok);
+    EXPECT_EQ(s->add_call_entry("h-1", "ann", "step", "1. Speak to the resident", t0() + 6s),
+              change_result::ok);
+    EXPECT_EQ(s->get_alert("h-1")->status, alert_status::open);  // recording is not taking the call
+    auto h = s->history("h-1");
+    ASSERT_EQ(h.size(), 3u);
+    EXPECT_EQ(h[1], (history_entry{t0() + 5s, "responder", "ann", "Rhys (07700 900101): no answer"}));
+    EXPECT_EQ(h[2], (history_entry{t0() + 6s, "step", "ann", "1. Speak to the resident"}));
+    auto audit = s->list_audit(10);
+    ASSERT_EQ(audit.size(), 2u);
+    EXPECT_EQ(audit[0].action, "step");
+    EXPECT_EQ(audit[1].action, "responder");
+    EXPECT_EQ(audit[1].target, "h-1");
+}
+
+TEST_P(CentreStore, HandoverNotesNewestFirstAndAudited) {
+    auto s = open_store();
+    EXPECT_TRUE(s->handovers(5).empty());
+    auto first = s->add_handover("ann", "Quiet night", t0());
+    auto second = s->add_handover("bob", "Watch home-01", t0() + 8h);
+    EXPECT_LT(first, second);
+    auto notes = s->handovers(5);
+    ASSERT_EQ(notes.size(), 2u);
+    EXPECT_EQ(notes[0], (handover_note{second, t0() + 8h, "bob", "Watch home-01"}));
+    EXPECT_EQ(notes[1].note, "Quiet night");
+    EXPECT_EQ(s->handovers(1).size(), 1u);
+    EXPECT_EQ(s->list_audit(1)[0].action, "handover");
+}
+
 TEST_P(CentreStore, ClearedAlertMarksTheRaisedOneAndStaysOutOfTheQueue) {
     auto s = open_store();
     auto raised = make("h", 1, priority::normal);
@@ -456,12 +491,13 @@ TEST(CentreSqliteStore, MigratesAVersionOneDatabaseKeepingItsUsers) {
     auto path = (dir / "centre.db").string();
     { auto s = open_sqlite_store(path); }
     // Turn it back into what version 1 wrote: no `disabled` columns, no `folded_into`, no records' tables, no
-    // holds or supervisor columns.
+    // holds or supervisor columns, no hand-over notes.
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
     ASSERT_EQ(
         sqlite3_exec(db,
-                     "DROP TABLE records_meta; DROP TABLE professionals; DROP TABLE responders; DROP TABLE "
+                     "DROP TABLE handover_notes; DROP TABLE records_meta; DROP TABLE professionals; DROP "
+                     "TABLE responders; DROP TABLE "
                      "residents; DROP TABLE household_hubs; DROP TABLE households; DROP TABLE "
                      "team_members; DROP TABLE teams; "
                      "DROP INDEX alerts_hub_queue; ALTER TABLE alerts DROP COLUMN held_until_ms; ALTER "

@@ -21,13 +21,33 @@
 #include "warden/centre/http_server.hpp"
 #include "warden/centre/ingest.hpp"
 #include "warden/centre/json.hpp"
+#include "warden/centre/procedures.hpp"
 #include "warden/centre/sqlite_store.hpp"
 #include "warden/centre/supervisor.hpp"
+#include "warden/common/alert_catalogue.hpp"
 #include "warden/harness/harness.hpp"
 
 using namespace warden;
 using namespace warden::centre;
 using namespace std::chrono_literals;
+
+// Every alert type of the catalogue ships with a procedure: a type added without one fails here.
+TEST(CentreProcedures, EveryCatalogueTypeHasADefault) {
+    for (const auto& t : warden::alert_types()) {
+        auto steps = warden::centre::default_procedure(t.name);
+        EXPECT_GE(steps.size(), 2u) << t.name << " has no default procedure (centre/http/procedures.cpp)";
+        for (auto s : steps) EXPECT_FALSE(s.empty()) << t.name;
+    }
+    EXPECT_TRUE(warden::centre::default_procedure("no_such_type").empty());
+}
+
+TEST(CentreProcedures, TheConfigReplacesATypesStepsAndTheOthersKeepTheirDefault) {
+    auto p = warden::centre::procedures_with({{"smoke", {"Call 999", "Call the warden"}}});
+    EXPECT_EQ(p.size(), warden::alert_types().size());
+    EXPECT_EQ(p.at("smoke"), (std::vector<std::string>{"Call 999", "Call the warden"}));
+    auto fall = warden::centre::default_procedure("fall");
+    EXPECT_EQ(p.at("fall"), std::vector<std::string>(fall.begin(), fall.end()));
+}
 
 TEST(CentreAuth, PasswordsAreArgon2idAndVerify) {
     auto h = hash_password("correct horse");

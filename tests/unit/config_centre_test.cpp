@@ -112,6 +112,18 @@ TEST(CentreConfig, PerHubAlertRate) {
                           {"ingest.hub_alert_burst", "out of range"}, "centre.toml"));
 }
 
+TEST(CentreConfig, ProceduresReplaceATypesStepsAndNameOnlyCatalogueTypes) {
+    EXPECT_TRUE(parse_centre_config(minimal, "centre.toml").procedures.empty());
+    auto c = parse_centre_config(minimal + "[procedures]\nsmoke = [\"Call 999\", \"Call the warden\"]\n",
+                                 "centre.toml");
+    ASSERT_EQ(c.procedures.size(), 1u);
+    EXPECT_EQ(c.procedures.at("smoke"), (std::vector<std::string>{"Call 999", "Call the warden"}));
+    EXPECT_TRUE(one_error(centre_errors(minimal + "[procedures]\nsmok = [\"Call 999\"]\n"), 6, 1,
+                          {"procedures.smok", "not an alert type"}, "centre.toml"));
+    EXPECT_TRUE(one_error(centre_errors(minimal + "[procedures]\nsmoke = [\"Call 999\", \" \"]\n"), 6, 22,
+                          {"procedures.smoke", "a step must have text"}, "centre.toml"));
+}
+
 TEST(CentreConfig, RelativePathsResolveAgainstTheConfigFolder) {
     temp_folder dir;
     std::filesystem::create_directories(dir.path() / "web");

@@ -159,4 +159,35 @@ change_result sqlite_store::refer_to_supervisor(const std::string& id, const std
     return change_result::ok;
 }
 
+change_result sqlite_store::add_call_entry(const std::string& id, const std::string& user,
+                                           const std::string& action, const std::string& detail,
+                                           time_point now) {
+    std::lock_guard lock(write_mu_);
+    auto tx = writer_.begin();
+    if (!status_of(id)) return change_result::not_found;
+    add_history(id, now, action.c_str(), user, detail);
+    add_audit(user, action, id, detail, now);
+    ok(tx.commit());
+    return change_result::ok;
+}
+
+std::int64_t sqlite_store::add_handover(const std::string& user, const std::string& note, time_point now) {
+    std::lock_guard lock(write_mu_);
+    auto tx = writer_.begin();
+    auto& s =
+        writer_.prepare("INSERT INTO handover_notes(at_ms, user_name, note) VALUES (?, ?, ?) RETURNING id");
+    auto id = *ok(s.bind(now, user, note).one([](const statement& row) { return row.int64(0); }));
+    add_audit(user, "handover", std::to_string(id), note, now);
+    ok(tx.commit());
+    return id;
+}
+
+std::vector<handover_note> sqlite_store::handovers(int limit) {
+    auto r = reader();
+    auto& s = r->prepare("SELECT id, at_ms, user_name, note FROM handover_notes ORDER BY id DESC LIMIT ?");
+    return ok(s.bind(limit).all([](const statement& row) {
+        return handover_note{row.int64(0), row.time(1), row.text(2), row.text(3)};
+    }));
+}
+
 }  // namespace warden::centre::sqlite_backend

@@ -181,6 +181,16 @@ ALTER TABLE alerts ADD COLUMN supervisor_ms INTEGER;
 ALTER TABLE alerts ADD COLUMN supervisor_by TEXT;
 CREATE INDEX alerts_hub_queue ON alerts(hub, status, priority, received_ms);
 )sql",
+    // 6: call handling: shift hand-over notes. (Responder outcomes and procedure steps are history
+    // rows of their alert; procedures themselves are config.)
+    R"sql(
+CREATE TABLE handover_notes(
+  id INTEGER PRIMARY KEY,
+  at_ms INTEGER NOT NULL,
+  user_name TEXT NOT NULL,
+  note TEXT NOT NULL
+);
+)sql",
 };
 
 }  // namespace

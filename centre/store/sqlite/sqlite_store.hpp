@@ -121,6 +121,12 @@ public:
                        const std::string& note, time_point now) override;
     change_result refer_to_supervisor(const std::string& id, const std::string& user,
                                       const std::string& reason, time_point now) override;
+    change_result add_call_entry(const std::string& id, const std::string& user, const std::string& action,
+                                 const std::string& detail, time_point now) override;
+
+    // shift_store (queue.cpp)
+    std::int64_t add_handover(const std::string& user, const std::string& note, time_point now) override;
+    std::vector<handover_note> handovers(int limit) override;
 
     // hub_store (hubs.cpp)
     void set_hub_online(const std::string& hub, bool online) override;

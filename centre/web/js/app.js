@@ -10,6 +10,7 @@ import { DetailPanel } from './detail.js';
 import { AlarmSound } from './sound.js';
 import { AuditView, HistoryView, HubsView, PerformanceView, tickAges } from './views.js';
 import { HouseholdsView, parseRoute, RECORD_RIGHTS } from './households.js';
+import { HandoverDialog } from './handover.js';
 
 const ROLES = {
   operator: { alerts: true, handle: true, reopen: false, stats: true, test: false, audit: false },
@@ -68,6 +69,12 @@ const ctx = {
     return g && g.count > 1 ? { hub, count: g.count } : null;
   },
   groupDone: () => reloadQueue(),
+  showHubAlerts: (hub) => {
+    byId('history-hub').value = hub;
+    byId('history-state').value = 'all';
+    if (location.hash === '#history') historyView.search();
+    else location.hash = 'history';
+  },
   waiting: () => {
     const q = state.queue.calls;
     const oldest = q.groups.reduce(
@@ -83,6 +90,7 @@ const historyView = new HistoryView(ctx);
 const perfView = new PerformanceView(ctx);
 const auditView = new AuditView(ctx);
 const households = new HouseholdsView(ctx);
+const handover = new HandoverDialog(ctx);
 
 const stream = new LiveStream({
   onopen: () => {
@@ -118,6 +126,7 @@ async function boot() {
   });
   byId('enable-sound').addEventListener('click', () => sound.unlock());
   byId('help-button').addEventListener('click', () => byId('help').showModal());
+  byId('handover-close').addEventListener('click', () => byId('handover').close());
   byId('take-next').addEventListener('click', () => takeNext());
   for (const tab of document.querySelectorAll('#queue-tabs [role="tab"]'))
     tab.addEventListener('click', () => showTab(tab.dataset.tab));
@@ -207,6 +216,8 @@ async function startSession(me) {
   showView(location.hash.slice(1));
   showSound();
   api.get('/api/outcomes').then((o) => detail.setOutcomes(o), () => {});
+  if (state.perms.alerts) api.get('/api/procedures').then((p) => detail.setProcedures(p), () => {});
+  if (state.perms.handle) handover.atLogin();
   // Type labels from the centre's alert catalogue; until they arrive (or if they never do) the queue
   // shows the type names in words, and is drawn again with the labels when they come.
   api.get('/api/alert-types').then((types) => {
@@ -220,6 +231,7 @@ async function startSession(me) {
 function stopSession() {
   stream.stop();
   households.clear();
+  handover.close();
   sound.want(false);
   state.timers.forEach(clearInterval);
   state.timers = [];
@@ -346,16 +358,22 @@ function periodicSync() {
 
 let queueReload = null;
 let queueReloading = false;
-/** The grouped queue again, soon: many live events in a burst cost one reload. */
+let queueDirty = false;
+/**
+ * The grouped queue again, soon: many live events in a burst cost one reload. An event that arrives
+ * while a reload is in flight (whose answer may predate it) brings one more reload after it.
+ */
 function reloadQueue() {
-  if (queueReload || !state.me) return;
+  if (!state.me) return;
+  if (queueReloading) {
+    queueDirty = true;
+    return;
+  }
+  if (queueReload) return;
   queueReload = setTimeout(async () => {
-    if (queueReloading) {
-      queueReload = null;
-      reloadQueue();
-      return;
-    }
+    queueReload = null;
     queueReloading = true;
+    queueDirty = false;
     try {
       await loadQueue();
       renderQueue();
@@ -363,7 +381,10 @@ function reloadQueue() {
       if (!(e instanceof ApiError) || e.status !== 401) console.warn('warden: queue reload failed', e.message);
     } finally {
       queueReloading = false;
-      queueReload = null;
+      if (queueDirty) {
+        queueDirty = false;
+        reloadQueue();
+      }
     }
   }, QUEUE_RELOAD_MS);
 }
@@ -634,6 +655,7 @@ async function takeNext() {
   const message = byId('queue-message');
   if (state.view !== 'queue') location.hash = 'queue';
   if (state.tab !== 'calls') showTab('calls');
+  let lost = ''; // the call a colleague took first, and who: said with the call that was taken instead
   for (let attempt = 0; attempt < 5; attempt++) {
     let next;
     try {
@@ -643,13 +665,13 @@ async function takeNext() {
       return;
     }
     if (!next) {
-      say(message, 'No call is waiting.', 'ok');
+      say(message, `No call is waiting.${lost}`, 'ok');
       return;
     }
     try {
       const taken = await api.post(`/api/alerts/${encodeURIComponent(next.id)}/acknowledge`);
       applyAlert(taken);
-      say(message, `Taken: ${typeName(next.type)} at ${next.hub}.`, 'ok');
+      say(message, `Taken: ${typeName(next.type)} at ${next.hub}.${lost}`, 'ok');
       await openAlert(next.id, { focus: true });
       return;
     } catch (e) {
@@ -658,6 +680,7 @@ async function takeNext() {
         say(message, e.message, 'error');
         return;
       }
+      lost = ` (${typeName(next.type)} at ${next.hub} was ${e.message}.)`;
       say(message, `${typeName(next.type)} at ${next.hub}: ${e.message}. Taking the next call.`);
     }
   }
@@ -728,7 +751,7 @@ setInterval(() => {
 
 function shortcut(e) {
   if (!state.me || e.ctrlKey || e.altKey || e.metaKey) return;
-  if (e.key === 'Escape' && detail.visible && !byId('help').open) {
+  if (e.key === 'Escape' && detail.visible && !byId('help').open && !byId('handover').open) {
     e.preventDefault();
     // In a field, the first Esc only leaves the field, so a half-written note is not lost by accident.
     if (typingInField(e)) e.target.blur();

@@ -3,6 +3,7 @@
 // typed is never lost.
 
 import { ApiError } from './api.js';
+import { CallPanel } from './call.js';
 import { byId, h, say, setText } from './dom.js';
 import {
   alertText, clock, fullTime, knownOutcome, outcomeName, priorityIcon, raisedByCentre, seconds, ms, sensorPlace,
@@ -33,6 +34,8 @@ export class DetailPanel {
   #holdForm = byId('hold-form');
   #holdMinutes = byId('hold-minutes');
   #supervisor = byId('supervisor-button');
+  #call; // the person, the care circle and the procedure (call.js)
+  #folded = byId('detail-folded');
   #group = null; // {hub, count} of the shown alert's home, when it has more than this alert
   #request = 0;
   #busy = false;
@@ -44,6 +47,7 @@ export class DetailPanel {
   /** ctx: api, perms(), changed(alert), closed(), resolved(), group(hub) -> {count} | null, groupIds(hub), groupDone() */
   constructor(ctx) {
     this.#ctx = ctx;
+    this.#call = new CallPanel({ ...ctx, refresh: () => this.refresh() });
     this.#ackGroup.addEventListener('click', () => this.acknowledgeGroup());
     this.#noteForm.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -65,6 +69,11 @@ export class DetailPanel {
 
   get visible() {
     return !this.#el.hidden;
+  }
+
+  /** The procedure per alert type, from GET /api/procedures. */
+  setProcedures(list) {
+    this.#call.setProcedures(list);
   }
 
   /** Fills the outcome choices from GET /api/outcomes. */
@@ -89,6 +98,9 @@ export class DetailPanel {
       setText(this.#summary, 'Loading\u2026');
       this.#fields.replaceChildren();
       this.#history.replaceChildren();
+      this.#folded.replaceChildren();
+      this.#folded.hidden = true;
+      this.#call.clear();
       this.#setActions(null);
     }
     this.#el.hidden = false;
@@ -98,6 +110,7 @@ export class DetailPanel {
   }
 
   hide() {
+    this.#call.clear();
     this.#el.hidden = true;
     this.id = null;
     this.alert = null;
@@ -261,6 +274,23 @@ export class DetailPanel {
     setText(this.#roleNote, `Your role (${this.#ctx.role()}) can look at alerts but not acknowledge or resolve them.`);
   }
 
+  /** A flood alert: the alerts it folded (the newest 100), so a real call among them is found. */
+  #renderFolded(a) {
+    const folded = Array.isArray(a.folded) ? a.folded : [];
+    this.#folded.hidden = a.type !== 'alert_flood';
+    if (this.#folded.hidden) return;
+    this.#folded.replaceChildren(
+      h('h3', {}, `Folded alerts (${a.value ?? folded.length}; newest ${folded.length} shown)`),
+      h('p', { class: 'hint' }, 'This hub sent more alerts than its rate allows; they were stored here instead of the queue. Look for a real call among them.'),
+      h('table', { class: 'grid compact' },
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Time'), h('th', { scope: 'col' }, 'Type'), h('th', { scope: 'col' }, 'Priority'), h('th', { scope: 'col' }, 'Text'))),
+        h('tbody', {}, ...folded.map((f) => h('tr', { dataset: { id: f.id } },
+          h('td', { title: fullTime(f.at) }, clock(f.at)), h('td', {}, typeName(f.type)),
+          h('td', {}, `${priorityIcon(f.priority)} ${f.priority}`), h('td', {}, alertText(f) || '')))),
+      ),
+    );
+  }
+
   #render(a) {
     this.#el.className = `detail prio-${a.priority}`;
     setText(this.#title, `${priorityIcon(a.priority)} ${typeName(a.type)} \u2014 ${a.hub}`);
@@ -294,6 +324,8 @@ export class DetailPanel {
     if (a.clears) rows.push(['Clears', a.clears]);
     this.#fields.replaceChildren(...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
     this.#ctx.householdLink?.(a); // the household's record, when the alert's hub is in one
+    this.#call.show(a);
+    this.#renderFolded(a);
 
     const history = Array.isArray(a.history) ? a.history : [];
     this.#history.replaceChildren(

@@ -19,6 +19,8 @@ export class HubsView {
     this.#body.addEventListener('click', (e) => {
       const button = e.target.closest('button[data-test-hub]');
       if (button) this.#sendTest(button, button.dataset.testHub);
+      const alerts = e.target.closest('button[data-alerts-hub]');
+      if (alerts) this.#ctx.showHubAlerts(alerts.dataset.alertsHub);
     });
   }
 
@@ -44,14 +46,27 @@ export class HubsView {
           h('span', { class: s.battery_low ? 'warn-text' : '' }, `${s.battery_low ?? 0} battery low`),
         ]
       : '\u2014';
+    const hh = hub.household;
+    const names = hh && Array.isArray(hh.names) && hh.names.length ? hh.names.join(', ') : hh ? `household ${hh.id}` : null;
     return h(
       'tr',
       { class: hub.online ? '' : 'hub-offline', dataset: { hub: hub.id } },
-      h('th', { scope: 'row' }, hub.id),
+      h('th', { scope: 'row' }, hub.id,
+        hub.disabled ? h('span', { class: 'sub disabled-badge', title: 'An admin disabled this hub: its messages are refused' }, '\u26D4 Disabled') : null),
       h('td', {},
-        h('span', { class: hub.online ? 'online' : 'offline' }, hub.online ? '\u25CF Online' : '\u2716 Offline'),
+        hh && this.#ctx.perms().records
+          ? h('a', { href: `#household/${encodeURIComponent(hh.id)}`, dataset: { household: String(hh.id) } }, names)
+          : names ?? h('span', { class: 'sub' }, 'no household'),
+        this.#ctx.perms().alerts
+          ? h('button', { type: 'button', class: 'link', dataset: { alertsHub: hub.id, focusKey: `alerts-${hub.id}` } }, 'Alerts')
+          : null),
+      h('td', {},
+        // The centre's verdict (heartbeats) and the hub's own report through the broker are two things:
+        // each says whose it is, so "Offline" never stands unexplained beside "online".
+        h('span', { class: hub.online ? 'online' : 'offline' }, hub.online ? '\u25CF Online' : '\u2716 Offline',
+          h('span', { class: 'qual' }, ' to the centre')),
         hub.status && hub.status !== (hub.online ? 'online' : 'offline')
-          ? h('span', { class: 'sub' }, `broker status: ${hub.status}`) : null),
+          ? h('span', { class: 'sub' }, `hub's own broker status: ${hub.status}`) : null),
       h('td', {},
         hub.last_heartbeat
           ? [h('span', { dataset: { since: hub.last_heartbeat, suffix: ' ago' } }, ''),

@@ -46,6 +46,7 @@
 #include "warden/centre/clock.hpp"
 #include "warden/centre/events.hpp"
 #include "warden/centre/metrics.hpp"
+#include "warden/centre/procedures.hpp"
 #include "warden/centre/store.hpp"
 
 namespace spdlog {
@@ -82,6 +83,8 @@ struct http_options {
     std::vector<std::string> trusted_proxies;
     /// Session expiry, login throttling, the audit and stored times read it; tests inject a virtual one.
     centre_clock clock;
+    /// Every alert type's procedure (GET /api/procedures): the defaults, with [procedures] over them.
+    procedure_map procedures = procedures_with({});
 };
 
 /// Splits "host:port"; throws std::invalid_argument if malformed.

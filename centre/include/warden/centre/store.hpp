@@ -262,6 +262,12 @@ public:
     /// resolved or escalated already.
     virtual change_result refer_to_supervisor(const std::string& id, const std::string& user,
                                               const std::string& reason, time_point now) = 0;
+    /// What an operator records during a call, in any state: `action` is "responder" (a care circle
+    /// member's outcome: "Name: on the way") or "step" (a procedure step done: "2. Call 999"); written
+    /// to the alert's history and the audit in one transaction.
+    virtual change_result add_call_entry(const std::string& id, const std::string& user,
+                                         const std::string& action, const std::string& detail,
+                                         time_point now) = 0;
 
     // --- supervision ---
     /// Marks the condition ended (cleared_at, history). If `auto_resolve_outcome` is given and nobody
@@ -341,6 +347,25 @@ public:
     virtual std::vector<audit_entry> list_audit(int limit) = 0;
 };
 
+/// One shift's hand-over note for the next.
+struct handover_note {
+    std::int64_t id = 0;
+    time_point at{};
+    std::string user;
+    std::string note;
+    bool operator==(const handover_note&) const = default;
+};
+
+/// Shift hand-over notes (shown to the next shift at login).
+class shift_store {
+public:
+    virtual ~shift_store() = default;
+    /// Stores a note (and its audit row, action "handover") in one transaction; answers its id.
+    virtual std::int64_t add_handover(const std::string& user, const std::string& note, time_point now) = 0;
+    /// Newest first, at most `limit`.
+    virtual std::vector<handover_note> handovers(int limit) = 0;
+};
+
 /// Figures for /metrics and the console.
 class stats_store {
 public:
@@ -359,6 +384,7 @@ class store : public alert_store,
               public user_store,
               public audit_store,
               public stats_store,
+              public shift_store,
               public records_store {
 public:
     /// True if the database answers a trivial query.

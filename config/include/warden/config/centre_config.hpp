@@ -1,6 +1,7 @@
 #pragma once
 /// The centre's configuration (SPEC 5) as plain values, and its loader.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +47,9 @@ struct centre_config {
     /// [records] key_file: the records key (warden-centre key create); empty = none, so the key safe,
     /// door entry and medical fields can be neither stored nor shown. Relative to the config's folder.
     std::string records_key_file;
+    /// [procedures] TYPE = ["step", ...]: the checklist shown with a call of that alert type, replacing
+    /// the centre's default for the type (docs/procedures.md). Types not named keep their default.
+    std::map<std::string, std::vector<std::string>> procedures;
     std::string source_file;
     bool operator==(const centre_config&) const = default;
 };
