@@ -86,6 +86,7 @@ void http_server::routes() {
     http::stream_routes(t);
     http::household_routes(t);
     http::team_routes(t);
+    http::activity_routes(t);
     http::static_routes(t);
 }
 

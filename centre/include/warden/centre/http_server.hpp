@@ -34,6 +34,10 @@
 ///   POST /api/households/<id>/keysafe/reveal                           operator, supervisor, technician
 ///   GET /api/teams, GET /api/teams/<id>                                supervisor, admin
 ///   POST /api/teams, /api/teams/<id>, .../delete, /api/users/<name>/team admin
+/// Activity insights (docs/activity.md; care: caseload only, 404 otherwise):
+///   GET /api/households/<id>/activity, .../activity/report,
+///   GET .../activity/settings                                          supervisor, care (caseload)
+///   POST /api/households/<id>/activity/settings                        supervisor, admin
 
 #include <functional>
 #include <memory>
@@ -47,6 +51,7 @@
 #include "warden/centre/events.hpp"
 #include "warden/centre/metrics.hpp"
 #include "warden/centre/store.hpp"
+#include "warden/config/centre_config.hpp"
 
 namespace spdlog {
 class logger;
@@ -82,6 +87,8 @@ struct http_options {
     std::vector<std::string> trusted_proxies;
     /// Session expiry, login throttling, the audit and stored times read it; tests inject a virtual one.
     centre_clock clock;
+    /// The wellbeing notices' thresholds ([activity] in centre.toml); a household's own override them.
+    config::activity_thresholds activity;
 };
 
 /// Splits "host:port"; throws std::invalid_argument if malformed.
