@@ -120,12 +120,16 @@ public:
     time_point now() const { return now_; }
     activity_day* day(std::int64_t d) { return d < first_ || d > today_ ? nullptr : &days_[idx(d)]; }
 
-    /// The baseline of `value` for day `d`: the baseline_days before it (weekdays and weekends apart
-    /// when `by_kind` and there are enough of the same kind); nullopt with too few days.
-    std::optional<baseline> base(std::int64_t d, const day_value& value, bool by_kind, bool median) {
+    /// The baseline of `value` for day `d`: the baseline_days before `until` (default: d; a run of days
+    /// is judged against the days before it began, so that it does not raise its own baseline),
+    /// weekdays and weekends apart when `by_kind` and there are enough of the same kind as d; nullopt
+    /// with too few days.
+    std::optional<baseline> base(std::int64_t d, const day_value& value, bool by_kind, bool median,
+                                 std::optional<std::int64_t> until = std::nullopt) {
         std::vector<double> all, same;
         const bool weekend = weekend_of(d);
-        for (auto e = d - t_.baseline_days; e < d; ++e) {
+        const auto end = until.value_or(d);
+        for (auto e = end - t_.baseline_days; e < end; ++e) {
             auto* x = day(e);
             if (!x) continue;
             auto v = value(*x);
@@ -282,7 +286,8 @@ struct verdict {
 };
 
 /// Walks the complete days (today is not over) and emits a notice for each run of at least `need`
-/// hit days; missing days are skipped. A run that reaches the last complete day is active.
+/// hit days; missing days are skipped. A run that reaches the last complete day is active. `judge`
+/// gets the day and the first day of the run it would extend (the day itself when none is open).
 template <class Judge, class Make>
 void runs(analysis& a, std::int64_t from_day, int need, Judge judge, Make make,
           std::vector<wellbeing_notice>& out) {
@@ -300,7 +305,7 @@ void runs(analysis& a, std::int64_t from_day, int need, Judge judge, Make make,
     };
     for (auto& day : a.days()) {
         if (day.day >= a.today()) break;
-        auto v = judge(day);
+        auto v = judge(day, run.empty() ? day.day : run.front().first->day);
         if (v.missing) continue;
         if (v.hit)
             run.emplace_back(&day, v);
@@ -329,9 +334,9 @@ void night_bathroom(analysis& a, std::int64_t from, std::vector<wellbeing_notice
     };
     runs(
         a, from, t.night_bathroom_nights,
-        [&](const activity_day& d) {
+        [&](const activity_day& d, std::int64_t start) {
             verdict v;
-            auto b = a.base(d.day, visits, false, false);
+            auto b = a.base(d.day, visits, false, false, start);
             auto x = visits(d);
             if (!b || !x) return v;
             v = {false, *x >= t.night_bathroom_factor * b->typical && *x >= t.night_bathroom_min, *x,
@@ -361,9 +366,9 @@ void late_rise(analysis& a, std::int64_t from, std::vector<wellbeing_notice>& ou
     };
     runs(
         a, from, t.late_rise_days,
-        [&](const activity_day& d) {
+        [&](const activity_day& d, std::int64_t start) {
             verdict v;
-            auto b = a.base(d.day, rise, true, true);
+            auto b = a.base(d.day, rise, true, true, start);
             auto x = rise(d);
             if (!b || !x) return v;
             return verdict{false, *x - b->typical >= t.late_rise_minutes, *x, b->typical};
@@ -390,9 +395,9 @@ void no_kitchen(analysis& a, std::int64_t from, std::vector<wellbeing_notice>& o
     };
     runs(
         a, from, 1,
-        [&](const activity_day& d) {
+        [&](const activity_day& d, std::int64_t start) {
             verdict v;
-            auto b = a.base(d.day, kitchen, false, false);
+            auto b = a.base(d.day, kitchen, false, false, start);
             auto x = kitchen(d);
             if (!b || !x || b->typical <= 0) return v;
             return verdict{false, *x == 0 && d.appliance_uses == 0, *x, b->typical};
@@ -424,9 +429,9 @@ void no_time_out(analysis& a, std::int64_t from, std::vector<wellbeing_notice>& 
     };
     runs(
         a, from, t.no_out_days,
-        [&](const activity_day& d) {
+        [&](const activity_day& d, std::int64_t start) {
             verdict v;
-            auto b = a.base(d.day, went_out, false, false);
+            auto b = a.base(d.day, went_out, false, false, start);
             auto x = out_s(d);
             if (!b || !x || b->typical <= 0) return v;  // a home never left in the baseline: no change
             return verdict{false, *x == 0, *x, b->typical * 7};
@@ -449,7 +454,7 @@ void low_activity(analysis& a, std::int64_t from, std::vector<wellbeing_notice>&
     const auto& t = a.t();
     runs(
         a, from, t.low_activity_days,
-        [&](const activity_day& d) {
+        [&](const activity_day& d, std::int64_t) {
             verdict v;
             if (d.missing || d.activity_expected <= 0) return v;
             auto pct = 100.0 * d.activity / d.activity_expected;

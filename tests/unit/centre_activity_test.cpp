@@ -101,7 +101,7 @@ TEST(ActivityNotices, NightTimeBathroomVisitsTwiceTheUsualOnThreeNightsRaiseANot
     ASSERT_EQ(found[0]->days.size(), 3u);
     EXPECT_GE(found[0]->days[0].value, 4);
     ASSERT_TRUE(found[0]->days[0].baseline);
-    EXPECT_LT(*found[0]->days[0].baseline, 1.5);
+    EXPECT_LT(*found[0]->days[0].baseline, 2.0);
     EXPECT_NE(found[0]->evidence.find(date_of_day(46)), std::string::npos) << found[0]->evidence;
     EXPECT_NE(found[0]->evidence.find("visits"), std::string::npos) << found[0]->evidence;
 
@@ -144,12 +144,22 @@ TEST(ActivityNotices, NoKitchenUseOnADay) {
 TEST(ActivityNotices, NoTimeOutForSevenDays) {
     auto w = weeks();
     w.changes.housebound_from = 40;
-    EXPECT_TRUE(of_kind(notices_at(w, day_at(46, 1h)), "no_time_out").empty());
+    EXPECT_TRUE(of_kind(notices_at(w, day_at(40, 1h)), "no_time_out").empty());
+    // Raised by the end of the 7th day at home (earlier if the days before happened to be at home too).
     auto ns = notices_at(w, day_at(47, 1h));
     auto found = of_kind(ns, "no_time_out");
     ASSERT_EQ(found.size(), 1u) << kinds(ns);
-    EXPECT_EQ(found[0]->days.size(), 7u);
-    EXPECT_NE(found[0]->evidence.find("7 days running"), std::string::npos) << found[0]->evidence;
+    EXPECT_TRUE(found[0]->active);
+    EXPECT_GE(found[0]->days.size(), 7u);
+    EXPECT_LE(found[0]->from, date_of_day(40));
+    for (const auto& d : found[0]->days) EXPECT_EQ(d.value, 0) << d.date;
+    EXPECT_NE(found[0]->evidence.find("days running"), std::string::npos) << found[0]->evidence;
+    // Out again on day 50: ended.
+    w.changes.until = 50;
+    auto later = notices_at(w, day_at(53, 1h));
+    auto ended = of_kind(later, "no_time_out");
+    ASSERT_EQ(ended.size(), 1u) << kinds(later);
+    EXPECT_FALSE(ended[0]->active);
 }
 
 TEST(ActivityNotices, ARoomUnderSixteenDegreesForMoreThanSixHours) {
