@@ -107,10 +107,11 @@ TEST(ActivityNotices, NightTimeBathroomVisitsTwiceTheUsualOnThreeNightsRaiseANot
 
     // The infection treated: from day 50 the nights are as before, and the notice ends.
     w.changes.until = 50;
-    auto after = of_kind(notices_at(w, day_at(52, 1h)), "night_bathroom");
+    auto after = of_kind(notices_at(w, day_at(54, 1h)), "night_bathroom");
     ASSERT_EQ(after.size(), 1u);
     EXPECT_FALSE(after[0]->active);
-    EXPECT_EQ(after[0]->to, date_of_day(49));
+    EXPECT_GE(after[0]->to, date_of_day(49));  // the first night after may still be a busy one by chance
+    EXPECT_LE(after[0]->to, date_of_day(50));
 }
 
 TEST(ActivityNotices, GettingUpTwoHoursLaterOnThreeDays) {

@@ -87,7 +87,7 @@ std::vector<centre::activity_hour> activity_weeks::build() const {
             uses.push_back({rise + 12, 180});
         }
         // An outing on most days.
-        if (!on(changes.housebound_from) && r.chance(weekend ? 0.45 : 0.65)) {
+        if (!on(changes.housebound_from) && r.chance(weekend ? 0.5 : 0.8)) {
             int go = std::max(rise + 60, 600 + r.between(0, 60));
             int back = go + r.between(90, 150);
             paint(go - 3, go, place::hall);
@@ -117,7 +117,7 @@ std::vector<centre::activity_hour> activity_weeks::build() const {
             visits = 4 + r.between(0, 1);
         } else {
             double x = r.unit();
-            visits = x < 0.35 ? 0 : x < 0.85 ? 1 : x < 0.98 ? 2 : 3;
+            visits = x < 0.45 ? 0 : x < 0.9 ? 1 : x < 0.99 ? 2 : 3;
         }
         for (int i = 0; i < visits; ++i) {
             int m = 30 + (360 * i) / std::max(1, visits) + r.between(0, 40);
