@@ -116,9 +116,10 @@ TEST(CentreConfig, ActivityThresholdsAndRetention) {
     auto d = parse_centre_config(minimal, "centre.toml");
     EXPECT_EQ(d.activity, activity_thresholds{});
     EXPECT_EQ(d.activity_keep_days, 730);
-    auto c = parse_centre_config(
-        minimal + "[activity]\nkeep_days = 365\nnight_bathroom_min = 4\ncold_below_c = 17.5\nlow_activity_drop = 0.5\n",
-        "centre.toml");
+    auto c = parse_centre_config(minimal +
+                                     "[activity]\nkeep_days = 365\nnight_bathroom_min = 4\ncold_below_c = "
+                                     "17.5\nlow_activity_drop = 0.5\n",
+                                 "centre.toml");
     EXPECT_EQ(c.activity_keep_days, 365);
     EXPECT_EQ(c.activity.night_bathroom_min, 4);
     EXPECT_EQ(c.activity.cold_below_c, 17.5);
