@@ -92,6 +92,7 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
     ho.session_ttl = cfg.session_ttl;
     ho.session_lifetime = cfg.session_lifetime;
     ho.trusted_proxies = cfg.trusted_proxies;
+    ho.activity = cfg.activity;
     ho.broker_connected = [&broker_up] { return broker_up.load(); };
     ho.clock = clock;
     ho.procedures = procedures_with(cfg.procedures);
@@ -126,6 +127,7 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
         io.stop();
     });
 
+    in.keep_activity_days(cfg.activity_keep_days);
     in.start();
     sup.start();
     session.start();

@@ -15,19 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-#define WARDEN_HOUSEHOLD_PATH R"(/api/households/([0-9]{1,15}))"
-
-std::int64_t id_of(const request& req) {
-    return std::stoll(req.matches[1]);
-}
-
-/// The household if it exists and is on the caller's caseload; nullopt (answer 404) otherwise.
-std::optional<household> visible(api_context& api, const caller& c, std::int64_t id) {
-    auto h = api.db.get_household(id);
-    if (!h || !caseload_of(api, c).covers(h->team)) return std::nullopt;
-    return h;
-}
-
 /// The record as the caller's role may see it: never the key safe code; technicians without the
 /// medical fields, date of birth, GP and professionals; care without the access details.
 json record_for(const household& h, role who) {
@@ -109,18 +96,6 @@ std::optional<household> household_body(const request& req, response& res) {
     return h;
 }
 
-/// The reason a record was opened, for the audit: "alert <id>" when the console opened it for an
-/// alert (?alert=ID), else ?context= ("caseload", "search", ...), else by role.
-std::string read_context(const request& req, const caller& c) {
-    auto param = [&](const char* name) {
-        auto v = req.has_param(name) ? req.get_param_value(name).substr(0, 200) : std::string();
-        return is_valid_id(v.substr(0, 64)) && v.size() <= 64 ? v : std::string();
-    };
-    if (auto a = param("alert"); !a.empty()) return "alert " + a;
-    if (auto ctx = param("context"); !ctx.empty()) return ctx;
-    return c.who == role::care ? "caseload" : "search";
-}
-
 }  // namespace
 
 void household_routes(route_table& t) {
@@ -141,7 +116,7 @@ void household_routes(route_table& t) {
     });
     t.get(WARDEN_HOUSEHOLD_PATH, household_readers,
           [&api](const request& req, response& res, const caller& c) {
-              auto h = visible(api, c, id_of(req));
+              auto h = visible_household(api, c, household_id_of(req));
               if (!h) return error(res, 404, "no such household");
               api.audit(c.session.user, "household_read", std::to_string(h->id), read_context(req, c));
               auto j = record_for(*h, c.who);
@@ -152,7 +127,7 @@ void household_routes(route_table& t) {
           });
     t.get(WARDEN_HOUSEHOLD_PATH "/alerts", household_readers,
           [&api](const request& req, response& res, const caller& c) {
-              auto h = visible(api, c, id_of(req));
+              auto h = visible_household(api, c, household_id_of(req));
               if (!h) return error(res, 404, "no such household");
               auto j = json::array();
               for (const auto& a : alerts_of(api, h->hubs, int_param(req, "limit", 50, 1, 200))) {
@@ -173,7 +148,7 @@ void household_routes(route_table& t) {
     t.post(WARDEN_HOUSEHOLD_PATH, record_editors, [&api](const request& req, response& res, const caller& c) {
         auto h = household_body(req, res);
         if (!h) return;
-        auto id = id_of(req);
+        auto id = household_id_of(req);
         auto old = api.db.get_household(id);
         if (!old) return error(res, 404, "no such household");
         // The code is never in ordinary answers, so an edit form cannot send it back: absent keeps it.
@@ -186,7 +161,7 @@ void household_routes(route_table& t) {
     });
     t.post(WARDEN_HOUSEHOLD_PATH "/delete", admins,
            [&api](const request& req, response& res, const caller& c) {
-               auto id = id_of(req);
+               auto id = household_id_of(req);
                if (api.db.delete_household(id, c.session.user, api.now()) != change_result::ok)
                    return error(res, 404, "no such household");
                api.log->info("household deleted household={} by={}", id, c.session.user);
@@ -200,7 +175,7 @@ void household_routes(route_table& t) {
             return reply(res, 400, {{"error", "team: must be a team id or null"}, {"field", "team"}});
         std::optional<std::string> to;
         if (it->is_string()) to = it->get<std::string>();
-        auto id = id_of(req);
+        auto id = household_id_of(req);
         if (!api.db.get_household(id)) return error(res, 404, "no such household");
         if (to && !api.db.get_team(*to))
             return reply(res, 400, {{"error", "team: no such team"}, {"field", "team"}});
@@ -225,8 +200,8 @@ void household_routes(route_table& t) {
             if (reason.size() > 500)
                 return reply(res, 400,
                              {{"error", "reason: is longer than 500 characters"}, {"field", "reason"}});
-            auto id = id_of(req);
-            auto h = visible(api, c, id);
+            auto id = household_id_of(req);
+            auto h = visible_household(api, c, id);
             if (!h) return error(res, 404, "no such household");
             if (!alert_id.empty()) {
                 auto a = api.db.get_alert(alert_id);

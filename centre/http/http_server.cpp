@@ -97,6 +97,7 @@ void http_server::routes() {
     http::household_routes(t);
     http::team_routes(t);
     http::shift_routes(t);
+    http::activity_routes(t);
     http::static_routes(t);
 }
 

@@ -192,4 +192,20 @@ void route_table::post(const char* path, roles allowed, handler h) {
     server_.Post(path, guarded(allowed, true, std::move(h)));
 }
 
+std::optional<household> visible_household(api_context& api, const caller& c, std::int64_t id) {
+    auto h = api.db.get_household(id);
+    if (!h || !caseload_of(api, c).covers(h->team)) return std::nullopt;
+    return h;
+}
+
+std::string read_context(const request& req, const caller& c) {
+    auto param = [&](const char* name) {
+        auto v = req.has_param(name) ? req.get_param_value(name).substr(0, 200) : std::string();
+        return is_valid_id(v.substr(0, 64)) && v.size() <= 64 ? v : std::string();
+    };
+    if (auto a = param("alert"); !a.empty()) return "alert " + a;
+    if (auto ctx = param("context"); !ctx.empty()) return ctx;
+    return c.who == role::care ? "caseload" : "search";
+}
+
 }  // namespace warden::centre::http

@@ -49,6 +49,8 @@ inline constexpr roles household_readers{role::operator_, role::supervisor, role
 inline constexpr roles record_editors{role::supervisor, role::admin};
 inline constexpr roles key_revealers{role::operator_, role::supervisor, role::technician};
 inline constexpr roles team_readers{role::supervisor, role::admin};
+// Activity insights (docs/activity.md): the care professionals of the household's team and supervisors.
+inline constexpr roles activity_readers{role::supervisor, role::care};
 
 /// The logged-in caller of a guarded route.
 struct caller {
@@ -119,6 +121,17 @@ caseload caseload_of(api_context& api, const caller& c);
 /// True if the caller may see hub `hub` (care: only a hub of a household on their caseload).
 bool may_see_hub(api_context& api, const caseload& cl, const std::string& hub);
 
+/// The path of one household; its id is match 1 (household_id_of).
+#define WARDEN_HOUSEHOLD_PATH R"(/api/households/([0-9]{1,15}))"
+inline std::int64_t household_id_of(const request& req) {
+    return std::stoll(req.matches[1]);
+}
+/// The household if it exists and is on the caller's caseload; nullopt (answer 404) otherwise.
+std::optional<household> visible_household(api_context& api, const caller& c, std::int64_t id);
+/// The reason a record was opened, for the audit: "alert <id>" when the console opened it for an
+/// alert (?alert=ID), else ?context= ("caseload", "search", ...), else by role.
+std::string read_context(const request& req, const caller& c);
+
 /// The household hub `hub` belongs to, as an alert shows it: {"id","names","postcode"}, or null.
 nlohmann::json household_link(api_context& api, const std::string& hub);
 
@@ -162,8 +175,8 @@ void stats_routes(route_table& t);      ///< stats_routes.cpp: /api/stats, /metr
 void stream_routes(route_table& t);     ///< stream_routes.cpp: /api/stream (server-sent events)
 void static_routes(route_table& t);     ///< static_routes.cpp: the console's files at /
 void household_routes(route_table& t);  ///< household_routes.cpp: residents' records, key safe reveal
-void team_routes(route_table& t);
-void shift_routes(route_table& t);  ///< shift_routes.cpp: procedures, shift hand-over       ///<
-                                    ///< team_routes.cpp: teams, caseloads, care users' teams
+void team_routes(route_table& t);       ///< team_routes.cpp: teams, caseloads, care users' teams
+void shift_routes(route_table& t);      ///< shift_routes.cpp: procedures, shift hand-over
+void activity_routes(route_table& t);   ///< activity_routes.cpp: a household's activity, notices, report
 
 }  // namespace warden::centre::http

@@ -11,6 +11,7 @@
 #include <asio/post.hpp>
 #include <nlohmann/json.hpp>
 
+#include "warden/centre/activity_json.hpp"
 #include "warden/centre/json.hpp"
 #include "warden/centre/metrics.hpp"
 #include "warden/common/alert_catalogue.hpp"
@@ -91,9 +92,10 @@ void ingest::start() {
     session_.subscribe("warden/v1/+/alert", 1);
     session_.subscribe("warden/v1/+/heartbeat", 1);
     session_.subscribe("warden/v1/+/status", 1);
+    session_.subscribe("warden/v1/+/activity", 1);
 }
 
-void ingest::reject(const std::string& hub, const char* reason) {
+void ingest::reject(const std::string& hub, std::string_view reason) {
     metrics_.rejected();
     // At most one line per 10 s, so a misbehaving hub cannot flood the log. No payload contents.
     auto now = clock_.steady();
@@ -157,6 +159,17 @@ void ingest::handle(mqtt::message m) {
             liveness_.emplace_back(hub, false);
         else if (!m.retained)
             liveness_.emplace_back(hub, true);
+    } else if (kind == "activity") {
+        if (j.is_discarded()) return reject(hub, "activity summary is not JSON");
+        activity_hour h;
+        try {
+            h = activity_from_json(j);
+        } catch (const std::exception& e) {
+            return reject(hub, fmt::format("activity summary refused, not acked: {}", e.what()));
+        }
+        if (h.hub != hub) return reject(hub, "activity summary names another hub than its topic");
+        activity_.push_back(std::move(h));
+        liveness_.emplace_back(hub, true);
     } else {
         return reject(hub, "unexpected topic");
     }
@@ -176,7 +189,8 @@ void ingest::schedule_flush() {
 
 void ingest::refuse_disabled(std::vector<pending_alert>& alerts, std::vector<heartbeat_record>& heartbeats,
                              std::vector<status_record>& statuses,
-                             std::vector<std::pair<std::string, bool>>& liveness) {
+                             std::vector<std::pair<std::string, bool>>& liveness,
+                             std::vector<activity_hour>& activity) {
     auto list = db_.disabled_hubs();
     if (list.empty()) return;
     std::set<std::string> disabled(list.begin(), list.end());
@@ -189,6 +203,7 @@ void ingest::refuse_disabled(std::vector<pending_alert>& alerts, std::vector<hea
     std::erase_if(alerts, [&](const pending_alert& p) { return drop(p.a.hub); });
     std::erase_if(heartbeats, [&](const heartbeat_record& h) { return drop(h.hub); });
     std::erase_if(statuses, [&](const status_record& s) { return drop(s.hub); });
+    std::erase_if(activity, [&](const activity_hour& h) { return drop(h.hub); });
     std::erase_if(liveness, [&](const auto& l) { return disabled.contains(l.first); });
     for (const auto& [hub, n] : refused) {
         for (std::uint64_t i = 0; i < n; ++i) metrics_.rejected();  // warden_payloads_rejected_total
@@ -199,6 +214,45 @@ void ingest::refuse_disabled(std::vector<pending_alert>& alerts, std::vector<hea
         log_->warn("hub disabled, messages refused hub={} count={}", hub, report);
         db_.audit("system", "hub_refused", hub, detail, clock_.wall());
     }
+}
+
+std::map<std::string, std::vector<std::string>> ingest::store_activity(std::vector<activity_hour> hours,
+                                                                       time_point received) {
+    std::map<std::string, std::vector<std::string>> acks;
+    if (keep_activity_days_ > 0 &&
+        (!last_purge_ || clock_.steady() - *last_purge_ >= std::chrono::hours{1})) {
+        last_purge_ = clock_.steady();
+        try {
+            auto n = db_.purge_activity(received - std::chrono::hours{24} * keep_activity_days_);
+            if (n > 0)
+                log_->info("activity summaries past retention deleted hours={} keep_days={}", n,
+                           keep_activity_days_);
+        } catch (const std::exception& e) {
+            log_->error("activity retention: delete failed error=\"{}\"", e.what());
+        }
+    }
+    if (hours.empty()) return acks;
+    std::vector<bool> fresh;
+    try {
+        fresh = db_.store_activity(hours, received);
+    } catch (const std::exception& e) {
+        // Not acked: the hubs resend them, and the next batch tries again.
+        log_->error("store failed, activity summaries not acked hours={} error=\"{}\"", hours.size(),
+                    e.what());
+        return acks;
+    }
+    std::uint64_t stored = 0;
+    for (std::size_t i = 0; i < hours.size(); ++i) {
+        auto hour = iso_seconds(hours[i].hour);
+        auto& list = acks[hours[i].hub];
+        if (std::find(list.begin(), list.end(), hour) == list.end()) list.push_back(hour);
+        if (fresh[i])
+            ++stored;
+        else
+            log_->info("activity summary duplicate acked again hub={} hour={}", hours[i].hub, hour);
+    }
+    if (stored > 0) log_->info("activity summaries stored hours={} hubs={}", stored, acks.size());
+    return acks;
 }
 
 alert ingest::flood_alert(const std::string& hub) {
@@ -236,10 +290,13 @@ void ingest::flush() {
     statuses_.clear();
     liveness_.clear();
 
+    auto activity = std::move(activity_);
+    activity_.clear();
+
     std::vector<ingest_result> results;
     std::map<std::string, std::string> floods;  // hub -> its flood alert's id, for hubs beyond their rate
     try {
-        refuse_disabled(pending, b.heartbeats, b.statuses, liveness);
+        refuse_disabled(pending, b.heartbeats, b.statuses, liveness, activity);
         // Beyond its hub's rate, an alert is folded into the hub's flood alert (stored, acked, not queued).
         auto now = clock_.steady();
         for (std::size_t i = 0; i < pending.size(); ++i) {
@@ -258,9 +315,12 @@ void ingest::flush() {
         results = db_.ingest(b);
     } catch (const std::exception& e) {
         // Nothing is acked: the hubs resend, and the next batch tries again.
-        log_->error("store failed, batch not acked alerts={} error=\"{}\"", pending.size(), e.what());
+        log_->error("store failed, batch not acked alerts={} activity={} error=\"{}\"", pending.size(),
+                    activity.size(), e.what());
         return;
     }
+    // The summaries in a transaction of their own: a failure there leaves the alerts' acks alone.
+    auto activity_acks = store_activity(std::move(activity), b.received_at);
 
     if (faults_.exit_after_commit && !pending.empty()) {
         log_->critical("fault injected: exiting after commit, before acks alerts={} (WARDEN_CENTRE_FAULT)",
@@ -310,8 +370,11 @@ void ingest::flush() {
         log_->warn("alert flood: alerts beyond the hub's rate folded hub={} flood={} folded={}", f.hub, f.id,
                    it->second);
     }
+    for (auto& [hub, hours] : activity_acks) by_hub[hub];  // a hub that sent summaries only
     for (auto& [hub, ids] : by_hub) {
-        nlohmann::json j{{"ids", ids}};
+        nlohmann::json j = nlohmann::json::object();
+        if (!ids.empty()) j["ids"] = ids;
+        if (auto it = activity_acks.find(hub); it != activity_acks.end()) j["activity"] = it->second;
         auto n = ids.size();
         session_.publish(
             "warden/v1/" + hub + "/ack", j.dump(), 1, false, [log = log_, hub = hub, n](bool ok) {

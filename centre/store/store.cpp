@@ -23,3 +23,13 @@ std::optional<alert_status> parse_alert_status(std::string_view name) noexcept {
 }
 
 }  // namespace warden::centre
+
+namespace warden::centre {
+
+std::int64_t activity_hour::motion() const {
+    std::int64_t n = 0;
+    for (const auto& r : rooms) n += r.motion;
+    return n;
+}
+
+}  // namespace warden::centre

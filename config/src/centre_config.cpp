@@ -16,8 +16,8 @@ namespace {
 using detail::diagnostics;
 using detail::table_reader;
 
-constexpr std::string_view top_keys[] = {"centre",      "mqtt", "http",    "ingest",
-                                         "supervision", "dc09", "records", "procedures"};
+constexpr std::string_view top_keys[] = {"centre", "mqtt",    "http",       "ingest",  "supervision",
+                                         "dc09",   "records", "procedures", "activity"};
 constexpr std::string_view centre_keys[] = {"database"};
 constexpr std::string_view mqtt_keys[] = {"uri",       "username", "password", "ca_file",
                                           "cert_file", "key_file", "client_id"};
@@ -239,11 +239,70 @@ centre_config parse_centre(std::string_view text, const std::string& name,
         r.reject_unknown(records_keys);
     }
     read_procedures(root, cfg, d);
+    if (const auto* t = detail::section(root, "activity", false, "", d)) {
+        table_reader r(*t, "activity.", "[activity]", d);
+        std::vector<std::string_view> keys(std::begin(activity_threshold_keys),
+                                           std::end(activity_threshold_keys));
+        keys.push_back("keep_days");
+        if (auto k = r.integer("keep_days")) {
+            cfg.activity_keep_days = static_cast<int>(std::clamp<std::int64_t>(*k, 0, 100'000));
+            if (*k < 30 || *k > 100'000)
+                d.error(r.value_pos("keep_days"),
+                        fmt::format("activity.keep_days: {} is out of range; use 30 to 100000 days, e.g. 730",
+                                    *k));
+        }
+        for (auto key : activity_threshold_keys) {
+            auto v = r.number(key);
+            if (!v) continue;
+            if (auto problem = set_activity_threshold(cfg.activity, key, *v))
+                d.error(r.value_pos(key), fmt::format("activity.{}: {}", key, *problem));
+        }
+        r.reject_unknown(keys);
+    }
     d.throw_if_any();
     return cfg;
 }
 
 }  // namespace
+
+std::optional<std::string> set_activity_threshold(activity_thresholds& t, std::string_view key,
+                                                  double value) {
+    struct limit {
+        std::string_view key;
+        double lo, hi;
+        int activity_thresholds::*whole;
+        double activity_thresholds::*real;
+    };
+    static constexpr limit limits[] = {
+        {"baseline_days", 7, 90, &activity_thresholds::baseline_days, nullptr},
+        {"min_cover_s", 0, 3600, &activity_thresholds::min_cover_s, nullptr},
+        {"min_day_hours", 1, 24, &activity_thresholds::min_day_hours, nullptr},
+        {"night_bathroom_factor", 1, 10, nullptr, &activity_thresholds::night_bathroom_factor},
+        {"night_bathroom_min", 1, 50, &activity_thresholds::night_bathroom_min, nullptr},
+        {"night_bathroom_nights", 1, 14, &activity_thresholds::night_bathroom_nights, nullptr},
+        {"late_rise_minutes", 15, 720, &activity_thresholds::late_rise_minutes, nullptr},
+        {"late_rise_days", 1, 14, &activity_thresholds::late_rise_days, nullptr},
+        {"no_out_days", 1, 60, &activity_thresholds::no_out_days, nullptr},
+        {"cold_below_c", 5, 25, nullptr, &activity_thresholds::cold_below_c},
+        {"cold_hours", 1, 48, &activity_thresholds::cold_hours, nullptr},
+        {"low_activity_drop", 0.05, 0.95, nullptr, &activity_thresholds::low_activity_drop},
+        {"low_activity_days", 1, 14, &activity_thresholds::low_activity_days, nullptr},
+    };
+    for (const auto& l : limits) {
+        if (l.key != key) continue;
+        if (!(value >= l.lo && value <= l.hi))
+            return fmt::format("{} is out of range; use {} to {}", value, l.lo, l.hi);
+        if (l.whole) {
+            if (value != static_cast<double>(static_cast<int>(value)))
+                return fmt::format("{} is not a whole number", value);
+            t.*l.whole = static_cast<int>(value);
+        } else {
+            t.*l.real = value;
+        }
+        return std::nullopt;
+    }
+    return fmt::format("\"{}\" is not an activity threshold", key);
+}
 
 centre_config load_centre_config(const std::string& path) {
     auto text = detail::read_config_file(path);

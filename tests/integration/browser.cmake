@@ -29,3 +29,11 @@ set_tests_properties(console_household_routes PROPERTIES LABELS unit TIMEOUT 60)
 # The call panel's pure parts (centre/web/js/call.js): age, responder outcomes and steps from history.
 add_test(NAME console_call COMMAND node --test ${CMAKE_CURRENT_LIST_DIR}/../browser/call.test.mjs)
 set_tests_properties(console_call PROPERTIES LABELS unit TIMEOUT 60)
+# Activity insights in the console (tests/browser/activity.test.mjs): generated weeks through the real
+# ingest, a care user's activity view with a notice and its evidence, the printed report. Same skipping.
+add_test(NAME browser_activity COMMAND node ${CMAKE_CURRENT_LIST_DIR}/../browser/activity.test.mjs)
+set_tests_properties(browser_activity PROPERTIES
+  ENVIRONMENT "WARDEN_BIN_DIR=${CMAKE_BINARY_DIR}/bin;WARDEN_SOURCE_DIR=${PROJECT_SOURCE_DIR};WARDEN_ARTIFACTS_DIR=${CMAKE_BINARY_DIR}/artifacts/browser"
+  LABELS integration
+  SKIP_RETURN_CODE 77
+  TIMEOUT 240)

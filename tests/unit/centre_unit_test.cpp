@@ -13,9 +13,11 @@
 #include <httplib.h>
 
 #include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 #include <asio/executor_work_guard.hpp>
 
+#include "warden/centre/activity_json.hpp"
 #include "warden/centre/auth.hpp"
 #include "warden/centre/events.hpp"
 #include "warden/centre/http_server.hpp"
@@ -26,6 +28,7 @@
 #include "warden/centre/supervisor.hpp"
 #include "warden/common/alert_catalogue.hpp"
 #include "warden/harness/harness.hpp"
+#include "warden/test/activity_weeks.hpp"
 
 using namespace warden;
 using namespace warden::centre;
@@ -324,6 +327,104 @@ TEST(CentreIngest, AlertsReceivedTogetherAreAckedInOneMessagePerHub) {
     session.stop();
 }
 
+TEST(CentreIngest, ActivitySummariesAreStoredOnceThenAckedAndBadOnesAreNeither) {
+    // The real ingest, a real SQLite file and a real Mosquitto, as the alert test above.
+    harness::broker broker;
+    harness::temp_dir dir;
+    auto db = open_sqlite_store((dir / "centre.db").string());
+    auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64);
+    auto log = std::make_shared<spdlog::logger>("test", sink);
+    asio::io_context io;
+    mqtt::options mo;
+    mo.uri = broker.uri();
+    mo.client_id = "centre-activity-test";
+    mqtt::session session(io, mo, log);
+    bool up = false;
+    session.on_connection([&](bool connected) { up = connected; });
+    centre_metrics metrics;
+    ingest in(io, session, *db, metrics, log, {});
+    in.start();
+    session.start();
+    auto busy = asio::make_work_guard(io);
+    auto turn = [&] { io.run_for(20ms); };
+    for (int i = 0; i < 500 && !up; ++i) turn();
+    ASSERT_TRUE(up);
+    harness::mqtt_client hubs(broker.uri(), "sim-hubs");
+    hubs.subscribe("warden/v1/+/ack");
+    household h;
+    h.address_lines = {"1 Test Street"};
+    h.postcode = "AB1 2CD";
+    h.residents.push_back({.name = "Test Resident"});
+    h.hubs = {"hub-a"};
+    auto saved = db->create_household(h, "admin", *parse_time("2026-11-01T00:00:00Z"));
+    ASSERT_EQ(saved.status, save_status::ok);
+
+    test::activity_weeks w;
+    w.hub = "hub-a";
+    w.first_day = *parse_time("2026-11-28T00:00:00Z");
+    w.days = 1;
+    auto hours = w.build();
+    auto acks = [&](std::size_t want) {
+        std::vector<nlohmann::json> got;
+        for (int i = 0; i < 250 && got.size() < want; ++i) {
+            turn();
+            for (auto& m : hubs.drain()) got.push_back(nlohmann::json::parse(m.payload));
+        }
+        for (int i = 0; i < 10; ++i) {
+            turn();
+            for (auto& m : hubs.drain()) got.push_back(nlohmann::json::parse(m.payload));
+        }
+        return got;
+    };
+    for (int i = 0; i < 3; ++i) in.handle({"warden/v1/hub-a/activity", to_json(hours[i]).dump()});
+    auto first = acks(1);
+    ASSERT_EQ(first.size(), 1u);
+    EXPECT_EQ(first[0],
+              (nlohmann::json{
+                  {"activity", {"2026-11-28T00:00:00Z", "2026-11-28T01:00:00Z", "2026-11-28T02:00:00Z"}}}));
+    // A resend with other figures: acked again, the stored hour unchanged.
+    auto resend = to_json(hours[1]);
+    resend["rooms"] = nlohmann::json::array();
+    in.handle({"warden/v1/hub-a/activity", resend.dump()});
+    auto second = acks(1);
+    ASSERT_EQ(second.size(), 1u);
+    EXPECT_EQ(second[0], (nlohmann::json{{"activity", {"2026-11-28T01:00:00Z"}}}));
+    auto stored = db->household_activity(saved.id, w.first_day, w.first_day + 24h);
+    ASSERT_EQ(stored.size(), 3u);
+    EXPECT_EQ(stored[1], hours[1]);
+    // Bad ones: not stored, not acked, a line saying why; ingest goes on.
+    auto bad = to_json(hours[3]);
+    bad["covered_s"] = 7200;
+    in.handle({"warden/v1/hub-a/activity", bad.dump()});
+    in.handle({"warden/v1/hub-b/activity", to_json(hours[4]).dump()});  // names hub-a
+    EXPECT_TRUE(acks(1).empty());
+    EXPECT_EQ(db->household_activity(saved.id, w.first_day, w.first_day + 24h).size(), 3u);
+    auto lines = sink->last_formatted();
+    EXPECT_EQ(
+        std::count_if(lines.begin(), lines.end(),
+                      [](const std::string& l) {
+                          return l.find(
+                                     "hub=hub-a reason=\"activity summary refused, not acked: covered_s: "
+                                     "out of range\"") != std::string::npos;
+                      }),
+        1);
+    // An alert and summaries of one hub in one batch: one ack message carries both.
+    alert a;
+    a.hub = "hub-a";
+    a.seq = 1;
+    a.id = make_alert_id("hub-a", 1);
+    a.type = "pendant";
+    a.priority = priority::critical;
+    a.at = *parse_time("2026-11-28T12:00:00Z");
+    a.rule = "pendant";
+    in.handle({"warden/v1/hub-a/alert", warden::to_json(a).dump()});
+    in.handle({"warden/v1/hub-a/activity", to_json(hours[5]).dump()});
+    auto both = acks(1);
+    ASSERT_EQ(both.size(), 1u);
+    EXPECT_EQ(both[0], (nlohmann::json{{"ids", {"hub-a-1"}}, {"activity", {"2026-11-28T05:00:00Z"}}}));
+    session.stop();
+}
+
 namespace {
 /// {"a":[[...[]...]]}: an object holding arrays nested `levels` deep, as text (2 bytes a level, so
 /// 13,000 levels fit in the 64 KiB payload limit).
@@ -455,6 +556,73 @@ TEST(CentreHttp, SessionsExpireWhenIdleNotWhileUsed) {
     // Idle for longer than the ttl: gone.
     s.advance(2500ms);
     EXPECT_EQ(s.me(), 401);
+}
+
+TEST(CentreHttp, ActivityIsForTheHouseholdsCareTeamAndSupervisorsAndEveryViewIsAudited) {
+    served s({});
+    const auto now = time_point{std::chrono::milliseconds{s.wall_ms.load()}};
+    ASSERT_TRUE(s.db->add_team({"north", "North"}, "admin", now));
+    ASSERT_TRUE(s.db->add_team({"south", "South"}, "admin", now));
+    s.add_user("carol", "care", "carol-password");
+    s.add_user("dave", "care", "dave-password");
+    s.add_user("sue", "supervisor", "sue-password");
+    s.add_user("olive", "operator", "olive-password");
+    ASSERT_EQ(s.db->set_user_team("carol", "north", "admin", now), change_result::ok);
+    ASSERT_EQ(s.db->set_user_team("dave", "south", "admin", now), change_result::ok);
+    household h;
+    h.address_lines = {"1 Test Street"};
+    h.postcode = "AB1 2CD";
+    h.residents.push_back({.name = "Test Resident"});
+    h.hubs = {"hub-a"};
+    h.team = "north";
+    auto saved = s.db->create_household(h, "admin", now);
+    ASSERT_EQ(saved.status, save_status::ok);
+    test::activity_weeks w;
+    w.hub = "hub-a";
+    w.first_day = test::midnight_days_before(now, 56);
+    w.days = 57;
+    w.changes.uti_from = 50;
+    auto hours = w.build();
+    std::erase_if(hours, [&](const activity_hour& x) { return x.hour >= now; });
+    s.db->store_activity(hours, now);
+
+    const auto path = "/api/households/" + std::to_string(saved.id) + "/activity";
+    auto get = [&](const std::string& p) {
+        httplib::Client cli("127.0.0.1", s.http.port());
+        return cli.Get(p, {{"Cookie", s.cookie}});
+    };
+    ASSERT_EQ(s.login("carol", "carol-password"), 200);
+    auto r = get(path + "?days=28");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    auto j = nlohmann::json::parse(r->body);
+    EXPECT_EQ(j["days"].size(), 28u);
+    EXPECT_EQ(j["days"][0]["hours"].size(), 24u);
+    ASSERT_FALSE(j["notices"].empty());
+    EXPECT_EQ(j["notices"][0]["kind"], "night_bathroom");
+    EXPECT_TRUE(j["notices"][0]["active"].get<bool>());
+    EXPECT_TRUE(j["charts"]["grid"].get<std::string>().starts_with("<svg"));
+    EXPECT_TRUE(j["charts"]["trends"].contains("night_bathroom"));
+    auto audit = s.db->list_audit(5);
+    ASSERT_FALSE(audit.empty());
+    EXPECT_EQ(audit[0].user, "carol");
+    EXPECT_EQ(audit[0].action, "activity_read");
+    EXPECT_EQ(audit[0].target, std::to_string(saved.id));
+    auto report = get(path + "/report?days=14");
+    ASSERT_TRUE(report);
+    EXPECT_EQ(report->status, 200);
+    EXPECT_NE(report->get_header_value("Content-Type").find("text/html"), std::string::npos);
+    EXPECT_NE(report->body.find("More night-time bathroom visits"), std::string::npos);
+    EXPECT_EQ(s.db->list_audit(1)[0].action, "activity_report");
+    EXPECT_EQ(get("/api/households/999/activity")->status, 404);
+
+    ASSERT_EQ(s.login("dave", "dave-password"), 200);  // another team's care user: no such household
+    EXPECT_EQ(get(path)->status, 404);
+    EXPECT_EQ(get(path + "/report")->status, 404);
+    ASSERT_EQ(s.login("olive", "olive-password"), 200);  // operators: notices are not for the queue
+    EXPECT_EQ(get(path)->status, 403);
+    ASSERT_EQ(s.login("sue", "sue-password"), 200);
+    EXPECT_EQ(get(path)->status, 200);
 }
 
 TEST(CentreHttp, SessionsEndAtTheirLifetimeHoweverBusy) {

@@ -124,6 +124,28 @@ TEST(CentreConfig, ProceduresReplaceATypesStepsAndNameOnlyCatalogueTypes) {
                           {"procedures.smoke", "a step must have text"}, "centre.toml"));
 }
 
+TEST(CentreConfig, ActivityThresholdsAndRetention) {
+    auto d = parse_centre_config(minimal, "centre.toml");
+    EXPECT_EQ(d.activity, activity_thresholds{});
+    EXPECT_EQ(d.activity_keep_days, 730);
+    auto c = parse_centre_config(minimal +
+                                     "[activity]\nkeep_days = 365\nnight_bathroom_min = 4\ncold_below_c = "
+                                     "17.5\nlow_activity_drop = 0.5\n",
+                                 "centre.toml");
+    EXPECT_EQ(c.activity_keep_days, 365);
+    EXPECT_EQ(c.activity.night_bathroom_min, 4);
+    EXPECT_EQ(c.activity.cold_below_c, 17.5);
+    EXPECT_EQ(c.activity.low_activity_drop, 0.5);
+    EXPECT_EQ(c.activity.cold_hours, 6);
+    EXPECT_TRUE(one_error(centre_errors(minimal + "[activity]\ncold_hours = 0\n"), 6, 14,
+                          {"activity.cold_hours", "out of range"}, "centre.toml"));
+    EXPECT_TRUE(one_error(centre_errors(minimal + "[activity]\nlate_rise_days = 2.5\n"), 6, 18,
+                          {"activity.late_rise_days", "not a whole number"}, "centre.toml"));
+    EXPECT_TRUE(one_error(centre_errors(minimal + "[activity]\nkeep_days = 7\n"), 6, 13,
+                          {"activity.keep_days", "out of range"}, "centre.toml"));
+    EXPECT_FALSE(centre_errors(minimal + "[activity]\nnight_bathroom = 3\n").empty());
+}
+
 TEST(CentreConfig, RelativePathsResolveAgainstTheConfigFolder) {
     temp_folder dir;
     std::filesystem::create_directories(dir.path() / "web");

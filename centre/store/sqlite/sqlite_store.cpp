@@ -191,6 +191,41 @@ CREATE TABLE handover_notes(
   note TEXT NOT NULL
 );
 )sql",
+    // 7: activity insights (activity.cpp): one row per hub and hour with the household its hub was linked
+    // to when it arrived (erased with the household), and each household's own notice thresholds.
+    R"sql(
+CREATE TABLE activity_hours(
+  hub TEXT NOT NULL,
+  hour_ms INTEGER NOT NULL,
+  household_id INTEGER REFERENCES households(id) ON DELETE CASCADE,
+  utc_offset_min INTEGER NOT NULL,
+  covered_s INTEGER NOT NULL,
+  rooms TEXT NOT NULL DEFAULT '',
+  door_openings INTEGER NOT NULL DEFAULT 0,
+  out_s INTEGER NOT NULL DEFAULT 0,
+  bed_s INTEGER NOT NULL DEFAULT 0,
+  bed_in TEXT NOT NULL DEFAULT '',
+  bed_out TEXT NOT NULL DEFAULT '',
+  night_getups INTEGER NOT NULL DEFAULT 0,
+  night_getup_s INTEGER NOT NULL DEFAULT 0,
+  chair_s INTEGER NOT NULL DEFAULT 0,
+  bathroom_visits INTEGER NOT NULL DEFAULT 0,
+  night_bathroom_visits INTEGER NOT NULL DEFAULT 0,
+  kitchen_active_s INTEGER NOT NULL DEFAULT 0,
+  appliance_uses INTEGER NOT NULL DEFAULT 0,
+  appliance_on_s INTEGER NOT NULL DEFAULT 0,
+  first_activity_ms INTEGER,
+  last_activity_ms INTEGER,
+  received_ms INTEGER NOT NULL,
+  PRIMARY KEY(hub, hour_ms)
+);
+CREATE INDEX activity_hours_household ON activity_hours(household_id, hour_ms);
+CREATE INDEX activity_hours_hour ON activity_hours(hour_ms);
+CREATE TABLE activity_settings(
+  household_id INTEGER PRIMARY KEY REFERENCES households(id) ON DELETE CASCADE,
+  thresholds TEXT NOT NULL
+);
+)sql",
 };
 
 }  // namespace

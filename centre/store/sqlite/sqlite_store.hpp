@@ -1,7 +1,8 @@
 #pragma once
 // The SQLite backend of the centre's store (private to centre/store/sqlite): one class implementing
 // every interface of store.hpp, its methods in one file per concern (alerts.cpp, hubs.cpp, users.cpp,
-// audit.cpp, stats.cpp, records.cpp), the connections, schema and shared helpers in sqlite_store.cpp.
+// audit.cpp, stats.cpp, records.cpp,
+// activity.cpp), the connections, schema and shared helpers in sqlite_store.cpp.
 //
 // Writes go through one writer connection guarded by write_mu_; reads borrow a read-only connection
 // from a pool, so HTTP threads read while ingest writes (WAL). The interface throws store_error when
@@ -188,6 +189,15 @@ public:
                                   time_point now) override;
     std::int64_t rekey_records(const records_key& next, const std::string& by, const std::string& detail,
                                time_point now) override;
+
+    // activity_store (activity.cpp)
+    std::vector<bool> store_activity(const std::vector<activity_hour>& hours, time_point received) override;
+    std::vector<activity_hour> household_activity(std::int64_t household, time_point from,
+                                                  time_point to) override;
+    std::int64_t purge_activity(time_point before) override;
+    std::string activity_settings(std::int64_t household) override;
+    change_result set_activity_settings(std::int64_t household, const std::string& json_object,
+                                        const std::string& by, time_point now) override;
 
     bool healthy() noexcept override;
 

@@ -2,6 +2,7 @@
 // their health, alert history with outcomes and notes, and the key safe reveal (with a reason,
 // audited). Every value goes in as text (dom.js h()); phone numbers become tel: links.
 
+import { activitySection } from './activity.js';
 import { byId, h, say, setText } from './dom.js';
 import { clock, fullTime, outcomeName, priorityIcon, statusName, typeName, words } from './format.js';
 
@@ -82,13 +83,14 @@ export class HouseholdPage {
     setText(this.#title, `${names.join(', ') || `Household ${r.id}`}${r.postcode ? ` \u00B7 ${r.postcode}` : ''}`);
     this.#edit.href = `#household/${encodeURIComponent(r.id)}/edit`;
     this.#edit.hidden = !this.#ctx.perms().edit;
-    this.#body.replaceChildren(
+    this.#body.replaceChildren(...[
       this.#place(r, alert),
       this.#residents(residents),
       this.#circle(r),
       this.#hubs(r.hub_health ?? []),
       this.#alerts(r.alerts ?? []),
-    );
+      activitySection(this.#ctx, r.id),
+    ].filter(Boolean));
   }
 
   #section(id, title, ...content) {

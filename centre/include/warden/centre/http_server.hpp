@@ -34,6 +34,10 @@
 ///   POST /api/households/<id>/keysafe/reveal                           operator, supervisor, technician
 ///   GET /api/teams, GET /api/teams/<id>                                supervisor, admin
 ///   POST /api/teams, /api/teams/<id>, .../delete, /api/users/<name>/team admin
+/// Activity insights (docs/activity.md; care: caseload only, 404 otherwise):
+///   GET /api/households/<id>/activity, .../activity/report,
+///   GET .../activity/settings                                          supervisor, care (caseload)
+///   POST /api/households/<id>/activity/settings                        supervisor, admin
 
 #include <functional>
 #include <memory>
@@ -48,6 +52,7 @@
 #include "warden/centre/metrics.hpp"
 #include "warden/centre/procedures.hpp"
 #include "warden/centre/store.hpp"
+#include "warden/config/centre_config.hpp"
 
 namespace spdlog {
 class logger;
@@ -85,6 +90,8 @@ struct http_options {
     centre_clock clock;
     /// Every alert type's procedure (GET /api/procedures): the defaults, with [procedures] over them.
     procedure_map procedures = procedures_with({});
+    /// The wellbeing notices' thresholds ([activity] in centre.toml); a household's own override them.
+    config::activity_thresholds activity;
 };
 
 /// Splits "host:port"; throws std::invalid_argument if malformed.

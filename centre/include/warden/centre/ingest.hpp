@@ -15,11 +15,18 @@
 ///   hub's one open `alert_flood` alert (ingest_batch::folded_into) instead of entering the queue one by
 ///   one, and no event is published for them (the flood alert's event counts them). The flood alert is
 ///   reused until an operator resolves it; after that the next alert beyond the rate starts a new one.
+/// Activity summaries (docs/activity.md) on warden/v1/<hub>/activity are checked (activity_from_json;
+/// a bad one is logged with its reason and dropped, not acked), stored once per hub and hour in their own
+/// transaction after the alerts', and acked only once committed: `{"activity": [hours]}` on the same
+/// ack message as the hub's alert ids, if any. A store failure of either part leaves that part unacked.
+/// Hours older than the retention (keep_activity_days) are deleted at most once an hour.
 /// Runs on the io_context's thread only; never waits for HTTP clients.
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -86,13 +93,16 @@ public:
     ingest(const ingest&) = delete;
     ingest& operator=(const ingest&) = delete;
 
-    /// Subscribes to warden/v1/+/alert, +/heartbeat, +/status (QoS 1) and starts handling messages.
+    /// Activity summaries older than `days` are deleted (checked at most once an hour); 0 keeps them all.
+    void keep_activity_days(int days) { keep_activity_days_ = days; }
+    /// Subscribes to warden/v1/+/alert, +/heartbeat, +/status, +/activity (QoS 1) and starts handling
+    /// messages.
     void start();
     /// Handles one received message (called by the session's handler; public for tests).
     void handle(mqtt::message m);
     /// Stores and acks whatever has been received but not yet flushed (at shutdown).
     void flush_now() {
-        if (!alerts_.empty() || !heartbeats_.empty() || !statuses_.empty()) flush();
+        if (!alerts_.empty() || !heartbeats_.empty() || !statuses_.empty() || !activity_.empty()) flush();
     }
 
 private:
@@ -102,11 +112,15 @@ private:
     };
     void schedule_flush();
     void flush();
-    void reject(const std::string& hub, const char* reason);
+    void reject(const std::string& hub, std::string_view reason);
+    /// Stores the pending summaries; returns the hours stored (or stored before) per hub, for the acks.
+    std::map<std::string, std::vector<std::string>> store_activity(std::vector<activity_hour> hours,
+                                                                   time_point received);
     /// Takes out of the pending messages every one from a disabled hub; audits the refusals (paced).
     void refuse_disabled(std::vector<pending_alert>& alerts, std::vector<heartbeat_record>& heartbeats,
                          std::vector<status_record>& statuses,
-                         std::vector<std::pair<std::string, bool>>& liveness);
+                         std::vector<std::pair<std::string, bool>>& liveness,
+                         std::vector<activity_hour>& activity);
     /// The hub's open alert_flood alert, or a new one (not stored yet). Throws store_error.
     alert flood_alert(const std::string& hub);
 
@@ -124,6 +138,9 @@ private:
     std::vector<pending_alert> alerts_;
     std::vector<heartbeat_record> heartbeats_;
     std::vector<status_record> statuses_;
+    std::vector<activity_hour> activity_;
+    int keep_activity_days_ = 0;
+    std::optional<std::chrono::steady_clock::time_point> last_purge_;
     std::vector<std::pair<std::string, bool>> liveness_;  ///< (hub, heard) or (hub, offline), in order
     bool flush_scheduled_ = false;
     std::chrono::steady_clock::time_point last_reject_log_{};

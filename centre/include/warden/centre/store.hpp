@@ -1,8 +1,9 @@
 #pragma once
 /// The centre's storage seam: what the centre needs from a database, and nothing more, split by concern
-/// (alert_store, hub_store, user_store, audit_store, stats_store, records_store in records.hpp; `store`
-/// is all of them). A SQLite implementation comes first (sqlite_store.hpp); a PostgreSQL one can follow
-/// for a multi-server centre without touching ingest, supervision or the HTTP API.
+/// (alert_store, hub_store, user_store, audit_store, stats_store, records_store in records.hpp,
+/// activity_store in activity.hpp; `store` is all of them). A SQLite implementation comes first
+/// (sqlite_store.hpp); a PostgreSQL one can follow for a multi-server centre without touching ingest,
+/// supervision or the HTTP API.
 ///
 /// Thread rules: every method may be called from any thread; implementations serialise writes and
 /// allow concurrent reads. Methods throw store_error when the database itself fails (disk full,
@@ -16,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "warden/centre/activity.hpp"
 #include "warden/centre/records.hpp"
 #include "warden/common/alert.hpp"
 #include "warden/common/time.hpp"
@@ -385,7 +387,8 @@ class store : public alert_store,
               public audit_store,
               public stats_store,
               public shift_store,
-              public records_store {
+              public records_store,
+              public activity_store {
 public:
     /// True if the database answers a trivial query.
     virtual bool healthy() noexcept = 0;

@@ -4,11 +4,42 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "warden/config/hub_config.hpp"
 
 namespace warden::config {
+
+/// The thresholds of the activity wellbeing notices (docs/activity.md): `[activity]` in centre.toml,
+/// and per household the same keys stored with the household, overriding these.
+struct activity_thresholds {
+    int baseline_days = 28;              ///< the rolling baseline's length in days
+    int min_cover_s = 2700;              ///< an hour covered less than this is missing, not inactive
+    int min_day_hours = 20;              ///< a day with fewer good hours is missing
+    double night_bathroom_factor = 2.0;  ///< a night counts at factor x the baseline's visits or more...
+    int night_bathroom_min = 3;          ///< ...and at least this many visits
+    int night_bathroom_nights = 3;       ///< ...on this many nights running
+    int late_rise_minutes = 120;         ///< getting up this much later than usual...
+    int late_rise_days = 3;              ///< ...on this many days running
+    int no_out_days = 7;                 ///< no time out of the home on this many days running
+    double cold_below_c = 16.0;          ///< a room's hourly mean below this...
+    int cold_hours = 6;                  ///< ...for more than this many hours running
+    double low_activity_drop = 0.4;      ///< activity this fraction below the baseline...
+    int low_activity_days = 3;           ///< ...on this many days running
+    bool operator==(const activity_thresholds&) const = default;
+};
+
+/// The keys of activity_thresholds, as centre.toml's [activity] and a household's settings name them.
+inline constexpr std::string_view activity_threshold_keys[] = {
+    "baseline_days",      "min_cover_s",           "min_day_hours",     "night_bathroom_factor",
+    "night_bathroom_min", "night_bathroom_nights", "late_rise_minutes", "late_rise_days",
+    "no_out_days",        "cold_below_c",          "cold_hours",        "low_activity_drop",
+    "low_activity_days"};
+
+/// Sets threshold `key` to `value`; returns what is wrong (an unknown key, a value out of range or not
+/// a whole number where one is needed), or nullopt when set.
+std::optional<std::string> set_activity_threshold(activity_thresholds& t, std::string_view key, double value);
 
 /// One `[[dc09.account]]`: a DC-09 account number mapped to the hub it speaks for.
 struct dc09_account_spec {
@@ -50,6 +81,8 @@ struct centre_config {
     /// [procedures] TYPE = ["step", ...]: the checklist shown with a call of that alert type, replacing
     /// the centre's default for the type (docs/procedures.md). Types not named keep their default.
     std::map<std::string, std::vector<std::string>> procedures;
+    activity_thresholds activity;  ///< [activity] the notices' thresholds (docs/activity.md)
+    int activity_keep_days = 730;  ///< [activity] keep_days: summaries older than this are deleted
     std::string source_file;
     bool operator==(const centre_config&) const = default;
 };

@@ -1,0 +1,117 @@
+// GET /api/households/<id>/activity, .../activity/report, GET/POST .../activity/settings: a household's
+// hourly summaries by day and hour, trends with their baseline band, wellbeing notices with their
+// evidence, and the printable report (docs/activity.md). Care users see their caseload only (404 for
+// any other id); every view is audited as a read of the record is.
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "routes.hpp"
+#include "warden/centre/activity_json.hpp"
+#include "warden/centre/activity_svg.hpp"
+
+namespace warden::centre::http {
+
+namespace {
+
+using nlohmann::json;
+
+/// The household's thresholds: the centre's with the household's own applied (a stored value that no
+/// longer applies is ignored and logged).
+activity_thresholds thresholds_of(api_context& api, std::int64_t id) {
+    try {
+        return with_overrides(api.opts.activity, api.db.activity_settings(id));
+    } catch (const std::invalid_argument& e) {
+        api.log->warn("activity settings of household={} ignored: {}", id, e.what());
+        return api.opts.activity;
+    }
+}
+
+/// The analysis of the last `days` days for household `id`.
+activity_view view_of(api_context& api, std::int64_t id, int days, const activity_thresholds& t) {
+    auto now = api.now();
+    auto back = std::chrono::hours{24} * (days + activity_lookback_days(t) + 1);
+    auto hours = api.db.household_activity(id, now - back, now + std::chrono::hours{1});
+    return analyse_activity(hours, t, now, days);
+}
+
+int days_param(const request& req) {
+    return int_param(req, "days", 14, 7, 56);
+}
+
+std::string names_of(const household& h) {
+    std::string out;
+    for (const auto& r : h.residents) {
+        if (!out.empty()) out += ", ";
+        out += r.name;
+    }
+    return out;
+}
+
+}  // namespace
+
+void activity_routes(route_table& t) {
+    auto& api = t.api();
+    t.get(WARDEN_HOUSEHOLD_PATH "/activity", activity_readers,
+          [&api](const request& req, response& res, const caller& c) {
+              auto h = visible_household(api, c, household_id_of(req));
+              if (!h) return error(res, 404, "no such household");
+              const int days = days_param(req);
+              auto th = thresholds_of(api, h->id);
+              auto v = view_of(api, h->id, days, th);
+              api.audit(c.session.user, "activity_read", std::to_string(h->id),
+                        fmt::format("{} days; {}", days, read_context(req, c)));
+              auto j = to_json(v);
+              j["household"] = h->id;
+              j["days_shown"] = days;
+              j["thresholds"] = to_json(th);
+              json trends = json::object();
+              for (const auto& tr : v.trends) trends[tr.metric] = trend_svg(tr);
+              j["charts"] = {{"grid", day_hour_svg(v)}, {"trends", trends}};
+              reply(res, 200, j);
+          });
+    t.get(WARDEN_HOUSEHOLD_PATH "/activity/report", activity_readers,
+          [&api](const request& req, response& res, const caller& c) {
+              auto h = visible_household(api, c, household_id_of(req));
+              if (!h) return error(res, 404, "no such household");
+              const int days = days_param(req);
+              auto v = view_of(api, h->id, days, thresholds_of(api, h->id));
+              api.audit(c.session.user, "activity_report", std::to_string(h->id),
+                        fmt::format("{} days; {}", days, read_context(req, c)));
+              activity_report_subject s{h->id, names_of(*h), h->postcode, c.session.user,
+                                        iso_seconds(api.now())};
+              res.status = 200;
+              res.set_header("Cache-Control", "no-store");
+              res.set_header("Content-Security-Policy",
+                             "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+                             "form-action 'none'");
+              res.set_content(activity_report_html(s, v, days), "text/html; charset=utf-8");
+          });
+    t.get(WARDEN_HOUSEHOLD_PATH "/activity/settings", activity_readers,
+          [&api](const request& req, response& res, const caller& c) {
+              auto h = visible_household(api, c, household_id_of(req));
+              if (!h) return error(res, 404, "no such household");
+              reply(res, 200,
+                    {{"centre", to_json(api.opts.activity)},
+                     {"household", json::parse(api.db.activity_settings(h->id), nullptr, false)},
+                     {"effective", to_json(thresholds_of(api, h->id))}});
+          });
+    t.post(
+        WARDEN_HOUSEHOLD_PATH "/activity/settings", record_editors,
+        [&api](const request& req, response& res, const caller& c) {
+            auto j = body_json(req, res);
+            if (!j) return;
+            const auto id = household_id_of(req);
+            try {
+                with_overrides(api.opts.activity, j->dump());
+            } catch (const std::invalid_argument& e) {
+                return error(res, 400, e.what());
+            }
+            if (api.db.set_activity_settings(id, j->dump(), c.session.user, api.now()) != change_result::ok)
+                return error(res, 404, "no such household");
+            reply(res, 200, {{"household", *j}, {"effective", to_json(thresholds_of(api, id))}});
+        });
+}
+
+}  // namespace warden::centre::http

@@ -1,0 +1,102 @@
+// A household's activity insights (docs/activity.md), mounted by the household page for the roles
+// that may see them (care: its caseload; supervisors): the wellbeing notices with their evidence, the
+// day x hour chart and the trends against their baseline band (SVG drawn by the centre), for the
+// last 14 or 28 days, and a link to the printable report. Notices are not alarms: nothing here
+// sounds or enters the queue. Every load is audited by the centre as a read of the record.
+
+import { h, say } from './dom.js';
+
+/** The roles the centre shows activity to. */
+export function seesActivity(role) {
+  return role === 'care' || role === 'supervisor';
+}
+
+/** The server's SVG as a node (its text was escaped by the centre; it carries no script). */
+export function svgNode(text) {
+  const doc = new DOMParser().parseFromString(String(text ?? ''), 'image/svg+xml');
+  if (doc.querySelector('parsererror') || doc.documentElement.nodeName !== 'svg') {
+    return h('p', { class: 'empty' }, 'Chart unavailable.');
+  }
+  return document.importNode(doc.documentElement, true);
+}
+
+/** "12 Nov" from "2026-11-12". */
+export function shortDate(date) {
+  const d = new Date(`${date}T12:00:00Z`);
+  return Number.isNaN(d.getTime()) ? String(date) : d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+}
+
+function noticeNode(n) {
+  const state = n.active ? `Active since ${shortDate(n.from)}` : `Ended: last seen ${shortDate(n.to)}`;
+  const rows = (n.days ?? []).map((d) => h('tr', {},
+    h('td', {}, shortDate(d.date)),
+    h('td', {}, formatValue(n.kind, d.value)),
+    h('td', {}, d.baseline === null || d.baseline === undefined ? '\u2014' : formatValue(n.kind, d.baseline))));
+  return h('article', { class: `activity-notice ${n.active ? 'active' : 'ended'}`, dataset: { kind: n.kind } },
+    h('h4', {}, n.title),
+    h('p', { class: 'sub' }, state),
+    h('p', { class: 'evidence' }, n.evidence),
+    rows.length ? h('table', { class: 'grid compact evidence-days' },
+      h('thead', {}, h('tr', {}, ...['Day', 'Seen', 'Usual'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, ...rows)) : null);
+}
+
+/** A notice's figure as words: minutes after midnight as a time, percentages, counts. */
+export function formatValue(kind, v) {
+  if (typeof v !== 'number') return '\u2014';
+  if (kind === 'late_rise') return `${String(Math.floor(v / 60)).padStart(2, '0')}:${String(Math.round(v % 60)).padStart(2, '0')}`;
+  if (kind === 'low_activity') return `${Math.round(v)} %`;
+  if (kind === 'cold_room') return `${v.toFixed(1)} \u00B0C`;
+  if (kind === 'no_kitchen' || kind === 'no_time_out') return `${Math.round(v / 60)} min`;
+  return String(Math.round(v * 10) / 10);
+}
+
+/**
+ * The activity section for household `id`, or null for a role that does not see it.
+ * ctx: api, role().
+ */
+export function activitySection(ctx, id) {
+  if (!seesActivity(ctx.role())) return null;
+  const message = h('p', { id: 'activity-message', class: 'message', role: 'status' });
+  const notices = h('div', { id: 'activity-notices', class: 'activity-notices' });
+  const grid = h('div', { id: 'activity-grid', class: 'activity-chart' });
+  const trends = h('div', { id: 'activity-trends', class: 'activity-trends' });
+  const report = h('a', { id: 'activity-report', class: 'button', target: '_blank', rel: 'noopener' }, 'Printable report');
+  const choices = [14, 28].map((days) => h('button', {
+    type: 'button', class: 'activity-days', dataset: { days: String(days) }, 'aria-pressed': 'false',
+    onclick: () => load(days),
+  }, `${days} days`));
+  let request = 0;
+
+  async function load(days) {
+    const mine = ++request;
+    for (const b of choices) b.setAttribute('aria-pressed', String(Number(b.dataset.days) === days));
+    report.href = `/api/households/${encodeURIComponent(id)}/activity/report?days=${days}&context=report`;
+    say(message, 'Loading activity\u2026');
+    try {
+      const v = await ctx.api.get(`/api/households/${encodeURIComponent(id)}/activity?days=${days}`);
+      if (mine !== request) return;
+      const shown = (v.days ?? []).filter((d) => !d.missing).length;
+      say(message, shown ? `The last ${days} days: ${shown} with data.` : `No activity summaries in the last ${days} days.`);
+      notices.replaceChildren(
+        h('h4', {}, 'Wellbeing notices'),
+        (v.notices ?? []).length
+          ? h('div', {}, ...v.notices.map(noticeNode))
+          : h('p', { class: 'empty' }, 'No wellbeing notices in this period.'));
+      grid.replaceChildren(h('h4', {}, 'Day by hour'), svgNode(v.charts?.grid));
+      trends.replaceChildren(h('h4', {}, 'Trends against the usual range'),
+        ...(v.trends ?? []).map((t) => h('figure', { class: 'activity-trend', dataset: { metric: t.metric } },
+          h('figcaption', {}, t.label), svgNode(v.charts?.trends?.[t.metric]))));
+    } catch (e) {
+      if (mine !== request) return;
+      say(message, e.message, 'error');
+    }
+  }
+
+  load(14);
+  return h('section', { id: 'household-activity', class: 'hh-section', 'aria-labelledby': 'hh-activity' },
+    h('h3', { id: 'hh-activity' }, 'Activity'),
+    h('p', { class: 'hint' }, 'Hourly summaries from the home\u2019s sensors. Wellbeing notices are not alarms.'),
+    h('div', { class: 'activity-controls' }, ...choices, report),
+    message, notices, grid, trends);
+}

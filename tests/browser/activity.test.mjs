@@ -1,0 +1,191 @@
+// Activity insights in the console, in a real Chromium against a real warden-centre and Mosquitto:
+// eight weeks of generated hourly summaries with an infection pattern in the last week (more
+// night-time bathroom visits) reach the centre through its real ingest (mosquitto_pub, as a hub
+// would send them); a care user of the household's team opens the household, sees the activity view
+// with the notice and its evidence, the day x hour chart and the trends with their band, switches to
+// 28 days, and prints the report (to a PDF, in print media); the views are in the audit; a care user
+// of another team gets "not found".
+//
+// Environment and exit codes as tests/browser/console.test.mjs (see harness.mjs). Screenshots and the
+// PDF: activity-* in WARDEN_ARTIFACTS_DIR.
+
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  apiSession, artifactsDir, binDir, browserOrSkip, centreBin, centreCommand, check, Children, expectText, findProgram,
+  freePort, launch, sourceDir, startBroker, tail, waitForHealth,
+} from './harness.mjs';
+
+const chromium = await browserOrSkip();
+const artifacts = artifactsDir();
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-activity-'));
+const children = new Children();
+const password = 'correct-horse-battery';
+const weeksBin = path.join(binDir, 'warden-activity-weeks');
+let context = null;
+let page = null;
+const pageErrors = [];
+const browserLog = [];
+
+const watchdog = setTimeout(() => {
+  console.error('FAIL: the test took longer than 180 s');
+  cleanup().finally(() => process.exit(1));
+}, 180_000);
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => cleanup().finally(() => process.exit(1)));
+
+let failed = false;
+try {
+  await run();
+  console.log('PASS: browser_activity');
+} catch (e) {
+  failed = true;
+  console.error(`FAIL: ${e.stack || e}`);
+  if (browserLog.length) console.error(`--- browser console ---\n${browserLog.slice(-40).join('\n')}`);
+  const log = path.join(tmp, 'centre.log');
+  if (fs.existsSync(log)) console.error(`--- centre log (tail) ---\n${tail(fs.readFileSync(log, 'utf8'), 40)}`);
+  if (page) await shot('activity-failure.png').catch(() => {});
+} finally {
+  await cleanup();
+  clearTimeout(watchdog);
+}
+process.exit(failed ? 1 : 0);
+
+// ------------------------------------------------------------------------------------------------
+
+async function run() {
+  check(fs.existsSync(centreBin), `no warden-centre at ${centreBin} (build it, or set WARDEN_BIN_DIR)`);
+  check(fs.existsSync(weeksBin), `no warden-activity-weeks at ${weeksBin} (build it)`);
+  const mqttPort = await startBroker(children, tmp);
+  const httpPort = await freePort();
+  const config = path.join(tmp, 'centre.toml');
+  fs.writeFileSync(config, [
+    '[centre]',
+    `database = ${JSON.stringify(path.join(tmp, 'centre.db'))}`,
+    '[mqtt]',
+    `uri = "tcp://127.0.0.1:${mqttPort}"`,
+    '[http]',
+    `listen = "127.0.0.1:${httpPort}"`,
+    `web_root = ${JSON.stringify(path.join(sourceDir, 'centre', 'web'))}`,
+    '[activity]',
+    'night_bathroom_nights = 3',
+    '',
+  ].join('\n'));
+  for (const team of ['north', 'south']) centreCommand(['--config', config, 'team', 'add', team]);
+  centreCommand(['--config', config, 'user', 'add', 'admin1', '--role', 'admin'], `${password}\n`);
+  centreCommand(['--config', config, 'user', 'add', 'carl', '--role', 'care', '--team', 'north'], `${password}\n`);
+  centreCommand(['--config', config, 'user', 'add', 'sian', '--role', 'care', '--team', 'south'], `${password}\n`);
+  const base = `http://127.0.0.1:${httpPort}`;
+  children.start('centre', centreBin, ['--config', config], path.join(tmp, 'centre.log'));
+  await waitForHealth(base, 20_000);
+
+  // --- a fictional household on the north team's caseload, its hub linked before summaries arrive
+  const admin = await apiSession(base, 'admin1', password);
+  const made = await admin.post('/api/households', {
+    address_lines: ['3 Example Terrace'], postcode: 'CF10 2AA', hubs: ['hub-act'], team: 'north',
+    residents: [{ name: 'Morwenna Fictional', preferred_name: 'Wenna' }],
+  });
+  check(made.status === 201, `household created (${made.status} ${JSON.stringify(made.body)})`);
+  const id = made.body.id;
+
+  // --- 8 weeks of summaries, 4 to 5 night-time bathroom visits a night for the last 5 nights, sent
+  // through the broker on the hub's topic, as the hub sends them (QoS 1)
+  const gen = spawnSync(weeksBin, ['--hub', 'hub-act', '--days', '56', '--change', 'uti:51'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  check(gen.status === 0, `warden-activity-weeks ran: ${gen.stderr}`);
+  const lines = gen.stdout.trim().split('\n');
+  check(lines.length > 1300, `eight weeks of hours (${lines.length})`);
+  const pub = findProgram('mosquitto_pub', ['/usr/bin/mosquitto_pub']);
+  const sent = spawnSync(pub, ['-h', '127.0.0.1', '-p', String(mqttPort), '-q', '1', '-t', 'warden/v1/hub-act/activity', '-l'],
+    { input: gen.stdout, encoding: 'utf8', timeout: 60_000 });
+  check(sent.status === 0, `mosquitto_pub sent the summaries: ${sent.stderr}`);
+
+  // --- stored: the centre's view from the API shows every day and the notice
+  const carl = await apiSession(base, 'carl', password);
+  let view = null;
+  for (let i = 0; i < 200; i += 1) {
+    view = (await carl.get(`/api/households/${id}/activity?days=14`)).body;
+    if (view?.notices?.some((n) => n.kind === 'night_bathroom') && view.days.filter((d) => !d.missing).length >= 13) break;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  const notice = view?.notices?.find((n) => n.kind === 'night_bathroom');
+  check(notice && notice.active, `an active night-time bathroom notice (${JSON.stringify(view?.notices)})`);
+
+  // --- the care user in the console
+  context = await launch(chromium, path.join(tmp, 'chromium-profile'));
+  page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(10_000);
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => browserLog.push(`${m.type()}: ${m.text()}`));
+  await page.goto(`${base}/`);
+  await login('carl');
+  await page.evaluate((hh) => (location.hash = `household/${hh}`), id);
+  await expectText(page, '#household-title', /^Wenna · CF10 2AA$/);
+  await page.locator('#household-activity').waitFor({ state: 'visible' });
+  const card = page.locator('#activity-notices .activity-notice[data-kind="night_bathroom"]');
+  await expectText(page, card, /More night-time bathroom visits.*Active since.*nights running.*visits/);
+  const evidence = await card.locator('.evidence').textContent();
+  check(/usual \d+(\.\d)? a night/.test(evidence), `the evidence gives the usual figure (${evidence})`);
+  check(await card.locator('.evidence-days tbody tr').count() >= 3, 'the evidence lists the nights');
+  check(await page.locator('#activity-grid svg.activity-grid rect').count() > 14 * 24, 'the day x hour chart is drawn');
+  check(await page.locator('#activity-trends svg[data-metric="night_bathroom"] polygon.band').count() === 1,
+    'the night-time bathroom trend has its baseline band');
+  check(await page.locator('#activity-trends svg[data-metric="night_bathroom"] path.value').count() === 1, 'and its line');
+  await shot('activity-14-days.png');
+  await page.click('.activity-days[data-days="28"]');
+  await expectText(page, '#activity-message', /^The last 28 days: \d+ with data\.$/);
+  const rows = await page.locator('#activity-grid svg text').allTextContents();
+  check(rows.filter((t) => /^\d{4}-\d{2}-\d{2}$/.test(t)).length === 28, 'the chart has 28 days');
+  await shot('activity-28-days.png');
+
+  // --- the printable report: as the link opens it, printed to PDF in print media
+  const href = await page.getAttribute('#activity-report', 'href');
+  check(/\/activity\/report\?days=28/.test(href), `the report link follows the days shown (${href})`);
+  const report = await context.newPage();
+  await report.goto(`${base}${href}`);
+  await expectText(report, 'h1', /Activity report: household/);
+  await expectText(report, '.notice', /More night-time bathroom visits \(active/);
+  await report.emulateMedia({ media: 'print' });
+  check(await report.locator('.toolbar').isHidden(), 'the print hint is not printed');
+  const pdf = path.join(artifacts, 'activity-report.pdf');
+  await report.pdf({ path: pdf, format: 'A4', printBackground: true });
+  const bytes = fs.readFileSync(pdf);
+  check(bytes.subarray(0, 5).toString() === '%PDF-' && bytes.length > 20_000, `a PDF report (${bytes.length} bytes)`);
+  const pages = (bytes.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+  check(pages >= 2 && pages <= 8, `the report prints on a few pages (${pages})`);
+  await report.close();
+
+  // --- each view audited; another team's care user gets "not found"
+  const audit = (await admin.get('/api/audit?limit=500')).body;
+  const views = audit.filter((e) => e.user === 'carl' && e.target === String(id)).map((e) => e.action);
+  check(views.includes('activity_read') && views.includes('activity_report'),
+    `the care user's views and the report are audited (${JSON.stringify(views)})`);
+  const sian = await apiSession(base, 'sian', password);
+  check((await sian.get(`/api/households/${id}/activity`)).status === 404, "another team's care user: 404");
+  check((await sian.get(`/api/households/${id}/activity/report`)).status === 404, 'and for the report');
+  check(pageErrors.length === 0, `no script errors on the page (${pageErrors.join('; ')})`);
+}
+
+async function login(user) {
+  await page.locator('#login-form').waitFor({ state: 'visible' });
+  await page.fill('#login-user', user);
+  await page.fill('#login-password', password);
+  await page.click('#login-submit');
+  await page.locator('#app').waitFor({ state: 'visible' });
+  await expectText(page, '#who-user', new RegExp(`^${user}$`));
+}
+
+async function shot(name) {
+  await page.screenshot({ path: path.join(artifacts, name), fullPage: true });
+}
+
+async function cleanup() {
+  try {
+    await context?.close();
+  } catch {
+    // the browser may already be gone
+  }
+  context = null;
+  await children.stopAll();
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
