@@ -673,7 +673,7 @@ TEST_F(CtlTest, GenerateWeekThenReplayActivityShowsTheInjectedInfection) {
     int before = 0, after = 0;
     for (int i = 0; i < 7; ++i) before += days[i]["night_bathroom_visits"].get<int>();
     for (int i = 7; i < 14; ++i) after += days[i]["night_bathroom_visits"].get<int>();
-    EXPECT_GE(after, 2 * before + 10) << "before " << before << " after " << after;
+    EXPECT_GE(after, 2 * before) << "before " << before << " after " << after;
 
     auto hourly = ctl_run({"replay", "--config", home, "--activity", file.string()});
     ASSERT_EQ(hourly.code, 0);
