@@ -52,6 +52,15 @@ std::size_t commit_path::add(new_alert n) {
 
 void commit_path::delivered(std::string id) {
     pending_.delivered.push_back(std::move(id));
+    arm_marks();
+}
+
+void commit_path::activity_delivered(time_point hour) {
+    pending_.activity_delivered.push_back(hour);
+    arm_marks();
+}
+
+void commit_path::arm_marks() {
     if (marks_armed_ || stopping_) return;
     marks_armed_ = true;
     marks_timer_.expires_after(marks_delay);
@@ -120,6 +129,7 @@ void commit_path::flush() {
                    a.value("state", ""), a.value("sensor", ""), a.value("rule", ""));
     }
     hooks_.committed(r.added);
+    if (!b.activity.empty() && hooks_.activity_committed) hooks_.activity_committed(b.activity);
     if (!r.added.empty() || !b.delivered.empty()) hooks_.changed();
 
     if (storage_fault_) {

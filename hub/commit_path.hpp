@@ -43,6 +43,8 @@ public:
         std::function<void(const char* type, bool raised, const char* text)> technical;
         /// Something the hub's state document shows changed (outbox, storage).
         std::function<void()> changed;
+        /// A commit stored these activity hours (hour order): send them. May be empty (not set).
+        std::function<void(const std::vector<activity_row>& rows)> activity_committed;
     };
 
     /// `read_only`, when set, is asked before every commit (fault injection, see hub_options).
@@ -60,6 +62,11 @@ public:
     /// brought forward for it (a lost mark only means one more resend, which the centre acks again):
     /// the next group commit carries it, or, if no other input comes, one within `marks_delay`.
     void delivered(std::string id);
+    /// Finished activity hours: stored with the next commit (with the rule state that finished them),
+    /// then handed to hooks::activity_committed. They wait for the disk: none is sent from memory.
+    void add_activity(activity_row row) { pending_.activity.push_back(std::move(row)); }
+    /// The centre acknowledged an activity hour; its mark rides on the next commit like delivered().
+    void activity_delivered(time_point hour);
     /// The rule state may have changed: the next flush saves it if it differs from the last saved.
     void engine_changed() { engine_dirty_ = true; }
     /// The rule state as last committed (read from the store at start).
@@ -84,6 +91,7 @@ public:
 
 private:
     void failed(batch b, const store_error& e);
+    void arm_marks();
     void send_unstored();
 
     asio::io_context& io_;

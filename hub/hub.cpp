@@ -18,6 +18,7 @@
 #include <asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include "warden/alerts/activity.hpp"
 #include "warden/alerts/engine.hpp"
 #include "warden/hub/store.hpp"
 #include "warden/hub/uplink.hpp"
@@ -47,8 +48,9 @@ using json = nlohmann::json;
 
 /// An uplink down this long raises uplink_fault.
 constexpr milliseconds uplink_fault_after{10 * 60'000};
-/// Event log retention (SPEC: warden-ctl export reads up to a week back).
-constexpr milliseconds retention{8 * 24 * 3'600'000LL};
+/// Event log retention (SPEC: warden-ctl export reads up to a week back), unless [activity]
+/// keep_raw_days says otherwise.
+constexpr milliseconds default_retention{8 * 24 * 3'600'000LL};
 constexpr milliseconds prune_every{3'600'000};
 /// The rule timer never sleeps longer than this, so a wall-clock jump is noticed.
 constexpr milliseconds max_timer_sleep{5 * 60'000};
@@ -58,6 +60,9 @@ constexpr std::size_t drop_log_topics = 1024;
 
 /// The router's press levels, kept inside the saved rule state (the engine ignores the key).
 constexpr const char* levels_key = "sensor_levels";
+/// The activity tracker's state, kept inside the saved rule state too (committed with the hours it
+/// finished, so a restart neither loses nor repeats an hour).
+constexpr const char* activity_key = "activity";
 
 json iso_or_null(const std::optional<time_point>& t) {
     return t ? json(format_time(*t)) : json(nullptr);
@@ -83,6 +88,9 @@ struct hub::impl {
     void apply(alerts::output out);
     void raise_test(std::optional<std::string> request_id);
     void arm_rule_timer();
+    // Activity summaries (only with [activity] share = true).
+    void arm_activity_timer();
+    void take_activity();
 
     // Batch -> store (commit_) -> uplink.
     commit_path::hooks commit_hooks();
@@ -113,6 +121,10 @@ struct hub::impl {
     asio::steady_timer rule_timer_;
     asio::steady_timer prune_timer_;
     asio::steady_timer uplink_fault_timer_;
+    asio::steady_timer activity_timer_;
+    /// Hourly activity summaries; null unless [activity] share = true (consent recorded).
+    std::unique_ptr<alerts::activity_tracker> activity_;
+    milliseconds retention_ = default_retention;
     /// The DC-09 second path ([dc09] role "both": every alert; "backup": what MQTT has not delivered).
     std::unique_ptr<dc09_path> dc09_;
 
@@ -189,7 +201,14 @@ hub::impl::impl(config::hub_config c, std::shared_ptr<spdlog::logger> l, hub_opt
       commit_(io_, store_, cfg_.id, log_, hopts_.store_read_only, commit_hooks()),
       rule_timer_(io_),
       prune_timer_(io_),
-      uplink_fault_timer_(io_) {
+      uplink_fault_timer_(io_),
+      activity_timer_(io_) {
+    if (cfg_.activity) {
+        retention_ = std::chrono::hours{24} * cfg_.activity->keep_raw_days;
+        alerts::activity_tuning tuning;
+        if (hopts_.activity_period) tuning.hour = *hopts_.activity_period;
+        if (cfg_.activity->share) activity_ = std::make_unique<alerts::activity_tracker>(cfg_, zone_, tuning);
+    }
     if (cfg_.dc09)
         dc09_ = std::make_unique<dc09_path>(
             io_, cfg_, uplink_, log_, [this] { local_.mark_state_dirty(); },
@@ -216,6 +235,7 @@ hub::impl::impl(config::hub_config c, std::shared_ptr<spdlog::logger> l, hub_opt
                     if (v.is_boolean()) levels[id] = v.get<bool>();
                 router_.restore_levels(levels);
             }
+            if (auto it = j.find(activity_key); it != j.end() && activity_) activity_->restore_state(*it);
         }
     }
 }
@@ -242,6 +262,10 @@ void hub::impl::start() {
     // hub_started (and any state the restart implies) is committed before anything connects.
     apply(engine_.start(now));
     apply(engine_.technical("storage_fault", false, "Storage working", now));
+    if (activity_) {
+        activity_->start(now);  // a saved hour that ended while the hub was down is finished now
+        take_activity();
+    }
     commit_.engine_changed();
     commit_.flush();
 
@@ -280,6 +304,7 @@ void hub::impl::start() {
         }
         // No commit of its own: the mark rides on the next one (commit_path::delivered).
     });
+    uplink_.on_activity_acked([this](time_point hour) { commit_.activity_delivered(hour); });
     uplink_.on_command([this](const std::string& payload) { centre_command(payload); });
     uplink_.on_connection([this](bool up) { uplink_connection(up); });
     uplink_.set_heartbeat_source([this] {
@@ -292,6 +317,7 @@ void hub::impl::start() {
     if (dc09_) dc09_->start();
     uplink_connection(false);
     arm_rule_timer();
+    arm_activity_timer();
     arm_prune();
 }
 
@@ -301,7 +327,7 @@ void hub::impl::shutdown() {
     // Stop taking messages first; whatever Paho has already handed over is queued behind this
     // handler and still processed before the final commit below.
     home_.stop();
-    for (auto* t : {&rule_timer_, &prune_timer_, &uplink_fault_timer_}) t->cancel();
+    for (auto* t : {&rule_timer_, &prune_timer_, &uplink_fault_timer_, &activity_timer_}) t->cancel();
     commit_.stop();
     local_.stop();
     if (dc09_) dc09_->stop_backup();
@@ -338,8 +364,13 @@ void hub::impl::home_message(mqtt::message m) {
     } else {
         auto r = router_.decode(m.topic, m.payload, now, m.retained);
         if (r.dropped != sensors::drop_reason::none) note_drop(m.topic, r);
-        for (const auto& in : r.inputs) apply(engine_.on_input(in, now));
+        for (const auto& in : r.inputs) {
+            apply(engine_.on_input(in, now));
+            if (activity_)
+                if (const auto* e = std::get_if<sensor_event>(&in)) activity_->on_event(*e);
+        }
         if (!r.inputs.empty()) local_.mark_state_dirty();
+        if (activity_ && activity_->has_finished()) take_activity();
     }
     commit_.engine_changed();
     commit_.schedule();
@@ -481,6 +512,29 @@ void hub::impl::arm_rule_timer() {
     });
 }
 
+void hub::impl::take_activity() {
+    for (const auto& h : activity_->take_finished()) {
+        log_->info("activity hour finished hour={} covered_s={}", format_time(h.hour), h.covered_s);
+        commit_.add_activity(activity_row{h.hour, alerts::to_json(h, cfg_.id).dump()});
+    }
+}
+
+void hub::impl::arm_activity_timer() {
+    if (!activity_ || stopping_) return;
+    // Also every few minutes when nothing ends: the saved state then says how long the hub ran, so an
+    // hour cut short by a crash reports the cover it had.
+    auto wait = std::clamp(activity_->next_deadline() - now_ms(), milliseconds{0}, max_timer_sleep);
+    activity_timer_.expires_after(wait);
+    activity_timer_.async_wait([this](std::error_code ec) {
+        if (ec || stopping_) return;
+        activity_->on_time(now_ms());
+        take_activity();
+        commit_.engine_changed();
+        commit_.schedule();
+        arm_activity_timer();
+    });
+}
+
 commit_path::hooks hub::impl::commit_hooks() {
     commit_path::hooks h;
     h.rule_state = [this] { return rule_state(); };
@@ -507,12 +561,14 @@ commit_path::hooks hub::impl::commit_hooks() {
         apply(engine_.technical(type, raised, text, now_ms()));
     };
     h.changed = [this] { local_.mark_state_dirty(); };
+    h.activity_committed = [this](const std::vector<activity_row>& rows) { uplink_.enqueue_activity(rows); };
     return h;
 }
 
 std::string hub::impl::rule_state() const {
     auto j = engine_.save_state();
     if (j.is_object()) j[levels_key] = router_.levels();
+    if (j.is_object() && activity_) j[activity_key] = activity_->save_state();
     return j.dump();
 }
 
@@ -591,7 +647,7 @@ std::string hub::impl::heartbeat_json() {
 
 void hub::impl::arm_prune() {
     std::uint64_t n = 0;
-    if (auto err = store_.prune(now_ms() - retention, &n))
+    if (auto err = store_.prune(now_ms() - retention_, &n))
         log_->warn("prune failed code={} error=\"{}\"", err->code, err->message);
     else if (n)
         log_->info("pruned rows={}", n);

@@ -23,6 +23,10 @@ int main(int argc, char** argv) {
     app.add_flag("--check", check, "validate the config and exit (0 valid, 2 errors)");
     app.add_option("--log-level", level, "trace, debug, info, warn, error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+    long long activity_period_ms = 0;
+    app.add_option("--test-activity-period", activity_period_ms,
+                   "tests only: activity summaries every this many ms instead of every hour")
+        ->group("");  // hidden
     app.set_version_flag("--version", std::string("warden-hub ") + WARDEN_VERSION);
     CLI11_PARSE(app, argc, argv);
 
@@ -59,7 +63,9 @@ int main(int argc, char** argv) {
     ::mallopt(M_ARENA_MAX, 1);
 
     try {
-        warden::hub::hub hub(std::move(cfg), log);
+        warden::hub::hub_options opts;
+        if (activity_period_ms > 0) opts.activity_period = std::chrono::milliseconds{activity_period_ms};
+        warden::hub::hub hub(std::move(cfg), log, opts);
         return hub.run();
     } catch (const std::exception& e) {
         log->critical("hub cannot start error=\"{}\"", e.what());

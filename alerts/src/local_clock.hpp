@@ -23,6 +23,8 @@ public:
 
     /// Minutes since local midnight at `t` (0..1439).
     int minute_of_day(time_point t) const;
+    /// The zone's offset from UTC at `t`.
+    milliseconds offset(time_point t) const { return period_of(t).offset; }
     /// The local calendar day containing `t`.
     date::local_days local_day(time_point t) const;
     /// The instant of local day `d` + `minute`. A time skipped by a DST change maps to the change

@@ -190,7 +190,7 @@ using detail::diagnostics;
 using detail::rule_entry;
 using detail::sensor_entry;
 
-constexpr std::string_view top_keys[] = {"hub", "local", "centre", "dc09", "sensor", "rule"};
+constexpr std::string_view top_keys[] = {"hub", "local", "centre", "dc09", "sensor", "rule", "activity"};
 
 hub_config parse_hub(std::string_view text, const std::string& name, const std::filesystem::path& base) {
     diagnostics d(name);
@@ -200,9 +200,10 @@ hub_config parse_hub(std::string_view text, const std::string& name, const std::
     {
         const auto rule_keys = detail::all_rule_keys();
         const detail::section_keys homes[] = {
-            {"[hub]", detail::hub_keys},         {"[local]", detail::broker_keys},
-            {"[centre]", detail::centre_keys},   {"[dc09]", detail::dc09_keys},
-            {"[[sensor]]", detail::sensor_keys}, {"[[rule]]", rule_keys}};
+            {"[hub]", detail::hub_keys},          {"[local]", detail::broker_keys},
+            {"[centre]", detail::centre_keys},    {"[dc09]", detail::dc09_keys},
+            {"[[sensor]]", detail::sensor_keys},  {"[[rule]]", rule_keys},
+            {"[activity]", detail::activity_keys}};
         detail::reject_unknown_top_level(root, top_keys, homes, d);
     }
     detail::read_hub(root, cfg, d, base);
@@ -219,6 +220,7 @@ hub_config parse_hub(std::string_view text, const std::string& name, const std::
     for (std::size_t i = 0; i < rule_tables.size(); ++i)
         rules.push_back(detail::read_rule(*rule_tables[i], i, d));
     detail::cross_check(sensors, rules, d);
+    detail::read_activity(root, cfg, sensors, d);
 
     d.throw_if_any();
     for (auto& s : sensors) cfg.sensors.push_back(std::move(s.spec));

@@ -21,6 +21,8 @@ constexpr std::string_view centre_keys[] = {"uri",       "username", "password",
                                             "cert_file", "key_file", "heartbeat", "ack_timeout"};
 constexpr std::string_view dc09_keys[] = {"host", "port",    "transport", "account", "receiver",   "line",
                                           "key",  "key_hex", "format",    "role",    "supervision"};
+constexpr std::string_view activity_keys[] = {"share", "keep_raw_days", "night",
+                                              "rooms", "appliances",    "exit_doors"};
 constexpr std::string_view sensor_keys[] = {"id",        "kind",          "source",     "topic",
                                             "location",  "report_every",  "field",      "active",
                                             "threshold", "cancel_button", "away_button"};
@@ -57,6 +59,10 @@ std::vector<std::string_view> all_rule_keys();
 
 // --- checks across sensors and rules (hub_cross_checks.cpp) ---
 void cross_check(std::vector<sensor_entry>& sensors, std::vector<rule_entry>& rules, diagnostics& d);
+
+// --- [activity] (hub_activity.cpp), read after the sensors it names ---
+void read_activity(const toml::table& root, hub_config& cfg, const std::vector<sensor_entry>& sensors,
+                   diagnostics& d);
 
 // --- what [[sensor]] and [[rule]] share (hub_sensors.cpp) ---
 std::string quoted_id_hint();

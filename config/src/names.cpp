@@ -24,6 +24,15 @@ constexpr std::array<std::pair<rule_type, std::string_view>, 5> rule_names{{
     {rule_type::threshold, "threshold"},
 }};
 
+constexpr std::array<std::pair<room_role, std::string_view>, 6> room_role_names{{
+    {room_role::bathroom, "bathroom"},
+    {room_role::kitchen, "kitchen"},
+    {room_role::bedroom, "bedroom"},
+    {room_role::living, "living"},
+    {room_role::hall, "hall"},
+    {room_role::other, "other"},
+}};
+
 std::string join_lines(const std::vector<std::string>& lines) {
     std::string out;
     for (const auto& l : lines) {
@@ -56,6 +65,18 @@ std::string_view to_string(rule_type t) noexcept {
 std::optional<rule_type> parse_rule_type(std::string_view name) noexcept {
     for (const auto& [r, n] : rule_names)
         if (n == name) return r;
+    return std::nullopt;
+}
+
+std::string_view to_string(room_role r) noexcept {
+    for (const auto& [t, name] : room_role_names)
+        if (t == r) return name;
+    return "other";
+}
+
+std::optional<room_role> parse_room_role(std::string_view name) noexcept {
+    for (const auto& [t, n] : room_role_names)
+        if (n == name) return t;
     return std::nullopt;
 }
 

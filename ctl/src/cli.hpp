@@ -59,6 +59,7 @@ void add_devices(CLI::App& app, context& ctx);
 void add_pair(CLI::App& app, context& ctx);
 void add_simulate(CLI::App& app, context& ctx);
 void add_replay(CLI::App& app, context& ctx);
+void add_generate(CLI::App& app, context& ctx);
 void add_export(CLI::App& app, context& ctx);
 void add_test_alarm(CLI::App& app, context& ctx);
 void add_status(CLI::App& app, context& ctx);

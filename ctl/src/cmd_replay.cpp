@@ -1,5 +1,6 @@
 // warden-ctl replay --config CONFIG EVENTS.jsonl: the hub's own router and rule engine over a
-// recording, on virtual time; prints each alert as a JSON line.
+// recording, on virtual time; prints each alert as a JSON line. With --activity, the hourly activity
+// summaries the hub's tracker makes of it instead (--activity-daily: one line per local day).
 #include <fstream>
 #include <iostream>
 
@@ -8,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "warden/ctl/activity.hpp"
 #include "warden/ctl/replay.hpp"
 
 namespace warden::ctl {
@@ -19,6 +21,8 @@ struct replay_options_cli {
     std::string events;
     std::string from, to, until;
     bool include_start = false;
+    bool activity = false;
+    bool activity_daily = false;
 };
 
 int run_replay(const replay_options_cli& o) {
@@ -43,6 +47,15 @@ int run_replay(const replay_options_cli& o) {
     } catch (const std::exception& e) {
         throw usage_error(fmt::format("timezone \"{}\": {}", cfg.timezone, e.what()));
     }
+    if (o.activity || o.activity_daily) {
+        auto hours = replay_activity(cfg, zone, messages, opts);
+        if (o.activity_daily) {
+            for (const auto& d : daily(hours)) std::cout << to_json(d).dump() << '\n';
+        } else {
+            for (const auto& h : hours) std::cout << alerts::to_json(h, cfg.id).dump() << '\n';
+        }
+        return exit_ok;
+    }
     for (const auto& a : replay(cfg, zone, messages, opts)) std::cout << to_json(a).dump() << '\n';
     return exit_ok;
 }
@@ -64,6 +77,11 @@ void add_replay(CLI::App& app, context& ctx) {
                     "Run the rules' timers up to this ISO time (default: the last message)");
     sub->add_flag("--include-start", o->include_start,
                   "Also print the hub_started alert of the replay's start");
+    sub->add_flag("--activity", o->activity,
+                  "Print the hourly activity summaries (docs/activity.md) instead of alerts, one JSON object "
+                  "per line, as the hub would send them with [activity] share = true");
+    sub->add_flag("--activity-daily", o->activity_daily,
+                  "Print the activity summaries rolled up per local day instead of alerts");
     sub->callback([&ctx, o] { ctx.run = [o] { return run_replay(*o); }; });
 }
 

@@ -53,7 +53,8 @@ int main(int argc, char** argv) {
     using namespace warden::ctl;
     CLI::App app{
         "warden-ctl: the technician's tool for a Warden hub (check, devices, pair, simulate, replay,\n"
-        "export, test-alarm, status). Exit codes: 0 fine, 1 a check failed, 2 usage or config error."};
+        "generate-week, export, test-alarm, status). Exit codes: 0 fine, 1 a check failed, 2 usage or config "
+        "error."};
     app.name("warden-ctl");
     app.set_version_flag("--version", std::string("warden-ctl ") + WARDEN_VERSION);
     app.require_subcommand(1, 1);
@@ -64,6 +65,7 @@ int main(int argc, char** argv) {
     add_pair(app, ctx);
     add_simulate(app, ctx);
     add_replay(app, ctx);
+    add_generate(app, ctx);
     add_export(app, ctx);
     add_test_alarm(app, ctx);
     add_status(app, ctx);

@@ -1,6 +1,7 @@
 #include "warden/hub/store.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 #include <utility>
 
@@ -32,6 +33,15 @@ CREATE TABLE open_conditions(key TEXT PRIMARY KEY, alert_id TEXT NOT NULL, raise
 CREATE TABLE engine_state(id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL, saved_ms INTEGER NOT NULL);
 CREATE TABLE events(id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, topic TEXT NOT NULL, payload BLOB NOT NULL);
 CREATE INDEX events_at ON events(at_ms);
+)sql",
+    // 2: activity summaries, one row per hour (docs/activity.md).
+    R"sql(
+CREATE TABLE activity_outbox(
+    hour_ms INTEGER PRIMARY KEY,
+    json TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    delivered_ms INTEGER);
+CREATE INDEX activity_undelivered ON activity_outbox(hour_ms) WHERE delivered_ms IS NULL;
 )sql",
 };
 
@@ -73,14 +83,28 @@ struct store::statements {
           prune_events(prepare(db, "DELETE FROM events WHERE at_ms < ?")),
           prune_outbox(prepare(db, "DELETE FROM outbox WHERE delivered_ms IS NOT NULL AND delivered_ms < ?")),
           shed_events(
-              prepare(db, "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?)")) {}
+              prepare(db, "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?)")),
+          insert_activity(prepare(db,
+                                  "INSERT INTO activity_outbox(hour_ms, json, created_ms) VALUES (?, ?, ?) "
+                                  "ON CONFLICT(hour_ms) DO NOTHING")),
+          activity_delivered(prepare(
+              db, "UPDATE activity_outbox SET delivered_ms = ? WHERE hour_ms = ? AND delivered_ms IS NULL")),
+          activity_undelivered(
+              prepare(db,
+                      "SELECT hour_ms, json, created_ms, delivered_ms FROM activity_outbox "
+                      "WHERE delivered_ms IS NULL AND hour_ms > ? ORDER BY hour_ms LIMIT ?")),
+          find_activity(prepare(
+              db, "SELECT hour_ms, json, created_ms, delivered_ms FROM activity_outbox WHERE hour_ms = ?")),
+          prune_activity(prepare(
+              db, "DELETE FROM activity_outbox WHERE delivered_ms IS NOT NULL AND delivered_ms < ?")) {}
 
     /// At start-up: throws sqlite::failure.
     static statement prepare(sqlite::database& db, const char* sql) { return db.prepare(sql).value(); }
 
     statement get_meta, set_meta, insert_event, save_state, load_state, insert_outbox, mark_delivered,
         mark_sent, undelivered, undelivered_count, find, get_condition, set_condition, clear_condition,
-        events_between, prune_events, prune_outbox, shed_events;
+        events_between, prune_events, prune_outbox, shed_events, insert_activity, activity_delivered,
+        activity_undelivered, find_activity, prune_activity;
 };
 
 namespace {
@@ -99,6 +123,10 @@ outbox_entry read_entry(const statement& s) {
     e.last_sent = s.opt_time(5);
     e.delivered = s.opt_time(6);
     return e;
+}
+
+activity_row read_activity(const statement& s) {
+    return activity_row{s.time(0), s.text(1), s.time(2), s.opt_time(3)};
 }
 
 sqlite::open_options open_options(const store_options& o) {
@@ -224,6 +252,10 @@ commit_result store::commit(const batch& b) {
             if (auto r = st_->mark_sent.bind(b.now, id).run(); !r) return r;
         for (const auto& id : b.delivered)
             if (auto r = st_->mark_delivered.bind(b.now, id).run(); !r) return r;
+        for (const auto& a : b.activity)
+            if (auto r = st_->insert_activity.bind(a.hour, a.json, b.now).run(); !r) return r;
+        for (const auto& hour : b.activity_delivered)
+            if (auto r = st_->activity_delivered.bind(b.now, hour).run(); !r) return r;
         return {};
     });
     if (!written) {
@@ -287,6 +319,19 @@ std::uint64_t store::next_seq() const {
     return r ? seq : 0;
 }
 
+std::vector<activity_row> store::undelivered_activity(std::optional<time_point> after,
+                                                      std::size_t limit) const {
+    const time_point from =
+        after.value_or(time_point{milliseconds{std::numeric_limits<std::int64_t>::min()}});
+    return st_->activity_undelivered.bind(from, static_cast<std::int64_t>(limit))
+        .all(read_activity)
+        .value_or({});
+}
+
+std::optional<activity_row> store::find_activity(time_point hour) const {
+    return st_->find_activity.bind(hour).one(read_activity).value_or(std::nullopt);
+}
+
 std::optional<std::string> store::open_condition(const std::string& key) const {
     return st_->get_condition.bind(key).one(text_of).value_or(std::nullopt);
 }
@@ -317,6 +362,8 @@ std::optional<store_error> store::prune(time_point before, std::uint64_t* delete
         n = static_cast<std::uint64_t>(st_->prune_events.changes());
         if (auto e = st_->prune_outbox.bind(before).run(); !e) return e;
         n += static_cast<std::uint64_t>(st_->prune_outbox.changes());
+        if (auto e = st_->prune_activity.bind(before).run(); !e) return e;
+        n += static_cast<std::uint64_t>(st_->prune_activity.changes());
         return {};
     });
     if (!r) return r.error();

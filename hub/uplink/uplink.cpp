@@ -29,7 +29,8 @@ uplink::uplink(asio::io_context& io, uplink_options opts, const store& outbox,
       log_(std::move(log)),
       resend_timer_(io),
       heartbeat_timer_(io),
-      stop_timer_(io) {
+      stop_timer_(io),
+      activity_timer_(io) {
     // Distinct from the home session's id: the two brokers may be one in small set-ups.
     auto o = mqtt::broker_options(opts_.broker, "warden-hub-" + opts_.hub_id + "-uplink");
     // A persistent session keeps acks and commands the centre sends while the hub reconnects;
@@ -55,6 +56,7 @@ void uplink::start() {
     started_ = true;
     since_ = now_ms();
     refill();
+    refill_activity();
     session_->start();
     arm_heartbeat();
 }
@@ -64,6 +66,7 @@ void uplink::stop(std::function<void()> done, milliseconds timeout) {
     stopping_ = true;
     resend_timer_.cancel();
     heartbeat_timer_.cancel();
+    activity_timer_.cancel();
     // Whichever comes first: the broker took the offline status, or the timeout.
     auto finish = std::make_shared<std::function<void()>>([this, done = std::move(done)]() mutable {
         stop_timer_.cancel();
@@ -97,11 +100,14 @@ void uplink::connected_changed(bool up) {
         if (heartbeat_source_) session_->publish(topic("heartbeat"), heartbeat_source_(), 1, false);
         // Everything not acked goes again at once, in order, on the new connection.
         for (auto& f : window_) f.published = false;
+        for (auto& f : activity_window_) f.published = false;
         pump();
     } else {
         log_->warn("uplink disconnected hub={} outbox_window={}", opts_.hub_id, window_.size());
         for (auto& f : window_) f.published = false;
+        for (auto& f : activity_window_) f.published = false;
         resend_timer_.cancel();
+        activity_timer_.cancel();
     }
     if (on_connection_) on_connection_(up);
 }
@@ -116,12 +122,22 @@ void uplink::message(mqtt::message m) {
 
 void uplink::handle_ack(const std::string& payload) {
     auto j = nlohmann::json::parse(payload, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("ids") || !j["ids"].is_array() ||
-        j["ids"].size() > max_ack_ids) {
+    // {"ids": [...]} for alerts, {"activity": [...]} for activity hours, or both.
+    auto list = [&](const char* key) {
+        return j.is_object() && j.contains(key) && j[key].is_array() && j[key].size() <= max_ack_ids;
+    };
+    const bool ids = list("ids"), hours = list("activity");
+    if (j.is_discarded() || (!ids && !hours) || (j.contains("ids") && !ids) ||
+        (j.contains("activity") && !hours)) {
         log_->warn("uplink ack dropped reason=malformed bytes={}", payload.size());
         return;
     }
     last_ack_ = now_ms();
+    if (hours) handle_activity_ack(j["activity"]);
+    if (!ids) {
+        pump();
+        return;
+    }
     auto now = steady::now();
     for (const auto& v : j["ids"]) {
         if (!v.is_string()) continue;
@@ -208,6 +224,7 @@ void uplink::pump() {
         sent_.push_back(f.entry.id);
     }
     arm_resend();
+    pump_activity();
 }
 
 void uplink::arm_resend() {
@@ -226,6 +243,85 @@ void uplink::arm_resend() {
         for (auto& f : window_)
             if (f.published && f.due <= now) f.published = false;
         pump();
+    });
+}
+
+void uplink::enqueue_activity(const std::vector<activity_row>& rows) {
+    for (const auto& r : rows) {
+        if (activity_loaded_upto_ && r.hour <= *activity_loaded_upto_) continue;
+        if (more_activity_ || activity_window_.size() >= opts_.activity_window) {
+            more_activity_ = true;  // in the store; refill_activity() takes it in order later
+            continue;
+        }
+        activity_window_.push_back(activity_flight{.row = r});
+        activity_loaded_upto_ = r.hour;
+    }
+    refill_activity();
+    pump_activity();
+}
+
+void uplink::refill_activity() {
+    while (more_activity_ && activity_window_.size() < opts_.activity_window) {
+        auto want = opts_.activity_window - activity_window_.size();
+        auto rows = outbox_.undelivered_activity(activity_loaded_upto_, want);
+        for (auto& r : rows) {
+            activity_loaded_upto_ = r.hour;
+            activity_window_.push_back(activity_flight{.row = std::move(r)});
+        }
+        if (rows.size() < want) more_activity_ = false;
+        if (rows.empty()) break;
+    }
+}
+
+void uplink::handle_activity_ack(const nlohmann::json& hours) {
+    for (const auto& v : hours) {
+        if (!v.is_string()) continue;
+        auto hour = parse_time(v.get_ref<const std::string&>());
+        if (!hour) continue;
+        auto it = std::find_if(activity_window_.begin(), activity_window_.end(),
+                               [&](const activity_flight& f) { return f.row.hour == *hour; });
+        if (it != activity_window_.end()) activity_window_.erase(it);
+        // An hour outside the window (acked twice, loaded later) is marked delivered too.
+        if (on_activity_acked_) on_activity_acked_(*hour);
+    }
+    refill_activity();
+}
+
+void uplink::pump_activity() {
+    if (stopping_ || !session_->connected()) return;
+    // Alarms go first: no summary is published while an alert waits to be.
+    if (more_in_store_ ||
+        std::any_of(window_.begin(), window_.end(), [](const flight& f) { return !f.published; }))
+        return;
+    auto now = steady::now();
+    for (auto& f : activity_window_) {
+        if (f.published) continue;
+        f.published = true;
+        ++f.attempts;
+        f.due = now + backoff(f.attempts);
+        if (f.attempts > 1)
+            log_->info("uplink resend activity hour={} attempt={}", format_time(f.row.hour), f.attempts);
+        session_->publish(topic("activity"), f.row.json, 1, false);
+    }
+    arm_activity_resend();
+}
+
+void uplink::arm_activity_resend() {
+    // Only published hours wait for an ack; the others wait for the alerts ahead of them.
+    std::optional<steady::time_point> due;
+    for (const auto& f : activity_window_)
+        if (f.published && (!due || f.due < *due)) due = f.due;
+    if (!due || !session_->connected()) {
+        activity_timer_.cancel();
+        return;
+    }
+    activity_timer_.expires_at(*due);
+    activity_timer_.async_wait([this](std::error_code ec) {
+        if (ec || stopping_) return;
+        auto now = steady::now();
+        for (auto& f : activity_window_)
+            if (f.published && f.due <= now) f.published = false;
+        pump_activity();
     });
 }
 

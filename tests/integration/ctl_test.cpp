@@ -653,6 +653,43 @@ TEST_F(CtlTest, ReplayOfTheFixtureDayPrintsJsonLines) {
     EXPECT_NE(b.err.find("bad.jsonl:2:"), std::string::npos) << b.all();
 }
 
+TEST_F(CtlTest, GenerateWeekThenReplayActivityShowsTheInjectedInfection) {
+    const std::string home = std::string(WARDEN_SOURCE_DIR) + "/tests/fixtures/activity/home.toml";
+    auto g = ctl_run(
+        {"generate-week", "--config", home, "--days", "14", "--seed", "3", "--inject", "infection:7"});
+    ASSERT_EQ(g.code, 0) << g.err;
+    auto file = dir.write("fortnight.jsonl", g.out);
+    // The recording is the home broker's own: replay (alerts) reads it as it reads an export.
+    auto alerts = ctl_run({"replay", "--config", home, file.string()});
+    ASSERT_EQ(alerts.code, 0) << alerts.all();
+
+    auto r = ctl_run({"replay", "--config", home, "--activity-daily", file.string()});
+    ASSERT_EQ(r.code, 0) << r.all();
+    std::vector<json> days;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) days.push_back(json::parse(line));
+    ASSERT_EQ(days.size(), 14u) << r.out;
+    EXPECT_EQ(days.front()["date"], "2026-11-02");
+    int before = 0, after = 0;
+    for (int i = 0; i < 7; ++i) before += days[i]["night_bathroom_visits"].get<int>();
+    for (int i = 7; i < 14; ++i) after += days[i]["night_bathroom_visits"].get<int>();
+    EXPECT_GE(after, 2 * before) << "before " << before << " after " << after;
+
+    auto hourly = ctl_run({"replay", "--config", home, "--activity", file.string()});
+    ASSERT_EQ(hourly.code, 0);
+    std::istringstream hl(hourly.out);
+    std::string first;
+    std::getline(hl, first);
+    auto h = json::parse(first);
+    EXPECT_EQ(h["hub"], "hub-activity");
+    EXPECT_EQ(h["hour"], "2026-11-02T00:00:00Z");
+    EXPECT_TRUE(h.contains("bed") && h.contains("rooms") && h.contains("appliances")) << first;
+
+    auto bad = ctl_run({"generate-week", "--config", home, "--inject", "flu:3"});
+    EXPECT_EQ(bad.code, 2) << bad.all();
+    EXPECT_NE(bad.err.find("use infection, cold or decline"), std::string::npos) << bad.all();
+}
+
 // ---- status ----
 
 TEST_F(CtlTest, StatusShowsTheRunningHubAndFailsWhenTheUplinkIsDown) {

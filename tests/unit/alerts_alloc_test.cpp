@@ -1,5 +1,6 @@
 // The rule engine allocates nothing per event that raises no alert (docs/PERFORMANCE.md, "Rule
-// engine"). Its own executable: warden/harness/allocation_counter.hpp replaces operator new to count
+// engine"), nor does the activity tracker within an hour (docs/activity.md).
+// Its own executable: warden/harness/allocation_counter.hpp replaces operator new to count
 // the heap allocations.
 
 #include <atomic>
@@ -10,6 +11,7 @@
 #include <date/tz.h>
 #include <gtest/gtest.h>
 
+#include "warden/alerts/activity.hpp"
 #include "warden/alerts/engine.hpp"
 #include "warden/config/hub_config.hpp"
 #include "warden/harness/allocation_counter.hpp"
@@ -93,6 +95,48 @@ TEST(AlertsAllocation, NoHeapAllocationPerQuietEventAcrossTheClocksGoingForward)
                                        inputs, 100, quiet);
     EXPECT_TRUE(quiet) << "the inputs were meant to raise nothing";
     EXPECT_EQ(n, 0) << "heap allocations over " << inputs.size() - 100 << " events";
+}
+
+/// The activity tracker on the same inputs: `hours` hours of them, 10 s apart from `start`.
+/// Returns allocations after the first `warm_up` inputs, and the hours finished then.
+long tracker_allocations(time_point start, const std::vector<sensor_input>& inputs, std::size_t warm_up,
+                         std::size_t& finished) {
+    auto cfg = config::load_hub_config(WARDEN_SOURCE_DIR "/examples/home.toml");
+    cfg.activity = config::activity_spec{.share = true};
+    activity_tracker t(cfg, date::locate_zone(cfg.timezone));
+    t.start(start);
+    long before = 0;
+    finished = 0;
+    auto now = start;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        if (i == warm_up) before = harness::allocations.load();
+        now += std::chrono::seconds(10);
+        auto e = std::get<sensor_event>(inputs[i]);
+        e.at = now;
+        t.on_event(e);
+        if (t.has_finished()) finished += t.take_finished().size();
+    }
+    return harness::allocations.load() - before;
+}
+
+TEST(ActivityAllocation, NoHeapAllocationPerEventWithinAnHour) {
+    // 50 minutes of events inside one hour (08:00-08:50): nothing is allocated per event.
+    auto inputs = ordinary_inputs(300);
+    std::size_t finished = 0;
+    auto n = tracker_allocations(date::sys_days{date::year{2026} / 11 / 30} + std::chrono::hours{8}, inputs,
+                                 50, finished);
+    EXPECT_EQ(finished, 0u);
+    EXPECT_EQ(n, 0) << "heap allocations over " << inputs.size() - 50 << " events";
+}
+
+TEST(ActivityAllocation, EachFinishedHourCostsAFewAllocationsOnly) {
+    // 12 hours: the allocations are those of the 12 summaries (rooms' names, vectors), not per event.
+    auto inputs = ordinary_inputs(4320);
+    std::size_t finished = 0;
+    auto n = tracker_allocations(date::sys_days{date::year{2026} / 11 / 30} + std::chrono::hours{8}, inputs,
+                                 100, finished);
+    EXPECT_GE(finished, 11u);
+    EXPECT_LE(n, static_cast<long>(finished) * 40) << n << " allocations for " << finished << " hours";
 }
 
 }  // namespace

@@ -363,7 +363,7 @@ TEST(HubConfigErrors, UnknownKeysSayWhatWasMeant) {
     EXPECT_TRUE(
         one_error(errors_with("[alarms]\nx = 1\n"), L(1), 2,
                   {"unknown section [alarms] (sections: [hub], [local], [centre], [dc09], [[sensor]], "
-                   "[[rule]])"}));
+                   "[[rule]], [activity])"}));
     EXPECT_TRUE(one_error(errors_with("[[rules]]\nx = 1\n"), L(1), 3,
                           {"unknown section [rules]; did you mean [[rule]]?"}));
     EXPECT_TRUE(one_error(errors_of("heartbeat = \"30s\"\n" + base_home), 1, 1,
@@ -957,4 +957,87 @@ TEST(HubConfigErrors, ManyErrorsAreReportedAtOnceInFileOrder) {
         EXPECT_GE(line, last_line) << "sorted by place";
         last_line = line;
     }
+}
+
+// --- [activity] ------------------------------------------------------------------------------------------
+
+TEST(HubConfig, ActivitySection) {
+    EXPECT_FALSE(load_with("").activity);
+    auto c = load_with(R"([[sensor]]
+id = "kettle_plug"
+kind = "power"
+source = "zigbee2mqtt"
+topic = "zigbee2mqtt/kettle_plug"
+location = "kitchen"
+
+[activity]
+share = true
+keep_raw_days = 30
+night = "23:00-06:30"
+exit_doors = ["front-door"]
+
+[activity.rooms]
+"hallway" = "hall"
+"kitchen" = "kitchen"
+"bedroom" = "bedroom"
+
+[activity.appliances]
+kettle_plug = "kettle"
+)");
+    ASSERT_TRUE(c.activity);
+    const auto& a = *c.activity;
+    EXPECT_TRUE(a.share);
+    EXPECT_EQ(a.keep_raw_days, 30);
+    EXPECT_EQ(a.night, (time_window{23 * 60, 6 * 60 + 30}));
+    EXPECT_EQ(a.exit_doors, std::vector<std::string>{"front-door"});
+    EXPECT_EQ(a.rooms.at("hallway"), room_role::hall);
+    EXPECT_EQ(a.rooms.at("kitchen"), room_role::kitchen);
+    EXPECT_EQ(a.rooms.at("bedroom"), room_role::bedroom);
+    EXPECT_EQ(a.appliances.at("kettle_plug"), "kettle");
+    EXPECT_EQ(c.key_pos.at("activity.share").line, L(9));
+
+    // Defaults: no consent, 14 days, 22:00-07:00.
+    auto d = load_with("[activity]\n");
+    ASSERT_TRUE(d.activity);
+    EXPECT_FALSE(d.activity->share);
+    EXPECT_EQ(d.activity->keep_raw_days, 14);
+    EXPECT_EQ(d.activity->night, (time_window{22 * 60, 7 * 60}));
+    EXPECT_TRUE(d.activity->rooms.empty());
+}
+
+TEST(HubConfigErrors, ActivityValues) {
+    EXPECT_TRUE(one_error(errors_with("[activity]\nshare = \"yes\"\n"), L(2), 9,
+                          {"activity.share: expected", "got string"}));
+    EXPECT_TRUE(one_error(errors_with("[activity]\nkeep_raw_days = 0\n"), L(2), 17,
+                          {"activity.keep_raw_days: 0 is out of range", "1 to 366"}));
+    EXPECT_TRUE(one_error(errors_with("[activity]\nnight = \"22:00\"\n"), L(2), 9,
+                          {"activity.night: \"22:00\" is not a night", "\"22:00-07:00\""}));
+    EXPECT_TRUE(one_error(errors_with("[activity]\nnight = \"07:00-07:00\"\n"), L(2), 9,
+                          {"activity.night: \"07:00-07:00\" is not a night"}));
+    EXPECT_TRUE(one_error(errors_with("[activity]\nconsent = true\n"), L(2), 1,
+                          {"[activity]: unknown key 'consent'"}));
+    EXPECT_TRUE(one_error(errors_with("[activity]\nrooms = \"bathroom\"\n"), L(2), 9,
+                          {"activity.rooms: expected a table of location = role"}));
+}
+
+TEST(HubConfigErrors, ActivityRoomsAppliancesAndDoorsNameWhatIsConfigured) {
+    EXPECT_TRUE(one_error(errors_with("[activity.rooms]\n\"hallway\" = \"bathrom\"\n"), L(2), 13,
+                          {"activity.rooms \"hallway\": \"bathrom\" is not a room role; did you mean "
+                           "\"bathroom\"? use one of: bathroom, kitchen, bedroom, living, hall, other"}));
+    EXPECT_TRUE(one_error(errors_with("[activity.rooms]\n\"hallway\" = 3\n"), L(2), 13,
+                          {"activity.rooms \"hallway\": expected a role in quotes", "got integer 3"}));
+    EXPECT_TRUE(
+        one_error(errors_with("[activity.rooms]\n\"Lounge\" = \"living\"\n"), L(2), 1,
+                  {"activity.rooms: no [[sensor]] has location \"Lounge\"; did you mean \"lounge\"?"}));
+    EXPECT_TRUE(one_error(errors_with("[activity.appliances]\nkettle = \"kettle\"\n"), L(2), 1,
+                          {"activity.appliances: no [[sensor]] has id 'kettle'", "no power sensor"}));
+    EXPECT_TRUE(one_error(errors_with("[activity.appliances]\nhall-pir = \"kettle\"\n"), L(2), 1,
+                          {"sensor 'hall-pir' is a motion sensor; only power sensors can be named here"}));
+    EXPECT_TRUE(one_error(errors_with("[activity.appliances]\n\"hall-pir\" = \"\"\n"), L(2), 14,
+                          {"activity.appliances 'hall-pir': the appliance's name must be 1 to 32"}));
+    EXPECT_TRUE(
+        one_error(errors_with("[activity]\nexit_doors = [\"front-dor\"]\n"), L(2), 15,
+                  {"activity.exit_doors: no [[sensor]] has id 'front-dor'; did you mean 'front-door'?"}));
+    EXPECT_TRUE(one_error(errors_with("[activity]\nexit_doors = [\"bed\"]\n"), L(2), 15,
+                          {"sensor 'bed' is a bed sensor; only door sensors can be named here"}));
 }

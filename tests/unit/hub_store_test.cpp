@@ -413,3 +413,45 @@ TEST(HubStore, StoresAlertsSentFromMemoryWithTheirOwnSeqAndBytes) {
     EXPECT_FALSE(s.open_condition("offline/pir"));
     EXPECT_EQ(s.open_condition("pendant/pendant"), "hub-0001-3");
 }
+
+TEST(HubStore, ActivityHoursAreStoredOncePerHourAndDeliveredByHour) {
+    harness::temp_dir dir;
+    const auto h0 = t0, h1 = t0 + 1h, h2 = t0 + 2h;
+    {
+        hub::store s(opts(dir));
+        hub::batch b;
+        b.now = t0 + 3h;
+        b.activity = {{h0, R"({"hour":0})"}, {h1, R"({"hour":1})"}};
+        ASSERT_TRUE(s.commit(b));
+        hub::batch again;  // a second row for a stored hour is ignored: the first bytes stay
+        again.now = t0 + 3h;
+        again.activity = {{h1, R"({"hour":"other"})"}, {h2, R"({"hour":2})"}};
+        ASSERT_TRUE(s.commit(again));
+    }
+    hub::store s(opts(dir));  // and all of it survives a reopen
+    auto rows = s.undelivered_activity();
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(rows[0].hour, h0);
+    EXPECT_EQ(rows[1].json, R"({"hour":1})");
+    EXPECT_EQ(rows[2].hour, h2);
+    EXPECT_EQ(s.undelivered_activity(h0, 1).at(0).hour, h1);
+
+    hub::batch acked;
+    acked.now = t0 + 4h;
+    acked.activity_delivered = {h1, t0 + 9h /* never stored: no row */};
+    ASSERT_TRUE(s.commit(acked));
+    rows = s.undelivered_activity();
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0].hour, h0);
+    EXPECT_EQ(rows[1].hour, h2);
+    EXPECT_EQ(s.find_activity(h1)->delivered, t0 + 4h);
+    EXPECT_FALSE(s.find_activity(t0 + 9h));
+
+    // Pruning drops delivered hours older than the limit, never undelivered ones.
+    std::uint64_t n = 0;
+    ASSERT_FALSE(s.prune(t0 + 5h, &n));
+    EXPECT_EQ(n, 1u);
+    EXPECT_FALSE(s.find_activity(h1));
+    EXPECT_TRUE(s.find_activity(h0));
+    EXPECT_EQ(s.undelivered_activity().size(), 2u);
+}

@@ -107,6 +107,22 @@ struct dc09_spec {
     bool operator==(const dc09_spec&) const = default;
 };
 
+/// What a room is, for activity summaries (`[activity.rooms]`).
+enum class room_role { bathroom, kitchen, bedroom, living, hall, other };
+std::string_view to_string(room_role r) noexcept;
+std::optional<room_role> parse_room_role(std::string_view name) noexcept;
+
+/// `[activity]` (docs/activity.md): hourly activity summaries and the event log's retention.
+struct activity_spec {
+    bool share = false;                  ///< consent recorded: summaries are made and sent to the centre
+    int keep_raw_days = 14;              ///< the event log keeps raw events this many days
+    time_window night{22 * 60, 7 * 60};  ///< local night for get-ups and night bathroom visits
+    std::map<std::string, room_role, std::less<>> rooms;         ///< sensor location -> role
+    std::map<std::string, std::string, std::less<>> appliances;  ///< power sensor id -> appliance
+    std::vector<std::string> exit_doors;  ///< door sensors; besides those of `exit` rules
+    bool operator==(const activity_spec&) const = default;
+};
+
 struct hub_config {
     std::string id;
     std::string data_dir;
@@ -114,6 +130,7 @@ struct hub_config {
     broker_spec local;             ///< home broker
     centre_spec centre;
     std::optional<dc09_spec> dc09;
+    std::optional<activity_spec> activity;  ///< nullopt: no [activity] section
     std::vector<sensor_spec> sensors;
     std::vector<rule_spec> rules;
     std::string source_file;  ///< path it was loaded from

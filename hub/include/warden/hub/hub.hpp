@@ -6,6 +6,7 @@
 ///
 /// Everything runs on one io_context thread; Paho's threads only post to it.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -30,6 +31,9 @@ struct hub_options {
     /// Fault injection: asked on the hub's thread before every commit; while it returns true the
     /// database refuses writes (SQLITE_READONLY), as a card gone read-only or failing would.
     std::function<bool()> store_read_only;
+    /// Test seam: the activity summaries' period instead of an hour (integration tests see "hours"
+    /// end in seconds). warden-hub's hidden --test-activity-period sets it.
+    std::optional<std::chrono::milliseconds> activity_period;
     /// Listen for SIGTERM/SIGINT (off when a test runs the hub inside its own process).
     bool handle_signals = true;
 };

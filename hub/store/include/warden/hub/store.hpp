@@ -39,6 +39,15 @@ struct logged_event {
     bool operator==(const logged_event&) const = default;
 };
 
+/// One hour's activity summary (docs/activity.md) in the activity outbox. Value type.
+struct activity_row {
+    time_point hour{};  ///< the hour's start (UTC): its key
+    std::string json;   ///< the exact bytes published, identical on every resend
+    time_point created{};
+    std::optional<time_point> delivered;
+    bool operator==(const activity_row&) const = default;
+};
+
 /// An alert to store. The store gives it `hub`, `seq` and `id`, and fills `clears` for a cleared
 /// alert from the open condition `key` (empty key: no condition bookkeeping, e.g. a test alert).
 /// An alert that already has a `seq` (the hub sent it from memory while writes were failing) is stored
@@ -57,9 +66,14 @@ struct batch {
     std::vector<std::string> delivered;  ///< alert ids the centre acknowledged
     std::vector<std::string> sent;       ///< alert ids published since the last batch
     time_point now{};                    ///< delivered_ms / last_sent_ms
+    /// Finished activity hours (stored once per hour: a second row for an hour is ignored), and the
+    /// hours the centre acknowledged.
+    std::vector<activity_row> activity;
+    std::vector<time_point> activity_delivered;
 
     bool empty() const noexcept {
-        return events.empty() && !engine_state && alerts.empty() && delivered.empty() && sent.empty();
+        return events.empty() && !engine_state && alerts.empty() && delivered.empty() && sent.empty() &&
+               activity.empty() && activity_delivered.empty();
     }
 };
 
@@ -126,6 +140,12 @@ public:
     /// Ends the run cleanly: every seq it handed out is in the outbox. Best effort.
     void end_run();
 
+    /// The undelivered activity hours after `after` (all if nullopt), oldest first, at most `limit`.
+    std::vector<activity_row> undelivered_activity(std::optional<time_point> after = std::nullopt,
+                                                   std::size_t limit = 1000) const;
+    /// One activity hour by its start.
+    std::optional<activity_row> find_activity(time_point hour) const;
+
     /// The id of the raised alert of an open condition, if any.
     std::optional<std::string> open_condition(const std::string& key) const;
 
@@ -139,8 +159,8 @@ public:
     /// The same rows collected (for tests); empty if the database cannot be read.
     std::vector<logged_event> events(time_point from, time_point to) const;
 
-    /// Deletes event log rows and delivered outbox rows older than `before`. Returns rows deleted
-    /// or an error.
+    /// Deletes event log rows and delivered outbox rows (alerts and activity hours) older than `before`.
+    /// Returns rows deleted or an error.
     std::optional<store_error> prune(time_point before, std::uint64_t* deleted = nullptr);
     /// Deletes the oldest `count` event log rows, to make room for alerts when the disk is full.
     std::optional<store_error> shed_events(std::uint64_t count, std::uint64_t* deleted = nullptr);

@@ -2,7 +2,9 @@
 /// The hub's native uplink (SPEC 3): publishes committed outbox rows QoS 1 to
 /// warden/v1/<hub>/alert in seq order, takes acks from warden/v1/<hub>/ack, resends what is not acked
 /// after ack_timeout with exponential backoff (the same id and bytes), publishes the heartbeat and the
-/// retained status with its last will, and hands centre commands to the hub.
+/// retained status with its last will, and hands centre commands to the hub. Activity summaries
+/// (docs/activity.md) go the same way on warden/v1/<hub>/activity, in hour order, after every alert
+/// waiting to be sent, and are acked by hour.
 
 #include <chrono>
 #include <cstdint>
@@ -15,6 +17,7 @@
 
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "warden/common/time.hpp"
 #include "warden/config/hub_config.hpp"
@@ -33,7 +36,8 @@ struct uplink_options {
     milliseconds ack_timeout{10'000};
     milliseconds max_backoff{5 * 60'000};  ///< cap of the resend backoff
     milliseconds heartbeat{60'000};
-    std::size_t window = 256;  ///< at most this many alerts published and not yet acked
+    std::size_t window = 256;          ///< at most this many alerts published and not yet acked
+    std::size_t activity_window = 24;  ///< at most this many activity hours published and not yet acked
 };
 
 /// Thread rules: construct, call and destroy on the io_context's thread. Handlers run there too.
@@ -44,6 +48,8 @@ public:
     /// A message on warden/v1/<hub>/command, parsed; malformed ones are logged and dropped.
     using command_handler = std::function<void(const std::string& payload)>;
     using connection_handler = std::function<void(bool connected)>;
+    /// An activity hour (its start) the centre acked.
+    using activity_ack_handler = std::function<void(time_point hour)>;
     /// Builds the heartbeat payload when it is due.
     using heartbeat_source = std::function<std::string()>;
 
@@ -59,6 +65,7 @@ public:
     void on_command(command_handler h) { on_command_ = std::move(h); }
     void on_connection(connection_handler h) { on_connection_ = std::move(h); }
     void set_heartbeat_source(heartbeat_source h) { heartbeat_source_ = std::move(h); }
+    void on_activity_acked(activity_ack_handler h) { on_activity_acked_ = std::move(h); }
 
     /// Loads the undelivered outbox and starts connecting (and reconnecting forever).
     void start();
@@ -73,6 +80,12 @@ public:
     /// ahead of the window limit and of stored rows not yet loaded, and resent like any other until
     /// acked. When they are stored later, enqueue() and the refill recognise them by id.
     void send_unstored(const std::vector<outbox_entry>& rows);
+
+    /// Activity hours the store has just committed (hour order): published when no alert waits to be
+    /// published, in hour order, and resent like alerts until the centre acks their hour.
+    void enqueue_activity(const std::vector<activity_row>& rows);
+    /// Activity hours published or waiting in their window (not yet acked).
+    std::size_t activity_in_window() const noexcept { return activity_window_.size(); }
 
     /// Publishes a message to the centre broker (QoS 1) if connected; for the heartbeat and tools.
     void publish(const std::string& topic_suffix, std::string payload, bool retained = false);
@@ -99,7 +112,18 @@ private:
         std::chrono::steady_clock::time_point queued{};
     };
 
+    struct activity_flight {
+        activity_row row;
+        bool published = false;
+        int attempts = 0;
+        std::chrono::steady_clock::time_point due{};
+    };
+
     bool in_window(const std::string& id) const;
+    void handle_activity_ack(const nlohmann::json& hours);
+    void refill_activity();
+    void pump_activity();
+    void arm_activity_resend();
     void connected_changed(bool up);
     void message(mqtt::message m);
     void handle_ack(const std::string& payload);
@@ -118,10 +142,14 @@ private:
     asio::steady_timer resend_timer_;
     asio::steady_timer heartbeat_timer_;
     asio::steady_timer stop_timer_;
+    asio::steady_timer activity_timer_;
 
     std::deque<flight> window_;
     std::uint64_t loaded_upto_ = 0;  ///< highest seq ever taken into the window
     bool more_in_store_ = true;      ///< undelivered rows above loaded_upto_ may exist
+    std::deque<activity_flight> activity_window_;
+    std::optional<time_point> activity_loaded_upto_;  ///< latest hour ever taken into the window
+    bool more_activity_ = true;                       ///< undelivered hours after it may exist
     std::vector<std::string> sent_;
     std::optional<time_point> since_;
     std::optional<time_point> last_ack_;
@@ -132,6 +160,7 @@ private:
     command_handler on_command_;
     connection_handler on_connection_;
     heartbeat_source heartbeat_source_;
+    activity_ack_handler on_activity_acked_;
 };
 
 }  // namespace warden::hub

@@ -1,11 +1,11 @@
-// bench-activity: the centre's side of activity insights. (1) Storage: one year of hourly summaries
+// bench-centre-activity: the centre's side of activity insights. (1) Storage: one year of hourly summaries
 // for a sample of households through the real SQLite store, the database's growth per household per
 // year. (2) Drawing: with N households of summaries stored (default 10,000, each with the days a
 // 28-day view reads: 28 shown and the baseline and runs before them), the time the API's work takes
 // for one household's 28 days: read its hours, analyse them (baselines, notices), draw the charts and
 // write the JSON, median and 95th percentile over 50 households picked at random.
 //
-//   bench-activity [--households N] [--year-households N] [--db FILE]
+//   bench-centre-activity [--households N] [--year-households N] [--db FILE]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
         else if (k == "--year-households")
             year_households = std::atoi(argv[i + 1]);
         else {
-            std::fprintf(stderr, "usage: bench-activity [--households N] [--year-households N]\n");
+            std::fprintf(stderr, "usage: bench-centre-activity [--households N] [--year-households N]\n");
             return 2;
         }
     }
