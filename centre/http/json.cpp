@@ -20,7 +20,9 @@ bool json_within_depth(std::string_view text, int max_depth) noexcept {
 }
 
 nlohmann::json parse_bounded_json(std::string_view text) {
-    if (!json_within_depth(text)) return nlohmann::json(nlohmann::json::value_t::discarded);
+    // nlohmann's lexer takes a NUL byte for the end of input, so "7\0<anything>" would read as 7.
+    if (text.find('\0') != std::string_view::npos || !json_within_depth(text))
+        return nlohmann::json(nlohmann::json::value_t::discarded);
     return nlohmann::json::parse(text, nullptr, false);
 }
 

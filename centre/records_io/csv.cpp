@@ -99,8 +99,11 @@ std::vector<csv_record> parse_csv(std::string_view text) {
 }
 
 std::string csv_field(std::string_view value) {
+    // A field starting with a byte order mark is quoted too: unquoted at the start of a file, the
+    // reader would take the mark for the file's and drop it.
     bool quote = value.find_first_of(",\"\r\n") != std::string_view::npos ||
-                 (!value.empty() && (value.front() == ' ' || value.back() == ' '));
+                 (!value.empty() && (value.front() == ' ' || value.back() == ' ')) ||
+                 value.starts_with("\xEF\xBB\xBF");
     if (!quote) return std::string(value);
     std::string out = "\"";
     for (char c : value) {

@@ -52,6 +52,15 @@ TEST(CentreProcedures, TheConfigReplacesATypesStepsAndTheOthersKeepTheirDefault)
     EXPECT_EQ(p.at("fall"), std::vector<std::string>(fall.begin(), fall.end()));
 }
 
+// Found by fuzzing (fuzz/http_json.cpp): nlohmann's parser ends the input at a NUL byte, so a body
+// such as "{...}\0<anything>" read as the part before it, unseen by the depth guard's verdict.
+TEST(CentreJson, ABodyHoldingANulByteIsRefused) {
+    using namespace std::string_literals;
+    EXPECT_TRUE(parse_bounded_json("7\0\",\"\xaa [[[[]]]]}"s).is_discarded());
+    EXPECT_TRUE(parse_bounded_json("{\"user\":\"ann\"}\0trailing"s).is_discarded());
+    EXPECT_EQ(parse_bounded_json("{\"user\":\"ann\"}"), nlohmann::json({{"user", "ann"}}));
+}
+
 TEST(CentreAuth, PasswordsAreArgon2idAndVerify) {
     auto h = hash_password("correct horse");
     EXPECT_TRUE(h.starts_with("$argon2id$")) << h;

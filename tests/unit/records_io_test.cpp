@@ -73,6 +73,16 @@ TEST(Csv, WritesWhatItReads) {
     EXPECT_EQ(parse_csv(text), (rows{{1, fields}, {3, {"x"}}}));
 }
 
+// Found by fuzzing (fuzz/csv.cpp): a first field starting with U+FEFF was written as is, and read back
+// at the start of a file the reader took it for the file's byte order mark and dropped it.
+TEST(Csv, AFieldStartingWithAByteOrderMarkReadsBackAtTheStartOfAFile) {
+    std::string bom = "\xEF\xBB\xBF";
+    for (std::vector<std::string> fields : {std::vector<std::string>{bom}, {bom + "EX-1", "b"}}) {
+        EXPECT_EQ(parse_csv(csv_row(fields)), (rows{{1, fields}}));
+        EXPECT_EQ(parse_csv(bom + csv_row(fields)), (rows{{1, fields}}));
+    }
+}
+
 // --- the records files (records_csv.hpp) ---
 
 namespace {

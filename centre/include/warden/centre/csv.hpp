@@ -38,7 +38,7 @@ private:
 std::vector<csv_record> parse_csv(std::string_view text);
 
 /// One field as CSV: quoted (with inner quotes doubled) when it holds a comma, a quote, a line end or
-/// leading/trailing spaces; as is otherwise.
+/// leading/trailing spaces, or starts with a UTF-8 byte order mark; as is otherwise.
 std::string csv_field(std::string_view value);
 
 /// One record as CSV, fields joined by commas, ending with CRLF (RFC 4180).

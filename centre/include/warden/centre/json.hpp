@@ -19,7 +19,9 @@ inline constexpr int max_json_depth = 32;
 /// would overflow a thread's stack after it had been accepted. Malformed text is left to the parser.
 bool json_within_depth(std::string_view text, int max_depth = max_json_depth) noexcept;
 
-/// Parses `text` if it is no deeper than max_json_depth; a discarded value otherwise (as for bad JSON).
+/// Parses `text` if it is no deeper than max_json_depth and holds no NUL byte (JSON allows none
+/// outside escapes, and nlohmann's parser would stop at one and ignore the rest); a discarded value
+/// otherwise (as for bad JSON).
 nlohmann::json parse_bounded_json(std::string_view text);
 
 /// The hub's alert fields plus status, received_at, acknowledged_at/by, resolved_at/by, outcome, note,
