@@ -12,8 +12,8 @@
 #include "warden/centre/http_server.hpp"
 #include "warden/centre/ingest.hpp"
 #include "warden/centre/metrics.hpp"
+#include "warden/centre/open_store.hpp"
 #include "warden/centre/records_key.hpp"
-#include "warden/centre/sqlite_store.hpp"
 #include "warden/centre/supervisor.hpp"
 #include "warden/mqtt/broker_options.hpp"
 #include "warden/mqtt/session.hpp"
@@ -30,8 +30,9 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
     auto faults = ingest_faults_from(std::getenv("WARDEN_CENTRE_FAULT"));
     if (faults.exit_after_commit)
         log->warn("fault injection on: WARDEN_CENTRE_FAULT=exit-after-commit (for tests only)");
-    auto db = open_sqlite_store(cfg.database);
-    log->info("store open database={} schema={}", cfg.database, sqlite_schema_version());
+    auto db = open_store(cfg.database);
+    log->info("store open backend={} database={} schema={}", store_backend_name(cfg.database),
+              describe_database(cfg.database), store_schema_version(cfg.database));
     if (!cfg.records_key_file.empty()) {
         // A missing, unreadable, malformed or wrong key stops the start: never plaintext, never a
         // half-working centre that cannot show the key safe it is asked for.
