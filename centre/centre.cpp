@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 #include <asio/post.hpp>
@@ -13,8 +14,8 @@
 #include "warden/centre/http_server.hpp"
 #include "warden/centre/ingest.hpp"
 #include "warden/centre/metrics.hpp"
+#include "warden/centre/open_store.hpp"
 #include "warden/centre/records_key.hpp"
-#include "warden/centre/sqlite_store.hpp"
 #include "warden/centre/supervisor.hpp"
 #include "warden/mqtt/broker_options.hpp"
 #include "warden/mqtt/session.hpp"
@@ -31,9 +32,12 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
     auto faults = ingest_faults_from(std::getenv("WARDEN_CENTRE_FAULT"));
     if (faults.exit_after_commit)
         log->warn("fault injection on: WARDEN_CENTRE_FAULT=exit-after-commit (for tests only)");
-    database_lock lock(cfg.database);  // one server per SQLite database, before anything is touched
-    auto db = open_sqlite_store(cfg.database);
-    log->info("store open database={} schema={}", cfg.database, sqlite_schema_version());
+    // One server per SQLite database, before anything is touched; PostgreSQL instances share one on purpose.
+    std::optional<database_lock> lock;
+    if (store_backend_name(cfg.database) == "sqlite") lock.emplace(cfg.database);
+    auto db = open_store(cfg.database);
+    log->info("store open backend={} database={} schema={}", store_backend_name(cfg.database),
+              describe_database(cfg.database), store_schema_version(cfg.database));
     if (!cfg.records_key_file.empty()) {
         // A missing, unreadable, malformed or wrong key stops the start: never plaintext, never a
         // half-working centre that cannot show the key safe it is asked for.

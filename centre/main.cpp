@@ -14,8 +14,8 @@
 #include "records_commands.hpp"
 #include "warden/centre/auth.hpp"
 #include "warden/centre/centre.hpp"
+#include "warden/centre/open_store.hpp"
 #include "warden/centre/records_key.hpp"
-#include "warden/centre/sqlite_store.hpp"
 #include "warden/config/centre_config.hpp"
 
 namespace {
@@ -106,7 +106,7 @@ int user_add(const warden::config::centre_config& cfg, const std::string& name, 
         std::cerr << "warden-centre: the password must be at least 8 characters; nothing changed\n";
         return 2;
     }
-    auto db = open_sqlite_store(cfg.database);
+    auto db = open_store(cfg.database);
     auto now = warden::now_ms();
     if (!team.empty() && !db->get_team(team)) {
         std::cerr << fmt::format("warden-centre: no team {}; add it first (warden-centre team add)\n", team);
@@ -124,7 +124,7 @@ int user_add(const warden::config::centre_config& cfg, const std::string& name, 
 }
 
 int team_add(const warden::config::centre_config& cfg, const std::string& id, const std::string& name) {
-    auto db = warden::centre::open_sqlite_store(cfg.database);
+    auto db = warden::centre::open_store(cfg.database);
     warden::centre::team t{id, name.empty() ? id : name};
     if (auto problems = validate(t); !problems.empty()) {
         for (const auto& p : problems)
@@ -150,7 +150,7 @@ int key_create(const std::string& path) {
 }
 
 int user_list(const warden::config::centre_config& cfg) {
-    auto db = warden::centre::open_sqlite_store(cfg.database);
+    auto db = warden::centre::open_store(cfg.database);
     for (const auto& u : db->list_users())
         std::cout << fmt::format("{}\t{}\t{}\n", u.name, u.role, warden::format_time(u.created));
     return 0;
@@ -159,7 +159,7 @@ int user_list(const warden::config::centre_config& cfg) {
 /// `hub disable ID` / `hub enable ID`: the same change, audited, as POST /api/hubs/<id>/disable; a
 /// running centre refuses (or takes again) the hub's messages from its next batch.
 int hub_set_disabled(const warden::config::centre_config& cfg, const std::string& hub, bool disabled) {
-    auto db = warden::centre::open_sqlite_store(cfg.database);
+    auto db = warden::centre::open_store(cfg.database);
     switch (db->set_hub_disabled(hub, disabled, "cli", warden::now_ms())) {
         case warden::centre::change_result::not_found:
             std::cerr << fmt::format("warden-centre: no hub {} (the centre has never heard from it)\n", hub);

@@ -18,9 +18,9 @@
 
 #include <fmt/format.h>
 
+#include "warden/centre/open_store.hpp"
 #include "warden/centre/records_import.hpp"
 #include "warden/centre/records_key.hpp"
-#include "warden/centre/sqlite_store.hpp"
 #include "warden/centre/subject_access.hpp"
 #include "warden/common/host_port.hpp"
 
@@ -69,7 +69,7 @@ void write_private(const std::string& path, const std::string& text) {
 
 /// The store, given the records key when centre.toml names one.
 std::unique_ptr<store> open_records_store(const config::centre_config& cfg) {
-    auto db = open_sqlite_store(cfg.database);
+    auto db = open_store(cfg.database);
     if (!cfg.records_key_file.empty()) db->unlock_records(records_key::load(cfg.records_key_file));
     return db;
 }
@@ -197,7 +197,7 @@ int rotate_key(const config::centre_config& cfg, const std::string& new_path) {
     bool created = !std::filesystem::exists(new_path);
     if (created) records_key::create(new_path);
     auto new_key = records_key::load(new_path);
-    auto db = open_sqlite_store(cfg.database);
+    auto db = open_store(cfg.database);
     db->unlock_records(old_key);
     auto count =
         db->rekey_records(new_key, cli_user, fmt::format("key rotation (OS user {})", os_user()), now_ms());

@@ -145,10 +145,18 @@ centre_config parse_centre(std::string_view text, const std::string& name,
             detail::section(root, "centre", true, "database = \"/var/lib/warden-centre/centre.db\"", d)) {
         table_reader r(*t, "centre.", "[centre]", d);
         if (auto db = r.required_string("database", "database = \"/var/lib/warden-centre/centre.db\"")) {
+            const bool postgres = db->rfind("postgresql://", 0) == 0 || db->rfind("postgres://", 0) == 0;
             if (db->empty())
                 d.error(r.value_pos("database"),
-                        "centre.database: empty; name the SQLite file, e.g. \"centre.db\"");
-            cfg.database = detail::resolve_path(base, *db);
+                        "centre.database: empty; name the SQLite file, e.g. \"centre.db\", or a PostgreSQL "
+                        "database, e.g. \"postgresql://warden@db.example:5432/warden\"");
+            else if (!postgres && db->find("://") != std::string::npos)
+                d.error(r.value_pos("database"),
+                        "centre.database: \"" + db->substr(0, db->find("://") + 3) +
+                            "\" is not a database the centre knows; name a SQLite file, or a PostgreSQL "
+                            "database as postgresql://user@host:port/dbname");
+            // A PostgreSQL URI is passed to libpq as it is; a file path is resolved against the config.
+            cfg.database = postgres ? *db : detail::resolve_path(base, *db);
         }
         r.reject_unknown(centre_keys);
     }

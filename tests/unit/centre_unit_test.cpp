@@ -23,11 +23,13 @@
 #include "warden/centre/http_server.hpp"
 #include "warden/centre/ingest.hpp"
 #include "warden/centre/json.hpp"
+#include "warden/centre/open_store.hpp"
 #include "warden/centre/procedures.hpp"
 #include "warden/centre/sqlite_store.hpp"
 #include "warden/centre/supervisor.hpp"
 #include "warden/common/alert_catalogue.hpp"
 #include "warden/harness/harness.hpp"
+#include "warden/harness/postgres.hpp"
 #include "warden/test/activity_weeks.hpp"
 
 using namespace warden;
@@ -263,7 +265,7 @@ TEST(CentreIngest, FaultsAreOffUnlessAsked) {
 /// character boundary now. No broker: the session is never started, acks fail quietly.
 TEST(CentreIngest, ALongVersionIsCutWithoutSplittingACharacter) {
     harness::temp_dir dir;
-    auto db = open_sqlite_store((dir / "centre.db").string());
+    auto db = open_store(harness::test_database(dir / "centre.db"));
     auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
     asio::io_context io;
     mqtt::session session(io, {.uri = "tcp://127.0.0.1:1", .client_id = "centre-ingest-test"}, log);
@@ -283,7 +285,7 @@ TEST(CentreIngest, AlertsReceivedTogetherAreAckedInOneMessagePerHub) {
     // its io_context runs, exactly as a burst from the broker lands in one turn, so the batch is known.
     harness::broker broker;
     harness::temp_dir dir;
-    auto db = open_sqlite_store((dir / "centre.db").string());
+    auto db = open_store(harness::test_database(dir / "centre.db"));
     auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
     asio::io_context io;
     mqtt::options mo;
@@ -447,7 +449,7 @@ TEST(CentreIngest, DeeplyNestedPayloadsAreRefusedBeforeAnythingRecursesIntoThem)
     // Security finding 16: a 13,000-level heartbeat's sensors were stored and copied recursively (dump,
     // then the console's GET /api/hubs), which overflows a thread's stack. Refused at ingest now.
     harness::temp_dir dir;
-    auto db = open_sqlite_store((dir / "centre.db").string());
+    auto db = open_store(harness::test_database(dir / "centre.db"));
     auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
     asio::io_context io;
     mqtt::options mo;
@@ -486,7 +488,7 @@ namespace {
 /// (handlers run on the server's threads, so the clock is atomic).
 struct served {
     harness::temp_dir dir;
-    std::unique_ptr<store> db = open_sqlite_store((dir / "centre.db").string());
+    std::unique_ptr<store> db = open_store(harness::test_database(dir / "centre.db"));
     sse_broadcaster events;
     centre_metrics metrics;
     std::atomic<std::int64_t> wall_ms{parse_time("2026-11-28T12:00:00Z")->time_since_epoch().count()};
@@ -821,7 +823,7 @@ namespace {
 /// A supervisor over a real store with a virtual clock that the test moves.
 struct supervised {
     harness::temp_dir dir;
-    std::unique_ptr<store> db = open_sqlite_store((dir / "centre.db").string());
+    std::unique_ptr<store> db = open_store(harness::test_database(dir / "centre.db"));
     asio::io_context io;  // never run: the test calls check() itself
     supervisor::clock::time_point t = supervisor::clock::time_point{} + 24h;
     time_point wall = *parse_time("2026-11-28T12:00:00Z");
