@@ -15,7 +15,7 @@ namespace {
 using detail::diagnostics;
 using detail::table_reader;
 
-constexpr std::string_view top_keys[] = {"centre",      "mqtt", "http",   "ingest",
+constexpr std::string_view top_keys[] = {"centre",      "mqtt", "http",    "ingest",
                                          "supervision", "dc09", "records", "cluster"};
 constexpr std::string_view centre_keys[] = {"database"};
 constexpr std::string_view mqtt_keys[] = {"uri",       "username", "password", "ca_file",
@@ -43,18 +43,20 @@ std::optional<cluster_spec> read_cluster(const toml::table& root, std::string_vi
     if (auto i = r.required_string("instance", "instance = \"a\"")) {
         c.instance = *i;
         if (!usable(*i, 32))
-            d.error(r.value_pos("instance"),
-                    fmt::format("cluster.instance: \"{}\" is not a usable instance name; use 1 to 32 letters, "
-                                "digits, '.', '_' or '-', different on each instance",
-                                *i));
+            d.error(
+                r.value_pos("instance"),
+                fmt::format("cluster.instance: \"{}\" is not a usable instance name; use 1 to 32 letters, "
+                            "digits, '.', '_' or '-', different on each instance",
+                            *i));
     }
     if (auto g = r.string("share_group")) {
         c.share_group = *g;
         if (!usable(*g, 64) || g->find('.') != std::string::npos)
-            d.error(r.value_pos("share_group"),
-                    fmt::format("cluster.share_group: \"{}\" is not a usable group name; use 1 to 64 letters, "
-                                "digits, '_' or '-', the same on every instance",
-                                *g));
+            d.error(
+                r.value_pos("share_group"),
+                fmt::format("cluster.share_group: \"{}\" is not a usable group name; use 1 to 64 letters, "
+                            "digits, '_' or '-', the same on every instance",
+                            *g));
     }
     r.reject_unknown(cluster_keys);
     if (!database.empty() && !is_postgresql_uri(database))

@@ -224,14 +224,15 @@ TEST(CentreConfig, ClusterInstancesNeedPostgresqlAndAName) {
     EXPECT_EQ(c.cluster->instance, "b");
     EXPECT_EQ(c.cluster->share_group, "warden-centre");
     EXPECT_EQ(c.mqtt_client_id(), "warden-centre-b");
-    EXPECT_EQ(parse_centre_config(pg + "[cluster]\ninstance = \"b\"\nshare_group = \"night\"\n", "centre.toml")
-                  .cluster->share_group,
-              "night");
+    EXPECT_EQ(
+        parse_centre_config(pg + "[cluster]\ninstance = \"b\"\nshare_group = \"night\"\n", "centre.toml")
+            .cluster->share_group,
+        "night");
 
     EXPECT_TRUE(one_error(centre_errors(minimal + "[cluster]\ninstance = \"a\"\n"), 5, 1,
                           {"[cluster]", "PostgreSQL"}, "centre.toml"));
-    EXPECT_TRUE(one_error(centre_errors(pg + "[cluster]\n"), 5, 1, {"[cluster]: missing required key 'instance'"},
-                          "centre.toml"));
+    EXPECT_TRUE(one_error(centre_errors(pg + "[cluster]\n"), 5, 1,
+                          {"[cluster]: missing required key 'instance'"}, "centre.toml"));
     EXPECT_TRUE(one_error(centre_errors(pg + "[cluster]\ninstance = \"a/b\"\n"), 6, 12, {"cluster.instance"},
                           "centre.toml"));
     EXPECT_TRUE(one_error(centre_errors(pg + "[cluster]\ninstance = \"a\"\nshare_group = \"a+b\"\n"), 7, 15,
