@@ -58,7 +58,8 @@ public:
                 if (end == std::string::npos) break;
                 auto id = p.substr(pos + 1, end - pos - 1);
                 if (auto it = waiting_.find(id); it != waiting_.end()) {
-                    latencies_.push_back(std::chrono::duration<double, std::milli>(steady::now() - it->second).count());
+                    latencies_.push_back(
+                        std::chrono::duration<double, std::milli>(steady::now() - it->second).count());
                     waiting_.erase(it);
                     ++acked_;
                 }
@@ -82,9 +83,10 @@ public:
         cli_.publish("warden/v1/" + hub + "/alert", alert_json(hub, seq), 1, false);
     }
     void heartbeat(const std::string& hub) {
-        cli_.publish("warden/v1/" + hub + "/heartbeat",
-                     R"({"hub":")" + hub + R"(","outbox":0,"sensors":{"online":9,"offline":0},"version":"bench"})",
-                     1, false);
+        cli_.publish(
+            "warden/v1/" + hub + "/heartbeat",
+            R"({"hub":")" + hub + R"(","outbox":0,"sensors":{"online":9,"offline":0},"version":"bench"})", 1,
+            false);
     }
     std::size_t acked() {
         std::lock_guard lock(mu_);
@@ -132,9 +134,12 @@ struct centres {
             harness::wait_for_port(port, 30s);
         }
         for (auto& p : procs)
-            harness::eventually([&] { return p.log().find("mqtt subscribed filter=") != std::string::npos &&
-                                             p.log().find("/status") != std::string::npos; },
-                                30s);
+            harness::eventually(
+                [&] {
+                    return p.log().find("mqtt subscribed filter=") != std::string::npos &&
+                           p.log().find("/status") != std::string::npos;
+                },
+                30s);
         std::this_thread::sleep_for(500ms);
     }
     long cpu_ticks() {
@@ -206,7 +211,8 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
     }
     std::printf("\nSteady state: hubs heartbeating once a minute for 30 s, a probe alert every 200 ms\n");
-    std::printf("%-26s %8s %12s %14s %14s\n", "setup", "hubs", "CPU % core", "probe ack p50", "probe ack p99");
+    std::printf("%-26s %8s %12s %14s %14s\n", "setup", "hubs", "CPU % core", "probe ack p50",
+                "probe ack p99");
     for (int n : {10'000, 100'000})
         for (const auto& s : setups) {
             auto f = steady_state(s, n);

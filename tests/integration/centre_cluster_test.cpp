@@ -58,7 +58,8 @@ public:
             if (collect() == 0) return true;
             if (std::chrono::steady_clock::now() >= next_resend) {
                 for (const auto& [id, hs] : sent_)
-                    if (!acked_.contains(id)) mqtt_.publish("warden/v1/" + hs.first + "/alert", alert_payload(hs.first, hs.second));
+                    if (!acked_.contains(id))
+                        mqtt_.publish("warden/v1/" + hs.first + "/alert", alert_payload(hs.first, hs.second));
                 next_resend = std::chrono::steady_clock::now() + resend_every;
             }
             std::this_thread::sleep_for(50ms);
@@ -135,7 +136,9 @@ public:
         return all;
     }
     int connections() const { return connections_; }
-    bool has_alert(const std::string& id) const { return received().find("\"id\":\"" + id + "\"") != std::string::npos; }
+    bool has_alert(const std::string& id) const {
+        return received().find("\"id\":\"" + id + "\"") != std::string::npos;
+    }
 
 private:
     const harness::temp_dir& dir_;
@@ -170,13 +173,14 @@ protected:
         ASSERT_TRUE(std::filesystem::exists("/usr/sbin/nginx")) << "nginx is not installed (scripts/deps)";
         database = harness::test_postgres().create_database();
         for (auto& c : centres)
-            c.config = dir.write("centre-" + c.name + ".toml",
-                                 "[centre]\ndatabase = \"" + database + "\"\n[mqtt]\nuri = \"" + broker.uri() +
-                                     "\"\n[http]\nlisten = \"127.0.0.1:" + std::to_string(c.port) +
-                                     "\"\ntrusted_proxies = [\"127.0.0.1\"]\n[ingest]\nhub_alerts_per_minute = "
-                                     "600\nhub_alert_burst = 100\n[supervision]\nheartbeat_grace = "
-                                     "\"8s\"\nescalate_after = \"1h\"\n[cluster]\ninstance = \"" +
-                                     c.name + "\"\n");
+            c.config =
+                dir.write("centre-" + c.name + ".toml",
+                          "[centre]\ndatabase = \"" + database + "\"\n[mqtt]\nuri = \"" + broker.uri() +
+                              "\"\n[http]\nlisten = \"127.0.0.1:" + std::to_string(c.port) +
+                              "\"\ntrusted_proxies = [\"127.0.0.1\"]\n[ingest]\nhub_alerts_per_minute = "
+                              "600\nhub_alert_burst = 100\n[supervision]\nheartbeat_grace = "
+                              "\"8s\"\nescalate_after = \"1h\"\n[cluster]\ninstance = \"" +
+                              c.name + "\"\n");
         auto add = harness::run({centre_bin, "--config", centres[0].config.string(), "user", "add", "olive",
                                  "--role", "operator"},
                                 "olive-password\n");
@@ -234,10 +238,12 @@ protected:
 };
 
 TEST_F(CentreClusterTest, AStormSurvivesTheLeaderKilledAndTheKilledInstanceRejoins) {
-    ASSERT_TRUE(harness::eventually([&] { return leader() >= 0; }, 10s)) << centres[0].log() << centres[1].log();
+    ASSERT_TRUE(harness::eventually([&] { return leader() >= 0; }, 10s))
+        << centres[0].log() << centres[1].log();
     nginx_test::nginx_site site(dir, {centres[0].port, centres[1].port});
     const auto jar = (dir / "cookies").string();
-    ASSERT_NE(site.login("olive", "olive-password", jar).find("\"csrf\""), std::string::npos) << site.error_log();
+    ASSERT_NE(site.login("olive", "olive-password", jar).find("\"csrf\""), std::string::npos)
+        << site.error_log();
 
     constexpr int storm_hubs = 400, first_wave = 60;
     std::vector<std::string> hubs;
@@ -245,7 +251,8 @@ TEST_F(CentreClusterTest, AStormSurvivesTheLeaderKilledAndTheKilledInstanceRejoi
     hubs.push_back("quiet-1");
     heartbeats beats(broker.uri(), hubs, 2s);
     console_stream stream(dir, site, jar);
-    ASSERT_TRUE(harness::eventually([&] { return stream.received().find(": connected") != std::string::npos; }));
+    ASSERT_TRUE(
+        harness::eventually([&] { return stream.received().find(": connected") != std::string::npos; }));
 
     // Before any failure: alerts stored by either instance reach the console, whichever it is on.
     hub_fleet fleet(broker.uri());
@@ -293,8 +300,8 @@ TEST_F(CentreClusterTest, AStormSurvivesTheLeaderKilledAndTheKilledInstanceRejoi
 
     // Supervision carries on under the survivor: the hub silenced at the kill goes offline (its grace counts
     // from the takeover), and none of the 400 hubs still heartbeating does.
-    ASSERT_TRUE(harness::eventually([&] { return !alerts(survivor, "type=hub_offline&hub=quiet-1").empty(); },
-                                    30s))
+    ASSERT_TRUE(
+        harness::eventually([&] { return !alerts(survivor, "type=hub_offline&hub=quiet-1").empty(); }, 30s))
         << centres[survivor].log();
     std::this_thread::sleep_for(10s);  // more than a grace longer: time for any false alert to show
     auto offline = alerts(survivor, "type=hub_offline");
@@ -309,11 +316,13 @@ TEST_F(CentreClusterTest, AStormSurvivesTheLeaderKilledAndTheKilledInstanceRejoi
     for (int i = 0; i < storm_hubs; i += 5) fleet.send(hubs[i], 2);
     ASSERT_TRUE(fleet.all_acked_resending(60s)) << fleet.collect() << " unacked";
     EXPECT_GT(count(centres[victim].log(), "alert stored alert=storm-"), 5u) << centres[victim].log();
-    EXPECT_TRUE(harness::eventually([&] {
-        for (int i = 0; i < storm_hubs; i += 5)
-            if (!stream.has_alert(hubs[i] + "-2")) return false;
-        return true;
-    }, 15s));
+    EXPECT_TRUE(harness::eventually(
+        [&] {
+            for (int i = 0; i < storm_hubs; i += 5)
+                if (!stream.has_alert(hubs[i] + "-2")) return false;
+            return true;
+        },
+        15s));
 }
 
 }  // namespace

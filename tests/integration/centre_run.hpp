@@ -19,7 +19,7 @@ using json = nlohmann::json;
 /// A hub's alert. The same arguments give the same payload, as a hub's resend does (the centre tells a
 /// resend from a reused id by its content).
 inline std::string alert_payload(const std::string& hub, int seq, const std::string& priority = "critical",
-                          const std::string& payload_hub = {}) {
+                                 const std::string& payload_hub = {}) {
     alert a;
     a.hub = payload_hub.empty() ? hub : payload_hub;
     a.seq = static_cast<std::uint64_t>(seq);

@@ -76,11 +76,11 @@ public:
     /// curl through nginx: a login of `user` keeping its session cookie in `jar`; returns curl's output
     /// (the login's JSON, with its csrf token).
     std::string login(const std::string& user, const std::string& password, const std::string& jar) const {
-        auto r = ctl_test::run({"/usr/bin/curl", "-s", "-c", jar, "--cacert", ca_.string(), "-H",
-                                "Content-Type: application/json", "-d",
-                                R"({"user":")" + user + R"(","password":")" + password + R"("})",
-                                url("/api/login")},
-                               dir_.path(), std::chrono::seconds{20});
+        auto r = ctl_test::run(
+            {"/usr/bin/curl", "-s", "-c", jar, "--cacert", ca_.string(), "-H",
+             "Content-Type: application/json", "-d",
+             R"({"user":")" + user + R"(","password":")" + password + R"("})", url("/api/login")},
+            dir_.path(), std::chrono::seconds{20});
         return r.out;
     }
 

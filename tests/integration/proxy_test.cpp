@@ -77,10 +77,10 @@ protected:
 
     /// curl through nginx over TLS; returns {status code, seconds}, or {0, ...} on failure.
     std::pair<int, double> timed_get(const std::string& path, const std::string& cookie_jar) {
-        auto r = run({"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}",
-                      "--max-time", "10", "--cacert", ca.string(), "-b", cookie_jar,
-                      "https://localhost:" + std::to_string(https) + path},
-                     dir.path(), 20s);
+        auto r = run(
+            {"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", "--max-time", "10",
+             "--cacert", ca.string(), "-b", cookie_jar, "https://localhost:" + std::to_string(https) + path},
+            dir.path(), 20s);
         int code = 0;
         double secs = 99;
         std::sscanf(r.out.c_str(), "%d %lf", &code, &secs);
@@ -96,8 +96,7 @@ TEST_F(ProxyTest, FiveHundredSlowOrIdleSocketsDoNotKeepAnOperatorWaiting) {
              "https://localhost:" + std::to_string(https) + "/api/login"},
             dir.path(), 20s);
     ASSERT_EQ(login.code, 0) << login.all();
-    ASSERT_NE(login.out.find("\"csrf\""), std::string::npos)
-        << login.all() << nginx->error_log();
+    ASSERT_NE(login.out.find("\"csrf\""), std::string::npos) << login.all() << nginx->error_log();
 
     // 500 sockets from several "addresses" would be the attack; from one address the shipped
     // per-address limit already refuses most of them, so this is the harder case for the proxy
@@ -142,20 +141,13 @@ TEST_F(ProxyTest, FiveHundredSlowOrIdleSocketsDoNotKeepAnOperatorWaiting) {
 
 TEST_F(ProxyTest, AnOversizedHeaderIsRefusedByNginxAndNeverReachesTheCentre) {
     const std::string big(9000, 'a');  // over one 8 KB large_client_header_buffers buffer
-    auto r = run({"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert",
-                  ca.string(), "-H", "X-Flood: " + big,
-                  "https://localhost:" + std::to_string(https) + "/api/me"},
+    auto r = run({"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca.string(),
+                  "-H", "X-Flood: " + big, "https://localhost:" + std::to_string(https) + "/api/me"},
                  dir.path(), 20s);
     EXPECT_TRUE(r.out == "400" || r.out == "494" || r.out == "431") << r.all();
     // Many lines of allowed size: refused once the four buffers are full.
-    std::vector<std::string> args{"/usr/bin/curl",
-                                  "-s",
-                                  "-o",
-                                  "/dev/null",
-                                  "-w",
-                                  "%{http_code}",
-                                  "--cacert",
-                                  ca.string()};
+    std::vector<std::string> args{"/usr/bin/curl", "-s",       "-o",       "/dev/null", "-w",
+                                  "%{http_code}",  "--cacert", ca.string()};
     for (int i = 0; i < 8; ++i)
         args.insert(args.end(), {"-H", "X-Flood-" + std::to_string(i) + ": " + std::string(6000, 'b')});
     args.push_back("https://localhost:" + std::to_string(https) + "/api/me");

@@ -10,6 +10,7 @@
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 #include <asio/executor_work_guard.hpp>
+#include <pqxx/pqxx>
 
 #include "warden/centre/cluster.hpp"
 #include "warden/harness/postgres.hpp"
@@ -29,7 +30,7 @@ struct instance {
     asio::io_context io;
     std::unique_ptr<cluster_link> link;
     std::atomic<bool> leader{false};
-    std::atomic<int> leaderships{0};
+    std::atomic<int> leaderships{0}, stepdowns{0};
     std::mutex mu;
     std::map<peer_kind, std::set<std::string>> got;
     std::thread thread;
@@ -39,6 +40,7 @@ struct instance {
                          [this](bool on) {
                              leader = on;
                              leaderships += on;
+                             stepdowns += !on;
                          },
                      .message =
                          [this](peer_kind k, const std::vector<std::string>& ids) {
@@ -94,6 +96,26 @@ TEST(CentreCluster, OneLeaderAtATimeAndAnotherWithinASecondWhenItGoes) {
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
     std::this_thread::sleep_for(500ms);
     EXPECT_EQ(leaders(), 1);
+}
+
+TEST(CentreCluster, ALeaderWhoseLeaseConnectionIsCutStepsDownAndOneLeaderFollows) {
+    WARDEN_POSTGRES_OR_SKIP();
+    auto uri = harness::test_postgres().create_database();
+    instance a(uri, "a"), b(uri, "b");
+    ASSERT_TRUE(harness::eventually([&] { return a.leader != b.leader; }, 10s));
+    auto& first = a.leader ? a : b;
+    // The database ends the leader's session (as it does when the leader's machine drops off the
+    // network and TCP keepalive gives up): the lock is free, and the leader must notice and step down.
+    pqxx::connection admin(uri);
+    pqxx::nontransaction w(admin);
+    auto r = w.exec(
+        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
+        "database = (SELECT oid FROM pg_database WHERE datname = current_database())");
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_TRUE(harness::eventually([&] { return first.stepdowns > 0; }, 5s));
+    EXPECT_TRUE(harness::eventually([&] { return a.leader != b.leader; }, 5s));
+    std::this_thread::sleep_for(500ms);
+    EXPECT_NE(a.leader, b.leader);
 }
 
 TEST(CentreCluster, MessagesReachEveryOtherInstanceInBatches) {
