@@ -29,6 +29,22 @@ std::optional<peer_kind> parse_kind(std::string_view s) {
     return std::nullopt;
 }
 
+/// The URI with what the link's connections need unless it says otherwise: a bounded connect (a
+/// database that does not answer must not hold up a shutdown) and TCP keepalives, so that a leader cut
+/// off from the database notices within seconds. (The database frees the lock of a leader gone without
+/// closing its connection by its own tcp_keepalives_* settings: docs/install.md.)
+std::string link_uri(const std::string& uri) {
+    std::string out = uri;
+    for (const char* p :
+         {"connect_timeout=5", "keepalives_idle=5", "keepalives_interval=2", "keepalives_count=3"}) {
+        std::string key(p, std::string_view(p).find('='));
+        if (out.find(key + "=") != std::string::npos) continue;
+        out += out.find('?') == std::string::npos ? '?' : '&';
+        out += p;
+    }
+    return out;
+}
+
 class notification_sink final : public pqxx::notification_receiver {
 public:
     notification_sink(pqxx::connection_base& c, const std::string& channel,
@@ -43,7 +59,9 @@ private:
 class pg_link final : public cluster_link {
 public:
     pg_link(asio::io_context& io, postgresql_link_options opts, std::shared_ptr<spdlog::logger> log)
-        : io_(io), opts_(std::move(opts)), log_(std::move(log)) {}
+        : io_(io), opts_(std::move(opts)), log_(std::move(log)) {
+        opts_.uri = link_uri(opts_.uri);
+    }
     ~pg_link() override { stop(); }
 
     void start(cluster_hooks hooks) override {
