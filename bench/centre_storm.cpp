@@ -116,6 +116,7 @@ struct centres {
     harness::temp_dir dir;
     harness::broker broker{bench::nodelay() + "max_queued_messages 1000000\nmax_inflight_messages 0\n"};
     std::vector<harness::process> procs;
+    bool ok = true;
 
     explicit centres(const setup& s) {
         const std::string database =
@@ -131,7 +132,12 @@ struct centres {
             procs.emplace_back(std::vector<std::string>{bench::bin_dir() + "/warden-centre", "--config",
                                                         path.string(), "--log-level", "debug"},
                                dir / ("centre-" + std::to_string(i) + ".log"));
-            harness::wait_for_port(port, 30s);
+            if (!harness::wait_for_port(port, 30s)) {
+                std::fprintf(stderr, "%s: centre %d did not start:\n%s\n", s.name.c_str(), i,
+                             procs.back().log().c_str());
+                ok = false;
+                return;
+            }
         }
         for (auto& p : procs)
             harness::eventually(
@@ -152,6 +158,7 @@ struct centres {
 /// Seconds until every one of `hubs` alerts is acked (nan if not within 10 minutes).
 double storm(const setup& s, int hubs) {
     centres c(s);
+    if (!c.ok) return NAN;
     fleet f(c.broker.uri());
     auto t0 = steady::now();
     for (int i = 0; i < hubs; ++i) f.alert("hub-" + std::to_string(i), 1);
@@ -166,6 +173,7 @@ struct steady_figures {
 /// `hubs` heartbeating once a minute for 30 s, a probe alert every 200 ms.
 steady_figures steady_state(const setup& s, int hubs) {
     centres c(s);
+    if (!c.ok) return {NAN, NAN, NAN};
     fleet f(c.broker.uri());
     const auto window = 30s;
     const double per_second = hubs / 60.0;
