@@ -1,22 +1,29 @@
 // The centre's store: store-once ingest, cleared alerts, the operator workflow with history and audit, the
 // queue order, hubs, users and sessions. The CentreStore tests run through the store interfaces against
-// every backend in `backends` (SQLite on a real database file today; a new backend adds one line there
-// and must pass them all). CentreSqliteStore tests what only SQLite has: its file, pragmas, migrations.
+// every backend in `backends` (SQLite on a real database file, PostgreSQL on a fresh database of the
+// run's throwaway cluster; a new backend adds one line there and must pass them all). CentreSqliteStore
+// and CentrePostgresStore test what only one backend has: its file, pragmas, schema version, connection.
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
 
 #include <sqlite3.h>
 
+#include <pqxx/pqxx>
+
 #include <algorithm>
 #include <array>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
+#include <thread>
 
+#include "warden/centre/postgres_store.hpp"
 #include "warden/centre/records_key.hpp"
 #include "warden/centre/sqlite_store.hpp"
 #include "warden/harness/harness.hpp"
+#include "warden/harness/postgres.hpp"
 
 using namespace warden;
 using namespace warden::centre;
@@ -67,14 +74,29 @@ struct backend {
     std::function<std::unique_ptr<store>(const std::filesystem::path& folder)> open;
 };
 
+/// The PostgreSQL database of a test's folder: made on first use, the same one when reopened.
+std::string postgres_database_of(const std::filesystem::path& folder) {
+    static std::map<std::filesystem::path, std::string> made;
+    auto [it, fresh] = made.try_emplace(folder);
+    if (fresh) it->second = harness::test_postgres().create_database();
+    return it->second;
+}
+
 const backend backends[] = {
     {"sqlite",
      [](const std::filesystem::path& folder) { return open_sqlite_store((folder / "c.db").string()); }},
+    {"postgres",
+     [](const std::filesystem::path& folder) { return open_postgres_store(postgres_database_of(folder)); }},
 };
 
 /// Each test gets a fresh database of the backend; open_store() opens it (again, after a reopen).
 class CentreStore : public ::testing::TestWithParam<backend> {
 protected:
+    void SetUp() override {
+        if (GetParam().name == "postgres") {
+            WARDEN_POSTGRES_OR_SKIP();
+        }
+    }
     std::unique_ptr<store> open_store() { return GetParam().open(dir_.path()); }
 
 private:
@@ -851,4 +873,67 @@ TEST(RecordsKey, CreatesAPrivateFileOnceAndLoadsIt) {
     dir.write("short.key", "abcd\n");
     EXPECT_THROW(records_key::load((dir / "short.key").string()), records_key_error);
     EXPECT_THROW(records_key::load((dir / "missing.key").string()), records_key_error);
+}
+
+TEST(CentrePostgresStore, MigratesOnceAndRefusesANewerSchema) {
+    WARDEN_POSTGRES_OR_SKIP();
+    auto uri = harness::test_postgres().create_database();
+    { auto s = open_postgres_store(uri); }
+    { auto again = open_postgres_store(uri); }  // an instance starting on a migrated database
+    pqxx::connection c(uri);
+    {
+        pqxx::work tx(c);
+        EXPECT_EQ(tx.exec1("SELECT version FROM schema_version")[0].as<int>(), postgres_schema_version());
+        EXPECT_EQ(tx.exec1("SELECT COUNT(*) FROM schema_version")[0].as<int>(), 1);
+        tx.exec0("UPDATE schema_version SET version = 999");
+        tx.commit();
+    }
+    try {
+        open_postgres_store(uri);
+        ADD_FAILURE() << "opened a database of schema 999";
+    } catch (const store_error& e) {
+        EXPECT_NE(std::string(e.what()).find("newer than this build"), std::string::npos) << e.what();
+    }
+}
+
+TEST(CentrePostgresStore, AServerThatCannotBeReachedIsNamedWithoutThePassword) {
+    const auto port = harness::free_port();  // nothing listens there
+    const auto uri = "postgresql://warden:s3cret-pw@127.0.0.1:" + std::to_string(port) + "/centre_db";
+    try {
+        open_postgres_store(uri);
+        ADD_FAILURE() << "connected to a closed port";
+    } catch (const store_error& e) {
+        const std::string what = e.what();
+        EXPECT_NE(what.find("host 127.0.0.1 port " + std::to_string(port) + " database centre_db"),
+                  std::string::npos)
+            << what;
+        EXPECT_EQ(what.find("s3cret-pw"), std::string::npos) << what;
+    }
+    EXPECT_EQ(describe_postgres_uri("postgres://ann:pw@db.example:6543/w"),
+              "host db.example port 6543 database w");
+    EXPECT_TRUE(is_postgres_uri("postgres://x"));
+    EXPECT_TRUE(is_postgres_uri("postgresql://"));
+    EXPECT_FALSE(is_postgres_uri("data/centre.db"));
+}
+
+TEST(CentrePostgresStore, TwoConnectionsStoringTheSameBatchAtOnceStoreEachAlertOnce) {
+    WARDEN_POSTGRES_OR_SKIP();
+    auto uri = harness::test_postgres().create_database();
+    auto a = open_postgres_store(uri);
+    auto b = open_postgres_store(uri);  // as two centre instances would
+    std::vector<alert> alerts;
+    for (std::uint64_t seq = 1; seq <= 50; ++seq)
+        alerts.push_back(make("hub-" + std::to_string(seq % 7), seq));
+    std::vector<ingest_result> ra, rb;
+    std::thread ta([&] { ra = a->ingest(batch(alerts, t0())); });
+    std::thread tb([&] { rb = b->ingest(batch(alerts, t0())); });
+    ta.join();
+    tb.join();
+    ASSERT_EQ(ra.size(), 50u);
+    ASSERT_EQ(rb.size(), 50u);
+    for (std::size_t i = 0; i < 50; ++i) {
+        EXPECT_NE(ra[i].fresh, rb[i].fresh) << i;  // one of them stored it, the other saw a resend
+        EXPECT_EQ(ra[i].id, rb[i].id);
+    }
+    EXPECT_EQ(a->list_alerts({.state = "all", .limit = 1000}).size(), 50u);
 }

@@ -1,74 +1,16 @@
 // The SQLite backend's records_store: households with their residents, responders and professionals,
 // teams and caseloads, and the sealing of the encrypted fields with the records key.
-#include <algorithm>
-#include <cctype>
-
 #include <fmt/format.h>
 
+#include "../records_rows.hpp"
 #include "sqlite_store.hpp"
 
 namespace warden::centre::sqlite_backend {
 
 using sqlite::statement;
+using namespace records_rows;
 
 namespace {
-
-std::string join(const std::vector<std::string>& parts) {
-    std::string out;
-    for (const auto& p : parts) {
-        if (!out.empty()) out += '\n';
-        out += p;
-    }
-    return out;
-}
-
-std::vector<std::string> split(const std::string& text) {
-    std::vector<std::string> out;
-    if (text.empty()) return out;
-    std::size_t start = 0;
-    for (;;) {
-        auto nl = text.find('\n', start);
-        out.push_back(text.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
-        if (nl == std::string::npos) break;
-        start = nl + 1;
-    }
-    return out;
-}
-
-/// Lower case without spaces: what the search column holds and what a search looks for.
-std::string search_form(std::string_view text) {
-    std::string out;
-    for (unsigned char c : text)
-        if (c != ' ') out.push_back(static_cast<char>(std::tolower(c)));
-    return out;
-}
-
-/// Names, address, postcode, hubs, external ref and phones, one per line, in search form.
-std::string search_text(const household& h) {
-    std::vector<std::string> parts;
-    for (const auto& r : h.residents) {
-        parts.push_back(r.name);
-        parts.push_back(r.preferred_name);
-        parts.push_back(r.phone);
-    }
-    for (const auto& r : h.responders)
-        for (const auto& p : r.phones) parts.push_back(p);
-    for (const auto& l : h.address_lines) parts.push_back(l);
-    parts.push_back(h.postcode);
-    for (const auto& hub : h.hubs) parts.push_back(hub);
-    if (h.external_ref) parts.push_back(*h.external_ref);
-    return search_form(join(parts));
-}
-
-/// `text` for a LIKE pattern with '\' as the escape.
-std::string like_escaped(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        if (c == '%' || c == '_' || c == '\\') out.push_back('\\');
-        out.push_back(c);
-    }
-    return out;
-}
 
 #define WARDEN_SUMMARY_SELECT                                                                             \
     "SELECT h.id, h.external_ref, h.address, h.postcode, h.team, "                                        \

@@ -57,7 +57,8 @@ void check_binaries() {
 /// Gives `path` to `user` (the server must own its data folder and write its socket and log there).
 void give_to(const fs::path& path, const std::string& user) {
     const passwd* pw = ::getpwnam(user.c_str());
-    if (!pw) throw std::runtime_error("no user " + user + " to run PostgreSQL as (WARDEN_TEST_POSTGRES_USER)");
+    if (!pw)
+        throw std::runtime_error("no user " + user + " to run PostgreSQL as (WARDEN_TEST_POSTGRES_USER)");
     if (::chown(path.c_str(), pw->pw_uid, pw->pw_gid) != 0)
         throw std::runtime_error("cannot give " + path.string() + " to " + user);
 }
@@ -90,11 +91,11 @@ postgres::postgres() {
     run_as_owner({(server_bin() / "initdb").string(), "-D", (folder_ / "data").string(), "-U", "warden",
                   "--auth=trust", "--no-sync", "--encoding=UTF8", "--locale=C"});
     // Speed over durability: a test cluster is thrown away. Loopback and the folder's socket only.
-    std::ofstream(folder_ / "data" / "postgresql.conf", std::ios::app)
-        << fmt::format("\nport = {}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{}'\n"
-                       "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
-                       "shared_buffers = 16MB\nmax_connections = 300\n",
-                       port_, folder_.string());
+    std::ofstream(folder_ / "data" / "postgresql.conf", std::ios::app) << fmt::format(
+        "\nport = {}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{}'\n"
+        "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+        "shared_buffers = 16MB\nmax_connections = 300\n",
+        port_, folder_.string());
     start_server();
 }
 
@@ -120,8 +121,8 @@ postgres::~postgres() {
         return;
     }
     try {
-        run_as_owner({(server_bin() / "pg_ctl").string(), "-D", (folder_ / "data").string(), "-m", "immediate",
-                      "-w", "stop"});
+        run_as_owner({(server_bin() / "pg_ctl").string(), "-D", (folder_ / "data").string(), "-m",
+                      "immediate", "-w", "stop"});
     } catch (const std::exception&) {
     }
     if (std::getenv("WARDEN_KEEP_TMP")) return;
@@ -153,8 +154,8 @@ std::string postgres::run_as_owner(std::vector<std::string> argv) const {
 }
 
 void postgres::stop_server() {
-    run_as_owner({(server_bin() / "pg_ctl").string(), "-D", (folder_ / "data").string(), "-m", "fast", "-w",
-                  "stop"});
+    run_as_owner(
+        {(server_bin() / "pg_ctl").string(), "-D", (folder_ / "data").string(), "-m", "fast", "-w", "stop"});
 }
 
 void postgres::start_server() {

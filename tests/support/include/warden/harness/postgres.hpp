@@ -58,8 +58,8 @@ private:
 
     std::filesystem::path folder_;
     int port_ = 0;
-    std::string owner_;  ///< the user the server runs as when we are root; "" when not root
-    bool owned_ = true;  ///< stop and remove on destruction
+    std::string owner_;                 ///< the user the server runs as when we are root; "" when not root
+    bool owned_ = true;                 ///< stop and remove on destruction
     std::vector<std::string> created_;  ///< databases made by this object (dropped when only attached)
 };
 
@@ -79,6 +79,6 @@ std::string test_database(const std::filesystem::path& sqlite_file);
 }  // namespace warden::harness
 
 /// In a gtest test or SetUp that needs PostgreSQL: skips it, saying why, when WARDEN_TEST_POSTGRES=off.
-#define WARDEN_POSTGRES_OR_SKIP()                                         \
-    if (::warden::harness::postgres_tests_off())                          \
+#define WARDEN_POSTGRES_OR_SKIP()                \
+    if (::warden::harness::postgres_tests_off()) \
     GTEST_SKIP() << "PostgreSQL tests are off (WARDEN_TEST_POSTGRES=off)"
