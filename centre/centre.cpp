@@ -8,6 +8,7 @@
 #include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 
+#include "warden/centre/cluster.hpp"
 #include "warden/centre/database_lock.hpp"
 #include "warden/centre/dc09_bridge.hpp"
 #include "warden/centre/events.hpp"
@@ -55,11 +56,25 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
     sse_broadcaster events;
     centre_metrics metrics;
 
-    auto mo = mqtt::broker_options(cfg.mqtt, cfg.client_id);
-    mo.clean_session = false;  // the broker keeps hubs' alerts queued for us while we restart
+    auto mo = mqtt::broker_options(cfg.mqtt, cfg.mqtt_client_id());
+    // The single centre keeps a persistent session: the broker queues hubs' alerts for it while it
+    // restarts. An instance of several takes a clean one: a persistent session of a dead instance would
+    // go on taking its share of the shared subscription's messages into a queue nobody reads, while
+    // a clean one ends when its connection does (a kill -9 closes it at once), so the broker hands
+    // every message to the instances still there. What the dead one received and had not acked its hub
+    // resends (docs/install.md, "Several instances").
+    mo.clean_session = cfg.cluster.has_value();
     mqtt::session session(io, mo, log);
     std::atomic<bool> broker_up{false};  // read by /healthz on the HTTP threads
     session.on_connection([&broker_up](bool up) { broker_up = up; });
+
+    // Several instances: leadership (supervision) and messages between instances (cluster.hpp).
+    auto link = cfg.cluster
+                    ? postgresql_link(io, {.uri = cfg.database, .instance = cfg.cluster->instance}, log)
+                    : single_instance_link(io);
+    events.set_relay([&link](std::string_view name, const std::string& id) {
+        link->send(name == "alert" ? peer_kind::alert : peer_kind::hub, id);
+    });
 
     auto alert_event = [&](const std::string& id) {
         try {
@@ -80,9 +95,15 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
         io, *db,
         {.heartbeat_grace = cfg.heartbeat_grace, .escalate_after = cfg.escalate_after, .clock = clock}, log,
         {alert_event, hub_event});
+    // Hubs heard here are heard by the leader's supervision, here or through the link.
+    auto heard = [&](peer_kind kind, const std::string& hub) {
+        if (!sup.running()) return link->send(kind, hub);
+        if (kind == peer_kind::heard) sup.heard(hub);
+        if (kind == peer_kind::offline) sup.offline(hub);
+    };
     ingest in(io, session, *db, metrics, log,
-              {.heard = [&](const std::string& hub) { sup.heard(hub); },
-               .offline = [&](const std::string& hub) { sup.offline(hub); },
+              {.heard = [&](const std::string& hub) { heard(peer_kind::heard, hub); },
+               .offline = [&](const std::string& hub) { heard(peer_kind::offline, hub); },
                .alerts_changed =
                    [&](const std::vector<std::string>& ids) {
                        for (const auto& id : ids) alert_event(id);
@@ -125,6 +146,7 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
         log->info("shutting down signal={}", sig);
         in.flush_now();  // what was received is stored (and acked if the broker is still there)
         sup.stop();
+        link->stop();  // gives up the leadership at once: another instance takes over
         if (dc09) dc09->stop();
         http.stop();
         session.stop();
@@ -132,10 +154,41 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
     });
 
     in.keep_activity_days(cfg.activity_keep_days);
-    in.start();
-    sup.start();
+    in.start(cfg.cluster ? cfg.cluster->share_group : std::string());
+    link->start({.leadership =
+                     [&](bool leader) {
+                         if (leader)
+                             sup.start();
+                         else
+                             sup.stop();
+                     },
+                 .message =
+                     [&](peer_kind kind, const std::vector<std::string>& ids) {
+                         for (const auto& id : ids) {
+                             try {
+                                 switch (kind) {
+                                     case peer_kind::alert:
+                                         publish_alert_event(*db, events, id, false);
+                                         break;
+                                     case peer_kind::hub:
+                                         publish_hub_event(*db, events, id, false);
+                                         break;
+                                     case peer_kind::heard:
+                                         sup.heard(id);
+                                         break;
+                                     case peer_kind::offline:
+                                         sup.offline(id);
+                                         break;
+                                 }
+                             } catch (const std::exception& e) {
+                                 log->error("cluster message failed kind={} id={} error=\"{}\"",
+                                            to_string(kind), id, e.what());
+                             }
+                         }
+                     }});
     session.start();
-    log->info("centre running broker={} client={} http={}", cfg.mqtt.uri, cfg.client_id, cfg.http_listen);
+    log->info("centre running broker={} client={} http={}{}", cfg.mqtt.uri, cfg.mqtt_client_id(),
+              cfg.http_listen, cfg.cluster ? " instance=" + cfg.cluster->instance : std::string());
     io.run();
     log->info("centre stopped");
     return 0;

@@ -24,12 +24,17 @@ std::pair<std::string, int> parse_listen(const std::string& listen) {
     return {hp->host.empty() ? "0.0.0.0" : hp->host, hp->port};
 }
 
-void publish_alert_event(store& db, sse_broadcaster& events, const std::string& alert_id) {
-    if (auto a = db.get_alert(alert_id)) events.publish({"alert", to_json(*a).dump()});
+void publish_alert_event(store& db, sse_broadcaster& events, const std::string& alert_id, bool relay) {
+    // Read only for someone: an instance with no console open skips the read (a storm's every alert).
+    if (events.subscribers() > 0)
+        if (auto a = db.get_alert(alert_id)) events.publish({"alert", to_json(*a).dump()});
+    if (relay) events.relay("alert", alert_id);
 }
 
-void publish_hub_event(store& db, sse_broadcaster& events, const std::string& hub) {
-    if (auto h = db.get_hub(hub)) events.publish({"hub", to_json(*h).dump()});
+void publish_hub_event(store& db, sse_broadcaster& events, const std::string& hub, bool relay) {
+    if (events.subscribers() > 0)
+        if (auto h = db.get_hub(hub)) events.publish({"hub", to_json(*h).dump()});
+    if (relay) events.relay("hub", hub);
 }
 
 http_server::http_server(http_options opts, store& db, sse_broadcaster& events, centre_metrics& metrics,

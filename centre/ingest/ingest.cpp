@@ -87,12 +87,11 @@ ingest::ingest(asio::io_context& io, mqtt::session& session, store& db, centre_m
       rate_options_(rate),
       rate_(rate) {}
 
-void ingest::start() {
+void ingest::start(const std::string& share_group) {
     session_.on_message([this](mqtt::message m) { handle(std::move(m)); });
-    session_.subscribe("warden/v1/+/alert", 1);
-    session_.subscribe("warden/v1/+/heartbeat", 1);
-    session_.subscribe("warden/v1/+/status", 1);
-    session_.subscribe("warden/v1/+/activity", 1);
+    const std::string prefix = share_group.empty() ? "" : "$share/" + share_group + "/";
+    for (const char* kind : {"alert", "heartbeat", "status", "activity"})
+        session_.subscribe(prefix + "warden/v1/+/" + kind, 1);
 }
 
 void ingest::reject(const std::string& hub, std::string_view reason) {

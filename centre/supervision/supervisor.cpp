@@ -10,6 +10,8 @@ supervisor::supervisor(asio::io_context& io, store& db, options opts, std::share
     : db_(db), opts_(opts), log_(std::move(log)), hooks_(std::move(h)), timer_(io) {}
 
 void supervisor::start() {
+    hubs_.clear();
+    running_ = true;
     auto now = opts_.clock.steady();
     auto wall = opts_.clock.wall();
     for (const auto& h : db_.list_hubs()) {
@@ -28,11 +30,14 @@ void supervisor::start() {
 }
 
 void supervisor::stop() {
+    running_ = false;
     timer_.cancel();
     armed_.reset();
+    hubs_.clear();
 }
 
 void supervisor::heard(const std::string& hub) {
+    if (!running_) return;
     auto [it, added] = hubs_.try_emplace(hub);
     auto& st = it->second;
     st.deadline = opts_.clock.steady() + opts_.heartbeat_grace;
@@ -62,6 +67,7 @@ void supervisor::heard(const std::string& hub) {
 }
 
 void supervisor::offline(const std::string& hub) {
+    if (!running_) return;
     auto& st = hubs_[hub];
     if (!st.alert_id) raise(hub, st, "the hub reported offline (its connection to the centre broke)");
     arm();
@@ -97,14 +103,23 @@ void supervisor::raise(const std::string& hub, hub_state& st, const std::string&
     if (hooks_.hub_changed) hooks_.hub_changed(hub);
 }
 
-bool supervisor::is_disabled(const std::string& hub) {
+std::optional<supervisor::clock::time_point> supervisor::still_due(const std::string& hub,
+                                                                   clock::time_point now) {
+    std::optional<hub_record> h;
     try {
-        auto h = db_.get_hub(hub);
-        return h && h->disabled;
+        h = db_.get_hub(hub);
     } catch (const std::exception& e) {
         log_->error("store failed reading hub={} error=\"{}\"", hub, e.what());
-        return false;
+        return std::nullopt;
     }
+    // A disabled hub is not heard (ingest refuses it): it is not offline, it is shut out. Looked at
+    // again one grace later, so that once enabled it is supervised again.
+    if (h && h->disabled) return now + opts_.heartbeat_grace;
+    if (h && h->last_seen) {
+        auto since = opts_.clock.wall() - *h->last_seen;
+        if (since < opts_.heartbeat_grace) return now + (opts_.heartbeat_grace - since);
+    }
+    return std::nullopt;
 }
 
 void supervisor::arm() {
@@ -131,10 +146,8 @@ void supervisor::check() {
     auto now = opts_.clock.steady();
     for (auto& [hub, st] : hubs_) {
         if (!st.alert_id && st.deadline <= now) {
-            if (is_disabled(hub)) {
-                // A disabled hub is not heard (ingest refuses it): it is not offline, it is shut out.
-                // Looked at again one grace later, so that once enabled it is supervised again.
-                st.deadline = now + opts_.heartbeat_grace;
+            if (auto later = still_due(hub, now)) {
+                st.deadline = *later;
                 continue;
             }
             raise(hub, st, fmt::format("not heard for {}", format_duration(opts_.heartbeat_grace)));

@@ -16,8 +16,8 @@ namespace {
 using detail::diagnostics;
 using detail::table_reader;
 
-constexpr std::string_view top_keys[] = {"centre", "mqtt",    "http",       "ingest",  "supervision",
-                                         "dc09",   "records", "procedures", "activity"};
+constexpr std::string_view top_keys[] = {"centre", "mqtt",    "http",       "ingest",   "supervision",
+                                         "dc09",   "records", "procedures", "activity", "cluster"};
 constexpr std::string_view centre_keys[] = {"database"};
 constexpr std::string_view mqtt_keys[] = {"uri",       "username", "password", "ca_file",
                                           "cert_file", "key_file", "client_id"};
@@ -28,6 +28,44 @@ constexpr std::string_view supervision_keys[] = {"heartbeat_grace", "escalate_af
 constexpr std::string_view dc09_keys[] = {"listen", "transport", "max_clock_skew", "account"};
 constexpr std::string_view account_keys[] = {"account", "hub", "key", "key_hex"};
 constexpr std::string_view records_keys[] = {"key_file"};
+constexpr std::string_view cluster_keys[] = {"instance", "share_group"};
+
+bool is_postgresql_uri(std::string_view db) {
+    return db.starts_with("postgresql://") || db.starts_with("postgres://");
+}
+
+/// [cluster]: several instances on one PostgreSQL database (docs/install.md, "Several instances").
+std::optional<cluster_spec> read_cluster(const toml::table& root, std::string_view database, diagnostics& d) {
+    const auto* t = detail::section(root, "cluster", false, "", d);
+    if (!t) return std::nullopt;
+    table_reader r(*t, "cluster.", "[cluster]", d);
+    cluster_spec c;
+    auto usable = [](std::string_view v, std::size_t max) { return is_valid_id(v) && v.size() <= max; };
+    if (auto i = r.required_string("instance", "instance = \"a\"")) {
+        c.instance = *i;
+        if (!usable(*i, 32))
+            d.error(
+                r.value_pos("instance"),
+                fmt::format("cluster.instance: \"{}\" is not a usable instance name; use 1 to 32 letters, "
+                            "digits, '.', '_' or '-', different on each instance",
+                            *i));
+    }
+    if (auto g = r.string("share_group")) {
+        c.share_group = *g;
+        if (!usable(*g, 64) || g->find('.') != std::string::npos)
+            d.error(
+                r.value_pos("share_group"),
+                fmt::format("cluster.share_group: \"{}\" is not a usable group name; use 1 to 64 letters, "
+                            "digits, '_' or '-', the same on every instance",
+                            *g));
+    }
+    r.reject_unknown(cluster_keys);
+    if (!database.empty() && !is_postgresql_uri(database))
+        d.error(d.at(*t),
+                "[cluster]: several instances need a PostgreSQL database; set [centre] database = "
+                "\"postgresql://...\" (SQLite serves one instance only)");
+    return c;
+}
 
 void read_listen(table_reader& r, std::string& out, std::string_view example) {
     if (auto l = r.string("listen")) {
@@ -131,6 +169,7 @@ centre_config parse_centre(std::string_view text, const std::string& name,
     toml::table root = detail::parse_toml(text, d);
     centre_config cfg;
     cfg.source_file = name;
+    std::string raw_database;  // as written: a PostgreSQL URI is not a path
     {
         const detail::section_keys homes[] = {{"[centre]", centre_keys},
                                               {"[mqtt]", mqtt_keys},
@@ -138,13 +177,15 @@ centre_config parse_centre(std::string_view text, const std::string& name,
                                               {"[ingest]", ingest_keys},
                                               {"[supervision]", supervision_keys},
                                               {"[dc09]", dc09_keys},
-                                              {"[records]", records_keys}};
+                                              {"[records]", records_keys},
+                                              {"[cluster]", cluster_keys}};
         detail::reject_unknown_top_level(root, top_keys, homes, d);
     }
     if (const auto* t =
             detail::section(root, "centre", true, "database = \"/var/lib/warden-centre/centre.db\"", d)) {
         table_reader r(*t, "centre.", "[centre]", d);
         if (auto db = r.required_string("database", "database = \"/var/lib/warden-centre/centre.db\"")) {
+            raw_database = *db;
             const bool postgres = db->rfind("postgresql://", 0) == 0 || db->rfind("postgres://", 0) == 0;
             if (db->empty())
                 d.error(r.value_pos("database"),
@@ -234,6 +275,7 @@ centre_config parse_centre(std::string_view text, const std::string& name,
         r.reject_unknown(supervision_keys);
     }
     cfg.dc09 = read_dc09(root, d);
+    cfg.cluster = read_cluster(root, raw_database, d);
     if (const auto* t = detail::section(root, "records", false, "", d)) {
         table_reader r(*t, "records.", "[records]", d);
         if (auto k = r.string("key_file")) {

@@ -18,17 +18,15 @@
 #include <thread>
 
 #include "ctl_run.hpp"
+#include "nginx_run.hpp"
 #include "warden/harness/harness.hpp"
 
 using namespace warden;
 using namespace std::chrono_literals;
-using ctl_test::read_all;
-using ctl_test::replace_once;
 using ctl_test::run;
 
 namespace {
 
-const std::string source_dir = WARDEN_SOURCE_DIR;
 const std::string bin_dir = WARDEN_BIN_DIR;
 
 int connect_to(int port) {
@@ -48,17 +46,14 @@ class ProxyTest : public ::testing::Test {
 protected:
     harness::temp_dir dir;
     harness::broker broker;
-    int centre_port = harness::free_port(), https = harness::free_port(), http = harness::free_port();
-    harness::process centre, nginx;
-    std::filesystem::path certs = dir / "certs";
+    int centre_port = harness::free_port();
+    harness::process centre;
+    std::unique_ptr<nginx_test::nginx_site> nginx;
+    int https = 0, http = 0;
+    std::filesystem::path ca;
 
     void SetUp() override {
         ASSERT_TRUE(std::filesystem::exists("/usr/sbin/nginx")) << "nginx is not installed (scripts/deps)";
-        for (std::vector<std::string> args : {std::vector<std::string>{"ca"}, {"server", "localhost"}}) {
-            args.insert(args.begin(), {source_dir + "/scripts/make-certs", certs.string()});
-            auto r = run(args, dir.path());
-            ASSERT_EQ(r.code, 0) << r.all();
-        }
         auto conf = dir.write("centre.toml",
                               "[centre]\ndatabase = \"centre.db\"\n[mqtt]\nuri = \"" + broker.uri() +
                                   "\"\n[http]\nlisten = \"127.0.0.1:" + std::to_string(centre_port) + "\"\n");
@@ -69,46 +64,23 @@ protected:
         ASSERT_EQ(add.code, 0) << add.output;
         centre = harness::process({bin, "--config", conf.string()}, dir / "centre.log");
         ASSERT_TRUE(harness::wait_for_port(centre_port)) << centre.log();
-
-        // nginx as root hands its workers to nobody: let them use this test's folders.
-        std::filesystem::permissions(dir.path(), std::filesystem::perms(0755));
-        std::filesystem::create_directories(dir / "nginx-tmp");
-        std::filesystem::permissions(dir / "nginx-tmp", std::filesystem::perms::all);
-        auto site = read_all(source_dir + "/deploy/nginx/warden-centre.conf");
-        site = replace_once(site, "listen 443 ssl;", "listen 127.0.0.1:" + std::to_string(https) + " ssl;");
-        site = replace_once(site, "listen 80;", "listen 127.0.0.1:" + std::to_string(http) + ";");
-        site = replace_once(site, "server 127.0.0.1:8080;",
-                            "server 127.0.0.1:" + std::to_string(centre_port) + ";");
-        site = replace_once(site, "/etc/warden/certs/console.crt", (certs / "server.crt").string());
-        site = replace_once(site, "/etc/warden/certs/console.key", (certs / "server.key").string());
-        auto site_path = dir.write("warden-centre.conf", site);
-        const auto d = dir.path().string();
-        // What Debian's /etc/nginx/nginx.conf gives a site (events, http), with paths in this test.
-        auto main_conf = dir.write(
-            "nginx.conf",
-            "worker_processes 1;\npid " + d + "/nginx.pid;\nerror_log " + d +
-                "/nginx-error.log;\nevents { worker_connections 4096; }\nhttp {\n  access_log off;\n"
-                "  client_body_temp_path " +
-                d + "/nginx-tmp/body;\n  proxy_temp_path " + d + "/nginx-tmp/proxy;\n  fastcgi_temp_path " +
-                d + "/nginx-tmp/fastcgi;\n  uwsgi_temp_path " + d + "/nginx-tmp/uwsgi;\n  scgi_temp_path " +
-                d + "/nginx-tmp/scgi;\n  include " + site_path.string() + ";\n}\n");
-        nginx = harness::process({"/usr/sbin/nginx", "-p", d, "-c", main_conf.string(), "-g", "daemon off;"},
-                                 dir / "nginx.log");
-        ASSERT_TRUE(harness::wait_for_port(https)) << nginx.log() << read_all(dir / "nginx-error.log");
-        ASSERT_TRUE(harness::wait_for_port(http)) << nginx.log();
+        nginx = std::make_unique<nginx_test::nginx_site>(dir, std::vector<int>{centre_port});
+        https = nginx->https();
+        http = nginx->http();
+        ca = nginx->ca();
     }
 
     void TearDown() override {
-        if (nginx.pid() > 0 && nginx.running()) nginx.stop();
+        nginx.reset();
         if (centre.pid() > 0 && centre.running()) centre.stop();
     }
 
     /// curl through nginx over TLS; returns {status code, seconds}, or {0, ...} on failure.
     std::pair<int, double> timed_get(const std::string& path, const std::string& cookie_jar) {
-        auto r = run({"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}",
-                      "--max-time", "10", "--cacert", (certs / "ca.crt").string(), "-b", cookie_jar,
-                      "https://localhost:" + std::to_string(https) + path},
-                     dir.path(), 20s);
+        auto r = run(
+            {"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", "--max-time", "10",
+             "--cacert", ca.string(), "-b", cookie_jar, "https://localhost:" + std::to_string(https) + path},
+            dir.path(), 20s);
         int code = 0;
         double secs = 99;
         std::sscanf(r.out.c_str(), "%d %lf", &code, &secs);
@@ -119,13 +91,12 @@ protected:
 TEST_F(ProxyTest, FiveHundredSlowOrIdleSocketsDoNotKeepAnOperatorWaiting) {
     const auto jar = (dir / "cookies").string();
     auto login =
-        run({"/usr/bin/curl", "-s", "-c", jar, "--cacert", (certs / "ca.crt").string(), "-H",
+        run({"/usr/bin/curl", "-s", "-c", jar, "--cacert", ca.string(), "-H",
              "Content-Type: application/json", "-d", R"({"user":"olive","password":"olive-password"})",
              "https://localhost:" + std::to_string(https) + "/api/login"},
             dir.path(), 20s);
     ASSERT_EQ(login.code, 0) << login.all();
-    ASSERT_NE(login.out.find("\"csrf\""), std::string::npos)
-        << login.all() << read_all(dir / "nginx-error.log");
+    ASSERT_NE(login.out.find("\"csrf\""), std::string::npos) << login.all() << nginx->error_log();
 
     // 500 sockets from several "addresses" would be the attack; from one address the shipped
     // per-address limit already refuses most of them, so this is the harder case for the proxy
@@ -155,7 +126,7 @@ TEST_F(ProxyTest, FiveHundredSlowOrIdleSocketsDoNotKeepAnOperatorWaiting) {
     std::vector<double> times;
     for (int i = 0; i < 5; ++i) {
         auto [code, secs] = timed_get("/api/alerts", jar);
-        EXPECT_EQ(code, 200) << read_all(dir / "nginx-error.log");
+        EXPECT_EQ(code, 200) << nginx->error_log();
         times.push_back(secs);
     }
     stop = true;
@@ -170,20 +141,13 @@ TEST_F(ProxyTest, FiveHundredSlowOrIdleSocketsDoNotKeepAnOperatorWaiting) {
 
 TEST_F(ProxyTest, AnOversizedHeaderIsRefusedByNginxAndNeverReachesTheCentre) {
     const std::string big(9000, 'a');  // over one 8 KB large_client_header_buffers buffer
-    auto r = run({"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert",
-                  (certs / "ca.crt").string(), "-H", "X-Flood: " + big,
-                  "https://localhost:" + std::to_string(https) + "/api/me"},
+    auto r = run({"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca.string(),
+                  "-H", "X-Flood: " + big, "https://localhost:" + std::to_string(https) + "/api/me"},
                  dir.path(), 20s);
     EXPECT_TRUE(r.out == "400" || r.out == "494" || r.out == "431") << r.all();
     // Many lines of allowed size: refused once the four buffers are full.
-    std::vector<std::string> args{"/usr/bin/curl",
-                                  "-s",
-                                  "-o",
-                                  "/dev/null",
-                                  "-w",
-                                  "%{http_code}",
-                                  "--cacert",
-                                  (certs / "ca.crt").string()};
+    std::vector<std::string> args{"/usr/bin/curl", "-s",       "-o",       "/dev/null", "-w",
+                                  "%{http_code}",  "--cacert", ca.string()};
     for (int i = 0; i < 8; ++i)
         args.insert(args.end(), {"-H", "X-Flood-" + std::to_string(i) + ": " + std::string(6000, 'b')});
     args.push_back("https://localhost:" + std::to_string(https) + "/api/me");

@@ -929,3 +929,49 @@ TEST(CentreSupervisor, StatusOfflineRaisesOnceAndARestartForgetsNoSilentHub) {
     again.check();
     EXPECT_EQ(s.db->get_alert("centre-hub_offline-hub-2-1")->a.priority, priority::high);
 }
+
+TEST(CentreSupervisor, AHubHeardByAnotherInstanceIsNotReportedOffline) {
+    // Several instances: this hub's heartbeats land on another instance, which stores them (last_seen)
+    // but whose message to the leader is lost. The leader reads last_seen before it raises.
+    supervised s;
+    s.sup.start();
+    s.heartbeat("hub-1");
+    auto elsewhere = [&] {
+        ingest_batch b;
+        b.heartbeats.push_back({"hub-1", 0, "{}", "0.1.0"});
+        b.received_at = s.wall;
+        s.db->ingest(b);  // stored by the other instance; this supervisor is not told
+    };
+    s.advance(2min);
+    elsewhere();
+    s.advance(1min + 1s);  // 3 minutes since the leader last heard it, 1 minute since the other did
+    EXPECT_FALSE(s.db->get_alert("centre-hub_offline-hub-1-1"));
+    s.advance(1min);
+    elsewhere();
+    s.advance(2min + 59s);
+    EXPECT_FALSE(s.db->get_alert("centre-hub_offline-hub-1-1"));
+    s.advance(1s);  // 3 minutes after the other instance last heard it: really silent
+    ASSERT_TRUE(s.db->get_alert("centre-hub_offline-hub-1-1"));
+    EXPECT_FALSE(s.db->get_hub("hub-1")->online);
+}
+
+TEST(CentreSupervisor, ALeaderThatStepsDownHearsNothingAndATakeoverGivesAFreshGrace) {
+    supervised s;
+    s.sup.start();
+    s.heartbeat("hub-1");
+    s.sup.stop();  // another instance is the leader now
+    EXPECT_FALSE(s.sup.running());
+    s.advance(10min);
+    s.sup.heard("hub-2");
+    s.sup.offline("hub-1");
+    EXPECT_TRUE(s.db->list_alerts({.state = "all"}).empty());
+
+    // Back as leader (the other instance died): hub-1 was last stored 10 minutes ago, but its messages
+    // may have gone to the dead instance, so it gets a grace from the takeover, not an alert at once.
+    s.sup.start();
+    EXPECT_TRUE(s.sup.running());
+    s.advance(2min);
+    EXPECT_FALSE(s.db->get_alert("centre-hub_offline-hub-1-1"));
+    s.advance(1min);
+    EXPECT_TRUE(s.db->get_alert("centre-hub_offline-hub-1-1"));
+}

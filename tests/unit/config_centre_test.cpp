@@ -244,3 +244,31 @@ TEST(CentreConfig, RecordsKeyFileIsResolvedAgainstTheConfigsFolder) {
                           {"records.key_file"}, "centre.toml"));
     EXPECT_TRUE(one_error(centre_errors(minimal + "[records]\nkey = \"x\"\n"), 6, 1, {"key"}, "centre.toml"));
 }
+
+TEST(CentreConfig, ClusterInstancesNeedPostgresqlAndAName) {
+    auto single = parse_centre_config(minimal, "centre.toml");
+    EXPECT_FALSE(single.cluster);
+    EXPECT_EQ(single.mqtt_client_id(), "warden-centre");
+
+    const std::string pg =
+        "[centre]\ndatabase = \"postgresql://warden@db.example.org/warden\"\n[mqtt]\nuri = "
+        "\"tcp://127.0.0.1:1883\"\n";
+    auto c = parse_centre_config(pg + "[cluster]\ninstance = \"b\"\n", "centre.toml");
+    ASSERT_TRUE(c.cluster);
+    EXPECT_EQ(c.cluster->instance, "b");
+    EXPECT_EQ(c.cluster->share_group, "warden-centre");
+    EXPECT_EQ(c.mqtt_client_id(), "warden-centre-b");
+    EXPECT_EQ(
+        parse_centre_config(pg + "[cluster]\ninstance = \"b\"\nshare_group = \"night\"\n", "centre.toml")
+            .cluster->share_group,
+        "night");
+
+    EXPECT_TRUE(one_error(centre_errors(minimal + "[cluster]\ninstance = \"a\"\n"), 5, 1,
+                          {"[cluster]", "PostgreSQL"}, "centre.toml"));
+    EXPECT_TRUE(one_error(centre_errors(pg + "[cluster]\n"), 5, 1,
+                          {"[cluster]: missing required key 'instance'"}, "centre.toml"));
+    EXPECT_TRUE(one_error(centre_errors(pg + "[cluster]\ninstance = \"a/b\"\n"), 6, 12, {"cluster.instance"},
+                          "centre.toml"));
+    EXPECT_TRUE(one_error(centre_errors(pg + "[cluster]\ninstance = \"a\"\nshare_group = \"a+b\"\n"), 7, 15,
+                          {"cluster.share_group"}, "centre.toml"));
+}

@@ -41,21 +41,22 @@ activity_hour read_hour(const pqxx::row& r) {
 
 }  // namespace
 
-std::vector<bool> postgres_store::store_activity(const std::vector<activity_hour>& hours, time_point received) {
+std::vector<bool> postgres_store::store_activity(const std::vector<activity_hour>& hours,
+                                                 time_point received) {
     return write([&](tx& t) {
         std::vector<bool> fresh;
         fresh.reserve(hours.size());
         for (const auto& h : hours) {
             auto household = t.int64_of("SELECT household_id FROM household_hubs WHERE hub = $1", h.hub);
-            auto n = t.changes("INSERT INTO activity_hours(" WARDEN_ACTIVITY_COLUMNS
-                               ", household_id, received_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-                               "$11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) "
-                               "ON CONFLICT(hub, hour_ms) DO NOTHING",
-                               h.hub, h.hour, h.utc_offset_min, h.covered_s, rooms_text(h.rooms), h.door_openings,
-                               h.out_s, h.bed_s, offsets_text(h.hour, h.bed_in), offsets_text(h.hour, h.bed_out),
-                               h.night_getups, h.night_getup_s, h.chair_s, h.bathroom_visits,
-                               h.night_bathroom_visits, h.kitchen_active_s, h.appliance_uses, h.appliance_on_s,
-                               h.first_activity, h.last_activity, household, received);
+            auto n = t.changes(
+                "INSERT INTO activity_hours(" WARDEN_ACTIVITY_COLUMNS
+                ", household_id, received_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+                "$11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) "
+                "ON CONFLICT(hub, hour_ms) DO NOTHING",
+                h.hub, h.hour, h.utc_offset_min, h.covered_s, rooms_text(h.rooms), h.door_openings, h.out_s,
+                h.bed_s, offsets_text(h.hour, h.bed_in), offsets_text(h.hour, h.bed_out), h.night_getups,
+                h.night_getup_s, h.chair_s, h.bathroom_visits, h.night_bathroom_visits, h.kitchen_active_s,
+                h.appliance_uses, h.appliance_on_s, h.first_activity, h.last_activity, household, received);
             fresh.push_back(n == 1);
         }
         return std::pair(fresh, true);
@@ -77,7 +78,8 @@ std::vector<activity_hour> postgres_store::household_activity(std::int64_t house
 
 std::int64_t postgres_store::purge_activity(time_point before) {
     return write([&](tx& t) {
-        auto n = static_cast<std::int64_t>(t.changes("DELETE FROM activity_hours WHERE hour_ms < $1", before));
+        auto n =
+            static_cast<std::int64_t>(t.changes("DELETE FROM activity_hours WHERE hour_ms < $1", before));
         return std::pair(n, true);
     });
 }
@@ -94,9 +96,10 @@ change_result postgres_store::set_activity_settings(std::int64_t household, cons
     return write([&](tx& t) {
         if (!t.int64_of("SELECT id FROM households WHERE id = $1 FOR UPDATE", household))
             return std::pair(change_result::not_found, false);
-        t.run("INSERT INTO activity_settings(household_id, thresholds) VALUES ($1, $2) "
-              "ON CONFLICT(household_id) DO UPDATE SET thresholds = excluded.thresholds",
-              household, json_object);
+        t.run(
+            "INSERT INTO activity_settings(household_id, thresholds) VALUES ($1, $2) "
+            "ON CONFLICT(household_id) DO UPDATE SET thresholds = excluded.thresholds",
+            household, json_object);
         add_audit(t, by, "activity_settings", std::to_string(household), json_object, now);
         return std::pair(change_result::ok, true);
     });

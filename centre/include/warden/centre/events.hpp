@@ -7,9 +7,11 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace warden::centre {
@@ -85,6 +87,15 @@ public:
     void end_user(const std::string& user);
     /// Queues the event for every subscriber; drops those whose queue is full. Never blocks on a client.
     void publish(const sse_event& e);
+    /// Several instances (cluster.hpp): `f` tells the other instances that an alert or hub changed here,
+    /// so that they publish it to their own streams. Set once, before any publish.
+    void set_relay(std::function<void(std::string_view name, const std::string& id)> f) {
+        relay_ = std::move(f);
+    }
+    /// Calls the relay, if any (publish_alert_event and publish_hub_event do, after publishing here).
+    void relay(std::string_view name, const std::string& id) const {
+        if (relay_) relay_(name, id);
+    }
     /// Closes every stream and refuses new ones.
     void stop();
     std::size_t subscribers();
@@ -101,6 +112,7 @@ private:
     std::vector<std::shared_ptr<sse_subscriber>> subs_;
     bool stopped_ = false;
     std::size_t dropped_ = 0;
+    std::function<void(std::string_view, const std::string&)> relay_;
 };
 
 }  // namespace warden::centre

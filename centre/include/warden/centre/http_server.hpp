@@ -97,10 +97,11 @@ struct http_options {
 /// Splits "host:port"; throws std::invalid_argument if malformed.
 std::pair<std::string, int> parse_listen(const std::string& listen);
 
-/// Publishes the alert's current JSON as an `alert` event (if it exists). Any thread.
-void publish_alert_event(store& db, sse_broadcaster& events, const std::string& alert_id);
-/// Publishes the hub's current JSON as a `hub` event (if it exists). Any thread.
-void publish_hub_event(store& db, sse_broadcaster& events, const std::string& hub);
+/// Publishes the alert's current JSON as an `alert` event (if it exists), and with `relay` tells the
+/// other instances of a cluster (sse_broadcaster::relay). Any thread.
+void publish_alert_event(store& db, sse_broadcaster& events, const std::string& alert_id, bool relay = true);
+/// Publishes the hub's current JSON as a `hub` event (if it exists); `relay` as above. Any thread.
+void publish_hub_event(store& db, sse_broadcaster& events, const std::string& hub, bool relay = true);
 
 class http_server {
 public:

@@ -96,8 +96,10 @@ public:
     /// Activity summaries older than `days` are deleted (checked at most once an hour); 0 keeps them all.
     void keep_activity_days(int days) { keep_activity_days_ = days; }
     /// Subscribes to warden/v1/+/alert, +/heartbeat, +/status, +/activity (QoS 1) and starts handling
-    /// messages.
-    void start();
+    /// messages. With a `share_group` (several instances, [cluster]) the subscriptions are MQTT shared
+    /// ones, `$share/<group>/warden/v1/+/alert` and so on: the broker hands each message to one instance
+    /// of the group, which stores it and acks it over its own connection once committed.
+    void start(const std::string& share_group = {});
     /// Handles one received message (called by the session's handler; public for tests).
     void handle(mqtt::message m);
     /// Stores and acks whatever has been received but not yet flushed (at shutdown).

@@ -8,6 +8,13 @@
 /// hub_offline; its deadline is pushed on by a grace each time it passes, so supervision resumes once it
 /// is enabled again.
 ///
+/// Several instances ([cluster], cluster.hpp): supervision runs on the leader only, started when the
+/// instance becomes the leader and stopped when it stops being it. Hub messages land on any instance,
+/// so before it raises hub_offline for a silent hub the supervisor reads the hub's last_seen from the
+/// store: a hub another instance heard within the grace gets its deadline moved on, not an alert. A new
+/// leader gives every hub a fresh grace from its takeover (as a restart does), so hubs whose last
+/// messages went to an instance that died are not reported offline for it.
+///
 /// One asio timer on the earliest deadline; no polling. Runs on the io_context's thread only.
 
 #include <chrono>
@@ -47,13 +54,16 @@ public:
     supervisor(const supervisor&) = delete;
     supervisor& operator=(const supervisor&) = delete;
 
-    /// Loads the known hubs from the store and arms the timer.
+    /// Loads the known hubs from the store (each with a fresh grace) and arms the timer.
     void start();
-    /// Cancels the timer.
+    /// Cancels the timer and forgets the hubs' deadlines (another instance may supervise them now).
     void stop();
+    /// Between start() and stop().
+    bool running() const { return running_; }
     /// The hub spoke (alert, heartbeat or live status): restart its deadline; clear hub_offline if raised.
+    /// Ignored while not running.
     void heard(const std::string& hub);
-    /// The hub's status says offline: raise hub_offline now (once).
+    /// The hub's status says offline: raise hub_offline now (once). Ignored while not running.
     void offline(const std::string& hub);
     /// Raises and escalates whatever is due at options.clock and re-arms the timer (the timer calls it;
     /// tests call it after moving their clock).
@@ -66,8 +76,10 @@ private:
         std::optional<clock::time_point> escalate_at;
     };
     void raise(const std::string& hub, hub_state& st, const std::string& why);
-    /// True if an admin disabled the hub (read from the store when its deadline passes).
-    bool is_disabled(const std::string& hub);
+    /// When a hub's deadline passes: nullopt if it is really silent (raise), or the new deadline, if an
+    /// admin disabled it (one grace on) or the store says it was heard since (perhaps by another
+    /// instance: one grace after that). Read from the store.
+    std::optional<clock::time_point> still_due(const std::string& hub, clock::time_point now);
     void arm();
 
     store& db_;
@@ -77,6 +89,7 @@ private:
     asio::steady_timer timer_;
     std::optional<clock::time_point> armed_;
     std::map<std::string, hub_state> hubs_;
+    bool running_ = false;
 };
 
 }  // namespace warden::centre

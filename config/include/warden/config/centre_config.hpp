@@ -57,6 +57,18 @@ struct dc09_receiver_spec {
     bool operator==(const dc09_receiver_spec&) const = default;
 };
 
+/// `[cluster]`: this instance is one of several warden-centre instances sharing one PostgreSQL database
+/// (docs/install.md, "Several instances"). Absent: the single centre of old.
+struct cluster_spec {
+    /// This instance's name, unique among the instances (1 to 32 letters, digits, '.', '_' or '-'): its
+    /// MQTT client id is `<[mqtt] client_id>-<instance>`, and its log lines and metrics carry it.
+    std::string instance;
+    /// The MQTT shared subscription group: each hub message goes to one instance of the group
+    /// (`$share/<share_group>/warden/v1/+/alert`, ...).
+    std::string share_group = "warden-centre";
+    bool operator==(const cluster_spec&) const = default;
+};
+
 struct centre_config {
     std::string database;  ///< SQLite file; relative paths resolved against the config's folder
     broker_spec mqtt;      ///< [mqtt] uri, username, password, ca_file, cert_file, key_file
@@ -81,10 +93,13 @@ struct centre_config {
     /// [procedures] TYPE = ["step", ...]: the checklist shown with a call of that alert type, replacing
     /// the centre's default for the type (docs/procedures.md). Types not named keep their default.
     std::map<std::string, std::vector<std::string>> procedures;
-    activity_thresholds activity;  ///< [activity] the notices' thresholds (docs/activity.md)
-    int activity_keep_days = 730;  ///< [activity] keep_days: summaries older than this are deleted
+    activity_thresholds activity;         ///< [activity] the notices' thresholds (docs/activity.md)
+    int activity_keep_days = 730;         ///< [activity] keep_days: summaries older than this are deleted
+    std::optional<cluster_spec> cluster;  ///< [cluster]: one of several instances (PostgreSQL only)
     std::string source_file;
     bool operator==(const centre_config&) const = default;
+    /// The MQTT client id this instance connects with: client_id, or `<client_id>-<instance>` in a cluster.
+    std::string mqtt_client_id() const { return cluster ? client_id + "-" + cluster->instance : client_id; }
 };
 
 /// Reads and fully validates a centre config; throws config_error listing every problem

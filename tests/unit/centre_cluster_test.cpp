@@ -1,0 +1,140 @@
+// Several centre instances on PostgreSQL (warden/centre/cluster.hpp): one leader at a time, another
+// within seconds when it goes, and messages from one instance to the others.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+#include <asio/executor_work_guard.hpp>
+#include <pqxx/pqxx>
+
+#include "warden/centre/cluster.hpp"
+#include "warden/harness/postgres.hpp"
+
+using namespace warden;
+using namespace warden::centre;
+using namespace std::chrono_literals;
+
+namespace {
+
+auto quiet() {
+    return std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+}
+
+/// One instance's link, its io_context on a thread of its own, and what its hooks were told.
+struct instance {
+    asio::io_context io;
+    std::unique_ptr<cluster_link> link;
+    std::atomic<bool> leader{false};
+    std::atomic<int> leaderships{0}, stepdowns{0};
+    std::mutex mu;
+    std::map<peer_kind, std::set<std::string>> got;
+    std::thread thread;
+
+    instance(std::unique_ptr<cluster_link> l) : link(std::move(l)) {
+        link->start({.leadership =
+                         [this](bool on) {
+                             leader = on;
+                             leaderships += on;
+                             stepdowns += !on;
+                         },
+                     .message =
+                         [this](peer_kind k, const std::vector<std::string>& ids) {
+                             std::lock_guard lock(mu);
+                             got[k].insert(ids.begin(), ids.end());
+                         }});
+        thread = std::thread([this] {
+            auto work = asio::make_work_guard(io);
+            io.run();
+        });
+    }
+    instance(const std::string& uri, const std::string& name)
+        : instance(postgresql_link(io, {.uri = uri, .instance = name, .check_every = 100ms}, quiet())) {}
+    ~instance() {
+        link->stop();
+        io.stop();
+        thread.join();
+    }
+    std::size_t count(peer_kind k) {
+        std::lock_guard lock(mu);
+        return got[k].size();
+    }
+};
+
+}  // namespace
+
+TEST(CentreCluster, TheSingleCentreIsAlwaysTheLeader) {
+    asio::io_context io;
+    auto link = single_instance_link(io);
+    bool leader = false;
+    link->start({.leadership = [&](bool on) { leader = on; }});
+    link->send(peer_kind::alert, "hub-1-1");  // nobody to tell: no effect
+    io.run();
+    EXPECT_TRUE(leader);
+}
+
+TEST(CentreCluster, OneLeaderAtATimeAndAnotherWithinASecondWhenItGoes) {
+    WARDEN_POSTGRES_OR_SKIP();
+    auto uri = harness::test_postgres().create_database();
+    auto a = std::make_unique<instance>(uri, "a");
+    auto b = std::make_unique<instance>(uri, "b");
+    auto c = std::make_unique<instance>(uri, "c");
+    auto leaders = [&] { return int(a && a->leader) + int(b && b->leader) + int(c && c->leader); };
+    ASSERT_TRUE(harness::eventually([&] { return leaders() == 1; }, 10s));
+    std::this_thread::sleep_for(500ms);  // several checks later: still one
+    EXPECT_EQ(leaders(), 1);
+
+    // The leader leaves; one of the others takes over.
+    auto& first = a->leader ? a : b->leader ? b : c;
+    first.reset();
+    auto t0 = std::chrono::steady_clock::now();
+    ASSERT_TRUE(harness::eventually([&] { return leaders() == 1; }, 5s));
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+    std::this_thread::sleep_for(500ms);
+    EXPECT_EQ(leaders(), 1);
+}
+
+TEST(CentreCluster, ALeaderWhoseLeaseConnectionIsCutStepsDownAndOneLeaderFollows) {
+    WARDEN_POSTGRES_OR_SKIP();
+    auto uri = harness::test_postgres().create_database();
+    instance a(uri, "a"), b(uri, "b");
+    ASSERT_TRUE(harness::eventually([&] { return a.leader != b.leader; }, 10s));
+    auto& first = a.leader ? a : b;
+    // The database ends the leader's session (as it does when the leader's machine drops off the
+    // network and TCP keepalive gives up): the lock is free, and the leader must notice and step down.
+    pqxx::connection admin(uri);
+    pqxx::nontransaction w(admin);
+    auto r = w.exec(
+        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
+        "database = (SELECT oid FROM pg_database WHERE datname = current_database())");
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_TRUE(harness::eventually([&] { return first.stepdowns > 0; }, 5s));
+    EXPECT_TRUE(harness::eventually([&] { return a.leader != b.leader; }, 5s));
+    std::this_thread::sleep_for(500ms);
+    EXPECT_NE(a.leader, b.leader);
+}
+
+TEST(CentreCluster, MessagesReachEveryOtherInstanceInBatches) {
+    WARDEN_POSTGRES_OR_SKIP();
+    auto uri = harness::test_postgres().create_database();
+    instance a(uri, "a"), b(uri, "b"), c(uri, "c");
+    ASSERT_TRUE(harness::eventually([&] { return a.leader || b.leader || c.leader; }, 10s));
+    std::this_thread::sleep_for(300ms);  // every instance LISTENs by now (the lease thread's first turn)
+
+    a.link->send(peer_kind::alert, "hub-1-1");
+    a.link->send(peer_kind::hub, "hub-1");
+    a.link->send(peer_kind::offline, "hub-2");
+    for (int i = 0; i < 3000; ++i) a.link->send(peer_kind::heard, "hub-" + std::to_string(i));
+    for (auto* other : {&b, &c}) {
+        EXPECT_TRUE(harness::eventually([&] { return other->count(peer_kind::heard) == 3000; }, 10s))
+            << other->count(peer_kind::heard);
+        EXPECT_EQ(other->count(peer_kind::alert), 1u);
+        EXPECT_EQ(other->count(peer_kind::hub), 1u);
+        EXPECT_EQ(other->count(peer_kind::offline), 1u);
+    }
+    EXPECT_EQ(a.count(peer_kind::heard) + a.count(peer_kind::alert), 0u) << "an instance hears itself";
+}
