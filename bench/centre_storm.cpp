@@ -15,9 +15,11 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 #include <mqtt/async_client.h>
+#include <nlohmann/json.hpp>
 
 #include "bench_support.hpp"
 #include "warden/common/alert.hpp"

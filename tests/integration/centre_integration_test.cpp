@@ -20,6 +20,7 @@
 #include "warden/common/alert.hpp"
 #include "warden/common/alert_catalogue.hpp"
 #include "warden/harness/harness.hpp"
+#include "warden/harness/postgres.hpp"
 
 using namespace warden;
 using namespace std::chrono_literals;
@@ -39,6 +40,8 @@ protected:
     harness::temp_dir dir;
     harness::broker broker;
     int http_port = harness::free_port();
+    /// SQLite in the folder, or a fresh PostgreSQL database in the -pg run.
+    std::string database = harness::test_database(dir / "centre.db");
     std::filesystem::path config;
     harness::process centre;
     int starts = 0;
@@ -48,7 +51,7 @@ protected:
     void write_config(const std::string& grace, const std::string& escalate,
                       const std::string& extra_http = {}) {
         config = dir.write("centre.toml",
-                           "[centre]\ndatabase = \"centre.db\"\n[mqtt]\nuri = \"" + broker.uri() +
+                           "[centre]\ndatabase = \"" + database + "\"\n[mqtt]\nuri = \"" + broker.uri() +
                                "\"\nclient_id = \"centre-under-test\"\n[http]\nlisten = \"127.0.0.1:" +
                                std::to_string(http_port) + "\"\n" + extra_http +
                                "[supervision]\nheartbeat_grace = \"" + grace + "\"\nescalate_after = \"" +
@@ -934,6 +937,8 @@ TEST_F(centre_test, CommandLine) {
 // holds it; the first keeps running, its broker connection undisturbed. Once the first stops, the
 // same config starts.
 TEST_F(centre_test, ASecondCentreOnTheSameDatabaseRefusesToStart) {
+    if (harness::testing_postgres())
+        GTEST_SKIP() << "one server per SQLite database; instances share a PostgreSQL database on purpose";
     start_centre();
     auto other_port = harness::free_port();
     auto second_config = dir.write(
@@ -1493,6 +1498,9 @@ TEST_F(records_test, EveryReadAndRevealIsAudited) {
 }
 
 TEST_F(records_test, KeySafeCodesAndMedicalNotesAreNotReadableInTheDatabaseFile) {
+    if (harness::testing_postgres())
+        GTEST_SKIP() << "reads the SQLite file; on PostgreSQL CentreStore.WithoutTheRecordsKey... and the "
+                        "store's sealing cover it";
     start_with_households();
     centre.signal(SIGTERM);
     ASSERT_EQ(centre.wait(10s), 0) << centre.log();

@@ -513,12 +513,13 @@ TEST(CentreSqliteStore, MigratesAVersionOneDatabaseKeepingItsUsers) {
     auto path = (dir / "centre.db").string();
     { auto s = open_sqlite_store(path); }
     // Turn it back into what version 1 wrote: no `disabled` columns, no `folded_into`, no records' tables, no
-    // holds or supervisor columns, no hand-over notes.
+    // holds or supervisor columns, no hand-over notes, no activity tables.
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
     ASSERT_EQ(
         sqlite3_exec(db,
-                     "DROP TABLE handover_notes; DROP TABLE records_meta; DROP TABLE professionals; DROP "
+                     "DROP TABLE activity_settings; DROP TABLE activity_hours; DROP TABLE handover_notes; "
+                     "DROP TABLE records_meta; DROP TABLE professionals; DROP "
                      "TABLE responders; DROP TABLE "
                      "residents; DROP TABLE household_hubs; DROP TABLE households; DROP TABLE "
                      "team_members; DROP TABLE teams; "
