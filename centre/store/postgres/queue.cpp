@@ -2,29 +2,12 @@
 // holds and escalation to a supervisor.
 #include <fmt/format.h>
 
+#include "../query_codes.hpp"
 #include "postgres_store.hpp"
-#include "warden/common/alert_catalogue.hpp"
 
 namespace warden::centre::postgres_backend {
 
-namespace {
-
-/// ",sensor_offline,battery_low,...," from the catalogue: the types a query's kind tells apart.
-const std::string& technical_types() {
-    static const std::string list = [] {
-        std::string s = ",";
-        for (const auto& t : alert_types())
-            if (t.technical) s += std::string(t.name) + ",";
-        return s;
-    }();
-    return list;
-}
-
-int kind_code(alert_kind k) {
-    return k == alert_kind::calls ? 1 : k == alert_kind::technical ? 2 : 0;
-}
-
-}  // namespace
+using namespace query_codes;
 
 pqxx::result run_query(tx& t, const std::string& sql, const alert_query& q) {
     std::optional<int> prio;

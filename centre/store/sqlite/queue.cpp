@@ -2,31 +2,14 @@
 // holds and escalation to a supervisor.
 #include <fmt/format.h>
 
+#include "../query_codes.hpp"
 #include "sqlite_store.hpp"
-#include "warden/common/alert_catalogue.hpp"
 
 namespace warden::centre::sqlite_backend {
 
 using sqlite::statement;
 
-namespace {
-
-/// ",sensor_offline,battery_low,...," from the catalogue: the types a query's kind tells apart.
-const std::string& technical_types() {
-    static const std::string list = [] {
-        std::string s = ",";
-        for (const auto& t : alert_types())
-            if (t.technical) s += std::string(t.name) + ",";
-        return s;
-    }();
-    return list;
-}
-
-int kind_code(alert_kind k) {
-    return k == alert_kind::calls ? 1 : k == alert_kind::technical ? 2 : 0;
-}
-
-}  // namespace
+using namespace query_codes;
 
 statement& bind_query(statement& s, const alert_query& q) {
     std::optional<int> prio;
