@@ -231,7 +231,15 @@ TEST_F(ActivityUplink, HoursSurviveACentreOutageAndKillNineEachSentAndAckedNoneL
         << "the alarm and the hours of the outage arrive\n"
         << hub.log();
     EXPECT_LT(*pendant, *first_activity) << "alarms go before summaries";
-    EXPECT_GE(c.hours().size(), during + 3);
+    // The hours of the outage follow the first one (in the same burst, or a moment later under load).
+    EXPECT_TRUE(harness::eventually(
+        [&] {
+            c.take(200ms);
+            return c.hours().size() >= during + 3;
+        },
+        10s))
+        << "the hours made during the outage reach the centre: " << c.hours().size() << " of at least "
+        << during + 3;
 
     // An hour is published and not acked when the hub is killed: it is sent again after the restart.
     std::string unacked;
@@ -269,17 +277,24 @@ TEST_F(ActivityUplink, HoursSurviveACentreOutageAndKillNineEachSentAndAckedNoneL
 
     const auto stored = stored_hours(dir / "data" / "hub.db");
     ASSERT_GE(stored.size(), 8u);
+    // The last hour may have ended while the hub was stopping (stored, then sent after the next
+    // start), or been acked after the final commit of the delivered marks; every other one is
+    // at the centre and marked delivered.
+    const auto& last = stored.rbegin()->first;
+    std::size_t delivered = 0;
     for (const auto& [hour, row] : stored) {
         SCOPED_TRACE(hour);
-        ASSERT_TRUE(c.hours().count(hour)) << "a stored hour never reached the centre";
+        delivered += row.delivered;
+        if (!c.hours().count(hour)) {
+            EXPECT_EQ(hour, last) << "a stored hour never reached the centre";
+            EXPECT_FALSE(row.delivered) << "marked delivered, never received";
+            continue;
+        }
         EXPECT_EQ(c.hours().at(hour), row.json) << "the centre got other bytes than the hub stored";
     }
-    std::size_t delivered = 0;
-    for (const auto& [hour, row] : stored) delivered += row.delivered;
-    // The last hour may have been acked after the final commit; every other one is marked.
     EXPECT_GE(delivered + 1, stored.size());
     // Nothing reached the centre that the hub did not store (each hour stored once, by its key).
-    EXPECT_EQ(c.hours().size(), stored.size());
+    for (const auto& [hour, bytes] : c.hours()) EXPECT_TRUE(stored.count(hour)) << hour;
     // Hours are first sent in hour order, and none is missing but those the hub was down throughout.
     EXPECT_TRUE(std::is_sorted(c.order().begin(), c.order().end()));
     int gaps = 0;
