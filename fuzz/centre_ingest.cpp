@@ -1,13 +1,13 @@
 // The centre's ingest: what hubs (or anyone holding a hub's broker credentials) publish on
-// warden/v1/<hub>/alert, /heartbeat and /status, validated, batched and stored in a real (in-memory)
-// SQLite store, then read back as the HTTP API shows it.
+// warden/v1/<hub>/alert, /alerts (batches), /heartbeat and /status, validated, batched and stored in a real
+// (in-memory) SQLite store, then read back as the HTTP API shows it.
 //
 // Input: MESSAGE RS MESSAGE ...   (RS = 0x1e), one batch
-//   MESSAGE  KIND PAYLOAD, KIND 'a' alert, 'h' heartbeat, 's' status, 'S' retained status, all from hub
-//            "hub-fuzz"; or 't' TOPIC LF PAYLOAD for any topic.
+//   MESSAGE  KIND PAYLOAD, KIND 'a' alert, 'b' batch of alerts, 'h' heartbeat, 's' status, 'S' retained
+//            status, all from hub "hub-fuzz"; or 't' TOPIC LF PAYLOAD for any topic.
 // Invariants: no exception escapes; an alert that passes the checks ingest documents (its JSON reads,
-// it names the topic's hub, its id is <hub>-<seq>) is stored; an alert's JSON reads back to the same
-// alert; what is stored renders as the API's JSON.
+// it names the topic's hub, its id is <hub>-<seq>), alone or in a batch of 1 to 256, is stored; an alert's
+// JSON reads back to the same alert; what is stored renders as the API's JSON.
 
 #include <cstdlib>
 #include <filesystem>
@@ -48,11 +48,16 @@ struct temp_dir {
     }
 };
 
-/// The alert ingest must store, if `payload` is one (the checks ingest.hpp documents).
-std::optional<alert> acceptable_alert(std::string_view payload) {
+/// A payload ingest reads at all (size, depth, JSON), parsed.
+std::optional<nlohmann::json> readable(std::string_view payload) {
     if (payload.size() > max_payload_bytes || !json_within_depth(payload)) return std::nullopt;
     auto j = nlohmann::json::parse(payload, nullptr, false);
     if (j.is_discarded()) return std::nullopt;
+    return j;
+}
+
+/// The alert ingest must store, if `j` is one (the checks ingest.hpp documents).
+std::optional<alert> acceptable_alert(const nlohmann::json& j) {
     alert a;
     try {
         a = alert_from_json(j);
@@ -94,7 +99,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::string prefix = "warden/v1/" + std::string(hub);
         if (kind == 'a') {
             m.topic = prefix + "/alert";
-            if (auto a = acceptable_alert(part)) stored.push_back(a->id);
+            if (auto j = readable(part))
+                if (auto a = acceptable_alert(*j)) stored.push_back(a->id);
+        } else if (kind == 'b') {
+            m.topic = prefix + "/alerts";
+            if (auto j = readable(part); j && j->is_array() && !j->empty() && j->size() <= max_batch_alerts)
+                for (const auto& e : *j)
+                    if (auto a = acceptable_alert(e)) stored.push_back(a->id);
         } else if (kind == 'h') {
             m.topic = prefix + "/heartbeat";
         } else if (kind == 's' || kind == 'S') {

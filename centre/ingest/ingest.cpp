@@ -90,7 +90,7 @@ ingest::ingest(asio::io_context& io, mqtt::session& session, store& db, centre_m
 void ingest::start(const std::string& share_group) {
     session_.on_message([this](mqtt::message m) { handle(std::move(m)); });
     const std::string prefix = share_group.empty() ? "" : "$share/" + share_group + "/";
-    for (const char* kind : {"alert", "heartbeat", "status", "activity"})
+    for (const char* kind : {"alert", "alerts", "heartbeat", "status", "activity"})
         session_.subscribe(prefix + "warden/v1/+/" + kind, 1);
 }
 
@@ -119,20 +119,22 @@ void ingest::handle(mqtt::message m) {
 
     if (kind == "alert") {
         if (j.is_discarded()) return reject(hub, "alert is not JSON");
-        alert a;
-        try {
-            a = alert_from_json(j);
-        } catch (const std::exception& e) {
-            return reject(hub, e.what());
+        if (auto why = take_alert(hub, j)) return reject(hub, *why);
+    } else if (kind == "alerts") {
+        // A batch: a JSON array of alerts, each exactly as it would come alone, taken in array order.
+        // A bad element is refused on its own (not acked); the others are taken.
+        if (!j.is_array()) return reject(hub, "alert batch is not a JSON array");
+        if (j.empty() || j.size() > max_batch_alerts)
+            return reject(
+                hub, fmt::format("alert batch of {} alerts (1 to {} taken)", j.size(), max_batch_alerts));
+        std::size_t taken = 0;
+        for (const auto& e : j) {
+            if (auto why = take_alert(hub, e))
+                reject(hub, fmt::format("alert in a batch: {}", *why));
+            else
+                ++taken;
         }
-        if (a.hub != hub) return reject(hub, "alert names another hub than its topic");
-        // The store de-duplicates on id alone, so an id must be the hub's own `<hub>-<seq>` and nothing
-        // else: hub "hub" must not be able to send "hub-0001-1" and block hub-0001's alert #1.
-        if (a.id != make_alert_id(hub, a.seq)) return reject(hub, "alert id is not <hub>-<seq>");
-        if (a.state == alert_state::cleared && a.clears && !is_hub_alert_id(hub, *a.clears))
-            return reject(hub, "cleared alert names another hub's alert");
-        alerts_.push_back({std::move(a), clock_.steady()});
-        liveness_.emplace_back(hub, true);
+        if (taken == 0) return;
     } else if (kind == "heartbeat") {
         if (!j.is_object()) return reject(hub, "heartbeat is not a JSON object");
         if (auto it = j.find("hub"); it != j.end() && (!it->is_string() || it->get<std::string>() != hub))
@@ -173,6 +175,24 @@ void ingest::handle(mqtt::message m) {
         return reject(hub, "unexpected topic");
     }
     schedule_flush();
+}
+
+std::optional<std::string> ingest::take_alert(const std::string& hub, const nlohmann::json& j) {
+    alert a;
+    try {
+        a = alert_from_json(j);
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+    if (a.hub != hub) return "alert names another hub than its topic";
+    // The store de-duplicates on id alone, so an id must be the hub's own `<hub>-<seq>` and nothing
+    // else: hub "hub" must not be able to send "hub-0001-1" and block hub-0001's alert #1.
+    if (a.id != make_alert_id(hub, a.seq)) return "alert id is not <hub>-<seq>";
+    if (a.state == alert_state::cleared && a.clears && !is_hub_alert_id(hub, *a.clears))
+        return "cleared alert names another hub's alert";
+    alerts_.push_back({std::move(a), clock_.steady()});
+    liveness_.emplace_back(hub, true);
+    return std::nullopt;
 }
 
 void ingest::schedule_flush() {
@@ -373,6 +393,8 @@ void ingest::flush() {
     for (auto& [hub, ids] : by_hub) {
         nlohmann::json j = nlohmann::json::object();
         if (!ids.empty()) j["ids"] = ids;
+        // This centre takes batches on warden/v1/<hub>/alerts: a hub sends them only after it read this.
+        j["batch"] = max_batch_alerts;
         if (auto it = activity_acks.find(hub); it != activity_acks.end()) j["activity"] = it->second;
         auto n = ids.size();
         session_.publish(

@@ -14,6 +14,8 @@ using steady = std::chrono::steady_clock;
 
 /// An ack carries at most this many ids; more is a broken or hostile centre.
 constexpr std::size_t max_ack_ids = 10'000;
+/// A batch's payload stays under this (the centre drops payloads over 64 KiB unread).
+constexpr std::size_t max_batch_bytes = 60 * 1024;
 
 std::string status_json(const char* state) {
     return nlohmann::json{{"state", state}, {"at", format_time(now_ms())}}.dump();
@@ -94,6 +96,8 @@ bool uplink::connected() const noexcept {
 
 void uplink::connected_changed(bool up) {
     since_ = now_ms();
+    batch_ = 0;  // whoever answers on the next connection says again whether it takes batches
+    batches_unacked_ = false;
     if (up) {
         log_->info("uplink connected hub={} outbox_window={}", opts_.hub_id, window_.size());
         session_->publish(topic("status"), status_json("online"), 1, true);
@@ -133,6 +137,8 @@ void uplink::handle_ack(const std::string& payload) {
         return;
     }
     last_ack_ = now_ms();
+    if (auto it = j.find("batch"); it != j.end() && it->is_number_unsigned() && !batches_unacked_)
+        batch_ = std::min<std::size_t>(it->get<std::uint64_t>(), opts_.max_batch);
     if (hours) handle_activity_ack(j["activity"]);
     if (!ids) {
         pump();
@@ -147,6 +153,7 @@ void uplink::handle_ack(const std::string& payload) {
             std::find_if(window_.begin(), window_.end(), [&](const flight& f) { return f.entry.id == id; });
         if (it != window_.end()) {
             if (it->first_sent) rtt = std::chrono::duration_cast<milliseconds>(now - *it->first_sent);
+            if (it->batched) batches_unacked_ = false;  // batches do get through
             window_.erase(it);
         }
         // Ids outside the window (a resend acked twice, a row loaded later) are marked delivered too.
@@ -213,6 +220,19 @@ milliseconds uplink::backoff(int attempts) const {
 void uplink::pump() {
     if (stopping_ || !session_->connected()) return;
     auto now = steady::now();
+    std::string batch;  // "[a,b,...]" of the alerts taken since the last publish
+    std::size_t in_batch = 0;
+    const std::string* single = nullptr;
+    auto flush = [&] {
+        if (in_batch == 1) {
+            session_->publish(topic("alert"), *single, 1, false);
+        } else if (in_batch > 1) {
+            batch += ']';
+            session_->publish(topic("alerts"), std::move(batch), 1, false);
+        }
+        batch.clear();
+        in_batch = 0;
+    };
     for (auto& f : window_) {
         if (f.published) continue;
         f.published = true;
@@ -220,9 +240,21 @@ void uplink::pump() {
         f.due = now + backoff(f.attempts);
         if (!f.first_sent) f.first_sent = now;
         if (f.attempts > 1) log_->info("uplink resend alert={} attempt={}", f.entry.id, f.attempts);
-        session_->publish(topic("alert"), f.entry.json, 1, false);
         sent_.push_back(f.entry.id);
+        const auto& bytes = f.entry.json;
+        f.batched = batch_ > 1;
+        if (!f.batched) {
+            session_->publish(topic("alert"), bytes, 1, false);
+            continue;
+        }
+        if (in_batch > 0 && (in_batch == batch_ || batch.size() + bytes.size() + 2 > max_batch_bytes))
+            flush();
+        batch += in_batch == 0 ? '[' : ',';
+        batch += bytes;
+        single = &bytes;
+        ++in_batch;
     }
+    flush();
     arm_resend();
     pump_activity();
 }
@@ -240,8 +272,26 @@ void uplink::arm_resend() {
         if (ec || stopping_) return;
         auto now = steady::now();
         // The overdue ones go again from the oldest, each with its own id and bytes unchanged.
+        bool batch_overdue = false;
         for (auto& f : window_)
-            if (f.published && f.due <= now) f.published = false;
+            if (f.published && f.due <= now) {
+                f.published = false;
+                batch_overdue = batch_overdue || f.batched;
+            }
+        if (batch_overdue && batch_ > 1) {
+            // A batch went unacked past its timeout: the broker may drop batches (an ACL without the
+            // batch topic says nothing). Single alerts until an ack names an alert that went in a
+            // batch (the centre was only slow) or the next connection.
+            log_->warn(
+                "uplink batch not acked, sending single alerts hub={} "
+                "(does the broker's ACL let the hub write warden/v1/{}/alerts?)",
+                opts_.hub_id, opts_.hub_id);
+            batches_unacked_ = true;
+            batch_ = 0;
+            // Every alert still out in a batch goes again now, alone, oldest first.
+            for (auto& f : window_)
+                if (f.batched) f.published = false;
+        }
         pump();
     });
 }

@@ -666,6 +666,117 @@ TEST_F(HubTest, BurstOfLocalRequestsIsEachConfirmed) {
 
 namespace {
 
+/// A stand-in centre for batches: takes alerts on .../alert and .../alerts, acks each by id, and says
+/// `"batch": N` in its acks once `says` is set. With `ack_batches` false it drops batches unacked, as
+/// a broker whose ACL lacks the batch topic would.
+struct batch_centre {
+    explicit batch_centre(const harness::broker& b) : arc(b.uri(), "stand-in-centre") {
+        arc.subscribe("warden/v1/+/alert", 1);
+        arc.subscribe("warden/v1/+/alerts", 1);
+    }
+    /// Takes messages until `want` distinct alerts came (false after 20 s).
+    bool take(std::size_t want) {
+        auto until = std::chrono::steady_clock::now() + 20s;
+        while (seen.size() < want && std::chrono::steady_clock::now() < until) {
+            auto m = arc.next("#", 1s);
+            if (!m) continue;
+            auto j = json::parse(m->payload);
+            const bool batch = m->topic.ends_with("/alerts");
+            if (batch) {
+                EXPECT_TRUE(says) << "a batch before the centre said it takes them";
+                ++batches;
+                largest = std::max(largest, j.size());
+                if (!ack_batches) continue;
+            } else {
+                j = json::array({j});
+                singles += 1;
+            }
+            json ack{{"ids", json::array()}};
+            if (says) ack["batch"] = *says;
+            for (const auto& a : j) {
+                auto seq = a.at("seq").get<std::uint64_t>();
+                if (seen.insert(seq).second) order.push_back(seq);
+                ack["ids"].push_back(a.at("id"));
+            }
+            arc.publish("warden/v1/" + hub_id + "/ack", ack.dump());
+        }
+        return seen.size() >= want;
+    }
+    /// Says `"batch": n` from now on, in an ack of the last alert again.
+    void say(std::size_t n) {
+        says = n;
+        arc.publish("warden/v1/" + hub_id + "/ack",
+                    json{{"ids", {make_alert_id(hub_id, order.back())}}, {"batch", n}}.dump());
+        std::this_thread::sleep_for(200ms);
+    }
+
+    harness::mqtt_client arc;
+    std::optional<std::size_t> says;
+    bool ack_batches = true;
+    std::vector<std::uint64_t> order;  ///< seqs in the order they were first taken (acked)
+    std::set<std::uint64_t> seen;
+    std::size_t batches = 0, largest = 0, singles = 0;
+};
+
+void press_tests(harness::mqtt_client& probe, int n) {
+    for (int i = 0; i < n; ++i)
+        probe.publish("warden/local/command", json{{"id", "t-" + std::to_string(i)}, {"cmd", "test"}}.dump());
+}
+
+}  // namespace
+
+TEST_F(HubTest, AlertsGoInBatchesOnlyToACentreWhoseAckSaysItTakesThem) {
+    // A centre's ack may say `"batch": N` (docs/hub.md): it then takes up to N alerts in one message on
+    // warden/v1/<hub>/alerts. Before such an ack, and with an older centre that never says it, every
+    // alert goes alone on .../alert.
+    write_config({sensor_for("zigbee2mqtt", "pendant", "pendant")});
+    batch_centre c(centre_broker);
+    start_hub();
+    harness::mqtt_client probe(home.uri());
+    wait_home_ready(probe);
+
+    // An older centre: acks without "batch". hub_started and 60 test alarms, each on its own.
+    press_tests(probe, 60);
+    ASSERT_TRUE(c.take(61)) << hub.log();
+    EXPECT_EQ(c.batches, 0u);
+
+    c.say(16);
+    press_tests(probe, 400);
+    ASSERT_TRUE(c.take(461)) << hub.log();
+    EXPECT_GT(c.batches, 0u) << "a burst after the centre said so goes in batches";
+    EXPECT_LE(c.largest, 16u) << "never more than the centre takes";
+    // Every alert once, first sent in seq order across single and batched messages.
+    EXPECT_TRUE(std::is_sorted(c.order.begin(), c.order.end()));
+    EXPECT_EQ(c.order.front(), 1u);
+    EXPECT_EQ(c.order.back(), c.order.size());
+    // All acked by id: nothing is sent again.
+    std::this_thread::sleep_for(1500ms);
+    for (const auto& m : c.arc.drain()) ADD_FAILURE() << "sent again after its ack: " << m.topic;
+}
+
+TEST_F(HubTest, BatchesThatAreNeverAckedAreSentAgainAsSingleAlerts) {
+    // A centre that takes batches behind a broker whose ACL drops them: the batch is never acked, so
+    // after ack_timeout the hub sends its alerts again one by one, and they arrive.
+    write_config({sensor_for("zigbee2mqtt", "pendant", "pendant")});
+    batch_centre c(centre_broker);
+    start_hub();
+    harness::mqtt_client probe(home.uri());
+    wait_home_ready(probe);
+    press_tests(probe, 1);
+    ASSERT_TRUE(c.take(2)) << hub.log();
+    c.ack_batches = false;
+    c.say(16);
+    const auto singles_before = c.singles;
+    press_tests(probe, 100);
+    ASSERT_TRUE(c.take(102)) << "alerts sent only in batches the broker drops\n" << hub.log();
+    EXPECT_GT(c.batches, 0u);
+    EXPECT_GE(c.singles - singles_before, 100u) << "each alert of a dropped batch went again alone";
+    EXPECT_NE(hub.log().find("uplink batch not acked, sending single alerts"), std::string::npos);
+    EXPECT_TRUE(std::is_sorted(c.order.begin(), c.order.end()));
+}
+
+namespace {
+
 const std::string motion_active =
     R"({"battery":100,"device_temperature":21,"illuminance":12,"illuminance_lux":12,"linkquality":90,"occupancy":true,"power_outage_count":2,"voltage":3005})";
 

@@ -175,16 +175,20 @@ TEST_F(TlsTest, HubWithItsCertificateDeliversAlertsOverTls) {
 TEST_F(TlsTest, AHubCannotPublishAsAnotherHubNorReadItsAcks) {
     // One identity is one connection (the client id is the CN), so hub-b only listens and hub-c
     // forges; the centre's subscriber is checked before the centre's own publishes take its place.
-    auto centre = subscriber("warden-centre", {"warden/v1/+/alert"}, "centre.log");
+    auto centre = subscriber(
+        "warden-centre", {"warden/v1/+/alert", "warden/v1/+/alerts", "warden/v1/+/activity"}, "centre.log");
     auto snoop = subscriber("hub-b", {"warden/v1/hub-a/#", "warden/v1/hub-b/ack"}, "snoop.log");
 
-    auto forged = publish("hub-c", "warden/v1/hub-a/alert", R"({"forged-by":"hub-c"})");
-    EXPECT_EQ(forged.code, 0) << forged.all();  // MQTT 3.1.1: the broker accepts and silently drops it
-    auto own = publish("hub-c", "warden/v1/hub-c/alert", R"({"own":"hub-c"})");
-    ASSERT_EQ(own.code, 0) << own.all();
-    ASSERT_TRUE(harness::eventually(
-        [&] { return centre.log().find(R"({"own":"hub-c"})") != std::string::npos; }, 10s))
-        << centre.log() << broker.log();
+    for (const char* kind : {"alert", "alerts", "activity"}) {
+        auto forged = publish("hub-c", std::string("warden/v1/hub-a/") + kind, R"({"forged-by":"hub-c"})");
+        EXPECT_EQ(forged.code, 0) << forged.all();  // MQTT 3.1.1: the broker accepts and silently drops it
+        // A hub's own alerts, batches of alerts and activity summaries pass the shipped ACL.
+        const auto mine = std::string(R"({"own":"hub-c/)") + kind + R"("})";
+        auto own = publish("hub-c", std::string("warden/v1/hub-c/") + kind, mine);
+        ASSERT_EQ(own.code, 0) << own.all();
+        ASSERT_TRUE(harness::eventually([&] { return centre.log().find(mine) != std::string::npos; }, 10s))
+            << centre.log() << broker.log();
+    }
 
     // The centre acks both hubs; hub-b gets only its own.
     ASSERT_EQ(publish("warden-centre", "warden/v1/hub-a/ack", R"({"ids":["hub-a-1"]})").code, 0);

@@ -319,9 +319,15 @@ TEST(CentreIngest, AlertsReceivedTogetherAreAckedInOneMessagePerHub) {
     for (std::uint64_t seq = 1; seq <= 3; ++seq) in.handle({"warden/v1/hub-x/alert", payload("hub-x", seq)});
     in.handle({"warden/v1/hub-y/alert", payload("hub-y", 1)});
     in.handle({"warden/v1/hub-x/alert", payload("hub-x", 2)});  // a resend in the same batch
+    // A batch on .../alerts: each alert taken as if alone; one naming another hub is refused alone.
+    in.handle({"warden/v1/hub-z/alerts",
+               "[" + payload("hub-z", 1) + "," + payload("hub-y", 7) + "," + payload("hub-z", 2) + "]"});
+    // Not an array, or empty: refused whole, nothing acked.
+    in.handle({"warden/v1/hub-w/alerts", payload("hub-w", 1)});
+    in.handle({"warden/v1/hub-w/alerts", "[]"});
 
     std::vector<harness::mqtt_client::msg> acks;
-    for (int i = 0; i < 250 && acks.size() < 2; ++i) {
+    for (int i = 0; i < 250 && acks.size() < 3; ++i) {
         turn();
         for (auto& m : hubs.drain()) acks.push_back(std::move(m));
     }
@@ -329,12 +335,18 @@ TEST(CentreIngest, AlertsReceivedTogetherAreAckedInOneMessagePerHub) {
         turn();
         for (auto& m : hubs.drain()) acks.push_back(std::move(m));
     }
-    ASSERT_EQ(acks.size(), 2u) << "one ack message per hub";
+    ASSERT_EQ(acks.size(), 3u) << "one ack message per hub";
     std::map<std::string, nlohmann::json> by_topic;
     for (const auto& m : acks) by_topic[m.topic] = nlohmann::json::parse(m.payload);
-    EXPECT_EQ(by_topic["warden/v1/hub-x/ack"], (nlohmann::json{{"ids", {"hub-x-1", "hub-x-2", "hub-x-3"}}}));
-    EXPECT_EQ(by_topic["warden/v1/hub-y/ack"], (nlohmann::json{{"ids", {"hub-y-1"}}}));
-    EXPECT_EQ(db->list_alerts({.state = "all"}).size(), 4u);
+    // Each ack says the centre takes batches, so that a hub starts sending them.
+    const auto batch = max_batch_alerts;
+    EXPECT_EQ(by_topic["warden/v1/hub-x/ack"],
+              (nlohmann::json{{"ids", {"hub-x-1", "hub-x-2", "hub-x-3"}}, {"batch", batch}}));
+    EXPECT_EQ(by_topic["warden/v1/hub-y/ack"], (nlohmann::json{{"ids", {"hub-y-1"}}, {"batch", batch}}));
+    EXPECT_EQ(by_topic["warden/v1/hub-z/ack"],
+              (nlohmann::json{{"ids", {"hub-z-1", "hub-z-2"}}, {"batch", batch}}));
+    EXPECT_EQ(db->list_alerts({.state = "all"}).size(), 6u);
+    EXPECT_EQ(metrics.rejected_count(), 3u) << "the other hub's alert in the batch, the two bad batches";
     session.stop();
 }
 
@@ -384,6 +396,10 @@ TEST(CentreIngest, ActivitySummariesAreStoredOnceThenAckedAndBadOnesAreNeither) 
         for (int i = 0; i < 10; ++i) {
             turn();
             for (auto& m : hubs.drain()) got.push_back(nlohmann::json::parse(m.payload));
+        }
+        for (auto& j : got) {  // every ack says the centre takes alert batches (the alert test checks it)
+            EXPECT_EQ(j.value("batch", 0u), max_batch_alerts);
+            j.erase("batch");
         }
         return got;
     };

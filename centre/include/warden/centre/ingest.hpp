@@ -15,6 +15,9 @@
 ///   hub's one open `alert_flood` alert (ingest_batch::folded_into) instead of entering the queue one by
 ///   one, and no event is published for them (the flood alert's event counts them). The flood alert is
 ///   reused until an operator resolves it; after that the next alert beyond the rate starts a new one.
+/// Alerts come one per message on warden/v1/<hub>/alert, or several in one on warden/v1/<hub>/alerts (a
+/// JSON array of the same alert objects, at most max_batch_alerts); each is checked, stored and acked
+/// by id exactly as if it had come alone.
 /// Activity summaries (docs/activity.md) on warden/v1/<hub>/activity are checked (activity_from_json;
 /// a bad one is logged with its reason and dropped, not acked), stored once per hub and hour in their own
 /// transaction after the alerts', and acked only once committed: `{"activity": [hours]}` on the same
@@ -32,6 +35,7 @@
 #include <vector>
 
 #include <asio/io_context.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "warden/centre/clock.hpp"
 #include "warden/centre/hub_limits.hpp"
@@ -48,6 +52,10 @@ class centre_metrics;
 
 /// Payloads larger than this are dropped unread.
 inline constexpr std::size_t max_payload_bytes = 64 * 1024;
+/// A batch on warden/v1/<hub>/alerts holds at most this many alerts (and max_payload_bytes). Every ack
+/// says so (`"batch": 256`): a hub sends batches only to a centre whose ack it has read on its current
+/// connection, so an older centre never receives one.
+inline constexpr std::size_t max_batch_alerts = 256;
 
 /// What ingest tells the rest of the centre, after the batch is committed. All optional.
 struct ingest_hooks {
@@ -95,10 +103,10 @@ public:
 
     /// Activity summaries older than `days` are deleted (checked at most once an hour); 0 keeps them all.
     void keep_activity_days(int days) { keep_activity_days_ = days; }
-    /// Subscribes to warden/v1/+/alert, +/heartbeat, +/status, +/activity (QoS 1) and starts handling
-    /// messages. With a `share_group` (several instances, [cluster]) the subscriptions are MQTT shared
-    /// ones, `$share/<group>/warden/v1/+/alert` and so on: the broker hands each message to one instance
-    /// of the group, which stores it and acks it over its own connection once committed.
+    /// Subscribes to warden/v1/+/alert, +/alerts, +/heartbeat, +/status, +/activity (QoS 1) and starts
+    /// handling messages. With a `share_group` (several instances, [cluster]) the subscriptions are MQTT
+    /// shared ones, `$share/<group>/warden/v1/+/alert` and so on: the broker hands each message to one
+    /// instance of the group, which stores it and acks it over its own connection once committed.
     void start(const std::string& share_group = {});
     /// Handles one received message (called by the session's handler; public for tests).
     void handle(mqtt::message m);
@@ -112,6 +120,8 @@ private:
         alert a;
         std::chrono::steady_clock::time_point arrived;
     };
+    /// Checks one alert from `hub` and takes it into the batch; returns why it was refused otherwise.
+    std::optional<std::string> take_alert(const std::string& hub, const nlohmann::json& j);
     void schedule_flush();
     void flush();
     void reject(const std::string& hub, std::string_view reason);

@@ -25,6 +25,7 @@ public:
     void reused_ids(std::uint64_t n) { reused_ += n; }
     /// Payloads dropped (bad, oversized, spoofed).
     void rejected() { ++rejected_; }
+    std::uint64_t rejected_count() const { return rejected_.load(); }
     /// Acks published.
     void acks(std::uint64_t n) { acks_ += n; }
     /// A login's password check (argon2, 64 MiB) starts / ends. Any thread.

@@ -5,6 +5,14 @@
 /// retained status with its last will, and hands centre commands to the hub. Activity summaries
 /// (docs/activity.md) go the same way on warden/v1/<hub>/activity, in hour order, after every alert
 /// waiting to be sent, and are acked by hour.
+///
+/// Batches: a centre whose acks carry `"batch": N` takes up to N alerts in one message on
+/// warden/v1/<hub>/alerts (a JSON array of the stored alert bytes, unchanged, in seq order). Once such
+/// an ack has come on the current connection, the alerts waiting to be published go in batches; one
+/// alone still goes on warden/v1/<hub>/alert. Acks stay per id, so a batch is acked, resent and
+/// de-duplicated alert by alert. If an alert sent in a batch is due for a resend, the hub goes back to
+/// single alerts until an ack names an alert that went in a batch, or it reconnects: a broker whose
+/// ACL lacks the batch topic drops batches without a word, and delivery must not depend on it.
 
 #include <chrono>
 #include <cstdint>
@@ -38,6 +46,9 @@ struct uplink_options {
     milliseconds heartbeat{60'000};
     std::size_t window = 256;          ///< at most this many alerts published and not yet acked
     std::size_t activity_window = 24;  ///< at most this many activity hours published and not yet acked
+    /// At most this many alerts in one batch on warden/v1/<hub>/alerts (and never more than the centre
+    /// says it takes); 1 sends every alert on its own.
+    std::size_t max_batch = 256;
 };
 
 /// Thread rules: construct, call and destroy on the io_context's thread. Handlers run there too.
@@ -106,6 +117,7 @@ private:
     struct flight {
         outbox_entry entry;
         bool published = false;  ///< on the current connection
+        bool batched = false;    ///< last published in a batch
         int attempts = 0;
         std::chrono::steady_clock::time_point due{};  ///< resend if no ack by then
         std::optional<std::chrono::steady_clock::time_point> first_sent;
@@ -155,6 +167,12 @@ private:
     std::optional<time_point> last_ack_;
     bool started_ = false;
     bool stopping_ = false;
+    /// Alerts per batch the centre of the current connection takes (from its acks); 0 until one of its
+    /// acks said so: until then, and always with an older centre, each alert goes alone.
+    std::size_t batch_ = 0;
+    /// A batch went unacked past its timeout on this connection, and no alert sent in a batch has
+    /// been acked since: single alerts only.
+    bool batches_unacked_ = false;
 
     ack_handler on_acked_;
     command_handler on_command_;
