@@ -44,7 +44,7 @@ struct uplink_options {
     milliseconds ack_timeout{10'000};
     milliseconds max_backoff{5 * 60'000};  ///< cap of the resend backoff
     milliseconds heartbeat{60'000};
-    std::size_t window = 256;          ///< at most this many alerts published and not yet acked
+    std::size_t window = 512;          ///< at most this many alerts published and not yet acked
     std::size_t activity_window = 24;  ///< at most this many activity hours published and not yet acked
     /// At most this many alerts in one batch on warden/v1/<hub>/alerts (and never more than the centre
     /// says it takes); 1 sends every alert on its own.
