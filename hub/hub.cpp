@@ -20,6 +20,7 @@
 
 #include "warden/alerts/activity.hpp"
 #include "warden/alerts/engine.hpp"
+#include "warden/common/away.hpp"
 #include "warden/hub/store.hpp"
 #include "warden/hub/uplink.hpp"
 #include "warden/mqtt/broker_options.hpp"
@@ -63,6 +64,9 @@ constexpr const char* levels_key = "sensor_levels";
 /// The activity tracker's state, kept inside the saved rule state too (committed with the hours it
 /// finished, so a restart neither loses nor repeats an hour).
 constexpr const char* activity_key = "activity";
+/// Away mode's last change and who made it (warden::away_state), kept inside the saved rule state
+/// beside the engine's own away flag.
+constexpr const char* away_key = "away_set";
 
 json iso_or_null(const std::optional<time_point>& t) {
     return t ? json(format_time(*t)) : json(nullptr);
@@ -82,6 +86,9 @@ struct hub::impl {
     void home_message(mqtt::message m);
     void local_command(const std::string& payload);
     void centre_command(const std::string& payload);
+    /// Away mode on or off at the request of `cause` (its by, user and request); a change is recorded
+    /// in away_ and reported to the centre at once.
+    void set_away(bool on, away_state cause);
     void note_drop(const std::string& topic, const sensors::decode_result& r);
 
     // Rules -> batch.
@@ -146,6 +153,11 @@ struct hub::impl {
     std::map<std::string, drop_log> drop_log_;
 
     std::optional<time_point> rule_deadline_;
+
+    /// Away mode as reported in the heartbeat: on, since, and who set it.
+    away_state away_;
+    /// Who is asking for the away change being applied (set_away); none: the away button.
+    std::optional<away_state> away_cause_;
 };
 
 namespace {
@@ -236,8 +248,12 @@ hub::impl::impl(config::hub_config c, std::shared_ptr<spdlog::logger> l, hub_opt
                 router_.restore_levels(levels);
             }
             if (auto it = j.find(activity_key); it != j.end() && activity_) activity_->restore_state(*it);
+            if (auto it = j.find(away_key); it != j.end())
+                if (auto a = away_state_from_json(*it)) away_ = *a;
         }
     }
+    // A state saved before the hub recorded who set it: the mode is known, its change is not.
+    if (away_.on != engine_.away()) away_ = away_state{.on = engine_.away()};
 }
 
 int hub::impl::run() {
@@ -354,8 +370,7 @@ void hub::impl::home_message(mqtt::message m) {
         apply(engine_.cancel_prealarm(now));
     } else if (m.topic == topic::away) {
         if (auto on = parse_away(m.payload)) {
-            apply(engine_.set_away(*on, now));
-            local_.mark_state_dirty();
+            set_away(*on, {.by = away_setter::local});
         } else {
             log_->warn("away message dropped reason=malformed bytes={}", m.payload.size());
         }
@@ -390,8 +405,7 @@ void hub::impl::local_command(const std::string& payload) {
     if (cmd == "test") {
         raise_test(request);
     } else if (cmd == "away" && j.contains("on") && j["on"].is_boolean()) {
-        apply(engine_.set_away(j["on"].get<bool>(), now_ms()));
-        local_.mark_state_dirty();
+        set_away(j["on"].get<bool>(), {.by = away_setter::ctl, .request = request.value_or("")});
     } else {
         log_->warn("local command dropped reason=unknown_cmd");
     }
@@ -406,12 +420,14 @@ void hub::impl::centre_command(const std::string& payload) {
     const auto& cmd = j["cmd"].get_ref<const std::string&>();
     std::string id = j.contains("id") && j["id"].is_string() ? j["id"].get<std::string>() : std::string{};
     log_->info("centre command cmd={} id={}", cmd, id.size() <= 64 ? id : id.substr(0, 64));
-    auto now = now_ms();
     if (cmd == "test") {
         raise_test(std::nullopt);
     } else if (cmd == "away" && j.contains("on") && j["on"].is_boolean()) {
-        apply(engine_.set_away(j["on"].get<bool>(), now));
-        local_.mark_state_dirty();
+        // The centre names the operator ("user"); an older centre does not.
+        std::string user = j.contains("user") && j["user"].is_string() ? j["user"].get<std::string>() : "";
+        if (user.size() > away_text_max) user.clear();
+        set_away(j["on"].get<bool>(),
+                 {.by = away_setter::centre, .user = user, .request = id.size() <= away_text_max ? id : ""});
     } else {
         log_->warn("centre command dropped reason=unknown_cmd");
         return;
@@ -419,6 +435,13 @@ void hub::impl::centre_command(const std::string& payload) {
     commit_.engine_changed();
     commit_.schedule();
     arm_rule_timer();
+}
+
+void hub::impl::set_away(bool on, away_state cause) {
+    away_cause_ = std::move(cause);
+    apply(engine_.set_away(on, now_ms()));
+    away_cause_.reset();
+    local_.mark_state_dirty();
 }
 
 void hub::impl::note_drop(const std::string& t, const sensors::decode_result& r) {
@@ -469,8 +492,16 @@ void hub::impl::apply(alerts::output out) {
                     json{{"rule", n.rule}, {"at", format_time(n.at)}, {"state", "cancelled"}}.dump());
                 break;
             case alerts::local_notice::what::away_changed:
-                log_->info("away changed on={}", n.away);
+                // No cause named: the change came with a sensor input, i.e. an away button.
+                away_ = away_cause_.value_or(away_state{.by = away_setter::button});
+                away_.on = n.away;
+                away_.since = n.at;
+                log_->info("away changed on={} by={} user={} request={}", n.away, to_string(away_.by),
+                           away_.user, away_.request);
                 local_.mark_state_dirty();
+                // The centre hears of it now, not at the next heartbeat (committed with the rule state
+                // by the caller's commit).
+                uplink_.publish("heartbeat", heartbeat_json());
                 break;
         }
     }
@@ -569,6 +600,7 @@ std::string hub::impl::rule_state() const {
     auto j = engine_.save_state();
     if (j.is_object()) j[levels_key] = router_.levels();
     if (j.is_object() && activity_) j[activity_key] = activity_->save_state();
+    if (j.is_object()) j[away_key] = to_json(away_);
     return j.dump();
 }
 
@@ -641,6 +673,7 @@ std::string hub::impl::heartbeat_json() {
                 {"outbox", commit_.outbox_count()},
                 {"sensors", {{"online", online}, {"offline", offline}, {"battery_low", battery_low}}},
                 {"storage", commit_.storage_json()},
+                {"away", to_json(away_)},
                 {"version", version()}}
         .dump();
 }

@@ -59,7 +59,9 @@ void hub_routes(route_table& t) {
                auto on = j->find("on");
                if (on == j->end() || !on->is_boolean())
                    return error(res, 400, "body must be {\"on\":true|false}");
-               command(api, res, c, req.matches[1], {{"cmd", "away"}, {"on", on->get<bool>()}}, "hub_away");
+               // The operator's name rides with the command: the hub reports who set away mode.
+               command(api, res, c, req.matches[1],
+                       {{"cmd", "away"}, {"on", on->get<bool>()}, {"user", c.session.user}}, "hub_away");
            });
     // A stolen or misbehaving hub: its messages are refused (not stored, not acked) until enabled.
     for (bool disable : {true, false}) {

@@ -70,7 +70,8 @@ nlohmann::json to_json(const hub_record& h) {
             {"outbox", h.outbox},
             {"sensors", sensors},
             {"version", h.version},
-            {"disabled", h.disabled}};
+            {"disabled", h.disabled},
+            {"away", h.away ? to_json(*h.away) : nlohmann::json(nullptr)}};
 }
 
 nlohmann::json to_json(const audit_entry& e) {

@@ -145,6 +145,7 @@ void ingest::handle(mqtt::message m) {
         if (auto it = j.find("sensors"); it != j.end() && it->is_object()) h.sensors = it->dump();
         if (auto it = j.find("version"); it != j.end() && it->is_string())
             h.version = utf8_prefix(it->get<std::string>(), 64);
+        if (auto it = j.find("away"); it != j.end()) h.away = away_state_from_json(*it);
         heartbeats_.push_back(std::move(h));
         liveness_.emplace_back(hub, true);
     } else if (kind == "status") {

@@ -8,7 +8,11 @@
 // responder attempts, the key safe, a procedure step and a note recorded, a call held and back at its
 // call-back time with sound, age cues at 60 s and 180 s, a home's group resolved at once, technical
 // faults in their tab, axe in both themes, the hubs view, a race lost to a supervisor and the shift
-// hand-over at the next login. Screenshots of each state: shift-*.png.
+// hand-over at the next login. After the shift (afterShift): focus on the next call after Esc and after
+// a resolve, the "Waiting for an operator now" figure following the stream, a centre-raised "Hub
+// offline" said to be raised by the centre, a flood alert's folded list, the disabled badge, and away
+// mode with who set it on the hubs view (set from the console, audited) and on the household page.
+// Screenshots of each state: shift-*.png, after-*.png.
 //
 //   WARDEN_BIN_DIR     folder with warden-centre (default: <source>/build/bin)
 //   WARDEN_SOURCE_DIR  the checkout (default: two folders up from this file)
@@ -104,6 +108,7 @@ async function run() {
   centreCommand(['--config', config, 'user', 'add', 'op1', '--role', 'operator'], `${password}\n`);
   centreCommand(['--config', config, 'user', 'add', 'tech1', '--role', 'technician'], `${password}\n`);
   centreCommand(['--config', config, 'user', 'add', 'sup1', '--role', 'supervisor'], `${password}\n`);
+  centreCommand(['--config', config, 'user', 'add', 'adm1', '--role', 'admin'], `${password}\n`);
 
   const base = `http://127.0.0.1:${httpPort}`;
   const startCentre = async () => {
@@ -332,6 +337,7 @@ async function run() {
   await page.keyboard.press('1');
 
   await busyShift(mqttPort, password, sup);
+  await afterShift(mqttPort, base, password, sup, gwen.body.id);
 
   check(pageErrors.length === 0, `no script errors in the page: ${pageErrors.join('; ')}`);
 }
@@ -376,6 +382,9 @@ async function busyShift(mqttPort, password, sup) {
   await expectText('#tab-technical-count', /^12$/);
   const group1 = page.locator('#queue-body tr.group[data-hub="home-01"]');
   await expectText(group1.locator('td.status'), /6 alerts/);
+  // The hub wrote "pendant (hall)"; the location has its own column, so the text does not repeat it.
+  await expectText(group1.locator('td.place'), /^pendant-sensor \u00B7 hall$/);
+  await expectText(group1.locator('td.c-text'), /^pendant$/);
   await page.screenshot({ path: path.join(artifacts, 'shift-queue.png') });
 
   // --- one key takes the top call: the most urgent untaken one, opened and acknowledged
@@ -589,6 +598,154 @@ async function busyShift(mqttPort, password, sup) {
   await expectText('#handover-calls', /On hold \(1\).*call back.*\(op1\).*With a supervisor \(1\)/);
   await page.screenshot({ path: path.join(artifacts, 'shift-handover.png') });
   await page.click('#handover-close');
+}
+
+// After the shift, as sup1 (its last login), the clock still injected: what the issue asked to fix or
+// show beyond the shift itself.
+async function afterShift(mqttPort, base, password, sup, householdId) {
+  const focusedRow = () => page.evaluate(() => document.activeElement?.closest('#queue-body tr')?.dataset.id ?? null);
+  const firstRow = () => page.evaluate(() => document.querySelector('#queue-body tr')?.dataset.id ?? null);
+  await page.keyboard.press('1');
+  await page.locator('#view-queue').waitFor({ state: 'visible' });
+
+  // --- Esc from a field in the call, then Esc again: the keyboard is back on the call's row, not <body>
+  await page.keyboard.press('n');
+  await page.locator('#detail-history tr[data-action="acknowledged"]').waitFor();
+  const taken = await page.evaluate(() => /Alert id\s*(\S+?)Raised/.exec(document.querySelector('#detail-fields').textContent)?.[1]);
+  check(taken, 'the call taken is shown');
+  await page.focus('#note-text');
+  await page.keyboard.press('Escape'); // leaves the field only
+  check(await page.locator('#detail').isVisible(), 'the first Esc in a field keeps the call open');
+  await page.keyboard.press('Escape');
+  await page.locator('#detail').waitFor({ state: 'hidden' });
+  await page.waitForFunction((id) => document.activeElement?.closest('#queue-body tr')?.dataset.id === id, taken);
+
+  // --- resolve it: the focus goes to the next call (the queue's top), not to <body>
+  await page.keyboard.press('Enter');
+  await expectText('#detail-fields', new RegExp(`Alert id\\s*${taken}`));
+  await page.selectOption('#resolve-outcome', 'resident_ok');
+  await page.click('#resolve-button');
+  await expectText('#detail-message', /Resolved: Resident OK/);
+  await page.waitForFunction((id) => {
+    const row = document.activeElement?.closest('#queue-body tr');
+    return !!row && row.dataset.id !== id && row === document.querySelector('#queue-body tr');
+  }, taken);
+  check((await focusedRow()) === (await firstRow()), 'the focus is on the top call');
+  await page.keyboard.press('Escape');
+
+  // --- "Waiting for an operator now" follows the stream: three calls taken elsewhere, the figure drops
+  // at once. The console's minute timers (the queue's resync with the hubs, the figures' reload) are
+  // run first, so none is due while it is watched: neither /api/hubs nor /api/stats is asked for then.
+  await page.keyboard.press('4');
+  const waitingValue = () => page.evaluate(() => [...document.querySelectorAll('#perf-cards .card')]
+    .find((c) => /Waiting for an operator now/.test(c.textContent))?.querySelector('.value')?.textContent ?? null);
+  await page.waitForFunction(() => /Waiting for an operator now/.test(document.querySelector('#perf-cards')?.textContent ?? ''));
+  let reloads = 0;
+  let lastReload = 0;
+  const countReloads = (req) => {
+    if (['/api/hubs', '/api/stats'].includes(new URL(req.url()).pathname)) {
+      reloads += 1;
+      lastReload = Date.now();
+    }
+  };
+  page.on('request', countReloads);
+  await page.clock.fastForward(60_000);
+  const quietSince = Date.now();
+  while (reloads === 0 || Date.now() - Math.max(lastReload, quietSince) < 1_500) await new Promise((r) => setTimeout(r, 100));
+  reloads = 0;
+  const waitingBefore = Number(await waitingValue());
+  const untakenCalls = (await sup.get('/api/alerts?state=untaken&kind=calls&limit=100')).body;
+  check(waitingBefore >= 3 && untakenCalls.length >= 3, `calls still wait (${waitingBefore}, ${untakenCalls.length})`);
+  for (const a of untakenCalls.slice(0, 3))
+    check((await sup.post(`/api/alerts/${a.id}/acknowledge`)).status === 200, `${a.id} taken through the API`);
+  await page.waitForFunction(
+    (n) => [...document.querySelectorAll('#perf-cards .card')].find((c) => /Waiting for an operator now/.test(c.textContent))
+      ?.querySelector('.value')?.textContent === String(n),
+    waitingBefore - 3, { timeout: 5_000 });
+  page.off('request', countReloads);
+  check(reloads === 0, `the figure came from the stream, not from a reload (${reloads} reloads)`);
+  await page.screenshot({ path: path.join(artifacts, 'after-waiting.png') });
+
+  // --- a hub's last will: the centre raises "Hub offline" itself, and the console says so
+  publish(mqttPort, 'warden/v1/home-13/status', { state: 'offline' });
+  await page.keyboard.press('1');
+  await page.keyboard.press('t');
+  const offlineRow = page.locator('#queue-body tr.group[data-hub="home-13"]');
+  await expectText(offlineRow.locator('td.type'), /^Hub offline$/);
+  await offlineRow.click();
+  await expectText('#detail-fields', /Raised by the centre/);
+  check(!/Raised at the home/.test(await page.locator('#detail-fields').textContent()), 'a centre-raised alert is not "Raised at the home"');
+  await page.screenshot({ path: path.join(artifacts, 'after-hub-offline.png') });
+  await page.keyboard.press('Escape');
+
+  // --- a flood: a hub sends more than its burst (20); the rest is folded into one flood alert, whose
+  // panel lists them
+  const flood = Array.from({ length: 24 }, (_, i) => shiftAlert('flood-01', i + 1, 'test', 'low'));
+  for (const p of flood) publish(mqttPort, 'warden/v1/flood-01/alert', p);
+  const floodGroup = page.locator('#queue-body tr.group[data-hub="flood-01"]');
+  await expectText(floodGroup.locator('td.type'), /^Alert flood$/);
+  let stored = [];
+  for (const deadline = Date.now() + 10_000; stored.length < flood.length + 1 && Date.now() < deadline;) {
+    stored = (await sup.get('/api/alerts?state=all&hub=flood-01&limit=100')).body;
+    if (stored.length < flood.length + 1) await new Promise((r) => setTimeout(r, 100));
+  }
+  check(stored.length === flood.length + 1, `every alert of the flood is stored, and the flood alert (${stored.length})`);
+  const floodAlert = stored.find((a) => a.type === 'alert_flood');
+  const folded = stored.filter((a) => a.folded_into === floodAlert?.id).map((a) => a.id).sort();
+  check(floodAlert && folded.length >= 1 && folded.length === floodAlert.value, `alerts folded into the flood alert (${folded.length}, value ${floodAlert?.value})`);
+  await floodGroup.click();
+  await expectText('#detail-title', /Alert flood.*flood-01/);
+  await expectText('#detail-folded h3', new RegExp(`^Folded alerts \\(${folded.length}; newest ${folded.length} shown\\)$`));
+  const listed = (await page.$$eval('#detail-folded tbody tr', (trs) => trs.map((tr) => tr.dataset.id))).sort();
+  check(JSON.stringify(listed) === JSON.stringify(folded), `the folded list names the folded alerts (${listed} vs ${folded})`);
+  await page.screenshot({ path: path.join(artifacts, 'after-flood.png') });
+  await page.keyboard.press('Escape');
+
+  // --- hubs: an admin disables one; its row says so, the others do not
+  await page.keyboard.press('2');
+  const adm = await apiSession(base, 'adm1', password);
+  check((await adm.post('/api/hubs/home-14/disable')).status === 200, 'the admin disables home-14');
+  await expectText('#hubs-body tr[data-hub="home-14"] .disabled-badge', /Disabled/);
+  check((await page.locator('#hubs-body tr[data-hub="home-12"] .disabled-badge').count()) === 0, 'only the disabled hub has the badge');
+  await expectText('#hubs-body tr[data-hub="home-13"]', /Offline to the centre/);
+
+  // --- away mode and who set it: set at the home (the hub's heartbeat says so) ...
+  const heartbeat = (hub, away) => publish(mqttPort, `warden/v1/${hub}/heartbeat`, {
+    hub, outbox: 0, sensors: { online: 3, offline: 0, battery_low: 0 }, version: '0.1.0', ...(away ? { away } : {}),
+  });
+  const minutesAgo = (m) => new Date(Date.now() - m * 60_000).toISOString();
+  const since = '(\\d{2} \\w{3},? )?\\d{2}:\\d{2}';
+  heartbeat('home-02', { on: true, since: minutesAgo(5), by: 'local' });
+  await expectText('#hubs-body tr[data-hub="home-02"] td.away', new RegExp(`^Away since ${since}, set by the home \\(local app\\)$`));
+  await expectText('#hubs-body tr[data-hub="home-02"] button[data-away-hub]', /^End away mode$/);
+  // ... an older hub does not say, and is not shown as "not away"
+  heartbeat('home-04', null);
+  await expectText('#hubs-body tr[data-hub="home-04"] td.away', /^not reported$/);
+  // ... and set from the console: a second click confirms; audited with the operator; the hub's answer
+  // (its heartbeat, simulated here: the integration test runs the real hub) names her
+  const setAway = page.locator('#hubs-body button[data-away-hub="home-03"]');
+  await expectText(setAway, /^Set away mode$/);
+  await setAway.click();
+  await expectText(setAway, /^Confirm: set away$/);
+  await expectText('#hubs-message', /suspends the behavioural rules at home-03/);
+  await setAway.click();
+  const sent = await expectText('#hubs-message', /^Away mode on requested for home-03 \(request c-[0-9a-f]+\)/);
+  const request = /request (c-[0-9a-f]+)/.exec(sent)[1];
+  const audit = (await sup.get('/api/audit?limit=50')).body.find((e) => e.action === 'hub_away' && e.target === 'home-03');
+  check(audit && audit.user === 'sup1' && audit.detail.includes(request) && audit.detail.includes('"user":"sup1"'),
+    `the away switch is audited with the operator (${JSON.stringify(audit)})`);
+  heartbeat('home-03', { on: true, since: minutesAgo(0), by: 'centre', user: 'sup1', request });
+  await expectText('#hubs-body tr[data-hub="home-03"] td.away', new RegExp(`^Away since ${since}, set by sup1 at the centre$`));
+  await expectText(setAway, /^End away mode$/);
+  await page.screenshot({ path: path.join(artifacts, 'after-hubs-away.png') });
+
+  // --- the household page's hubs say it too
+  heartbeat('home-01', { on: true, since: minutesAgo(30), by: 'button' });
+  await expectText('#hubs-body tr[data-hub="home-01"] td.away', /set by the home \(away button\)$/);
+  await page.evaluate((id) => { location.hash = `household/${id}`; }, householdId);
+  await expectText('section[aria-labelledby="hh-hubs"] tr[data-hub="home-01"] td.away',
+    new RegExp(`^Away since ${since}, set by the home \\(away button\\)$`));
+  await page.screenshot({ path: path.join(artifacts, 'after-household-away.png') });
 }
 
 function shiftAlert(hub, seq, type, priority) {

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 
 import {
-  age, compareQueue, inQueue, outcomeName, percent, priorityRank, seconds, sensorPlace, setAlertTypes, typeName,
+  age, alertText, awayText, compareQueue, inQueue, outcomeName, percent, priorityRank, seconds, sensorPlace, setAlertTypes,
+  typeName,
 } from '../../centre/web/js/format.js';
 
 const alert = (id, priority, received_at, extra = {}) => ({ id, priority, received_at, status: 'open', state: 'raised', ...extra });
@@ -87,4 +88,29 @@ test('names for types, outcomes and places', () => {
   assert.equal(outcomeName(null), '');
   assert.equal(sensorPlace({ sensor: 'pendant', location: 'worn' }), 'pendant \u00B7 worn');
   assert.equal(sensorPlace({}), '');
+});
+
+test('alert text without the location the hub appended: the location has its own column', () => {
+  assert.equal(alertText({ text: 'Water detected (kitchen)', location: 'kitchen' }), 'Water detected');
+  assert.equal(alertText({ text: 'Water detected (kitchen)', location: 'hall' }), 'Water detected (kitchen)');
+  assert.equal(alertText({ text: 'Pendant pressed' }), 'Pendant pressed');
+});
+
+test('away mode and who set it, as the hubs view says it', () => {
+  // Half past the hour, a minute earlier: the same local day in every time zone the tests run in.
+  const now = Date.parse('2026-11-30T12:30:00.000Z');
+  const today = new Date(now - 60_000).toISOString();
+  const hhmm = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit' }).format(new Date(today));
+  assert.equal(awayText({ on: true, since: today, by: 'centre', user: 'olive', request: 'c-1' }, now),
+    `Away since ${hhmm}, set by olive at the centre`);
+  assert.equal(awayText({ on: true, since: today, by: 'local' }, now), `Away since ${hhmm}, set by the home (local app)`);
+  assert.equal(awayText({ on: true, since: today, by: 'ctl' }, now), `Away since ${hhmm}, set by the home (warden-ctl)`);
+  assert.equal(awayText({ on: true, since: today, by: 'button' }, now), `Away since ${hhmm}, set by the home (away button)`);
+  // A state saved by a hub that did not record who set it: only what is known.
+  assert.equal(awayText({ on: true }, now), 'Away');
+  // Another day: the date too.
+  assert.match(awayText({ on: true, since: '2026-11-20T09:30:00.000Z', by: 'button' }, now), /^Away since 20 Nov,? \d{2}:\d{2}, set by/);
+  // Not away, or not known (an older hub): nothing to say.
+  assert.equal(awayText({ on: false, since: today, by: 'local' }, now), null);
+  assert.equal(awayText(null, now), null);
 });

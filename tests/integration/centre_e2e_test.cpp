@@ -186,6 +186,97 @@ TEST_F(CentreEndToEnd, ADisabledHubsPressIsRefusedKeptByTheHubAndArrivesOnceEnab
     EXPECT_EQ(stored_pendant().at("status"), "open");
 }
 
+/// Issue 10: the hubs view shows away mode and who set it. An operator sets away through the centre
+/// (POST /api/hubs/<id>/away, audited with her name); the home ends it on warden/local/away (a local
+/// app) and warden-ctl's command topic sets it again. Each change reaches GET /api/hubs from the real
+/// hub's heartbeat with who made it, and the hub still says so after a restart.
+TEST_F(CentreEndToEnd, AwaySetFromTheCentreAndFromTheHomeShowsOnTheHubsList) {
+    auto hub_away = [&]() -> json {
+        auto r = cli.Get("/api/hubs", auth);
+        if (!r || r->status != 200) return nullptr;
+        auto hubs = json::parse(r->body);
+        return hubs.size() == 1 ? hubs[0].value("away", json(nullptr)) : json(nullptr);
+    };
+    auto away_is = [&](bool on) {
+        auto a = hub_away();
+        return a.is_object() && a.contains("on") && a["on"] == on;
+    };
+    // A hub that reports it, and was never switched: off, nothing more known.
+    ASSERT_TRUE(harness::eventually([&] { return hub_away() == json{{"on", false}}; }, 10s)) << hub_away();
+
+    // --- from the centre: the operator's name and the request id come back from the hub
+    auto before = std::chrono::system_clock::now() - 1s;
+    auto sent = cli.Post("/api/hubs/hub-e2e/away", {{"Cookie", cookie}, {"X-CSRF-Token", csrf}},
+                         R"({"on":true})", "application/json");
+    ASSERT_TRUE(sent);
+    ASSERT_EQ(sent->status, 202) << sent->body;
+    auto request = json::parse(sent->body).at("id").get<std::string>();
+    ASSERT_TRUE(harness::eventually([&] { return away_is(true); }, 10s)) << hub.log();
+    auto away = hub_away();
+    EXPECT_EQ(away.at("by"), "centre");
+    EXPECT_EQ(away.at("user"), "olive");
+    EXPECT_EQ(away.at("request"), request);
+    auto since = parse_time(away.at("since").get<std::string>());
+    ASSERT_TRUE(since) << away;
+    EXPECT_GE(*since, before);
+    EXPECT_LE(*since, std::chrono::system_clock::now() + 1s);
+
+    // The switch is audited with the operator (read by a supervisor: operators do not read the audit).
+    auto add = harness::run({bin + "/warden-centre", "--config", centre_toml.string(), "user", "add", "sam",
+                             "--role", "supervisor"},
+                            "sam-password\n");
+    ASSERT_EQ(add.code, 0) << add.output;
+    auto login = cli.Post("/api/login", R"({"user":"sam","password":"sam-password"})", "application/json");
+    ASSERT_TRUE(login);
+    auto sam = login->get_header_value("Set-Cookie");
+    auto audit = cli.Get("/api/audit?limit=50", {{"Cookie", sam.substr(0, sam.find(';'))}});
+    ASSERT_TRUE(audit);
+    ASSERT_EQ(audit->status, 200) << audit->body;
+    json audited;
+    for (const auto& e : json::parse(audit->body))
+        if (e.at("action") == "hub_away") audited = e;
+    ASSERT_FALSE(audited.is_null()) << audit->body;
+    EXPECT_EQ(audited.at("user"), "olive");
+    EXPECT_EQ(audited.at("target"), "hub-e2e");
+    EXPECT_NE(audited.at("detail").get<std::string>().find(request), std::string::npos) << audited;
+
+    // --- from the home: a local app ends it, then warden-ctl's command topic sets it again. A request is
+    // acted on only once the hub is subscribed, so it is repeated until it shows (a repeat changes nothing).
+    harness::mqtt_client home_app(home.uri(), "e2e-home-app");
+    auto from_home = [&](const std::string& topic, const std::string& payload, bool on) {
+        return harness::eventually(
+            [&] {
+                home_app.publish(topic, payload);
+                return harness::eventually([&] { return away_is(on); }, 2s);
+            },
+            20s);
+    };
+    ASSERT_TRUE(from_home("warden/local/away", R"({"on":false})", false)) << hub_away() << hub.log();
+    away = hub_away();
+    EXPECT_EQ(away.at("by"), "local");
+    EXPECT_FALSE(away.contains("user")) << away;
+    EXPECT_FALSE(away.contains("request")) << away;
+    EXPECT_GE(*parse_time(away.at("since").get<std::string>()), *since);
+
+    ASSERT_TRUE(from_home("warden/local/command", R"({"id":"ctl-7","cmd":"away","on":true})", true))
+        << hub_away() << hub.log();
+    away = hub_away();
+    EXPECT_EQ(away.at("by"), "ctl");
+    EXPECT_EQ(away.at("request"), "ctl-7");
+
+    // --- the hub keeps who set it across a restart: a heartbeat of the new run says the same
+    hub.signal(SIGTERM);
+    ASSERT_EQ(hub.wait(10s), 0) << hub.log();
+    auto last_heartbeat = [&] {
+        auto r = cli.Get("/api/hubs", auth);
+        return r ? json::parse(r->body)[0].at("last_heartbeat").get<std::string>() : std::string{};
+    };
+    auto stopped_at = last_heartbeat();
+    hub = harness::process({bin + "/warden-hub", "--config", (dir / "hub.toml").string()}, dir / "hub.log");
+    ASSERT_TRUE(harness::eventually([&] { return last_heartbeat() > stopped_at; }, 20s)) << hub.log();
+    EXPECT_EQ(hub_away(), away);
+}
+
 namespace {
 
 /// The hub's outbox count from its next local state document that has one.

@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <csignal>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <set>
@@ -912,6 +914,55 @@ TEST_F(HubTest, AwayModeSuspendsAnInactivityRuleAndItsEndRestartsThePeriod) {
     auto after = ms_between(back, at_of(c.of_type("inactivity").front()));
     EXPECT_GE(after, 3000 - 50) << "the return from away restarts the period";
     EXPECT_LE(after, 3000 + 400);
+}
+
+/// The heartbeat's `away` (docs/hub.md): a hub never switched says only {"on":false}; an away button's
+/// press and the centre's command (naming its operator) each reach the centre as they happen, not at
+/// the next heartbeat (a minute away here), with who made the change.
+TEST_F(HubTest, TheHeartbeatSaysWhoSetAwayModeAndIsSentWhenItChanges) {
+    auto button = sensor_for("zigbee2mqtt", "door-button", "button");
+    button.extra = "away_button = true\n";
+    write_config({button});
+    {
+        std::ifstream in(config_path);
+        std::string toml((std::istreambuf_iterator<char>(in)), {});
+        const std::string every_second = "heartbeat = \"1s\"";
+        toml.replace(toml.find(every_second), every_second.size(), "heartbeat = \"60s\"");
+        std::ofstream(config_path) << toml;
+    }
+    centre c(centre_broker);
+    start_hub();
+    harness::mqtt_client probe(home.uri());
+    wait_home_ready(probe);
+    auto next_away = [&](std::chrono::milliseconds timeout) -> json {
+        auto m = c.client().next("warden/v1/" + hub_id + "/heartbeat", timeout);
+        return m ? json::parse(m->payload).value("away", json("no away field")) : json(nullptr);
+    };
+    // The heartbeat on connect.
+    EXPECT_EQ(next_away(10s), json({{"on", false}})) << hub.log();
+
+    auto pressed = now_ms();
+    for (const auto& [topic, payload] : sensors::simulate_payload(spec_of(button), "press"))
+        probe.publish(topic, payload);
+    auto away = next_away(5s);
+    ASSERT_TRUE(away.is_object()) << away << hub.log();
+    EXPECT_EQ(away.at("on"), true);
+    EXPECT_EQ(away.at("by"), "button");
+    EXPECT_FALSE(away.contains("user") || away.contains("request")) << away;
+    auto since = parse_time(away.at("since").get<std::string>());
+    ASSERT_TRUE(since) << away;
+    EXPECT_GE(*since, pressed - 1s);
+    EXPECT_LE(*since, now_ms());
+
+    c.client().publish("warden/v1/" + hub_id + "/command",
+                       R"({"id":"c-0a1b2c3d","cmd":"away","on":false,"user":"olive"})");
+    away = next_away(5s);
+    ASSERT_TRUE(away.is_object()) << away << hub.log();
+    EXPECT_EQ(away.at("on"), false);
+    EXPECT_EQ(away.at("by"), "centre");
+    EXPECT_EQ(away.at("user"), "olive");
+    EXPECT_EQ(away.at("request"), "c-0a1b2c3d");
+    EXPECT_GE(*parse_time(away.at("since").get<std::string>()), *since);
 }
 
 TEST_F(HubTest, InactivityPeriodSurvivesKillNineAndIsRaisedOnce) {

@@ -381,6 +381,31 @@ TEST_P(CentreStore, HubsFromHeartbeatsAndStatus) {
     EXPECT_FALSE(hubs[1].last_seen);
 }
 
+TEST_P(CentreStore, HubAwayModeFromHeartbeatsAndUnknownWhenNotSaid) {
+    auto s = open_store();
+    ingest_batch b;
+    b.received_at = t0();
+    heartbeat_record h{"hub-1", 0, "{}", "0.2.0"};
+    h.away = away_state{
+        .on = true, .since = t0() - 5min, .by = away_setter::centre, .user = "olive", .request = "c-1"};
+    b.heartbeats.push_back(h);
+    b.heartbeats.push_back({"hub-2", 0, "{}", "0.1.0"});  // an older hub: no away field
+    s->ingest(b);
+    EXPECT_EQ(s->get_hub("hub-1")->away, h.away);
+    EXPECT_FALSE(s->get_hub("hub-2")->away);
+
+    // The home ends it: the next heartbeat replaces what was stored, user and request included.
+    b.heartbeats.clear();
+    h.away = away_state{.on = false, .since = t0(), .by = away_setter::local};
+    b.heartbeats.push_back(h);
+    s->ingest(b);
+    EXPECT_EQ(s->list_hubs()[0].away, h.away);
+    // Downgraded to a hub that does not say: unknown again, not the last word of the newer one.
+    b.heartbeats.back().away.reset();
+    s->ingest(b);
+    EXPECT_FALSE(s->get_hub("hub-1")->away);
+}
+
 TEST_P(CentreStore, UsersAndSessionsExpire) {
     auto s = open_store();
     EXPECT_TRUE(s->add_user({"ann", "operator", "hash", t0()}));
@@ -513,24 +538,29 @@ TEST(CentreSqliteStore, MigratesAVersionOneDatabaseKeepingItsUsers) {
     auto path = (dir / "centre.db").string();
     { auto s = open_sqlite_store(path); }
     // Turn it back into what version 1 wrote: no `disabled` columns, no `folded_into`, no records' tables, no
-    // holds or supervisor columns, no hand-over notes, no activity tables.
+    // holds or supervisor columns, no hand-over notes, no activity tables, no hubs' away mode.
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
     ASSERT_EQ(
-        sqlite3_exec(db,
-                     "DROP TABLE activity_settings; DROP TABLE activity_hours; DROP TABLE handover_notes; "
-                     "DROP TABLE records_meta; DROP TABLE professionals; DROP "
-                     "TABLE responders; DROP TABLE "
-                     "residents; DROP TABLE household_hubs; DROP TABLE households; DROP TABLE "
-                     "team_members; DROP TABLE teams; "
-                     "DROP INDEX alerts_hub_queue; ALTER TABLE alerts DROP COLUMN held_until_ms; ALTER "
-                     "TABLE alerts DROP COLUMN held_by; ALTER TABLE alerts DROP COLUMN supervisor_ms; "
-                     "ALTER TABLE alerts DROP COLUMN supervisor_by; "
-                     "DROP INDEX alerts_folded; ALTER TABLE alerts DROP COLUMN folded_into; ALTER TABLE "
-                     "hubs DROP COLUMN disabled; ALTER TABLE users DROP COLUMN disabled; PRAGMA "
-                     "user_version = 1; INSERT INTO "
-                     "users(name, role, password_hash, created_ms) VALUES ('old', 'operator', 'h', 0)",
-                     nullptr, nullptr, nullptr),
+        sqlite3_exec(
+            db,
+            "DROP TABLE activity_settings; DROP TABLE activity_hours; DROP TABLE handover_notes; "
+            "DROP TABLE records_meta; DROP TABLE professionals; DROP "
+            "TABLE responders; DROP TABLE "
+            "residents; DROP TABLE household_hubs; DROP TABLE households; DROP TABLE "
+            "team_members; DROP TABLE teams; "
+            "DROP INDEX alerts_hub_queue; ALTER TABLE alerts DROP COLUMN held_until_ms; ALTER "
+            "TABLE alerts DROP COLUMN held_by; ALTER TABLE alerts DROP COLUMN supervisor_ms; "
+            "ALTER TABLE alerts DROP COLUMN supervisor_by; "
+            "ALTER TABLE hubs DROP COLUMN away; ALTER TABLE hubs DROP COLUMN away_since_ms; ALTER "
+            "TABLE hubs DROP COLUMN away_by; ALTER TABLE hubs DROP COLUMN away_user; ALTER TABLE "
+            "hubs DROP COLUMN away_request; "
+            "DROP INDEX alerts_folded; ALTER TABLE alerts DROP COLUMN folded_into; ALTER TABLE "
+            "hubs DROP COLUMN disabled; ALTER TABLE users DROP COLUMN disabled; PRAGMA "
+            "user_version = 1; INSERT INTO "
+            "users(name, role, password_hash, created_ms) VALUES ('old', 'operator', 'h', 0); INSERT INTO "
+            "hubs(id, first_seen_ms) VALUES ('old-hub', 0)",
+            nullptr, nullptr, nullptr),
         SQLITE_OK)
         << sqlite3_errmsg(db);
     sqlite3_close(db);
@@ -540,6 +570,8 @@ TEST(CentreSqliteStore, MigratesAVersionOneDatabaseKeepingItsUsers) {
     EXPECT_FALSE(u->disabled);
     EXPECT_EQ(s->set_user_disabled("old", true, "ada", t0()), change_result::ok);
     EXPECT_TRUE(s->find_user("old")->disabled);
+    // A hub from before migration 8: its away mode is unknown, not "off".
+    EXPECT_FALSE(s->get_hub("old-hub")->away);
 }
 
 TEST_P(CentreStore, AnswerTimesAndCounts) {

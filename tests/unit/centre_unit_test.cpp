@@ -280,6 +280,36 @@ TEST(CentreIngest, ALongVersionIsCutWithoutSplittingACharacter) {
     EXPECT_NO_THROW(to_json(*hub).dump());
 }
 
+/// The heartbeat's "away" field (docs/hub.md): stored and shown on GET /api/hubs; a heartbeat without it
+/// (an older hub) or with a malformed one leaves the hub's away mode unknown (null), never "off".
+TEST(CentreIngest, AHeartbeatsAwayModeIsStoredAndUnknownWhenMissingOrMalformed) {
+    harness::temp_dir dir;
+    auto db = open_store(harness::test_database(dir / "centre.db"));
+    auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+    asio::io_context io;
+    mqtt::session session(io, {.uri = "tcp://127.0.0.1:1", .client_id = "centre-ingest-test"}, log);
+    centre_metrics metrics;
+    ingest in(io, session, *db, metrics, log, {});
+    in.handle(
+        {"warden/v1/hub-a/heartbeat",
+         R"({"hub":"hub-a","outbox":0,"away":{"on":true,"since":"2026-11-30T21:05:00.000Z","by":"centre",)"
+         R"("user":"olive","request":"c-1a2b"}})"});
+    in.handle({"warden/v1/hub-b/heartbeat", R"({"hub":"hub-b","outbox":0,"away":{"on":false}})"});
+    in.handle({"warden/v1/hub-old/heartbeat", R"({"hub":"hub-old","outbox":0})"});
+    in.handle({"warden/v1/hub-bad/heartbeat", R"({"hub":"hub-bad","outbox":0,"away":"on"})"});
+    io.run();
+    auto a = to_json(*db->get_hub("hub-a"));
+    EXPECT_EQ(a.at("away"),
+              nlohmann::json::parse(R"({"on":true,"since":"2026-11-30T21:05:00.000Z","by":"centre",)"
+                                    R"("user":"olive","request":"c-1a2b"})"));
+    EXPECT_EQ(to_json(*db->get_hub("hub-b")).at("away"), nlohmann::json::parse(R"({"on":false})"));
+    for (const char* hub : {"hub-old", "hub-bad"}) {
+        auto h = db->get_hub(hub);
+        ASSERT_TRUE(h) << hub << ": the heartbeat itself is taken";
+        EXPECT_TRUE(to_json(*h).at("away").is_null()) << hub;
+    }
+}
+
 TEST(CentreIngest, AlertsReceivedTogetherAreAckedInOneMessagePerHub) {
     // The real ingest, a real SQLite file and a real Mosquitto. The messages are handed to ingest before
     // its io_context runs, exactly as a burst from the broker lands in one turn, so the batch is known.

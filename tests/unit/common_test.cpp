@@ -7,6 +7,7 @@
 
 #include "warden/common/alert.hpp"
 #include "warden/common/alert_catalogue.hpp"
+#include "warden/common/away.hpp"
 #include "warden/common/event.hpp"
 #include "warden/common/host_port.hpp"
 
@@ -129,6 +130,44 @@ std::map<std::string, std::vector<std::string>> documented_types() {
 }
 
 }  // namespace
+
+TEST(AwayState, RoundTripsAndOmitsWhatIsNotKnown) {
+    away_state a{.on = true,
+                 .since = *parse_time("2026-11-30T21:05:00.000Z"),
+                 .by = away_setter::centre,
+                 .user = "olive",
+                 .request = "c-1a2b3c4d"};
+    auto j = to_json(a);
+    EXPECT_EQ(
+        j,
+        nlohmann::json::parse(
+            R"({"on":true,"since":"2026-11-30T21:05:00.000Z","by":"centre","user":"olive","request":"c-1a2b3c4d"})"));
+    EXPECT_EQ(away_state_from_json(j), a);
+    // Never changed on this hub: only the mode.
+    EXPECT_EQ(to_json(away_state{}), nlohmann::json::parse(R"({"on":false})"));
+    EXPECT_EQ(away_state_from_json(to_json(away_state{})), away_state{});
+    for (auto by : {away_setter::local, away_setter::ctl, away_setter::button}) {
+        EXPECT_EQ(parse_away_setter(to_string(by)), by);
+        EXPECT_EQ(away_state_from_json(to_json(away_state{.on = true, .by = by}))->by, by);
+    }
+}
+
+TEST(AwayState, ReadsLenientlyAndWithoutOnIsUnknown) {
+    using nlohmann::json;
+    // No boolean "on": the state is unknown, whatever else it says.
+    for (const char* bad : {R"(null)", R"(true)", R"("on")", R"([])", R"({})", R"({"on":"yes"})",
+                            R"({"on":1})", R"({"by":"centre","user":"olive"})"})
+        EXPECT_FALSE(away_state_from_json(json::parse(bad))) << bad;
+    // A bad time, an unknown setter, a too long or non-string user / request: read as not known.
+    auto a = away_state_from_json(
+        json::parse(R"({"on":true,"since":"yesterday","by":"robot","user":42,"request":")" +
+                    std::string(away_text_max + 1, 'r') + R"("})"));
+    ASSERT_TRUE(a);
+    EXPECT_EQ(*a, away_state{.on = true});
+    EXPECT_EQ(
+        away_state_from_json(json{{"on", false}, {"user", std::string(away_text_max, 'u')}})->user.size(),
+        away_text_max);
+}
 
 TEST(AlertCatalogue, EveryTypeHasUniqueNameASiaPairAndAContactId) {
     std::set<std::string_view> names;

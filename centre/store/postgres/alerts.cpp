@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "../away_columns.hpp"
 #include "postgres_store.hpp"
 
 namespace warden::centre::postgres_backend {
@@ -83,10 +84,12 @@ std::vector<ingest_result> postgres_store::ingest(const ingest_batch& b) {
                 update_flood(t, f, it->second, b.received_at);
         for (const auto& h : b.heartbeats) {
             touch_hub(t, h.hub, b.received_at);
+            auto away = away_columns::to_row(h.away);
             t.run(
-                "UPDATE hubs SET last_heartbeat_ms = $1, outbox = $2, sensors = $3, version = $4 WHERE id = "
-                "$5",
-                b.received_at, h.outbox, h.sensors, h.version, h.hub);
+                "UPDATE hubs SET last_heartbeat_ms = $1, outbox = $2, sensors = $3, version = $4, away = $5, "
+                "away_since_ms = $6, away_by = $7, away_user = $8, away_request = $9 WHERE id = $10",
+                b.received_at, h.outbox, h.sensors, h.version, away.on, away.since, away.by, away.user,
+                away.request, h.hub);
         }
         for (const auto& s : b.statuses) {
             if (s.state == "online")

@@ -1,16 +1,20 @@
 // The PostgreSQL backend's hub_store, and the hub rows ingest creates and touches.
+#include "../away_columns.hpp"
 #include "postgres_store.hpp"
 
 namespace warden::centre::postgres_backend {
 
 namespace {
 
-#define WARDEN_HUB_COLUMNS \
-    "id, online, last_seen_ms, last_heartbeat_ms, status, outbox, sensors, version, disabled"
+#define WARDEN_HUB_COLUMNS                                                                            \
+    "id, online, last_seen_ms, last_heartbeat_ms, status, outbox, sensors, version, disabled, away, " \
+    "away_since_ms, away_by, away_user, away_request"
 
 hub_record read_hub(const pqxx::row& s) {
-    return {text(s, 0),  int64(s, 1) != 0, opt_time(s, 2), opt_time(s, 3),  text(s, 4),
-            int64(s, 5), text(s, 6),       text(s, 7),     int64(s, 8) != 0};
+    auto away = away_columns::from_row({s[9].is_null() ? std::nullopt : std::optional(int64(s, 9)),
+                                        opt_time(s, 10), text(s, 11), text(s, 12), text(s, 13)});
+    return {text(s, 0),  int64(s, 1) != 0, opt_time(s, 2), opt_time(s, 3),   text(s, 4),
+            int64(s, 5), text(s, 6),       text(s, 7),     int64(s, 8) != 0, std::move(away)};
 }
 
 }  // namespace

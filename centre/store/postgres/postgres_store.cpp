@@ -234,6 +234,14 @@ CREATE TABLE activity_settings(
   thresholds TEXT NOT NULL
 );
 )sql",
+    // 8: away mode and who set it, from the hub's heartbeat (away_columns.hpp; away NULL: unknown).
+    R"sql(
+ALTER TABLE hubs ADD COLUMN away INTEGER;
+ALTER TABLE hubs ADD COLUMN away_since_ms BIGINT;
+ALTER TABLE hubs ADD COLUMN away_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE hubs ADD COLUMN away_user TEXT NOT NULL DEFAULT '';
+ALTER TABLE hubs ADD COLUMN away_request TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 pqxx::connection connect(const std::string& uri) {

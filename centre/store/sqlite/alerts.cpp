@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "../away_columns.hpp"
 #include "sqlite_store.hpp"
 
 namespace warden::centre::sqlite_backend {
@@ -71,9 +72,14 @@ std::vector<ingest_result> sqlite_store::ingest(const ingest_batch& b) {
         if (auto it = folded.find(f.id); it != folded.end()) update_flood(f, it->second, b.received_at);
     for (const auto& h : b.heartbeats) {
         touch_hub(h.hub, b.received_at);
+        auto away = away_columns::to_row(h.away);
         auto& u = writer_.prepare(
-            "UPDATE hubs SET last_heartbeat_ms = ?, outbox = ?, sensors = ?, version = ? WHERE id = ?");
-        ok(u.bind(b.received_at, h.outbox, h.sensors, h.version, h.hub).run());
+            "UPDATE hubs SET last_heartbeat_ms = ?, outbox = ?, sensors = ?, version = ?, away = ?, "
+            "away_since_ms = "
+            "?, away_by = ?, away_user = ?, away_request = ? WHERE id = ?");
+        ok(u.bind(b.received_at, h.outbox, h.sensors, h.version, away.on, away.since, away.by, away.user,
+                  away.request, h.hub)
+               .run());
     }
     for (const auto& s : b.statuses) {
         if (s.state == "online")

@@ -1,4 +1,5 @@
 // The SQLite backend's hub_store, and the hub rows ingest creates and touches.
+#include "../away_columns.hpp"
 #include "sqlite_store.hpp"
 
 namespace warden::centre::sqlite_backend {
@@ -7,12 +8,15 @@ using sqlite::statement;
 
 namespace {
 
-#define WARDEN_HUB_COLUMNS \
-    "id, online, last_seen_ms, last_heartbeat_ms, status, outbox, sensors, version, disabled"
+#define WARDEN_HUB_COLUMNS                                                                            \
+    "id, online, last_seen_ms, last_heartbeat_ms, status, outbox, sensors, version, disabled, away, " \
+    "away_since_ms, away_by, away_user, away_request"
 
 hub_record read_hub(const statement& s) {
-    return {s.text(0),  s.int64(1) != 0, s.opt_time(2), s.opt_time(3),  s.text(4),
-            s.int64(5), s.text(6),       s.text(7),     s.int64(8) != 0};
+    auto away = away_columns::from_row({s.is_null(9) ? std::nullopt : std::optional(s.int64(9)),
+                                        s.opt_time(10), s.text(11), s.text(12), s.text(13)});
+    return {s.text(0),  s.int64(1) != 0, s.opt_time(2), s.opt_time(3),   s.text(4),
+            s.int64(5), s.text(6),       s.text(7),     s.int64(8) != 0, std::move(away)};
 }
 
 }  // namespace

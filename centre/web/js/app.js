@@ -13,12 +13,12 @@ import { HouseholdsView, parseRoute, RECORD_RIGHTS } from './households.js';
 import { HandoverDialog } from './handover.js';
 
 const ROLES = {
-  operator: { alerts: true, handle: true, reopen: false, stats: true, test: false, audit: false },
-  supervisor: { alerts: true, handle: true, reopen: true, stats: true, test: true, audit: true },
-  technician: { alerts: true, handle: false, reopen: false, stats: false, test: true, audit: false },
-  admin: { alerts: false, handle: false, reopen: false, stats: false, test: true, audit: true },
+  operator: { alerts: true, handle: true, reopen: false, stats: true, test: false, away: true, audit: false },
+  supervisor: { alerts: true, handle: true, reopen: true, stats: true, test: true, away: true, audit: true },
+  technician: { alerts: true, handle: false, reopen: false, stats: false, test: true, away: true, audit: false },
+  admin: { alerts: false, handle: false, reopen: false, stats: false, test: true, away: false, audit: true },
 };
-const NO_RIGHTS = { alerts: false, handle: false, reopen: false, stats: false, test: false, audit: false };
+const NO_RIGHTS = { alerts: false, handle: false, reopen: false, stats: false, test: false, away: false, audit: false };
 const VIEW_NEEDS = { queue: 'alerts', hubs: null, history: 'alerts', performance: 'stats', audit: 'audit' };
 Object.assign(VIEW_NEEDS, { households: 'records', household: 'records', 'household-edit': 'edit' });
 

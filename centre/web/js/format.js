@@ -129,6 +129,36 @@ export function clock(iso, now = Date.now()) {
   return new Date(now).toDateString() === d.toDateString() ? timeOnly.format(d) : dayAndTime.format(d);
 }
 
+const hourMinute = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit' });
+const dayHourMinute = new Intl.DateTimeFormat('en-GB', { day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit' });
+
+/** "21:05" today, "30 Nov, 21:05" another day. '' for null. */
+export function shortClock(iso, now = Date.now()) {
+  const t = ms(iso);
+  if (Number.isNaN(t)) return '';
+  const d = new Date(t);
+  return new Date(now).toDateString() === d.toDateString() ? hourMinute.format(d) : dayHourMinute.format(d);
+}
+
+/** Who made away mode's last change, from the hub's report (GET /api/hubs `away`); null if not known. */
+export function awaySetter(away) {
+  switch (away?.by) {
+    case 'centre': return away.user ? `${away.user} at the centre` : 'the centre';
+    case 'local': return 'the home (local app)';
+    case 'ctl': return 'the home (warden-ctl)';
+    case 'button': return 'the home (away button)';
+    default: return null;
+  }
+}
+
+/** "Away since 21:05, set by olive at the centre"; null when the hub is not away or does not say. */
+export function awayText(away, now = Date.now()) {
+  if (!away || away.on !== true) return null;
+  const since = away.since ? ` since ${shortClock(away.since, now)}` : '';
+  const who = awaySetter(away);
+  return `Away${since}${who ? `, set by ${who}` : ''}`;
+}
+
 /** Full local date and time with the zone, for detail fields. */
 export function fullTime(iso) {
   const t = ms(iso);

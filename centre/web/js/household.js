@@ -5,6 +5,7 @@
 import { activitySection } from './activity.js';
 import { byId, h, say, setText } from './dom.js';
 import { clock, fullTime, outcomeName, priorityIcon, statusName, typeName, words } from './format.js';
+import { awayCell } from './views.js';
 
 const RESIDENT_FIELDS = [
   ['preferred_name', 'Preferred name'],
@@ -191,14 +192,15 @@ export class HouseholdPage {
   #hubs(hubs) {
     if (!hubs.length) return this.#section('hh-hubs', 'Hubs', h('p', { class: 'empty' }, 'No hub linked.'));
     return this.#section('hh-hubs', 'Hubs',
-      h('table', { class: 'grid compact' },
-        h('thead', {}, h('tr', {}, ...['Hub', 'Connection', 'Last heartbeat', 'Sensors'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('table', { class: 'grid compact hh-hubs' },
+        h('thead', {}, h('tr', {}, ...['Hub', 'Connection', 'Away mode', 'Last heartbeat', 'Sensors'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, ...hubs.map((x) => {
           const s = x.sensors && typeof x.sensors === 'object' ? x.sensors : null;
           return h('tr', { dataset: { hub: x.id } },
             h('th', { scope: 'row' }, x.id),
             h('td', {}, x.known === false ? 'not heard from yet'
               : h('span', { class: x.online ? 'online' : 'offline' }, x.online ? '\u25CF Online' : '\u2716 Offline')),
+            h('td', { class: 'away' }, x.known === false ? '\u2014' : awayCell(x.away)),
             h('td', { title: x.last_heartbeat ? fullTime(x.last_heartbeat) : '' }, x.last_heartbeat ? clock(x.last_heartbeat) : '\u2014'),
             h('td', {}, s ? `${s.online ?? 0} online, ${s.offline ?? 0} offline, ${s.battery_low ?? 0} battery low` : '\u2014'));
         }))));

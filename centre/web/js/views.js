@@ -2,16 +2,21 @@
 
 import { byId, h, rebuildKeepingFocus, say } from './dom.js';
 import {
-  age, clock, fullTime, ms, outcomeName, percent, priorityIcon, seconds, sensorPlace, statusName, typeName, words,
+  age, awaySetter, awayText, clock, fullTime, ms, outcomeName, percent, priorityIcon, seconds, sensorPlace, shortClock,
+  statusName, typeName, words,
 } from './format.js';
 
-/** Hubs: connection, last heartbeat (ticking), outbox depth, sensors summary, test alarm. */
+/** How long a first click on "Set away" waits for the second that confirms it. */
+const AWAY_CONFIRM_MS = 10_000;
+
+/** Hubs: connection, away mode and who set it, last heartbeat (ticking), outbox depth, sensors summary, test alarm. */
 export class HubsView {
   #ctx;
   #body = byId('hubs-body');
   #empty = byId('hubs-empty');
   #message = byId('hubs-message');
   #list = byId('hub-list');
+  #awayConfirm = null; // {hub, until}: a first click on "Set away mode", waiting for the second
 
   /** ctx: api, perms(), hubs() -> array */
   constructor(ctx) {
@@ -19,6 +24,8 @@ export class HubsView {
     this.#body.addEventListener('click', (e) => {
       const button = e.target.closest('button[data-test-hub]');
       if (button) this.#sendTest(button, button.dataset.testHub);
+      const away = e.target.closest('button[data-away-hub]');
+      if (away) this.#setAway(away, away.dataset.awayHub, away.dataset.awayOn === 'true');
       const alerts = e.target.closest('button[data-alerts-hub]');
       if (alerts) this.#ctx.showHubAlerts(alerts.dataset.alertsHub);
     });
@@ -27,14 +34,15 @@ export class HubsView {
   render() {
     const hubs = this.#ctx.hubs();
     const canTest = this.#ctx.perms().test;
+    const canAway = this.#ctx.perms().away;
     // Offline hubs first: they need someone's attention.
     hubs.sort((a, b) => Number(a.online) - Number(b.online) || a.id.localeCompare(b.id));
-    rebuildKeepingFocus(this.#body, () => hubs.map((hub) => this.#row(hub, canTest)));
+    rebuildKeepingFocus(this.#body, () => hubs.map((hub) => this.#row(hub, canTest, canAway)));
     this.#empty.hidden = hubs.length > 0;
     this.#list.replaceChildren(...hubs.map((hub) => h('option', { value: hub.id })));
   }
 
-  #row(hub, canTest) {
+  #row(hub, canTest, canAway) {
     const s = hub.sensors && typeof hub.sensors === 'object' ? hub.sensors : {};
     const known = ['online', 'offline', 'battery_low'].some((k) => typeof s[k] === 'number');
     const sensors = known
@@ -67,6 +75,7 @@ export class HubsView {
           h('span', { class: 'qual' }, ' to the centre')),
         hub.status && hub.status !== (hub.online ? 'online' : 'offline')
           ? h('span', { class: 'sub' }, `hub's own broker status: ${hub.status}`) : null),
+      h('td', { class: 'away' }, awayCell(hub.away)),
       h('td', {},
         hub.last_heartbeat
           ? [h('span', { dataset: { since: hub.last_heartbeat, suffix: ' ago' } }, ''),
@@ -75,11 +84,49 @@ export class HubsView {
       h('td', { class: 'num' }, String(hub.outbox ?? 0)),
       h('td', {}, sensors),
       h('td', {}, hub.version || '\u2014'),
-      h('td', {},
+      h('td', { class: 'hub-actions' },
         canTest
           ? h('button', { type: 'button', dataset: { testHub: hub.id, focusKey: `test-${hub.id}` } }, 'Send test alarm')
-          : null),
+          : null,
+        canAway ? this.#awayButton(hub) : null),
     );
+  }
+
+  /**
+   * Away mode on (after a second click that confirms it: it suspends the home's behavioural rules) or
+   * off. The centre audits it with the operator and sends it to the hub; the hub's next heartbeat,
+   * sent at once, brings the new state and who set it.
+   */
+  #awayButton(hub) {
+    const on = hub.away?.on !== true;
+    const confirming = on && this.#confirming(hub.id);
+    return h('button', { type: 'button', dataset: { awayHub: hub.id, awayOn: String(on), focusKey: `away-${hub.id}` } },
+      !on ? 'End away mode' : confirming ? 'Confirm: set away' : 'Set away mode');
+  }
+
+  #confirming(hub) {
+    return this.#awayConfirm?.hub === hub && this.#awayConfirm.until > Date.now();
+  }
+
+  async #setAway(button, hub, on) {
+    if (on && !this.#confirming(hub)) {
+      this.#awayConfirm = { hub, until: Date.now() + AWAY_CONFIRM_MS };
+      say(this.#message, `Away mode suspends the behavioural rules at ${hub} (inactivity, due times, exits); alarms still come. Click "Confirm: set away" to set it.`);
+      this.render();
+      return;
+    }
+    this.#awayConfirm = null;
+    button.disabled = true;
+    say(this.#message, `${on ? 'Setting' : 'Ending'} away mode at ${hub}\u2026`);
+    try {
+      const r = await this.#ctx.api.post(`/api/hubs/${encodeURIComponent(hub)}/away`, { on });
+      say(this.#message, `Away mode ${on ? 'on' : 'off'} requested for ${hub} (request ${r?.id ?? '?'}). The hub confirms it within seconds.`, 'ok');
+    } catch (e) {
+      say(this.#message, `Away mode for ${hub} not sent: ${e.message}`, 'error');
+    } finally {
+      button.disabled = false;
+      this.render();
+    }
   }
 
   async #sendTest(button, hub) {
@@ -94,6 +141,21 @@ export class HubsView {
       button.disabled = false;
     }
   }
+}
+
+/** The hubs view's away cell: on (since, by whom), off (and the last change), or not reported. */
+export function awayCell(away) {
+  if (!away) {
+    return h('span', { class: 'sub', title: 'This hub has not reported its away mode (no heartbeat yet, or an older hub version)' },
+      'not reported');
+  }
+  const since = away.since ? { title: fullTime(away.since) } : {};
+  if (away.on === true) return h('span', { class: 'away-badge', ...since }, awayText(away));
+  const who = awaySetter(away);
+  return [
+    'No',
+    away.since ? h('span', { class: 'sub', ...since }, `ended ${shortClock(away.since)}${who ? ` by ${who}` : ''}`) : null,
+  ];
 }
 
 /** History: every alert, searchable, with outcomes and notes; a row opens the detail panel. */

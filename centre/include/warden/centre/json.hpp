@@ -31,7 +31,8 @@ nlohmann::json to_json(const stored_alert& a);
 nlohmann::json to_json(const queue_group& g);
 /// {"at","action","user","detail"}.
 nlohmann::json to_json(const history_entry& h);
-/// {"id","online","last_heartbeat","last_seen","status","outbox","sensors":{..},"version"}.
+/// {"id","online","last_heartbeat","last_seen","status","outbox","sensors":{..},"version","disabled",
+/// "away":{"on","since","by","user","request"} or null (unknown)}.
 nlohmann::json to_json(const hub_record& h);
 /// {"id","at","user","action","target","detail"}.
 nlohmann::json to_json(const audit_entry& e);

@@ -20,6 +20,7 @@
 #include "warden/centre/activity.hpp"
 #include "warden/centre/records.hpp"
 #include "warden/common/alert.hpp"
+#include "warden/common/away.hpp"
 #include "warden/common/time.hpp"
 
 namespace warden::centre {
@@ -81,6 +82,8 @@ struct hub_record {
     std::string version;
     /// An admin disabled the hub (a stolen or misbehaving hub): its messages are refused.
     bool disabled = false;
+    /// Away mode and who set it, from the last heartbeat; nullopt: unknown (an older hub, or none yet).
+    std::optional<away_state> away;
     bool operator==(const hub_record&) const = default;
 };
 
@@ -90,6 +93,7 @@ struct heartbeat_record {
     std::int64_t outbox = 0;
     std::string sensors = "{}";  ///< JSON object text
     std::string version;
+    std::optional<away_state> away;  ///< nullopt: the heartbeat did not say (an older hub)
 };
 
 /// A `status` message as ingest read it.
