@@ -94,7 +94,7 @@ std::string iso_seconds(time_point t) {
     return s;
 }
 
-activity_hour activity_from_json(const json& j) {
+activity_hour activity_from_json(const json& j, std::chrono::milliseconds period) {
     if (!j.is_object()) bad("summary", "not a JSON object");
     activity_hour h;
     const auto& v = field(j, "v", "");
@@ -103,7 +103,8 @@ activity_hour activity_from_json(const json& j) {
     if (!hub.is_string() || !is_valid_id(hub.get<std::string>())) bad("hub", "not a hub id");
     h.hub = hub.get<std::string>();
     h.hour = instant(field(j, "hour", ""), "hour");
-    if (h.hour.time_since_epoch().count() % (hour_s * 1000) != 0) bad("hour", "not on a whole hour");
+    if (period.count() <= 0 || h.hour.time_since_epoch().count() % period.count() != 0)
+        bad("hour", "not on a whole hour");
     const auto& local = field(j, "local", "");
     if (!local.is_string()) bad("local", "not a time string");
     auto ltext = local.get<std::string>();

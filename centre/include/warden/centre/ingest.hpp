@@ -95,6 +95,9 @@ public:
 
     /// Activity summaries older than `days` are deleted (checked at most once an hour); 0 keeps them all.
     void keep_activity_days(int days) { keep_activity_days_ = days; }
+    /// Tests only: hubs' summaries cover this period instead of an hour (warden-centre's hidden
+    /// --test-activity-period, matching warden-hub's).
+    void activity_period(std::chrono::milliseconds period) { activity_period_ = period; }
     /// Subscribes to warden/v1/+/alert, +/heartbeat, +/status, +/activity (QoS 1) and starts handling
     /// messages. With a `share_group` (several instances, [cluster]) the subscriptions are MQTT shared
     /// ones, `$share/<group>/warden/v1/+/alert` and so on: the broker hands each message to one instance
@@ -142,6 +145,7 @@ private:
     std::vector<status_record> statuses_;
     std::vector<activity_hour> activity_;
     int keep_activity_days_ = 0;
+    std::chrono::milliseconds activity_period_{std::chrono::hours{1}};
     std::optional<std::chrono::steady_clock::time_point> last_purge_;
     std::vector<std::pair<std::string, bool>> liveness_;  ///< (hub, heard) or (hub, offline), in order
     bool flush_scheduled_ = false;
