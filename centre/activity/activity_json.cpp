@@ -264,20 +264,22 @@ json to_json(const activity_view& v) {
         trends.push_back({{"metric", t.metric}, {"label", t.label}, {"unit", t.unit}, {"points", points}});
     }
     json notices = json::array();
-    for (const auto& n : v.notices) {
-        json ev = json::array();
-        for (const auto& e : n.days)
-            ev.push_back({{"date", e.date}, {"value", e.value}, {"baseline", opt(e.baseline)}});
-        json j{{"kind", n.kind}, {"title", n.title}, {"evidence", n.evidence},
-               {"from", n.from}, {"to", n.to},       {"active", n.active},
-               {"days", ev}};
-        if (!n.room.empty()) j["room"] = n.room;
-        notices.push_back(std::move(j));
-    }
+    for (const auto& n : v.notices) notices.push_back(to_json(n));
     return {{"days", days},
             {"trends", trends},
             {"notices", notices},
             {"hourly_baseline", {{"weekday", v.hourly_weekday}, {"weekend", v.hourly_weekend}}}};
+}
+
+json to_json(const wellbeing_notice& n) {
+    auto opt = [](const std::optional<double>& x) { return x ? json(*x) : json(nullptr); };
+    json ev = json::array();
+    for (const auto& e : n.days)
+        ev.push_back({{"date", e.date}, {"value", e.value}, {"baseline", opt(e.baseline)}});
+    json j{{"kind", n.kind},     {"title", n.title}, {"evidence", n.evidence}, {"from", n.from}, {"to", n.to},
+           {"active", n.active}, {"days", ev}};
+    if (!n.room.empty()) j["room"] = n.room;
+    return j;
 }
 
 json to_json(const activity_thresholds& t) {

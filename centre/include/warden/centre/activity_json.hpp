@@ -35,6 +35,9 @@ std::string iso_seconds(time_point t);
 /// The view as the API answers it: days (each with its 24 cells), trends, notices, hourly baselines.
 nlohmann::json to_json(const activity_view& v);
 
+/// A notice with its evidence: {"kind","title","evidence","from","to","active","days":[...],"room"?}.
+nlohmann::json to_json(const wellbeing_notice& n);
+
 /// The thresholds as a JSON object with every key.
 nlohmann::json to_json(const activity_thresholds& t);
 
