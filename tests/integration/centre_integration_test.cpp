@@ -1577,6 +1577,53 @@ TEST_F(records_test, ACareUserListsTheActiveNoticesOfTheirTeamsHouseholdsOnly) {
     EXPECT_FALSE(audited["sue"].contains(std::to_string(quiet_id)));
 }
 
+// The demo's seeding (scripts/demo: its households, then scripts/demo-activity) gives the care user of
+// the demo team one household with an active wellbeing notice, listed in Notices, and its chart.
+TEST_F(records_test, TheDemosSeedingShowsTheCareUserAHouseholdWithAnActiveNoticeAndItsChart) {
+    start_centre();
+    admin.emplace(login("ada", "admin"));
+    for (const char* team : {"demo", "other"})
+        ASSERT_EQ(admin->post("/api/teams", {{"id", team}, {"name", team}}).first, 201);
+    const std::filesystem::path source = WARDEN_SOURCE_DIR;
+    for (const auto& f : std::filesystem::directory_iterator(source / "examples" / "demo" / "households")) {
+        auto [status, body] = admin->post("/api/households", json::parse(harness::file_bytes(f.path())));
+        ASSERT_EQ(status, 201) << f.path() << ": " << body;
+    }
+    auto seeded = harness::run(
+        {(source / "scripts" / "demo-activity").string(), WARDEN_BIN_DIR, std::to_string(broker.port())}, {},
+        60s);
+    ASSERT_EQ(seeded.code, 0) << seeded.output;
+
+    auto care = care_user("care", "demo");
+    json listed;
+    ASSERT_TRUE(harness::eventually(
+        [&] {
+            listed = care.get("/api/activity/notices").second;
+            return listed.is_object() && listed.at("households").size() == 1;
+        },
+        60s))
+        << listed.dump();
+    const auto& row = listed.at("households").at(0);
+    EXPECT_EQ(row.at("household").at("hubs"), json::array({"hub-demo-2"}));
+    auto night_bathroom = [](const json& notices) {
+        for (const auto& n : notices)
+            if (n.at("kind") == "night_bathroom") return n;
+        return json();
+    };
+    EXPECT_FALSE(night_bathroom(row.at("notices")).is_null()) << row;
+    const auto id = row.at("household").at("id").get<std::int64_t>();
+    auto [status, view] = care.get("/api/households/" + std::to_string(id) + "/activity?days=28");
+    ASSERT_EQ(status, 200) << view;
+    EXPECT_GE(view.at("days").size(), 28u);
+    auto shown = night_bathroom(view.at("notices"));
+    ASSERT_FALSE(shown.is_null()) << view.at("notices");
+    EXPECT_TRUE(shown.at("active").get<bool>());
+    EXPECT_TRUE(view.at("charts").at("grid").get<std::string>().starts_with("<svg"));
+    std::size_t with_data = 0;
+    for (const auto& d : view.at("days")) with_data += !d.at("missing").get<bool>();
+    EXPECT_GE(with_data, 27u) << "every day but today has its hours";
+}
+
 TEST_F(records_test, KeySafeCodesAndMedicalNotesAreNotReadableInTheDatabaseFile) {
     if (harness::testing_postgres())
         GTEST_SKIP() << "reads the SQLite file; on PostgreSQL CentreStore.WithoutTheRecordsKey... and the "
