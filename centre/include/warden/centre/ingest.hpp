@@ -93,11 +93,11 @@ public:
     ingest(const ingest&) = delete;
     ingest& operator=(const ingest&) = delete;
 
-    /// Activity summaries older than `days` are deleted (checked at most once an hour); 0 keeps them all.
-    void keep_activity_days(int days) { keep_activity_days_ = days; }
     /// Tests only: hubs' summaries cover this period instead of an hour (warden-centre's hidden
     /// --test-activity-period, matching warden-hub's).
     void activity_period(std::chrono::milliseconds period) { activity_period_ = period; }
+    /// Activity summaries older than `days` are deleted (checked at most once an hour); 0 keeps them all.
+    void keep_activity_days(int days) { keep_activity_days_ = days; }
     /// Subscribes to warden/v1/+/alert, +/heartbeat, +/status, +/activity (QoS 1) and starts handling
     /// messages. With a `share_group` (several instances, [cluster]) the subscriptions are MQTT shared
     /// ones, `$share/<group>/warden/v1/+/alert` and so on: the broker hands each message to one instance
