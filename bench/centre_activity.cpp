@@ -3,9 +3,11 @@
 // year. (2) Drawing: with N households of summaries stored (default 10,000, each with the days a
 // 28-day view reads: 28 shown and the baseline and runs before them), the time the API's work takes
 // for one household's 28 days: read its hours, analyse them (baselines, notices), draw the charts and
-// write the JSON, median and 95th percentile over 50 households picked at random.
+// write the JSON, median and 95th percentile over 50 households picked at random. (3) The caseload list:
+// the active notices of a care team's households computed on request (read each household's hours of
+// the notices' window, analyse them), for a caseload of N of the stored households.
 //
-//   bench-centre-activity [--households N] [--year-households N] [--db FILE]
+//   bench-centre-activity [--households N] [--year-households N] [--caseload N]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -81,15 +83,19 @@ double ms_since(clk::time_point t) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    int households = 10'000, year_households = 20;
+    int households = 10'000, year_households = 20, caseload = 200;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string k = argv[i];
         if (k == "--households")
             households = std::atoi(argv[i + 1]);
         else if (k == "--year-households")
             year_households = std::atoi(argv[i + 1]);
+        else if (k == "--caseload")
+            caseload = std::atoi(argv[i + 1]);
         else {
-            std::fprintf(stderr, "usage: bench-centre-activity [--households N] [--year-households N]\n");
+            std::fprintf(stderr,
+                         "usage: bench-centre-activity [--households N] [--year-households N] "
+                         "[--caseload N]\n");
             return 2;
         }
     }
@@ -159,6 +165,23 @@ int main(int argc, char** argv) {
             "median %.1f ms, p95 %.1f ms; of which reading the hours: median %.1f ms (%zu notices in 50 "
             "normal households)\n",
             bytes / 1024.0, pct(total_ms, 0.5), pct(total_ms, 0.95), pct(read_ms, 0.5), notices);
+
+        // (3) The caseload list: every household of a caseload, one after the other, as the route does.
+        const auto window = std::chrono::hours{24} * notices_lookback_days(t);
+        const auto n = std::min<std::size_t>(static_cast<std::size_t>(caseload), ids.size());
+        std::vector<double> one_ms;
+        std::size_t active = 0;
+        auto whole = clk::now();
+        for (std::size_t i = 0; i < n; ++i) {
+            auto t0 = clk::now();
+            auto hours = db->household_activity(ids[i].id, now - window, now + std::chrono::hours{1});
+            active += active_notices(hours, t, now).size();
+            one_ms.push_back(ms_since(t0));
+        }
+        std::printf(
+            "caseload: active notices of %zu households computed on request: %.0f ms in all; per household "
+            "median %.1f ms, p95 %.1f ms (%zu active notices)\n",
+            n, ms_since(whole), pct(one_ms, 0.5), pct(one_ms, 0.95), active);
     }
     return 0;
 }

@@ -27,7 +27,8 @@ const char* default_web_root() noexcept {
     return WARDEN_WEB_ROOT;
 }
 
-int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger> log) {
+int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger> log,
+               const centre_test_options& test) {
     if (cfg.database.empty()) throw std::runtime_error("[centre] database is not set");
     // Read once at start; for tests only (centre/README.md).
     auto faults = ingest_faults_from(std::getenv("WARDEN_CENTRE_FAULT"));
@@ -154,6 +155,11 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
     });
 
     in.keep_activity_days(cfg.activity_keep_days);
+    if (test.activity_period) {
+        log->warn("activity summaries every {} ms, not every hour (for tests only)",
+                  test.activity_period->count());
+        in.activity_period(*test.activity_period);
+    }
     in.start(cfg.cluster ? cfg.cluster->share_group : std::string());
     link->start({.leadership =
                      [&](bool leader) {

@@ -187,6 +187,10 @@ int main(int argc, char** argv) {
     app.add_option("--config", config_path, "centre.toml (required but for `key create`)");
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+    long long activity_period_ms = 0;
+    app.add_option("--test-activity-period", activity_period_ms,
+                   "tests only: hubs' activity summaries every this many ms instead of every hour")
+        ->group("");  // hidden
     auto* user = app.add_subcommand("user", "manage console users");
     user->require_subcommand(1);
     auto* add = user->add_subcommand(
@@ -258,7 +262,9 @@ int main(int argc, char** argv) {
         if (disable->parsed()) return hub_set_disabled(cfg, hub_id, true);
         if (enable->parsed()) return hub_set_disabled(cfg, hub_id, false);
         if (auto rc = records.run(cfg)) return *rc;
-        return warden::centre::run_centre(cfg, make_logger(log_level));
+        warden::centre::centre_test_options test;
+        if (activity_period_ms > 0) test.activity_period = std::chrono::milliseconds{activity_period_ms};
+        return warden::centre::run_centre(cfg, make_logger(log_level), test);
     } catch (const std::exception& e) {
         std::cerr << "warden-centre: " << e.what() << '\n';
         return 1;

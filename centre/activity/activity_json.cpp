@@ -94,7 +94,7 @@ std::string iso_seconds(time_point t) {
     return s;
 }
 
-activity_hour activity_from_json(const json& j) {
+activity_hour activity_from_json(const json& j, std::chrono::milliseconds period) {
     if (!j.is_object()) bad("summary", "not a JSON object");
     activity_hour h;
     const auto& v = field(j, "v", "");
@@ -103,7 +103,8 @@ activity_hour activity_from_json(const json& j) {
     if (!hub.is_string() || !is_valid_id(hub.get<std::string>())) bad("hub", "not a hub id");
     h.hub = hub.get<std::string>();
     h.hour = instant(field(j, "hour", ""), "hour");
-    if (h.hour.time_since_epoch().count() % (hour_s * 1000) != 0) bad("hour", "not on a whole hour");
+    if (period.count() <= 0 || h.hour.time_since_epoch().count() % period.count() != 0)
+        bad("hour", "not on a whole hour");
     const auto& local = field(j, "local", "");
     if (!local.is_string()) bad("local", "not a time string");
     auto ltext = local.get<std::string>();
@@ -263,20 +264,22 @@ json to_json(const activity_view& v) {
         trends.push_back({{"metric", t.metric}, {"label", t.label}, {"unit", t.unit}, {"points", points}});
     }
     json notices = json::array();
-    for (const auto& n : v.notices) {
-        json ev = json::array();
-        for (const auto& e : n.days)
-            ev.push_back({{"date", e.date}, {"value", e.value}, {"baseline", opt(e.baseline)}});
-        json j{{"kind", n.kind}, {"title", n.title}, {"evidence", n.evidence},
-               {"from", n.from}, {"to", n.to},       {"active", n.active},
-               {"days", ev}};
-        if (!n.room.empty()) j["room"] = n.room;
-        notices.push_back(std::move(j));
-    }
+    for (const auto& n : v.notices) notices.push_back(to_json(n));
     return {{"days", days},
             {"trends", trends},
             {"notices", notices},
             {"hourly_baseline", {{"weekday", v.hourly_weekday}, {"weekend", v.hourly_weekend}}}};
+}
+
+json to_json(const wellbeing_notice& n) {
+    auto opt = [](const std::optional<double>& x) { return x ? json(*x) : json(nullptr); };
+    json ev = json::array();
+    for (const auto& e : n.days)
+        ev.push_back({{"date", e.date}, {"value", e.value}, {"baseline", opt(e.baseline)}});
+    json j{{"kind", n.kind},     {"title", n.title}, {"evidence", n.evidence}, {"from", n.from}, {"to", n.to},
+           {"active", n.active}, {"days", ev}};
+    if (!n.room.empty()) j["room"] = n.room;
+    return j;
 }
 
 json to_json(const activity_thresholds& t) {

@@ -633,6 +633,17 @@ activity_view analyse_activity(const std::vector<activity_hour>& hours, const ac
     return v;
 }
 
+int notices_lookback_days(const activity_thresholds& t) {
+    return 2 + activity_lookback_days(t);
+}
+
+std::vector<wellbeing_notice> active_notices(const std::vector<activity_hour>& hours,
+                                             const activity_thresholds& t, time_point now) {
+    auto v = analyse_activity(hours, t, now, 2);
+    std::erase_if(v.notices, [](const wellbeing_notice& n) { return !n.active; });
+    return std::move(v.notices);
+}
+
 activity_thresholds with_overrides(activity_thresholds base, const std::string& overrides) {
     auto j = nlohmann::json::parse(overrides, nullptr, false);
     if (!j.is_object()) throw std::invalid_argument("activity settings: not a JSON object");

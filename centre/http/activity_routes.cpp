@@ -1,7 +1,8 @@
 // GET /api/households/<id>/activity, .../activity/report, GET/POST .../activity/settings: a household's
 // hourly summaries by day and hour, trends with their baseline band, wellbeing notices with their
-// evidence, and the printable report (docs/activity.md). Care users see their caseload only (404 for
-// any other id); every view is audited as a read of the record is.
+// evidence, and the printable report (docs/activity.md). GET /api/activity/notices: the active notices
+// across the caller's caseload. Care users see their caseload only (404 for any other id); every view
+// is audited as a read of the record is.
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -10,6 +11,7 @@
 #include "routes.hpp"
 #include "warden/centre/activity_json.hpp"
 #include "warden/centre/activity_svg.hpp"
+#include "warden/centre/records_json.hpp"
 
 namespace warden::centre::http {
 
@@ -36,6 +38,16 @@ activity_view view_of(api_context& api, std::int64_t id, int days, const activit
     return analyse_activity(hours, t, now, days);
 }
 
+/// The household's notices active now, computed from its stored hours (none without hours).
+std::vector<wellbeing_notice> active_notices_of(api_context& api, std::int64_t id) {
+    auto t = thresholds_of(api, id);
+    auto now = api.now();
+    auto hours = api.db.household_activity(id, now - std::chrono::hours{24} * notices_lookback_days(t),
+                                           now + std::chrono::hours{1});
+    if (hours.empty()) return {};
+    return active_notices(hours, t, now);
+}
+
 int days_param(const request& req) {
     return int_param(req, "days", 14, 7, 56);
 }
@@ -53,6 +65,33 @@ std::string names_of(const household& h) {
 
 void activity_routes(route_table& t) {
     auto& api = t.api();
+    // The caseload's households that have an active notice (care: their team's; supervisors: every
+    // household, or ?team=), computed on request from the stored hours, at most ?limit= households
+    // looked at. Each household listed is audited `activity_notices`, as a read of its record.
+    t.get("/api/activity/notices", activity_readers,
+          [&api](const request& req, response& res, const caller& c) {
+              household_query q;
+              auto cl = caseload_of(api, c);
+              q.limit = int_param(req, "limit", 200, 1, 1000);
+              json out{{"households", json::array()}, {"checked", 0}, {"more", false}};
+              if (!cl.all && !cl.team) return reply(res, 200, out);  // a care user without a team
+              q.team = cl.team;
+              if (cl.all && req.has_param("team") && !req.get_param_value("team").empty())
+                  q.team = req.get_param_value("team").substr(0, 64);
+              auto list = api.db.list_households(q);
+              for (const auto& s : list) {
+                  auto notices = active_notices_of(api, s.id);
+                  if (notices.empty()) continue;
+                  api.audit(c.session.user, "activity_notices", std::to_string(s.id),
+                            fmt::format("{} active; caseload list", notices.size()));
+                  json ns = json::array();
+                  for (const auto& n : notices) ns.push_back(to_json(n));
+                  out["households"].push_back({{"household", to_json(s)}, {"notices", ns}});
+              }
+              out["checked"] = list.size();
+              out["more"] = static_cast<int>(list.size()) == q.limit;
+              reply(res, 200, out);
+          });
     t.get(WARDEN_HOUSEHOLD_PATH "/activity", activity_readers,
           [&api](const request& req, response& res, const caller& c) {
               auto h = visible_household(api, c, household_id_of(req));

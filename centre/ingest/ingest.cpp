@@ -165,7 +165,7 @@ void ingest::handle(mqtt::message m) {
         if (j.is_discarded()) return reject(hub, "activity summary is not JSON");
         activity_hour h;
         try {
-            h = activity_from_json(j);
+            h = activity_from_json(j, activity_period_);
         } catch (const std::exception& e) {
             return reject(hub, fmt::format("activity summary refused, not acked: {}", e.what()));
         }

@@ -1,7 +1,8 @@
 // Activity insights in the console, in a real Chromium against a real warden-centre and Mosquitto:
 // eight weeks of generated hourly summaries with an infection pattern in the last week (more
 // night-time bathroom visits) reach the centre through its real ingest (mosquitto_pub, as a hub
-// would send them); a care user of the household's team opens the household, sees the activity view
+// would send them); a care user of the household's team sees it in the list of their caseload's
+// notices (the Notices view), opens the household from there, sees the activity view
 // with the notice and its evidence, the day x hour chart and the trends with their band, switches to
 // 28 days, and prints the report (to a PDF, in print media); the views are in the audit; a care user
 // of another team gets "not found".
@@ -119,7 +120,15 @@ async function run() {
   page.on('console', (m) => browserLog.push(`${m.type()}: ${m.text()}`));
   await page.goto(`${base}/`);
   await login('carl');
-  await page.evaluate((hh) => (location.hash = `household/${hh}`), id);
+
+  // --- the caseload's notices: the household is listed with its notice, and its link opens it
+  await page.click('#notices-tab');
+  const listed = page.locator(`#notices-body tr[data-household="${id}"][data-kind="night_bathroom"]`);
+  await expectText(page, listed, /Wenna.*CF10 2AA.*More night-time bathroom visits.*nights running/);
+  await expectText(page, '#notices-message', /^1 household with an active notice \(1 household looked at\)\.$/);
+  check(await page.locator('#notices-body tr').count() === 1, 'only the active notice is listed');
+  await shot('activity-notices.png');
+  await listed.locator('a').click();
   await expectText(page, '#household-title', /^Wenna · CF10 2AA$/);
   await page.locator('#household-activity').waitFor({ state: 'visible' });
   const card = page.locator('#activity-notices .activity-notice[data-kind="night_bathroom"]');
@@ -158,11 +167,13 @@ async function run() {
   // --- each view audited; another team's care user gets "not found"
   const audit = (await admin.get('/api/audit?limit=500')).body;
   const views = audit.filter((e) => e.user === 'carl' && e.target === String(id)).map((e) => e.action);
-  check(views.includes('activity_read') && views.includes('activity_report'),
-    `the care user's views and the report are audited (${JSON.stringify(views)})`);
+  check(views.includes('activity_read') && views.includes('activity_report') && views.includes('activity_notices'),
+    `the care user's views, the report and the notices list are audited (${JSON.stringify(views)})`);
   const sian = await apiSession(base, 'sian', password);
   check((await sian.get(`/api/households/${id}/activity`)).status === 404, "another team's care user: 404");
   check((await sian.get(`/api/households/${id}/activity/report`)).status === 404, 'and for the report');
+  const theirs = (await sian.get('/api/activity/notices')).body;
+  check(theirs.households.length === 0 && theirs.checked === 0, `nor in their notices list (${JSON.stringify(theirs)})`);
   check(pageErrors.length === 0, `no script errors on the page (${pageErrors.join('; ')})`);
 }
 

@@ -5,6 +5,10 @@ warden_add_test(centre_integration_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/centre
 if(TARGET centre_integration_test AND TARGET warden-centre)
   add_dependencies(centre_integration_test warden-centre)
 endif()
+# The generated weeks the caseload notices test sends through the real ingest.
+if(TARGET centre_integration_test AND TARGET warden-activity-weeks)
+  add_dependencies(centre_integration_test warden-activity-weeks)
+endif()
 
 # DC-09 into the centre: only when the DC-09 library is part of the build.
 if(EXISTS ${PROJECT_SOURCE_DIR}/dc09/CMakeLists.txt)

@@ -1499,6 +1499,133 @@ TEST_F(records_test, EveryReadAndRevealIsAudited) {
         EXPECT_EQ(centre.log().find(secret), std::string::npos) << secret;
 }
 
+// The wellbeing notices across a caseload (docs/activity.md, "Notices across the caseload"): eight
+// weeks of generated summaries for three households through the real ingest, an infection pattern in
+// the last nights of the north and south households; each care user lists only their team's household
+// with a notice, a supervisor lists both (or one team's), the other roles get 403, and each household
+// listed is audited for the user who listed it.
+TEST_F(records_test, ACareUserListsTheActiveNoticesOfTheirTeamsHouseholdsOnly) {
+    start_with_households();
+    auto quiet = household_json("N-2", "ZZ99 3NN", "hub-n2", "Quentin Quiet");
+    quiet["team"] = "north";
+    auto [sq, bq] = admin->post("/api/households", quiet);
+    ASSERT_EQ(sq, 201) << bq;
+    const auto quiet_id = bq.at("id").get<std::int64_t>();
+    for (const auto& [hub, change] : std::vector<std::pair<std::string, std::string>>{
+             {"hub-n", "uti:51"}, {"hub-s", "uti:51"}, {"hub-n2", ""}}) {
+        std::vector<std::string> gen{std::string(WARDEN_BIN_DIR) + "/warden-activity-weeks",
+                                     "--hub",
+                                     hub,
+                                     "--days",
+                                     "56",
+                                     "--seed",
+                                     hub == "hub-s" ? "2" : "1"};
+        if (!change.empty()) gen.insert(gen.end(), {"--change", change});
+        auto weeks = harness::run(gen);
+        ASSERT_EQ(weeks.code, 0) << weeks.output;
+        auto sent = harness::run({"mosquitto_pub", "-h", "127.0.0.1", "-p", std::to_string(broker.port()),
+                                  "-q", "1", "-t", "warden/v1/" + hub + "/activity", "-l"},
+                                 weeks.output, 60s);
+        ASSERT_EQ(sent.code, 0) << sent.output;
+    }
+    auto sue = login("sue", "supervisor");
+    auto listed = [](const json& answer) {
+        std::set<std::int64_t> out;
+        for (const auto& x : answer.at("households"))
+            out.insert(x.at("household").at("id").get<std::int64_t>());
+        return out;
+    };
+    // Stored (the last nights are in): the supervisor lists both households with the notice.
+    json all;
+    ASSERT_TRUE(harness::eventually(
+        [&] {
+            auto [status, body] = sue.get("/api/activity/notices");
+            all = body;
+            return status == 200 && listed(body) == std::set<std::int64_t>{north, south};
+        },
+        60s))
+        << all.dump();
+    EXPECT_EQ(all.at("checked"), 3);
+    EXPECT_EQ(listed(sue.get("/api/activity/notices?team=south").second), std::set<std::int64_t>{south});
+
+    auto carl = care_user("carl", "north");
+    auto [cs, mine] = carl.get("/api/activity/notices");
+    ASSERT_EQ(cs, 200) << mine;
+    EXPECT_EQ(listed(mine), std::set<std::int64_t>{north}) << mine.dump();
+    EXPECT_EQ(mine.at("checked"), 2) << "the north caseload: Nora's household and Quentin's, who has none";
+    const auto& row = mine.at("households").at(0);
+    EXPECT_EQ(row.at("household").at("names"), json::array({"Nora North"}));
+    ASSERT_EQ(row.at("notices").size(), 1u) << row;
+    const auto& n = row.at("notices").at(0);
+    EXPECT_EQ(n.at("kind"), "night_bathroom");
+    EXPECT_TRUE(n.at("active").get<bool>());
+    EXPECT_GE(n.at("days").size(), 3u);
+    EXPECT_NE(n.at("evidence").get<std::string>().find("nights running"), std::string::npos) << n;
+    // ?team= does not widen a care user's caseload.
+    EXPECT_EQ(listed(carl.get("/api/activity/notices?team=south").second), std::set<std::int64_t>{north});
+    auto sian = care_user("sian", "south");
+    EXPECT_EQ(listed(sian.get("/api/activity/notices").second), std::set<std::int64_t>{south});
+    EXPECT_EQ(login("olive", "operator").get("/api/activity/notices").first, 403);
+    EXPECT_EQ(login("tina", "technician").get("/api/activity/notices").first, 403);
+    EXPECT_EQ(admin->get("/api/activity/notices").first, 403);
+
+    // Audited per household listed, for the user who listed it; Quentin's (no notice) is not listed.
+    std::map<std::string, std::set<std::string>> audited;
+    for (const auto& e : audit_rows("activity_notices"))
+        audited[e.at("user").get<std::string>()].insert(e.at("target").get<std::string>());
+    EXPECT_EQ(audited["carl"], std::set<std::string>{std::to_string(north)});
+    EXPECT_EQ(audited["sian"], std::set<std::string>{std::to_string(south)});
+    EXPECT_EQ(audited["sue"], (std::set<std::string>{std::to_string(north), std::to_string(south)}));
+    EXPECT_FALSE(audited["sue"].contains(std::to_string(quiet_id)));
+}
+
+// The demo's seeding (scripts/demo: its households, then scripts/demo-activity) gives the care user of
+// the demo team one household with an active wellbeing notice, listed in Notices, and its chart.
+TEST_F(records_test, TheDemosSeedingShowsTheCareUserAHouseholdWithAnActiveNoticeAndItsChart) {
+    start_centre();
+    admin.emplace(login("ada", "admin"));
+    for (const char* team : {"demo", "other"})
+        ASSERT_EQ(admin->post("/api/teams", {{"id", team}, {"name", team}}).first, 201);
+    const std::filesystem::path source = WARDEN_SOURCE_DIR;
+    for (const auto& f : std::filesystem::directory_iterator(source / "examples" / "demo" / "households")) {
+        auto [status, body] = admin->post("/api/households", json::parse(harness::file_bytes(f.path())));
+        ASSERT_EQ(status, 201) << f.path() << ": " << body;
+    }
+    auto seeded = harness::run(
+        {(source / "scripts" / "demo-activity").string(), WARDEN_BIN_DIR, std::to_string(broker.port())}, {},
+        60s);
+    ASSERT_EQ(seeded.code, 0) << seeded.output;
+
+    auto care = care_user("care", "demo");
+    json listed;
+    ASSERT_TRUE(harness::eventually(
+        [&] {
+            listed = care.get("/api/activity/notices").second;
+            return listed.is_object() && listed.at("households").size() == 1;
+        },
+        60s))
+        << listed.dump();
+    const auto& row = listed.at("households").at(0);
+    EXPECT_EQ(row.at("household").at("hubs"), json::array({"hub-demo-2"}));
+    auto night_bathroom = [](const json& notices) {
+        for (const auto& n : notices)
+            if (n.at("kind") == "night_bathroom") return n;
+        return json();
+    };
+    EXPECT_FALSE(night_bathroom(row.at("notices")).is_null()) << row;
+    const auto id = row.at("household").at("id").get<std::int64_t>();
+    auto [status, view] = care.get("/api/households/" + std::to_string(id) + "/activity?days=28");
+    ASSERT_EQ(status, 200) << view;
+    EXPECT_GE(view.at("days").size(), 28u);
+    auto shown = night_bathroom(view.at("notices"));
+    ASSERT_FALSE(shown.is_null()) << view.at("notices");
+    EXPECT_TRUE(shown.at("active").get<bool>());
+    EXPECT_TRUE(view.at("charts").at("grid").get<std::string>().starts_with("<svg"));
+    std::size_t with_data = 0;
+    for (const auto& d : view.at("days")) with_data += !d.at("missing").get<bool>();
+    EXPECT_GE(with_data, 27u) << "every day but today has its hours";
+}
+
 TEST_F(records_test, KeySafeCodesAndMedicalNotesAreNotReadableInTheDatabaseFile) {
     if (harness::testing_postgres())
         GTEST_SKIP() << "reads the SQLite file; on PostgreSQL CentreStore.WithoutTheRecordsKey... and the "

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 
 #include "warden/centre/activity_json.hpp"
 #include "warden/centre/activity_svg.hpp"
@@ -188,6 +189,61 @@ TEST(ActivityNotices, ActivityFortyPercentBelowTheUsualForThreeDays) {
     ASSERT_EQ(found.size(), 1u) << kinds(ns);
     EXPECT_TRUE(found[0]->active);
     for (const auto& d : found[0]->days) EXPECT_LE(d.value, 60.0) << d.date;
+}
+
+// The caseload list's notices (active_notices): from only the hours of its window, the same active
+// notices as the household's own view, for each injected change on its day; none for normal months
+// and none once the pattern has ended.
+TEST(ActivityNotices, TheCaseloadListHasTheActiveNoticesOfTheHouseholdsViewFromItsWindowOnly) {
+    const activity_thresholds t;
+    auto active_at = [&](const test::activity_weeks& w, time_point now) {
+        auto all = w.build();
+        std::erase_if(all, [&](const activity_hour& h) {
+            return h.hour >= now || h.hour < now - std::chrono::days{notices_lookback_days(t)};
+        });
+        return active_notices(all, t, now);
+    };
+    auto active_in_view = [&](const test::activity_weeks& w, time_point now) {
+        auto ns = notices_at(w, now);
+        std::erase_if(ns, [](const wellbeing_notice& n) { return !n.active; });
+        return ns;
+    };
+    struct injected {
+        const char* kind;
+        std::function<void(test::activity_changes&)> change;
+        time_point at;
+    };
+    const injected cases[] = {
+        {"night_bathroom", [](test::activity_changes& c) { c.uti_from = 45; }, day_at(48, 1h)},
+        {"late_rise", [](test::activity_changes& c) { c.late_rise_from = 44; }, day_at(47, 1h)},
+        {"no_kitchen", [](test::activity_changes& c) { c.no_kitchen_on = 50; }, day_at(51, 1h)},
+        {"no_time_out", [](test::activity_changes& c) { c.housebound_from = 40; }, day_at(47, 1h)},
+        {"cold_room", [](test::activity_changes& c) { c.cold_bedroom_on = 50; }, day_at(50, 8h)},
+        {"low_activity", [](test::activity_changes& c) { c.decline_from = 45; }, day_at(48, 1h)},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.kind);
+        auto w = weeks();
+        c.change(w.changes);
+        auto listed = active_at(w, c.at);
+        EXPECT_EQ(of_kind(listed, c.kind).size(), 1u) << kinds(listed);
+        auto shown = active_in_view(w, c.at);
+        ASSERT_EQ(listed.size(), shown.size()) << kinds(listed) << "--\n" << kinds(shown);
+        for (std::size_t i = 0; i < listed.size(); ++i) {
+            EXPECT_EQ(listed[i].kind, shown[i].kind);
+            EXPECT_EQ(listed[i].from, shown[i].from);
+            EXPECT_EQ(listed[i].evidence, shown[i].evidence);
+        }
+    }
+    for (std::uint32_t seed = 1; seed <= 6; ++seed) {
+        auto ns = active_at(weeks(seed), day_at(56, 1h));
+        EXPECT_TRUE(ns.empty()) << "seed " << seed << ":\n" << kinds(ns);
+    }
+    // The infection treated from day 50: by day 54 the list has nothing for the household.
+    auto w = weeks();
+    w.changes.uti_from = 45;
+    w.changes.until = 50;
+    EXPECT_TRUE(active_at(w, day_at(54, 1h)).empty()) << kinds(active_at(w, day_at(54, 1h)));
 }
 
 TEST(ActivityNotices, AHouseholdsOwnThresholdsApply) {

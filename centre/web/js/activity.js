@@ -1,10 +1,11 @@
 // A household's activity insights (docs/activity.md), mounted by the household page for the roles
 // that may see them (care: its caseload; supervisors): the wellbeing notices with their evidence, the
 // day x hour chart and the trends against their baseline band (SVG drawn by the centre), for the
-// last 14 or 28 days, and a link to the printable report. Notices are not alarms: nothing here
-// sounds or enters the queue. Every load is audited by the centre as a read of the record.
+// last 14 or 28 days, and a link to the printable report. Also the Notices view: the households of
+// the caller's caseload that have an active notice. Notices are not alarms: nothing here sounds or
+// enters the queue. Every load is audited by the centre as a read of the record.
 
-import { h, say } from './dom.js';
+import { byId, h, say } from './dom.js';
 
 /** The roles the centre shows activity to. */
 export function seesActivity(role) {
@@ -99,4 +100,60 @@ export function activitySection(ctx, id) {
     h('p', { class: 'hint' }, 'Hourly summaries from the home\u2019s sensors. Wellbeing notices are not alarms.'),
     h('div', { class: 'activity-controls' }, ...choices, report),
     message, notices, grid, trends);
+}
+
+/** The first sentence of a notice's evidence, for a list (the household page has the whole). */
+export function evidenceSummary(text) {
+  const t = String(text ?? '');
+  const colon = t.indexOf(': ');
+  return colon > 0 ? t.slice(0, colon) : t;
+}
+
+/** The Notices view: GET /api/activity/notices, one row per active notice, linked to the household. */
+export class CaseloadNotices {
+  #ctx;
+  #body = byId('notices-body');
+  #message = byId('notices-message');
+  #request = 0;
+
+  /** ctx: api, role() */
+  constructor(ctx) {
+    this.#ctx = ctx;
+  }
+
+  async load() {
+    const mine = ++this.#request;
+    say(this.#message, 'Looking at the caseload\u2026');
+    try {
+      const answer = await this.#ctx.api.get('/api/activity/notices');
+      if (mine !== this.#request) return;
+      const rows = [];
+      for (const { household: hh, notices } of answer.households ?? []) {
+        const names = Array.isArray(hh.names) && hh.names.length ? hh.names.join(', ') : `Household ${hh.id}`;
+        for (const n of notices ?? []) {
+          rows.push(h('tr', { dataset: { household: String(hh.id), kind: n.kind } },
+            h('td', {}, h('a', { href: `#household/${encodeURIComponent(hh.id)}` }, names),
+              hh.postcode ? h('span', { class: 'sub' }, ` \u00B7 ${hh.postcode}`) : null),
+            h('td', {}, n.title),
+            h('td', {}, shortDate(n.from)),
+            h('td', { class: 'evidence', title: n.evidence }, evidenceSummary(n.evidence))));
+        }
+      }
+      this.#body.replaceChildren(...rows);
+      const households = (answer.households ?? []).length;
+      const looked = `${answer.checked ?? 0} household${answer.checked === 1 ? '' : 's'} looked at`;
+      say(this.#message, households
+        ? `${households} household${households === 1 ? '' : 's'} with an active notice (${looked}${answer.more ? '; more not shown' : ''}).`
+        : `No active wellbeing notice (${looked}).`);
+    } catch (e) {
+      if (mine === this.#request) say(this.#message, e.message, 'error');
+    }
+  }
+
+  /** Drops everything of the last session from the page. */
+  clear() {
+    this.#request += 1;
+    this.#body.replaceChildren();
+    say(this.#message, '');
+  }
 }

@@ -11,6 +11,7 @@ import { AlarmSound } from './sound.js';
 import { AuditView, HistoryView, HubsView, PerformanceView, tickAges } from './views.js';
 import { HouseholdsView, parseRoute, RECORD_RIGHTS } from './households.js';
 import { HandoverDialog } from './handover.js';
+import { CaseloadNotices } from './activity.js';
 
 const ROLES = {
   operator: { alerts: true, handle: true, reopen: false, stats: true, test: false, away: true, audit: false },
@@ -21,6 +22,7 @@ const ROLES = {
 const NO_RIGHTS = { alerts: false, handle: false, reopen: false, stats: false, test: false, away: false, audit: false };
 const VIEW_NEEDS = { queue: 'alerts', hubs: null, history: 'alerts', performance: 'stats', audit: 'audit' };
 Object.assign(VIEW_NEEDS, { households: 'records', household: 'records', 'household-edit': 'edit' });
+Object.assign(VIEW_NEEDS, { notices: 'activity' });
 
 const POLL_WHILE_DOWN_MS = 10_000; // keep the queue fresh-ish while the stream is down
 const RESYNC_WHILE_LIVE_MS = 60_000; // belt and braces against a silently stalled stream
@@ -90,6 +92,7 @@ const historyView = new HistoryView(ctx);
 const perfView = new PerformanceView(ctx);
 const auditView = new AuditView(ctx);
 const households = new HouseholdsView(ctx);
+const caseloadNotices = new CaseloadNotices(ctx);
 const handover = new HandoverDialog(ctx);
 
 const stream = new LiveStream({
@@ -231,6 +234,7 @@ async function startSession(me) {
 function stopSession() {
   stream.stop();
   households.clear();
+  caseloadNotices.clear();
   handover.close();
   sound.want(false);
   state.timers.forEach(clearInterval);
@@ -717,6 +721,7 @@ function showView(hash) {
   if (view === 'performance') perfView.load();
   if (view === 'audit') auditView.load();
   if (view === 'households') households.showList();
+  if (view === 'notices') caseloadNotices.load();
   if (view === 'household' || view === 'household-edit') households.showPage(arg);
   tickAges();
 }

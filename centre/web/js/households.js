@@ -9,12 +9,13 @@ import { HouseholdPage } from './household.js';
 
 /** What each role may do with records (the API enforces it; the console only hides what cannot work). */
 export const RECORD_RIGHTS = {
-  operator: { records: true, edit: false, reveal: true, live: true },
-  supervisor: { records: true, edit: true, reveal: true, live: true },
-  technician: { records: true, edit: false, reveal: true, live: true },
-  admin: { records: true, edit: true, reveal: false, live: true },
-  // Care professionals: their team's caseload, read only, no event stream and no alert queue.
-  care: { records: true, edit: false, reveal: false, live: false },
+  operator: { records: true, edit: false, reveal: true, live: true, activity: false },
+  supervisor: { records: true, edit: true, reveal: true, live: true, activity: true },
+  technician: { records: true, edit: false, reveal: true, live: true, activity: false },
+  admin: { records: true, edit: true, reveal: false, live: true, activity: false },
+  // Care professionals: their team's caseload, read only, no event stream and no alert queue; the
+  // wellbeing notices of their caseload (activity).
+  care: { records: true, edit: false, reveal: false, live: false, activity: true },
 };
 
 /**

@@ -105,6 +105,15 @@ int activity_lookback_days(const activity_thresholds& t);
 activity_view analyse_activity(const std::vector<activity_hour>& hours, const activity_thresholds& t,
                                time_point now, int days_shown);
 
+/// How many days of hours active_notices needs: the baseline and the longest run before yesterday.
+int notices_lookback_days(const activity_thresholds& t);
+
+/// The household's notices that are active at `now` (the caseload list): analyse_activity's notices
+/// over the last 2 days (yesterday is the latest complete day), keeping the active ones. Pass the hours
+/// from notices_lookback_days(t) days back. A run longer than that window shows as starting at its edge.
+std::vector<wellbeing_notice> active_notices(const std::vector<activity_hour>& hours,
+                                             const activity_thresholds& t, time_point now);
+
 /// The thresholds with the keys of `overrides` (a JSON object text, as stored per household) applied.
 /// Throws std::invalid_argument naming a key that is unknown or out of range.
 activity_thresholds with_overrides(activity_thresholds base, const std::string& overrides);

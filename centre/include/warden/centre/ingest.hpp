@@ -101,6 +101,9 @@ public:
     ingest(const ingest&) = delete;
     ingest& operator=(const ingest&) = delete;
 
+    /// Tests only: hubs' summaries cover this period instead of an hour (warden-centre's hidden
+    /// --test-activity-period, matching warden-hub's).
+    void activity_period(std::chrono::milliseconds period) { activity_period_ = period; }
     /// Activity summaries older than `days` are deleted (checked at most once an hour); 0 keeps them all.
     void keep_activity_days(int days) { keep_activity_days_ = days; }
     /// Subscribes to warden/v1/+/alert, +/alerts, +/heartbeat, +/status, +/activity (QoS 1) and starts
@@ -152,6 +155,7 @@ private:
     std::vector<status_record> statuses_;
     std::vector<activity_hour> activity_;
     int keep_activity_days_ = 0;
+    std::chrono::milliseconds activity_period_{std::chrono::hours{1}};
     std::optional<std::chrono::steady_clock::time_point> last_purge_;
     std::vector<std::pair<std::string, bool>> liveness_;  ///< (hub, heard) or (hub, offline), in order
     bool flush_scheduled_ = false;
