@@ -1,7 +1,7 @@
 // The centre's parts below the program: password hashes and tokens, login throttling (time passed in),
 // session expiry and login throttling through the HTTP API in virtual time,
 // the SSE fan-out's bounded queues, topic, id and listen parsing, the API's JSON shapes and answer
-// figures, hub supervision in virtual time (a real SQLite file, an injected clock, no sleeps), and
+// figures, hub supervision in virtual time (a real store, an injected clock, no sleeps), and
 // ingest's one-ack-per-hub batching against a real Mosquitto.
 #include <gtest/gtest.h>
 
@@ -25,7 +25,6 @@
 #include "warden/centre/json.hpp"
 #include "warden/centre/open_store.hpp"
 #include "warden/centre/procedures.hpp"
-#include "warden/centre/sqlite_store.hpp"
 #include "warden/centre/supervisor.hpp"
 #include "warden/common/alert_catalogue.hpp"
 #include "warden/harness/harness.hpp"
@@ -281,7 +280,7 @@ TEST(CentreIngest, ALongVersionIsCutWithoutSplittingACharacter) {
 }
 
 TEST(CentreIngest, AlertsReceivedTogetherAreAckedInOneMessagePerHub) {
-    // The real ingest, a real SQLite file and a real Mosquitto. The messages are handed to ingest before
+    // The real ingest, a real store and a real Mosquitto. The messages are handed to ingest before
     // its io_context runs, exactly as a burst from the broker lands in one turn, so the batch is known.
     harness::broker broker;
     harness::temp_dir dir;
@@ -339,10 +338,10 @@ TEST(CentreIngest, AlertsReceivedTogetherAreAckedInOneMessagePerHub) {
 }
 
 TEST(CentreIngest, ActivitySummariesAreStoredOnceThenAckedAndBadOnesAreNeither) {
-    // The real ingest, a real SQLite file and a real Mosquitto, as the alert test above.
+    // The real ingest, a real store and a real Mosquitto, as the alert test above.
     harness::broker broker;
     harness::temp_dir dir;
-    auto db = open_sqlite_store((dir / "centre.db").string());
+    auto db = open_store(harness::test_database(dir / "centre.db"));
     auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64);
     auto log = std::make_shared<spdlog::logger>("test", sink);
     asio::io_context io;
