@@ -167,6 +167,22 @@ TEST(CentreEvents, AStreamEndsWithItsSessionOrItsUser) {
     EXPECT_EQ(b.subscribers(), 1u);
 }
 
+TEST(CentreEvents, EndAllClosesEveryStreamAndTakesNewOnes) {
+    // What an instance does when it may have missed other instances' updates: every console reloads.
+    sse_broadcaster b(8, {.handlers = 2});
+    auto a = b.subscribe(true, "session-ann", "ann");
+    auto c = b.subscribe(false, "session-tom", "tom", sse_pool::others);
+    b.end_all();
+    std::vector<sse_event> got;
+    EXPECT_EQ(a->wait(got, 10s), sse_subscriber::wait_result::closed);  // at once
+    EXPECT_EQ(c->wait(got, 10s), sse_subscriber::wait_result::closed);
+    EXPECT_EQ(b.subscribers(), 0u);
+    auto again = b.subscribe(true, "session-ann", "ann");  // the console reconnects
+    ASSERT_TRUE(again);
+    b.publish({"alert", "{}"});
+    EXPECT_EQ(again->wait(got, 10s), sse_subscriber::wait_result::events);
+}
+
 TEST(CentreEvents, StreamsAreCappedPerLoginAndPerUserAndOtherRolesNeverTakeAnOperatorsPlace) {
     sse_broadcaster b(8, {.per_session = 4, .per_user = 8, .handlers = 6, .others = 8});
     std::vector<std::shared_ptr<sse_subscriber>> open;
