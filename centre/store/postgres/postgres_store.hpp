@@ -10,8 +10,9 @@
 // lock per hub (in hub order, so two batches never wait on each other in a cycle), and admin changes to
 // users and to residents' records take one lock of their kind. A transaction that still meets a deadlock
 // or serialization failure is retried, and so is one whose connection the server ended before the commit
-// was sent (the server rolled it back; a commit whose outcome is unknown is never retried). Reads see one
-// snapshot of the database (REPEATABLE READ, read only), as a SQLite read transaction does. The pool holds
+// was sent (the server rolled it back; a commit whose outcome is unknown is never retried). A read of
+// several statements sees one snapshot of the database (REPEATABLE READ, read only), as a SQLite read
+// transaction does. The pool holds
 // at most postgres_store_connections connections; a call waits for a free one. libpqxx's exceptions
 // become store_error.
 
@@ -288,9 +289,12 @@ private:
     /// become store_error. `f` returns {result, commit}.
     template <class F>
     auto write(F f) -> decltype(f(std::declval<tx&>()).first);
-    /// Runs `f(tx&)` in a read-only transaction on a pooled connection.
-    template <class F>
+    /// Runs `f(tx&)` in a read-only transaction on a pooled connection: READ COMMITTED, enough for a
+    /// read of one statement (and cheaper); read<snapshot> for a read of several statements.
+    template <class W = pqxx::read_transaction, class F>
     auto read(F f) -> decltype(f(std::declval<tx&>()));
+    /// One snapshot for every statement of a read, as a SQLite read transaction gives.
+    using snapshot = pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>;
     /// A connection borrowed from the pool for one call: back to the pool when the lease ends, unless
     /// the connection was lost or discard() was called (then the pool may open another).
     class lease {
@@ -374,12 +378,12 @@ private:
 /// How long a call waits for a connection when all of an instance's are busy.
 inline constexpr std::chrono::seconds pool_wait{10};
 
-template <class F>
+template <class W, class F>
 auto postgres_store::read(F f) -> decltype(f(std::declval<tx&>())) {
     for (int attempt = 1;; ++attempt) {
         auto c = borrow();
         try {
-            pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> w(c->raw());
+            W w(c->raw());
             tx t(*c, w);
             auto out = f(t);
             w.commit();
