@@ -191,7 +191,11 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
                                             to_string(kind), id, e.what());
                              }
                          }
-                     }});
+                     },
+                 // What other instances stored meanwhile never reached this one's consoles: they
+                 // reconnect and reload. (Supervision needs nothing: a lost link connection is a
+                 // new leadership, whose start reads every hub from the database.)
+                 .missed = [&] { events.end_all(); }});
     session.start();
     log->info("centre running broker={} client={} http={}{}", cfg.mqtt.uri, cfg.mqtt_client_id(),
               cfg.http_listen, cfg.cluster ? " instance=" + cfg.cluster->instance : std::string());

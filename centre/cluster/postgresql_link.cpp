@@ -133,13 +133,22 @@ private:
     }
 
     void lease_loop() {
-        bool reported = false;
+        bool reported = false, lost = false;
         while (!stopping()) {
             try {
                 pqxx::connection c(opts_.uri);
                 notification_sink sink(c, opts_.channel, [this](const std::string& p) { received(p); });
                 if (reported) log_->info("cluster: lease connection back instance={}", opts_.instance);
                 reported = false;
+                if (lost) {
+                    // LISTEN again from now: what the others sent in between never reached this one.
+                    log_->warn("cluster: messages from other instances may have been missed instance={}",
+                               opts_.instance);
+                    asio::post(io_, [f = hooks_.missed] {
+                        if (f) f();
+                    });
+                    lost = false;
+                }
                 while (!stopping()) {
                     {
                         pqxx::nontransaction w(c);
@@ -171,6 +180,7 @@ private:
                         "cluster: lease connection failed (retrying every second) instance={} error=\"{}\"",
                         opts_.instance, e.what());
                 reported = true;
+                lost = true;
                 set_leader(false);
                 pause(std::chrono::seconds{1});
             }
@@ -202,18 +212,41 @@ private:
                         payload = head;
                     };
                     for (const auto& id : ids) {
+                        if (head.size() + id.size() + 1 > max_payload ||
+                            id.find_first_of(" \t\n\r\f\v") != std::string::npos) {
+                            log_->error(
+                                "cluster: an id that cannot be sent left out instance={} kind={} "
+                                "bytes={}",
+                                opts_.instance, to_string(kind), id.size());
+                            continue;
+                        }
                         if (payload.size() + id.size() + 1 > max_payload) flush();
                         payload += id;
                         payload += ' ';
                     }
                     flush();
                 }
-                pqxx::nontransaction w(*c);
-                w.exec(sql);
+                if (!sql.empty()) {
+                    pqxx::nontransaction w(*c);
+                    w.exec(sql);
+                }
                 if (reported) log_->info("cluster: notify connection back instance={}", opts_.instance);
                 reported = false;
+            } catch (const pqxx::broken_connection& e) {
+                // Not sent (NOTIFY is delivered at commit, and the statements were one implicit
+                // transaction): kept for the next try on a new connection, after what came meanwhile.
+                if (!reported)
+                    log_->error("cluster: notify connection lost, reconnecting instance={} error=\"{}\"",
+                                opts_.instance, e.what());
+                reported = true;
+                c.reset();
+                {
+                    std::lock_guard lock(mu_);
+                    for (auto& [kind, ids] : batch) queue_[kind].merge(ids);
+                }
+                pause(std::chrono::seconds{1});
             } catch (const std::exception& e) {
-                // Best effort (cluster.hpp): these messages are lost; the next batch reconnects.
+                // Best effort (cluster.hpp): a failure other than a lost connection would fail again.
                 if (!reported)
                     log_->error("cluster: notify failed, messages dropped instance={} error=\"{}\"",
                                 opts_.instance, e.what());

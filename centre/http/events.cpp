@@ -74,6 +74,12 @@ void sse_broadcaster::end_user(const std::string& user) {
     if (!user.empty()) end_where(&sse_subscriber::user, user);
 }
 
+void sse_broadcaster::end_all() {
+    std::lock_guard lock(mu_);
+    for (auto& s : subs_) s->close();
+    subs_.clear();
+}
+
 void sse_broadcaster::end_where(const std::string& (sse_subscriber::*field)() const,
                                 const std::string& value) {
     std::lock_guard lock(mu_);

@@ -14,7 +14,7 @@ endif()
 if(EXISTS ${PROJECT_SOURCE_DIR}/dc09/CMakeLists.txt)
   warden_add_test(centre_dc09_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/centre_dc09_test.cpp
     LIBS warden::dc09 warden::test_support warden::common nlohmann_json::nlohmann_json PkgConfig::httplib
-    LABELS integration)
+    LABELS integration BOTH_BACKENDS)
   if(TARGET centre_dc09_test AND TARGET warden-centre)
     add_dependencies(centre_dc09_test warden-centre)
   endif()
@@ -24,7 +24,7 @@ endif()
 if(EXISTS ${PROJECT_SOURCE_DIR}/hub/CMakeLists.txt)
   warden_add_test(centre_e2e_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/centre_e2e_test.cpp
     LIBS warden::sensors warden::config warden::common warden::test_support nlohmann_json::nlohmann_json
-    PkgConfig::httplib SQLite::SQLite3 LABELS integration)
+    PkgConfig::httplib SQLite::SQLite3 LABELS integration BOTH_BACKENDS)
   if(TARGET centre_e2e_test AND TARGET warden-centre)
     add_dependencies(centre_e2e_test warden-centre)
   endif()

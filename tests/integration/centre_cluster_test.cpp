@@ -338,4 +338,33 @@ TEST_F(CentreClusterTest, AStormSurvivesTheLeaderKilledAndTheKilledInstanceRejoi
         15s));
 }
 
+// An instance whose connection to the others (its LISTEN) was lost may have missed what they stored
+// meanwhile: it ends its consoles' event streams, so that each console reconnects and reloads.
+TEST_F(CentreClusterTest, AnInstanceThatMayHaveMissedTheOthersUpdatesMakesItsConsolesReload) {
+    ASSERT_TRUE(harness::eventually([&] { return leader() >= 0; }, 10s))
+        << centres[0].log() << centres[1].log();
+    api u(centres[1].port);
+    ASSERT_EQ(u.login("olive", "olive-password"), 200);
+    harness::process stream({"/usr/bin/curl", "-sN", "-H", "Cookie: " + u.cookie,
+                             "http://127.0.0.1:" + std::to_string(centres[1].port) + "/api/stream"},
+                            dir / "direct-stream.log");
+    ASSERT_TRUE(harness::eventually([&] { return stream.log().find(": connected") != std::string::npos; }))
+        << stream.log();
+    std::this_thread::sleep_for(1s);
+    EXPECT_TRUE(stream.running()) << "the stream stays open while nothing is lost";
+
+    // The database ends the instances' lease connections (the leader's and the follower's, both LISTEN).
+    auto ended = harness::postgres_column(
+        database,
+        "SELECT pg_terminate_backend(pid)::text FROM pg_stat_activity WHERE datname = current_database() AND "
+        "pid != pg_backend_pid() AND (query LIKE '%try_advisory_lock%' OR query = 'SELECT 1')");
+    ASSERT_EQ(ended.size(), 2u);
+    EXPECT_TRUE(harness::eventually([&] { return !stream.running(); }, 10s)) << stream.log();
+    EXPECT_NE(centres[1].log().find("messages from other instances may have been missed"), std::string::npos)
+        << centres[1].log();
+    ASSERT_TRUE(harness::eventually([&] { return leader() >= 0; }, 10s));
+    auto [code, body] = u.get("/api/alerts?state=all");  // the console reloads
+    EXPECT_EQ(code, 200);
+}
+
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include "warden/dc09/codec.hpp"
 #include "warden/harness/harness.hpp"
+#include "warden/harness/postgres.hpp"
 
 using namespace warden;
 using namespace std::chrono_literals;
@@ -54,7 +55,8 @@ protected:
 
     void SetUp() override {
         auto config =
-            dir.write("centre.toml", "[centre]\ndatabase = \"centre.db\"\n[mqtt]\nuri = \"" + broker.uri() +
+            dir.write("centre.toml", "[centre]\ndatabase = \"" + harness::test_database(dir / "centre.db") +
+                                         "\"\n[mqtt]\nuri = \"" + broker.uri() +
                                          "\"\n[http]\nlisten = \"127.0.0.1:" + std::to_string(http_port) +
                                          "\"\n[dc09]\nlisten = \"127.0.0.1:" + std::to_string(dc09_port) +
                                          "\"\ntransport = \"tcp\"\n[[dc09.account]]\naccount = \"1234\"\n"

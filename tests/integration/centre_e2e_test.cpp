@@ -14,6 +14,7 @@
 
 #include "warden/config/hub_config.hpp"
 #include "warden/harness/harness.hpp"
+#include "warden/harness/postgres.hpp"
 #include "warden/sensors/adapters.hpp"
 
 using namespace warden;
@@ -45,7 +46,8 @@ protected:
                 "\"worn\"\n");
         std::filesystem::create_directories(dir / "hub");
         centre_toml = dir.write("centre.toml",
-                                "[centre]\ndatabase = \"centre.db\"\n[mqtt]\nuri = \"" + centre_broker.uri() +
+                                "[centre]\ndatabase = \"" + harness::test_database(dir / "centre.db") +
+                                    "\"\n[mqtt]\nuri = \"" + centre_broker.uri() +
                                     "\"\n[http]\nlisten = \"127.0.0.1:" + std::to_string(http_port) + "\"\n");
         auto add = harness::run({bin + "/warden-centre", "--config", centre_toml.string(), "user", "add",
                                  "olive", "--role", "operator"},
@@ -289,10 +291,17 @@ std::optional<std::uint64_t> next_outbox(harness::mqtt_client& probe) {
 }
 
 /// The seqs of `hub`'s own alerts in the centre's database, in the order they were stored.
-std::vector<std::uint64_t> stored_seqs(const std::filesystem::path& db_file, const std::string& hub) {
+std::vector<std::uint64_t> stored_seqs(const std::string& database, const std::string& hub) {
     std::vector<std::uint64_t> out;
+    if (harness::testing_postgres()) {
+        for (const auto& seq : harness::postgres_column(
+                 database, "SELECT seq FROM alerts WHERE hub = $1 AND id = hub || '-' || seq ORDER BY rowid",
+                 {hub}))
+            out.push_back(std::stoull(seq));
+        return out;
+    }
     sqlite3* db = nullptr;
-    if (sqlite3_open_v2(db_file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    if (sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
         sqlite3_close(db);
         return out;
     }
@@ -322,10 +331,11 @@ TEST(CentreDelivery, ABacklogReachesARestartedCentreWholeAndInOrder) {
                         "\"\ntimezone = \"Europe/London\"\n[local]\nuri = \"" + home.uri() +
                         "\"\n[centre]\nuri = \"" + centre_broker.uri() + "\"\nack_timeout = \"2s\"\n");
     std::filesystem::create_directories(dir / "hub");
-    auto centre_toml = dir.write("centre.toml", "[centre]\ndatabase = \"" + (dir / "centre.db").string() +
-                                                    "\"\n[mqtt]\nuri = \"" + centre_broker.uri() +
-                                                    "\"\n[http]\nlisten = \"127.0.0.1:" +
-                                                    std::to_string(harness::free_port()) + "\"\n");
+    const auto database = harness::test_database(dir / "centre.db");
+    auto centre_toml =
+        dir.write("centre.toml",
+                  "[centre]\ndatabase = \"" + database + "\"\n[mqtt]\nuri = \"" + centre_broker.uri() +
+                      "\"\n[http]\nlisten = \"127.0.0.1:" + std::to_string(harness::free_port()) + "\"\n");
     auto start_centre = [&] {
         return harness::process({bin + "/warden-centre", "--config", centre_toml.string()},
                                 dir / "centre.log");
@@ -352,7 +362,7 @@ TEST(CentreDelivery, ABacklogReachesARestartedCentreWholeAndInOrder) {
     centre.signal(SIGTERM);
     EXPECT_EQ(centre.wait(10s), 0) << centre.log();
 
-    auto seqs = stored_seqs(dir / "centre.db", "hub-backlog");
+    auto seqs = stored_seqs(database, "hub-backlog");
     ASSERT_EQ(seqs.size(), alarms + 1u);  // hub_started and the test alarms, each once
     for (std::size_t i = 0; i < seqs.size(); ++i)
         ASSERT_EQ(seqs[i], i + 1) << "stored out of order at row " << i;

@@ -1,8 +1,8 @@
 // Activity insights at the centre: the summary message's checks, the baselines and each wellbeing
 // notice on generated weeks in virtual time (each injected change raises its notice within its days,
 // a normal month raises none, missing hours are not inactivity, a notice clears when the pattern
-// ends, thresholds per household), the charts, and the SQLite store (each hour once, household link,
-// erasure, retention).
+// ends, thresholds per household), the charts, and the store (each hour once, household link, erasure,
+// retention) on SQLite, or on PostgreSQL in the -pg run.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,8 +10,9 @@
 
 #include "warden/centre/activity_json.hpp"
 #include "warden/centre/activity_svg.hpp"
-#include "warden/centre/sqlite_store.hpp"
+#include "warden/centre/open_store.hpp"
 #include "warden/harness/harness.hpp"
+#include "warden/harness/postgres.hpp"
 #include "warden/test/activity_weeks.hpp"
 
 using namespace warden;
@@ -349,7 +350,7 @@ TEST(ActivityMessage, ASummaryRoundTripsAndBadOnesNameTheirField) {
 
 TEST(ActivityStore, EachHourOnceWithItsHouseholdErasedWithItAndKeptForTheRetention) {
     harness::temp_dir dir;
-    auto db = open_sqlite_store((dir / "centre.db").string());
+    auto db = open_store(harness::test_database(dir / "centre.db"));
     household h;
     h.address_lines = {"1 Test Street"};
     h.postcode = "AB1 2CD";

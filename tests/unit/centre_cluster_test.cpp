@@ -30,7 +30,7 @@ struct instance {
     asio::io_context io;
     std::unique_ptr<cluster_link> link;
     std::atomic<bool> leader{false};
-    std::atomic<int> leaderships{0}, stepdowns{0};
+    std::atomic<int> leaderships{0}, stepdowns{0}, missed{0};
     std::mutex mu;
     std::map<peer_kind, std::set<std::string>> got;
     std::thread thread;
@@ -46,7 +46,8 @@ struct instance {
                          [this](peer_kind k, const std::vector<std::string>& ids) {
                              std::lock_guard lock(mu);
                              got[k].insert(ids.begin(), ids.end());
-                         }});
+                         },
+                     .missed = [this] { ++missed; }});
         thread = std::thread([this] {
             auto work = asio::make_work_guard(io);
             io.run();
@@ -63,7 +64,24 @@ struct instance {
         std::lock_guard lock(mu);
         return got[k].size();
     }
+    bool has(peer_kind k, const std::string& id) {
+        std::lock_guard lock(mu);
+        return got[k].contains(id);
+    }
 };
+
+/// Ends the sessions on the database at `uri` whose last statement contains `like` (a LIKE pattern), as
+/// the server does to them in a restart or a network cut; returns how many.
+std::size_t end_sessions(const std::string& uri, const std::string& like = "%") {
+    pqxx::connection admin(uri);
+    pqxx::nontransaction w(admin);
+    return w
+        .exec_params(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+            "current_database() AND pid != pg_backend_pid() AND query LIKE $1",
+            like)
+        .size();
+}
 
 }  // namespace
 
@@ -137,4 +155,37 @@ TEST(CentreCluster, MessagesReachEveryOtherInstanceInBatches) {
         EXPECT_EQ(other->count(peer_kind::offline), 1u);
     }
     EXPECT_EQ(a.count(peer_kind::heard) + a.count(peer_kind::alert), 0u) << "an instance hears itself";
+}
+
+TEST(CentreCluster, AnInstanceCutOffFromTheDatabaseSaysItMayHaveMissedMessagesAndHearsTheNextOnes) {
+    WARDEN_POSTGRES_OR_SKIP();
+    auto uri = harness::test_postgres().create_database();
+    instance a(uri, "a"), b(uri, "b");
+    ASSERT_TRUE(harness::eventually([&] { return a.leader != b.leader; }, 10s));
+    std::this_thread::sleep_for(300ms);  // both LISTEN by now
+    EXPECT_EQ(a.missed + b.missed, 0) << "nothing was missed at the start";
+
+    ASSERT_GE(end_sessions(uri), 2u);  // both lease connections: whatever was sent meanwhile is lost
+    EXPECT_TRUE(harness::eventually([&] { return a.missed == 1 && b.missed == 1; }, 5s))
+        << a.missed << " " << b.missed;
+    EXPECT_TRUE(harness::eventually([&] { return a.leader != b.leader; }, 5s));
+    a.link->send(peer_kind::alert, "hub-1-1");
+    EXPECT_TRUE(harness::eventually([&] { return b.has(peer_kind::alert, "hub-1-1"); }, 5s));
+}
+
+TEST(CentreCluster, MessagesTheSenderCouldNotSendForALostConnectionAreSentOnceItIsBack) {
+    WARDEN_POSTGRES_OR_SKIP();
+    auto uri = harness::test_postgres().create_database();
+    instance a(uri, "a"), b(uri, "b");
+    ASSERT_TRUE(harness::eventually([&] { return a.leader != b.leader; }, 10s));
+    std::this_thread::sleep_for(300ms);
+    a.link->send(peer_kind::alert, "hub-1-1");
+    ASSERT_TRUE(harness::eventually([&] { return b.has(peer_kind::alert, "hub-1-1"); }, 5s));
+
+    ASSERT_EQ(end_sessions(uri, "%pg_notify%"), 1u);  // a's sender connection only
+    a.link->send(peer_kind::alert, "hub-2-1");
+    a.link->send(peer_kind::hub, "hub-2");
+    EXPECT_TRUE(harness::eventually([&] { return b.has(peer_kind::alert, "hub-2-1"); }, 5s));
+    EXPECT_TRUE(b.has(peer_kind::hub, "hub-2"));
+    EXPECT_EQ(b.missed, 0) << "b's own connection was never lost";
 }

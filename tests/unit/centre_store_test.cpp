@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -1023,4 +1024,137 @@ TEST(CentrePostgresStore, TwoConnectionsStoringTheSameBatchAtOnceStoreEachAlertO
         EXPECT_EQ(ra[i].id, rb[i].id);
     }
     EXPECT_EQ(a->list_alerts({.state = "all", .limit = 1000}).size(), 50u);
+}
+
+namespace {
+/// Ends every session on the database at `uri` but the caller's (as a server restart or a network cut
+/// does to the store's pooled connections); returns how many.
+std::size_t end_sessions(const std::string& uri) {
+    pqxx::connection admin(uri);
+    pqxx::nontransaction w(admin);
+    return w
+        .exec(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid != pg_backend_pid()")
+        .size();
+}
+}  // namespace
+
+TEST(CentrePostgresStore, PooledConnectionsTheServerEndedAreReplacedWithoutAFailedCall) {
+    WARDEN_POSTGRES_OR_SKIP();
+    auto uri = harness::test_postgres().create_database();
+    auto s = open_postgres_store(uri);
+    s->ingest(batch({make("hub-a", 1)}, t0()));
+    ASSERT_GE(end_sessions(uri), 1u);
+    EXPECT_TRUE(s->get_alert("hub-a-1"));
+    ASSERT_GE(end_sessions(uri), 1u);
+    EXPECT_EQ(s->acknowledge("hub-a-1", "ann", t0() + 1s), change_result::ok);
+    ASSERT_GE(end_sessions(uri), 1u);
+    EXPECT_EQ(fresh_of(s->ingest(batch({make("hub-a", 2)}, t0() + 2s))), std::vector<bool>{true});
+}
+
+TEST(CentrePostgresStore, AWriteWhoseConnectionIsLostBeforeItCommitsIsDoneOnceOnAFreshOne) {
+    WARDEN_POSTGRES_OR_SKIP();
+    auto uri = harness::test_postgres().create_database();
+    auto s = open_postgres_store(uri);
+    s->ingest(batch({make("hub-a", 1)}, t0()));
+    // Another session holds the alert's row, so the store's acknowledge waits inside its transaction;
+    // the server then ends the store's session there (a restart, a failover, a network cut).
+    pqxx::connection holder(uri);
+    pqxx::work hold(holder);
+    hold.exec("SELECT id FROM alerts WHERE id = 'hub-a-1' FOR UPDATE");
+    std::optional<change_result> acked;
+    std::string error;
+    std::thread t([&] {
+        try {
+            acked = s->acknowledge("hub-a-1", "ann", t0() + 1s);
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+    });
+    pqxx::connection admin(uri);
+    EXPECT_TRUE(harness::eventually([&] {
+        pqxx::nontransaction w(admin);
+        return w.exec(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+                    "current_database() AND wait_event_type = 'Lock'")
+                   .size() == 1;
+    }));
+    hold.commit();
+    t.join();
+    EXPECT_EQ(acked, change_result::ok) << error;
+    auto h = s->history("hub-a-1");
+    EXPECT_EQ(std::count_if(h.begin(), h.end(), [](const auto& e) { return e.action == "acknowledged"; }), 1);
+    EXPECT_EQ(s->get_alert("hub-a-1")->acknowledged_by, "ann");
+}
+
+TEST(CentrePostgresStore, ManyCallsAtOnceShareAtMostTheStoresConnections) {
+    WARDEN_POSTGRES_OR_SKIP();
+    auto uri = harness::test_postgres().create_database();
+    auto s = open_postgres_store(uri);
+    std::atomic<bool> done{false};
+    std::size_t peak = 0;
+    std::thread watch([&] {
+        pqxx::connection admin(uri);
+        while (!done) {
+            pqxx::nontransaction w(admin);
+            peak = std::max(peak, w.exec1("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = "
+                                          "current_database() AND pid != pg_backend_pid()")[0]
+                                      .as<std::size_t>());
+            std::this_thread::sleep_for(2ms);
+        }
+    });
+    // As many callers as the HTTP server has threads, each storing alerts of a hub of its own.
+    std::atomic<int> failed{0};
+    std::vector<std::thread> callers;
+    for (int i = 0; i < 48; ++i)
+        callers.emplace_back([&, i] {
+            for (std::uint64_t seq = 1; seq <= 10; ++seq) {
+                try {
+                    s->ingest(batch({make("hub-" + std::to_string(i), seq)}, t0()));
+                } catch (const store_error&) {
+                    ++failed;
+                }
+            }
+        });
+    for (auto& t : callers) t.join();
+    done = true;
+    watch.join();
+    EXPECT_EQ(failed, 0);
+    EXPECT_EQ(s->list_alerts({.state = "all", .limit = 1000}).size(), 480u);
+    EXPECT_LE(peak, static_cast<std::size_t>(postgres_store_connections));
+    EXPECT_GT(peak, 1u);  // the calls did overlap
+}
+
+TEST(CentrePostgresStore, AReadSeesOneStateOfAHouseholdWhileAnotherInstanceChangesIt) {
+    WARDEN_POSTGRES_OR_SKIP();
+    auto uri = harness::test_postgres().create_database();
+    auto writer = open_postgres_store(uri);
+    auto reader = open_postgres_store(uri);  // another instance
+    household h;
+    h.address_lines = {"1 Test Street"};
+    h.postcode = "AB1 2CD";
+    h.residents.push_back({});
+    auto version = [&](int n) {
+        h.instructions = "version " + std::to_string(n);
+        h.residents[0].name = "Resident " + std::to_string(n);
+        return h;
+    };
+    auto id = writer->create_household(version(0), "admin", t0()).id;
+    std::atomic<bool> done{false};
+    std::thread t([&] {
+        for (int n = 1; n <= 300; ++n) writer->update_household(id, version(n), "admin", t0());
+        done = true;
+    });
+    // The household's row and its residents are read by separate statements: both of one version.
+    int torn = 0, reads = 0;
+    while (!done) {
+        auto got = reader->get_household(id);
+        ASSERT_TRUE(got);
+        ++reads;
+        if ("Resident " + got->instructions.substr(8) != got->residents.at(0).name) ++torn;
+    }
+    t.join();
+    EXPECT_EQ(torn, 0) << "of " << reads << " reads";
+    EXPECT_GT(reads, 10);
 }

@@ -1,7 +1,7 @@
 // The centre's parts below the program: password hashes and tokens, login throttling (time passed in),
 // session expiry and login throttling through the HTTP API in virtual time,
 // the SSE fan-out's bounded queues, topic, id and listen parsing, the API's JSON shapes and answer
-// figures, hub supervision in virtual time (a real SQLite file, an injected clock, no sleeps), and
+// figures, hub supervision in virtual time (a real store, an injected clock, no sleeps), and
 // ingest's one-ack-per-hub batching against a real Mosquitto.
 #include <gtest/gtest.h>
 
@@ -25,7 +25,6 @@
 #include "warden/centre/json.hpp"
 #include "warden/centre/open_store.hpp"
 #include "warden/centre/procedures.hpp"
-#include "warden/centre/sqlite_store.hpp"
 #include "warden/centre/supervisor.hpp"
 #include "warden/common/alert_catalogue.hpp"
 #include "warden/harness/harness.hpp"
@@ -166,6 +165,22 @@ TEST(CentreEvents, AStreamEndsWithItsSessionOrItsUser) {
     b.end_session("");  // streams without a session are never matched
     b.end_user("");
     EXPECT_EQ(b.subscribers(), 1u);
+}
+
+TEST(CentreEvents, EndAllClosesEveryStreamAndTakesNewOnes) {
+    // What an instance does when it may have missed other instances' updates: every console reloads.
+    sse_broadcaster b(8, {.handlers = 2});
+    auto a = b.subscribe(true, "session-ann", "ann");
+    auto c = b.subscribe(false, "session-tom", "tom", sse_pool::others);
+    b.end_all();
+    std::vector<sse_event> got;
+    EXPECT_EQ(a->wait(got, 10s), sse_subscriber::wait_result::closed);  // at once
+    EXPECT_EQ(c->wait(got, 10s), sse_subscriber::wait_result::closed);
+    EXPECT_EQ(b.subscribers(), 0u);
+    auto again = b.subscribe(true, "session-ann", "ann");  // the console reconnects
+    ASSERT_TRUE(again);
+    b.publish({"alert", "{}"});
+    EXPECT_EQ(again->wait(got, 10s), sse_subscriber::wait_result::events);
 }
 
 TEST(CentreEvents, StreamsAreCappedPerLoginAndPerUserAndOtherRolesNeverTakeAnOperatorsPlace) {
@@ -311,7 +326,7 @@ TEST(CentreIngest, AHeartbeatsAwayModeIsStoredAndUnknownWhenMissingOrMalformed) 
 }
 
 TEST(CentreIngest, AlertsReceivedTogetherAreAckedInOneMessagePerHub) {
-    // The real ingest, a real SQLite file and a real Mosquitto. The messages are handed to ingest before
+    // The real ingest, a real store and a real Mosquitto. The messages are handed to ingest before
     // its io_context runs, exactly as a burst from the broker lands in one turn, so the batch is known.
     harness::broker broker;
     harness::temp_dir dir;
@@ -381,10 +396,10 @@ TEST(CentreIngest, AlertsReceivedTogetherAreAckedInOneMessagePerHub) {
 }
 
 TEST(CentreIngest, ActivitySummariesAreStoredOnceThenAckedAndBadOnesAreNeither) {
-    // The real ingest, a real SQLite file and a real Mosquitto, as the alert test above.
+    // The real ingest, a real store and a real Mosquitto, as the alert test above.
     harness::broker broker;
     harness::temp_dir dir;
-    auto db = open_sqlite_store((dir / "centre.db").string());
+    auto db = open_store(harness::test_database(dir / "centre.db"));
     auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64);
     auto log = std::make_shared<spdlog::logger>("test", sink);
     asio::io_context io;

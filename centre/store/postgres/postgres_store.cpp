@@ -291,7 +291,7 @@ void lock(tx& t, lock_class kind, const std::string& key) {
 }
 
 postgres_store::postgres_store(std::string uri) : uri_(std::move(uri)) {
-    give_back(borrow());  // connect now: a wrong address fails at start
+    borrow();  // connect now: a wrong address fails at start
     migrate();
 }
 
@@ -314,23 +314,48 @@ void postgres_store::migrate() {
     });
 }
 
-std::unique_ptr<connection> postgres_store::borrow() {
+postgres_store::lease postgres_store::borrow() {
     {
-        std::lock_guard lock(pool_mu_);
+        std::unique_lock lock(pool_mu_);
+        if (!pool_cv_.wait_for(lock, pool_wait,
+                               [this] { return !pool_.empty() || open_ < postgres_store_connections; }))
+            throw store_error(fmt::format("postgresql: all {} connections of this instance busy for {} s",
+                                          postgres_store_connections, pool_wait.count()));
         if (!pool_.empty()) {
             auto c = std::move(pool_.back());
             pool_.pop_back();
-            return c;
+            return lease(*this, std::move(c));
         }
+        ++open_;  // a place for a new one, taken before connecting (outside the lock)
     }
-    return std::make_unique<connection>(uri_);
+    try {
+        return lease(*this, std::make_unique<connection>(uri_));
+    } catch (...) {
+        give_back(nullptr);
+        throw;
+    }
 }
 
-void postgres_store::give_back(std::unique_ptr<connection> c) {
-    if (!c->raw().is_open()) return;  // lost: the next call connects again
-    std::lock_guard lock(pool_mu_);
-    pool_.push_back(std::move(c));
+void postgres_store::give_back(std::unique_ptr<connection> c) noexcept {
+    {
+        std::lock_guard lock(pool_mu_);
+        if (c && c->raw().is_open())
+            pool_.push_back(std::move(c));
+        else
+            --open_;  // lost or discarded: the next call may connect again
+    }
+    pool_cv_.notify_one();
 }
+
+void postgres_store::drop_idle() noexcept {
+    std::vector<std::unique_ptr<connection>> idle;
+    {
+        std::lock_guard lock(pool_mu_);
+        idle.swap(pool_);
+        open_ -= static_cast<int>(idle.size());
+    }
+    pool_cv_.notify_all();
+}  // closed here, outside the lock
 
 bool postgres_store::healthy() noexcept {
     try {

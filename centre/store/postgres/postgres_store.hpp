@@ -9,9 +9,15 @@
 // change that depends on it, inserts are upserts (ON CONFLICT), ingest takes a transaction-scoped advisory
 // lock per hub (in hub order, so two batches never wait on each other in a cycle), and admin changes to
 // users and to residents' records take one lock of their kind. A transaction that still meets a deadlock
-// or serialization failure is retried. libpqxx's exceptions become store_error.
+// or serialization failure is retried, and so is one whose connection the server ended before the commit
+// was sent (the server rolled it back; a commit whose outcome is unknown is never retried). A read of
+// several statements sees one snapshot of the database (REPEATABLE READ, read only), as a SQLite read
+// transaction does. The pool holds
+// at most postgres_store_connections connections; a call waits for a free one. libpqxx's exceptions
+// become store_error.
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -283,11 +289,35 @@ private:
     /// become store_error. `f` returns {result, commit}.
     template <class F>
     auto write(F f) -> decltype(f(std::declval<tx&>()).first);
-    /// Runs `f(tx&)` in a read-only transaction on a pooled connection.
-    template <class F>
+    /// Runs `f(tx&)` in a read-only transaction on a pooled connection: READ COMMITTED, enough for a
+    /// read of one statement (and cheaper); read<snapshot> for a read of several statements.
+    template <class W = pqxx::read_transaction, class F>
     auto read(F f) -> decltype(f(std::declval<tx&>()));
-    std::unique_ptr<connection> borrow();
-    void give_back(std::unique_ptr<connection> c);
+    /// One snapshot for every statement of a read, as a SQLite read transaction gives.
+    using snapshot = pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>;
+    /// A connection borrowed from the pool for one call: back to the pool when the lease ends, unless
+    /// the connection was lost or discard() was called (then the pool may open another).
+    class lease {
+    public:
+        lease(postgres_store& s, std::unique_ptr<connection> c) : s_(s), c_(std::move(c)) {}
+        ~lease() { s_.give_back(std::move(c_)); }
+        lease(const lease&) = delete;
+        lease& operator=(const lease&) = delete;
+        connection* operator->() { return c_.get(); }
+        connection& operator*() { return *c_; }
+        void discard() noexcept { c_.reset(); }
+
+    private:
+        postgres_store& s_;
+        std::unique_ptr<connection> c_;
+    };
+    /// A pooled connection, or a new one while fewer than postgres_store_connections are open; waits up
+    /// to pool_wait for one to come back. Throws store_error if none does or the server cannot be reached.
+    lease borrow();
+    void give_back(std::unique_ptr<connection> c) noexcept;
+    /// Closes the idle connections: after one was found lost, the others (a server restart, a failover)
+    /// most likely are too.
+    void drop_idle() noexcept;
     void migrate();
 
     // alerts.cpp
@@ -340,34 +370,42 @@ private:
     std::string uri_;
     std::shared_ptr<const records_key> records_key_;
     std::mutex pool_mu_;
-    std::vector<std::unique_ptr<connection>> pool_;
+    std::condition_variable pool_cv_;
+    std::vector<std::unique_ptr<connection>> pool_;  ///< idle connections
+    int open_ = 0;                                   ///< idle and borrowed
 };
 
-template <class F>
+/// How long a call waits for a connection when all of an instance's are busy.
+inline constexpr std::chrono::seconds pool_wait{10};
+
+template <class W, class F>
 auto postgres_store::read(F f) -> decltype(f(std::declval<tx&>())) {
-    auto c = borrow();
-    try {
-        pqxx::read_transaction w(c->raw());
-        tx t(*c, w);
-        auto out = f(t);
-        w.commit();
-        give_back(std::move(c));
-        return out;
-    } catch (const pqxx::broken_connection& e) {
-        throw store_error(std::string("postgresql: connection lost: ") + e.what());
-    } catch (const pqxx::sql_error& e) {
-        give_back(std::move(c));
-        throw store_error(std::string("postgresql: ") + e.what());
-    } catch (const pqxx::failure& e) {
-        throw store_error(std::string("postgresql: ") + e.what());
-    } catch (const pqxx::conversion_error& e) {
-        give_back(std::move(c));
-        throw store_error(std::string("postgresql: ") + e.what());
+    for (int attempt = 1;; ++attempt) {
+        auto c = borrow();
+        try {
+            W w(c->raw());
+            tx t(*c, w);
+            auto out = f(t);
+            w.commit();
+            return out;
+        } catch (const pqxx::broken_connection& e) {  // nothing was changed: read again on a new one
+            c.discard();
+            drop_idle();
+            if (attempt >= 2) throw store_error(std::string("postgresql: connection lost: ") + e.what());
+        } catch (const pqxx::sql_error& e) {
+            throw store_error(std::string("postgresql: ") + e.what());
+        } catch (const pqxx::failure& e) {
+            c.discard();
+            throw store_error(std::string("postgresql: ") + e.what());
+        } catch (const pqxx::conversion_error& e) {
+            throw store_error(std::string("postgresql: ") + e.what());
+        }
     }
 }
 
 template <class F>
 auto postgres_store::write(F f) -> decltype(f(std::declval<tx&>()).first) {
+    int lost = 0;
     for (int attempt = 1;; ++attempt) {
         auto c = borrow();
         try {
@@ -378,22 +416,25 @@ auto postgres_store::write(F f) -> decltype(f(std::declval<tx&>()).first) {
                 w.commit();
             else
                 w.abort();
-            give_back(std::move(c));
             return out;
         } catch (const pqxx::transaction_rollback& e) {  // deadlock, serialization failure: try again
-            give_back(std::move(c));
             if (attempt >= 5) throw store_error(std::string("postgresql: ") + e.what());
         } catch (const pqxx::broken_connection& e) {
-            throw store_error(std::string("postgresql: connection lost: ") + e.what());
+            // Lost before the commit was sent (a loss during the commit is in_doubt_error): the server
+            // rolled the transaction back, so it runs again, once, on a new connection. `f` keeps its
+            // results in its own locals, so a second run is the only one that counts.
+            c.discard();
+            drop_idle();
+            if (++lost >= 2) throw store_error(std::string("postgresql: connection lost: ") + e.what());
         } catch (const pqxx::in_doubt_error& e) {
+            c.discard();
             throw store_error(std::string("postgresql: commit in doubt: ") + e.what());
         } catch (const pqxx::sql_error& e) {
-            give_back(std::move(c));
             throw store_error(std::string("postgresql: ") + e.what());
         } catch (const pqxx::failure& e) {
+            c.discard();
             throw store_error(std::string("postgresql: ") + e.what());
         } catch (const pqxx::conversion_error& e) {
-            give_back(std::move(c));
             throw store_error(std::string("postgresql: ") + e.what());
         }
     }

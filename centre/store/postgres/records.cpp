@@ -241,14 +241,14 @@ household postgres_store::read_household(tx& t, std::int64_t id) {
 }
 
 std::optional<household> postgres_store::get_household(std::int64_t id) {
-    return read([&](tx& t) -> std::optional<household> {
+    return read<snapshot>([&](tx& t) -> std::optional<household> {
         if (!t.int64_of("SELECT id FROM households WHERE id = $1", id)) return std::nullopt;
         return read_household(t, id);
     });
 }
 
 std::optional<household> postgres_store::find_household_by_ref(const std::string& external_ref) {
-    return read([&](tx& t) -> std::optional<household> {
+    return read<snapshot>([&](tx& t) -> std::optional<household> {
         auto id = t.int64_of("SELECT id FROM households WHERE external_ref = $1", external_ref);
         if (!id) return std::nullopt;
         return read_household(t, *id);

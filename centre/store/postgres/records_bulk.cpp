@@ -61,12 +61,12 @@ change_result postgres_store::erase_household(std::int64_t id, const std::string
         pqxx::nontransaction w(c->raw());
         w.exec0("VACUUM FULL households, residents, responders, professionals, household_hubs");
     } catch (const pqxx::failure& e) {
+        c.discard();
         throw store_error(fmt::format(
             "household erased, but its tables could not be rewritten ({}): the erased data stays in the "
             "database's free space until the next VACUUM FULL",
             e.what()));
     }
-    give_back(std::move(c));
     return r;
 }
 

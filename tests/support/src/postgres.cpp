@@ -45,6 +45,13 @@ void admin_exec(const std::string& uri, const std::string& sql) {
     if (!error.empty()) throw std::runtime_error("PostgreSQL: " + sql + ": " + error);
 }
 
+/// The database name at the end of a URI's path (before its options), as create_database() makes it.
+std::string database_of(const std::string& uri) {
+    auto start = uri.find('/', uri.find("://") + 3);
+    if (start == std::string::npos) throw std::runtime_error("no database in " + uri);
+    return uri.substr(start + 1, uri.find('?', start) - start - 1);
+}
+
 void check_binaries() {
     for (const char* tool : {"initdb", "pg_ctl", "postgres"})
         if (!fs::exists(server_bin() / tool))
@@ -181,6 +188,41 @@ std::string postgres::create_database() {
     admin_exec(uri("postgres"), "CREATE DATABASE " + name + " STRATEGY FILE_COPY");
     created_.push_back(name);
     return uri(name);
+}
+
+std::string postgres::database_bytes(const std::string& database_uri) {
+    admin_exec(uri("postgres"), "CHECKPOINT");
+    auto oid = postgres_column(uri("postgres"), "SELECT oid::text FROM pg_database WHERE datname = $1",
+                               {database_of(database_uri)});
+    if (oid.size() != 1) throw std::runtime_error("no database behind " + database_uri);
+    std::string bytes;
+    for (const auto& f : fs::directory_iterator(folder_ / "data" / "base" / oid[0]))
+        if (f.is_regular_file()) bytes += file_bytes(f.path());
+    return bytes;
+}
+
+std::vector<std::string> postgres_column(const std::string& uri, const std::string& sql,
+                                         const std::vector<std::string>& params) {
+    PGconn* c = PQconnectdb(uri.c_str());
+    std::vector<const char*> values;
+    for (const auto& p : params) values.push_back(p.c_str());
+    std::vector<std::string> out;
+    std::string error;
+    if (PQstatus(c) != CONNECTION_OK) {
+        error = PQerrorMessage(c);
+    } else {
+        PGresult* r = PQexecParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                                   nullptr, nullptr, 0);
+        if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+            for (int i = 0; i < PQntuples(r); ++i) out.emplace_back(PQgetvalue(r, i, 0));
+        } else {
+            error = PQresultErrorMessage(r);
+        }
+        PQclear(r);
+    }
+    PQfinish(c);
+    if (!error.empty()) throw std::runtime_error("PostgreSQL: " + sql + ": " + error);
+    return out;
 }
 
 postgres& test_postgres() {

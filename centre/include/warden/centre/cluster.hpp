@@ -11,9 +11,13 @@
 ///   offline (for the leader's supervision). Best effort: a lost message costs a console a late update
 ///   (the console reloads when its stream reconnects) or the leader a late clear; supervision reads the
 ///   hub's last_seen from the database before it raises, so a lost message never raises a false alert.
+///   Messages are not lost to a dropped connection: the sender keeps those it could not send and sends
+///   them once it has reconnected, and a receiver whose connection was lost (it may have missed some)
+///   calls `missed`, on which the centre ends its event streams so that every console reloads.
 ///
 /// On PostgreSQL the messages are NOTIFY on one channel, batched: one payload names the sender, the
-/// kind and up to ~7,000 bytes of ids.
+/// kind and up to ~7,000 bytes of ids (NOTIFY takes under 8,000); an id that could never fit one (none
+/// does: hub ids are at most 64 bytes) is left out and logged.
 
 #include <chrono>
 #include <functional>
@@ -44,6 +48,10 @@ struct cluster_hooks {
     std::function<void(bool leader)> leadership;
     /// A message from another instance (never one's own). On the io_context's thread.
     std::function<void(peer_kind kind, const std::vector<std::string>& ids)> message;
+    /// Messages from other instances may have been missed: the connection that receives them was lost
+    /// and is back. What this instance's consoles show may be stale (the centre ends their streams, so
+    /// they reconnect and reload). On the io_context's thread.
+    std::function<void()> missed;
 };
 
 class cluster_link {

@@ -85,6 +85,9 @@ public:
     void end_session(const std::string& session);
     /// Closes every stream of a user (disabled, role or password changed) at once.
     void end_user(const std::string& user);
+    /// Closes every stream but takes new ones: each console reconnects and reloads (what it shows may
+    /// be stale: cluster_hooks::missed).
+    void end_all();
     /// Queues the event for every subscriber; drops those whose queue is full. Never blocks on a client.
     void publish(const sse_event& e);
     /// Several instances (cluster.hpp): `f` tells the other instances that an alert or hub changed here,

@@ -14,6 +14,11 @@ namespace warden::centre {
 /// The schema version this build writes (the `schema_version` table after migrating).
 int postgres_schema_version() noexcept;
 
+/// The most connections one store (one centre instance) opens for its calls; a call waits for a free
+/// one. With the cluster link's two, an instance needs postgres_store_connections + 2 of the server's
+/// max_connections.
+inline constexpr int postgres_store_connections = 16;
+
 /// True if `database` names a PostgreSQL database (postgresql:// or postgres://) rather than a SQLite file.
 bool is_postgres_uri(std::string_view database) noexcept;
 

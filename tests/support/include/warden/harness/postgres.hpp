@@ -46,6 +46,10 @@ public:
     std::string create_database();
     /// The connection URI of a database of this cluster.
     std::string uri(const std::string& database) const;
+    /// Every byte of the files that hold a database's tables and indexes (after a CHECKPOINT, so what
+    /// the server holds in memory is in them): what a test reads to prove a value is, or is no longer,
+    /// on disk. `database_uri` is one create_database() returned. (The write-ahead log is not included.)
+    std::string database_bytes(const std::string& database_uri);
     /// Stops the server (fast shutdown) and starts it again on the same port: for tests of a database
     /// that goes away and comes back.
     void stop_server();
@@ -68,6 +72,11 @@ bool postgres_tests_off();
 /// The cluster this test process uses: the ctest fixture's (WARDEN_TEST_POSTGRES_STATE) if it is
 /// running, else one started on first use and stopped at exit. Throws as postgres() does.
 postgres& test_postgres();
+
+/// Runs one statement on the database at `uri` with `params` bound as $1, $2, ... (text) and returns
+/// column 0 of every row as text ("" for NULL). Throws std::runtime_error with the server's message.
+std::vector<std::string> postgres_column(const std::string& uri, const std::string& sql,
+                                         const std::vector<std::string>& params = {});
 
 /// The backend the centre's tests run against in this run: WARDEN_TEST_DATABASE=postgres selects
 /// PostgreSQL (the `-pg` ctest variants set it); anything else, or unset, SQLite.
