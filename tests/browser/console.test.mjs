@@ -6,7 +6,8 @@
 // away and comes back. Then a busy shift at 1366x768 with the page's clock injected (busyShift): 31
 // alerts from 14 homes, the top call taken with one key, the person and the care circle shown, two
 // responder attempts, the key safe, a procedure step and a note recorded, a call held and back at its
-// call-back time with sound, age cues at 60 s and 180 s, a home's group resolved at once, technical
+// call-back time with sound, age cues at 60 s and 180 s (drawn, no emoji font), the queue fitting beside
+// the detail panel (checkQueueFits: 1366x768 and 1920x1080), a home's group resolved at once, technical
 // faults in their tab, axe in both themes, the hubs view, a race lost to a supervisor and the shift
 // hand-over at the next login. After the shift (afterShift): focus on the next call after Esc and after
 // a resolve, the "Waiting for an operator now" figure following the stream, a centre-raised "Hub
