@@ -6,7 +6,8 @@
 // away and comes back. Then a busy shift at 1366x768 with the page's clock injected (busyShift): 31
 // alerts from 14 homes, the top call taken with one key, the person and the care circle shown, two
 // responder attempts, the key safe, a procedure step and a note recorded, a call held and back at its
-// call-back time with sound, age cues at 60 s and 180 s, a home's group resolved at once, technical
+// call-back time with sound, age cues at 60 s and 180 s (drawn, no emoji font), the queue fitting beside
+// the detail panel (checkQueueFits: 1366x768 and 1920x1080), a home's group resolved at once, technical
 // faults in their tab, axe in both themes, the hubs view, a race lost to a supervisor and the shift
 // hand-over at the next login. After the shift (afterShift): focus on the next call after Esc and after
 // a resolve, the "Waiting for an operator now" figure following the stream, a centre-raised "Hub
@@ -440,18 +441,9 @@ async function busyShift(mqttPort, password, sup) {
   await expectText('#detail-fields', new RegExp(`Alert id\\s*${before.id}`));
   await expectText('#detail-fields', /Priority\s*\S?\s*critical/i);
 
-  // --- 1366x768 with the panel open: at least 12 rows in view, none wrapping
-  const rows = await page.$$eval('#queue-body tr', (trs) => trs.map((tr) => {
-    const r = tr.getBoundingClientRect();
-    return { top: r.top, bottom: r.bottom, height: r.height };
-  }));
-  const inView = rows.filter((r) => r.top >= 0 && r.bottom <= 768);
-  const tallest = Math.max(...rows.map((r) => r.height));
-  const lowest = Math.min(...rows.map((r) => r.height));
-  check(inView.length >= 12, `at least 12 rows in view at 1366x768 with the panel open (${inView.length} of ${rows.length})`);
-  check(tallest <= lowest * 1.3, `no row wraps (heights ${lowest}..${tallest})`);
-  const hubCell = await page.$eval('#queue-body tr.group td.hub', (td) => td.getBoundingClientRect().height);
-  check(hubCell <= lowest, 'hub ids do not break');
+  // --- 1366x768 with the panel open: every column in view without scrolling sideways, at least 12
+  // rows in view, none wrapping
+  await checkQueueFits('1366x768 with the panel open');
   const history = await page.$eval('#detail', (d) => ({ scroll: d.scrollWidth, client: d.clientWidth }));
   check(history.scroll <= history.client + 1, `the detail panel's history fits its column (${history.scroll} > ${history.client})`);
   await page.screenshot({ path: path.join(artifacts, 'shift-1366-panel.png') });
@@ -480,7 +472,17 @@ async function busyShift(mqttPort, password, sup) {
   await page.waitForFunction(() => document.querySelectorAll('#queue-body tr.late-180').length > 0);
   await page.waitForFunction(() => /^critical-2$/.test(document.body.dataset.sound));
   await expectText(page.locator('#queue-body tr.late-180 td.age').first(), /./);
+  // The cues need no emoji font (the test machine has none: U+23F1 showed as an empty box).
+  const cueText = await page.$$eval('#queue-body tr.late-60 td.age, #queue-body tr.late-180 td.age', (tds) =>
+    tds.flatMap((td) => ['::before', '::after'].map((p) => getComputedStyle(td, p).content)).join(' '));
+  check(!/[\u2300-\u23ff\u{1f000}-\u{1faff}]/u.test(cueText), `the age cues use no emoji glyph (${cueText})`);
   await page.screenshot({ path: path.join(artifacts, 'shift-late-180.png') });
+  // The age cues add to the Waiting column: the queue still fits, at 1366x768 and at 1920x1080.
+  await checkQueueFits('1366x768 with the panel open and the 180 s cue');
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await checkQueueFits('1920x1080 with the panel open and the 180 s cue');
+  await page.screenshot({ path: path.join(artifacts, 'shift-late-180-1920.png') });
+  await page.setViewportSize({ width: 1366, height: 768 });
 
   // --- resolve home-01's group at once: each alert with its own history rows
   await group1.click();
@@ -746,6 +748,41 @@ async function afterShift(mqttPort, base, password, sup, householdId) {
   await expectText('section[aria-labelledby="hh-hubs"] tr[data-hub="home-01"] td.away',
     new RegExp(`^Away since ${since}, set by the home \\(away button\\)$`));
   await page.screenshot({ path: path.join(artifacts, 'after-household-away.png') });
+}
+
+// The queue at the page's viewport with the detail panel open: its scroll container (.views) has no
+// horizontal overflow, the last column (Status, with the group toggle) lies inside it and the window,
+// no cell's content breaks onto a second line, and at least 12 rows are wholly in the window.
+async function checkQueueFits(where) {
+  check(await page.locator('#detail').isVisible(), `${where}: the detail panel is open`);
+  const m = await page.evaluate(() => {
+    const box = document.querySelector('#view-queue').closest('.views');
+    const edge = Math.min(box.getBoundingClientRect().right, document.documentElement.clientWidth);
+    const trs = [...document.querySelectorAll('#queue-body tr')];
+    const wrapped = [];
+    for (const tr of trs) {
+      for (const td of tr.cells) {
+        // Wrapped when two of the content's boxes lie one above the other (on different lines).
+        const range = document.createRange();
+        range.selectNodeContents(td);
+        const rects = [...range.getClientRects()].filter((r) => r.width > 0 && r.height > 0);
+        if (rects.some((a) => rects.some((b) => a.top >= b.bottom - 1))) wrapped.push(`${tr.dataset.key} ${td.className}`);
+      }
+    }
+    const last = trs.map((tr) => tr.cells[tr.cells.length - 1].getBoundingClientRect().right);
+    const toggles = [...document.querySelectorAll('#queue-body .group-toggle')].map((b) => b.getBoundingClientRect().right);
+    return {
+      scroll: box.scrollWidth, client: box.clientWidth, edge, wrapped, rows: trs.length,
+      inView: trs.filter((tr) => { const r = tr.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }).length,
+      lastRight: Math.max(...last), toggleRight: Math.max(0, ...toggles), toggles: toggles.length,
+    };
+  });
+  console.log(`${where}: queue scrollWidth ${m.scroll}, clientWidth ${m.client}; ${m.inView} of ${m.rows} rows in view`);
+  check(m.scroll <= m.client, `${where}: the queue does not scroll sideways (scrollWidth ${m.scroll} > clientWidth ${m.client})`);
+  check(m.lastRight <= m.edge + 0.5, `${where}: the Status column is in view (right edge ${m.lastRight} > ${m.edge})`);
+  check(m.toggles > 0 && m.toggleRight <= m.edge + 0.5, `${where}: the group toggles are in view (${m.toggles}, right edge ${m.toggleRight} > ${m.edge})`);
+  check(m.wrapped.length === 0, `${where}: no row wraps (${m.wrapped.slice(0, 5).join('; ')})`);
+  check(m.inView >= 12, `${where}: at least 12 rows in view (${m.inView} of ${m.rows})`);
 }
 
 function shiftAlert(hub, seq, type, priority) {

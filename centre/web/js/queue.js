@@ -207,6 +207,8 @@ export class QueueView {
     setText(cells.hub, alert.hub);
     setText(cells.sensor, sensorPlace(alert));
     setText(cells.text, alertText(alert));
+    // These three are cut short on a narrow screen: the whole text on hover (and in the detail panel).
+    for (const cell of [cells.type, cells.sensor, cells.text]) cell.title = cell.textContent;
     cells.age.dataset.since = (group ? this.#waitingSince(row, now) : null) ?? alert.received_at ?? alert.at;
     const open = expanded.has(group?.hub);
     const statusKey = [alert.status, alert.acknowledged_by, alert.cleared_at ? 1 : 0, alert.held_until, alert.supervisor_at,
