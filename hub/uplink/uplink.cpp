@@ -222,10 +222,11 @@ void uplink::pump() {
     auto now = steady::now();
     std::string batch;  // "[a,b,...]" of the alerts taken since the last publish
     std::size_t in_batch = 0;
-    const std::string* single = nullptr;
+    flight* single = nullptr;  // the last one taken: the whole batch when it is alone
     auto flush = [&] {
         if (in_batch == 1) {
-            session_->publish(topic("alert"), *single, 1, false);
+            single->batched = false;
+            session_->publish(topic("alert"), single->entry.json, 1, false);
         } else if (in_batch > 1) {
             batch += ']';
             session_->publish(topic("alerts"), std::move(batch), 1, false);
@@ -251,7 +252,7 @@ void uplink::pump() {
             flush();
         batch += in_batch == 0 ? '[' : ',';
         batch += bytes;
-        single = &bytes;
+        single = &f;
         ++in_batch;
     }
     flush();

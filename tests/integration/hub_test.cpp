@@ -774,7 +774,7 @@ TEST_F(HubTest, BatchesThatAreNeverAckedAreSentAgainAsSingleAlerts) {
     EXPECT_GT(c.batches, 0u);
     EXPECT_GE(c.singles - singles_before, 100u) << "each alert of a dropped batch went again alone";
     EXPECT_NE(hub.log().find("uplink batch not acked, sending single alerts"), std::string::npos);
-    EXPECT_TRUE(std::is_sorted(c.order.begin(), c.order.end()));
+    // (Not in seq order here: an alert that went alone got through, those batched beside it did not.)
 }
 
 namespace {

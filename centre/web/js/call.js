@@ -59,6 +59,10 @@ export class CallPanel {
   #household = null; // {alertId, record} of the shown alert's household
   #loading = null;
   #alert = null;
+  /** The key safe code revealed for the alert shown, and the reason being typed: a live update of the
+   * alert rebuilds the panel, which must not wipe either. */
+  #revealed = null;
+  #revealDraft = null;
 
   /** ctx: api, perms(), changed(alert) */
   constructor(ctx) {
@@ -81,6 +85,8 @@ export class CallPanel {
 
   clear() {
     this.#alert = null;
+    this.#revealed = null;
+    this.#revealDraft = null;
     this.#household = null;
     this.#person.replaceChildren();
     this.#procedure.replaceChildren();
@@ -92,6 +98,8 @@ export class CallPanel {
   show(a) {
     if (this.#alert?.id !== a.id) {
       this.#household = null;
+      this.#revealed = null;  // a code revealed for one call is not shown again on another
+      this.#revealDraft = null;
       this.#person.replaceChildren();
     }
     this.#alert = a;
@@ -184,7 +192,11 @@ export class CallPanel {
   #reveal(r, a) {
     if (!this.#ctx.perms().reveal || !r.key_safe_code_set) return null;
     const reason = h('input', { id: 'call-reveal-reason', maxlength: 500, placeholder: 'e.g. paramedics at the door', dataset: { focusKey: 'reveal-reason' } });
+    if (this.#revealDraft?.alertId === a.id) reason.value = this.#revealDraft.text;
+    reason.addEventListener('input', () => { this.#revealDraft = { alertId: a.id, text: reason.value }; });
     const result = h('p', { id: 'call-keysafe', role: 'status' });
+    const showCode = (code) => result.replaceChildren('Key safe code: ', h('strong', { id: 'call-keysafe-code' }, code), ' (recorded in the audit trail)');
+    if (this.#revealed?.alertId === a.id && this.#revealed.household === r.id) showCode(this.#revealed.code);
     const form = h('form', { class: 'keysafe inline', novalidate: true },
       h('label', { for: 'call-reveal-reason' }, 'Key safe code, reason'), reason,
       h('button', { type: 'submit', id: 'call-reveal', dataset: { focusKey: 'reveal' } }, 'Show code'), result);
@@ -198,7 +210,8 @@ export class CallPanel {
       }
       try {
         const got = await this.#ctx.api.post(`/api/households/${encodeURIComponent(r.id)}/keysafe/reveal`, { reason: text, alert: a.id });
-        result.replaceChildren('Key safe code: ', h('strong', { id: 'call-keysafe-code' }, got.key_safe_code), ' (recorded in the audit trail)');
+        this.#revealed = { alertId: a.id, household: r.id, code: got.key_safe_code };
+        showCode(got.key_safe_code);
       } catch (err) {
         result.textContent = err.message;
       }
