@@ -217,7 +217,8 @@ TEST_F(ActivityUplink, HoursSurviveACentreOutageAndKillNineEachSentAndAckedNoneL
     auto connects = [&] {
         const auto log = hub.log();
         std::size_t n = 0;
-        for (auto at = log.find("uplink connected"); at != std::string::npos; at = log.find("uplink connected", at + 1))
+        for (auto at = log.find("uplink connected"); at != std::string::npos;
+             at = log.find("uplink connected", at + 1))
             ++n;
         return n;
     };
