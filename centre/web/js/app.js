@@ -657,7 +657,7 @@ async function closeTechnical() {
 async function takeNext() {
   if (!state.perms.handle) return;
   const message = byId('queue-message');
-  if (state.view !== 'queue') location.hash = 'queue';
+  if (state.view !== 'queue') goTo('queue');
   if (state.tab !== 'calls') showTab('calls');
   let lost = ''; // the call a colleague took first, and who: said with the call that was taken instead
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -703,6 +703,17 @@ function focusNextCall() {
 function allowed(view) {
   const need = VIEW_NEEDS[view];
   return view in VIEW_NEEDS && (need === null || state.perms[need]);
+}
+
+/**
+ * Switches to a view at once and records it in the address (for Back and reloads). Setting
+ * location.hash alone switches only when the hashchange event comes, so a key pressed straight
+ * after (1 then t) would still go to the view being left.
+ */
+function goTo(hash) {
+  if (location.hash.slice(1) === hash) return;
+  history.pushState(null, '', `#${hash}`);
+  showView(hash);
 }
 
 function showView(hash) {
@@ -768,7 +779,7 @@ function shortcut(e) {
   const tab = document.querySelector(`.tabs a[data-key="${CSS.escape(key)}"]`);
   if (tab && !tab.closest('li').hidden) {
     e.preventDefault();
-    location.hash = tab.dataset.view;
+    goTo(tab.dataset.view);
     return;
   }
   switch (key) {
