@@ -6,6 +6,7 @@
 //   WARDEN_SOURCE_DIR  the checkout (default: two folders up from this file)
 //   CHROMIUM           the browser (default /usr/bin/chromium)
 //   WARDEN_ARTIFACTS_DIR  where screenshots go (default: a temporary folder, never the source tree)
+//   WARDEN_TEST_TIME_SCALE  how many times longer the waits here are (the sanitizer runs set it)
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,6 +21,8 @@ export const sourceDir = path.resolve(process.env.WARDEN_SOURCE_DIR || path.join
 export const binDir = path.resolve(process.env.WARDEN_BIN_DIR || path.join(sourceDir, 'build', 'bin'));
 export const centreBin = path.join(binDir, 'warden-centre');
 export const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+/** Waits for something to happen are this many times longer: the sanitizer builds are slower. */
+export const timeScale = Math.min(20, Math.max(1, Math.trunc(Number(process.env.WARDEN_TEST_TIME_SCALE) || 1)));
 
 /** The screenshots folder (created). */
 export function artifactsDir() {
@@ -85,7 +88,7 @@ export function freePort() {
 }
 
 export async function waitForPort(port, timeout) {
-  const deadline = Date.now() + timeout;
+  const deadline = Date.now() + timeout * timeScale;
   while (Date.now() < deadline) {
     const ok = await new Promise((resolve) => {
       const s = net.connect(port, '127.0.0.1');
@@ -102,7 +105,7 @@ export async function waitForPort(port, timeout) {
 }
 
 export async function waitForHealth(base, timeout) {
-  const deadline = Date.now() + timeout;
+  const deadline = Date.now() + timeout * timeScale;
   let last = '';
   while (Date.now() < deadline) {
     try {
@@ -163,7 +166,7 @@ export async function startBroker(children, tmp) {
 
 /** Runs `warden-centre ARGS` to the end (a command, not the server), `input` on stdin. */
 export function centreCommand(args, input = '') {
-  const r = spawnSync(centreBin, args, { input, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(centreBin, args, { input, encoding: 'utf8', timeout: 30_000 * timeScale });
   check(r.status === 0, `warden-centre ${args.join(' ')} succeeded (${r.status}): ${r.stderr}${r.stdout}`);
   return r.stdout;
 }
@@ -173,7 +176,7 @@ export function publish(port, topic, payload) {
   check(pub, 'mosquitto_pub is needed (scripts/deps)');
   const r = spawnSync(pub, ['-h', '127.0.0.1', '-p', String(port), '-q', '1', '-t', topic, '-m', JSON.stringify(payload)], {
     encoding: 'utf8',
-    timeout: 10_000,
+    timeout: 10_000 * timeScale,
   });
   check(r.status === 0, `mosquitto_pub succeeded: ${r.stderr}`);
 }
@@ -201,7 +204,7 @@ export async function apiSession(base, user, password) {
 /** Waits until `target`'s first match has text (spaces squeezed) matching `pattern`; answers it. */
 export async function expectText(page, target, pattern, timeout = 10_000) {
   const locator = typeof target === 'string' ? page.locator(target) : target;
-  const deadline = Date.now() + timeout;
+  const deadline = Date.now() + timeout * timeScale;
   let text = '';
   while (Date.now() < deadline) {
     text = ((await locator.first().textContent({ timeout: Math.max(1, deadline - Date.now()) }).catch(() => '')) ?? '')

@@ -23,6 +23,20 @@
 namespace warden::harness {
 namespace fs = std::filesystem;
 
+int time_scale() {
+    static const int scale = [] {
+        const char* v = std::getenv("WARDEN_TEST_TIME_SCALE");
+        if (v == nullptr || *v == '\0') return 1;
+        char* end = nullptr;
+        long n = std::strtol(v, &end, 10);
+        if (*end != '\0' || n < 1 || n > 20)
+            throw std::runtime_error(
+                std::string("WARDEN_TEST_TIME_SCALE must be a whole number from 1 to 20, not '") + v + "'");
+        return static_cast<int>(n);
+    }();
+    return scale;
+}
+
 temp_dir::temp_dir() {
     std::random_device rd;
     for (int i = 0; i < 100; ++i) {
@@ -192,7 +206,7 @@ run_result run(std::vector<std::string> argv, const std::string& input, std::chr
     pid_t pid = spawn(argv, log, {}, in_fd);
     ::close(in_fd);
     run_result r;
-    auto until = std::chrono::steady_clock::now() + timeout;
+    auto until = std::chrono::steady_clock::now() + scaled(timeout);
     int st = 0;
     while (true) {
         pid_t w = ::waitpid(pid, &st, WNOHANG);
@@ -315,7 +329,7 @@ void mqtt_client::publish(const std::string& topic, const std::string& payload, 
 std::optional<mqtt_client::msg> mqtt_client::next(const std::string& filter,
                                                   std::chrono::milliseconds timeout) {
     std::unique_lock lk(impl_->m);
-    auto until = std::chrono::steady_clock::now() + timeout;
+    auto until = std::chrono::steady_clock::now() + scaled(timeout);
     while (true) {
         for (auto it = impl_->inbox.begin(); it != impl_->inbox.end(); ++it) {
             if (topic_matches(filter, it->topic)) {

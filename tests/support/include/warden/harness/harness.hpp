@@ -101,7 +101,17 @@ private:
     process proc_;
 };
 
-/// Waits until `pred` is true, polling every 10 ms; returns false on timeout.
+/// How many times longer a test waits for something to happen in this run: WARDEN_TEST_TIME_SCALE
+/// (whole number, 1 to 20), which `scripts/test --asan` and `--tsan` set because the sanitizers slow
+/// every process several times; 1 when unset. eventually(), wait_for_port(), mqtt_client::next(),
+/// process::wait() and run() scale their timeouts by it, so a passing test is no slower; only a wait
+/// that runs out (or a check that nothing arrives) takes longer.
+int time_scale();
+inline std::chrono::milliseconds scaled(std::chrono::milliseconds d) {
+    return d * time_scale();
+}
+
+/// Waits until `pred` is true, polling every 10 ms; returns false on timeout (scaled by time_scale()).
 template <class Pred>
 bool eventually(Pred pred, std::chrono::milliseconds timeout = 10s);
 
@@ -135,7 +145,7 @@ bool topic_matches(const std::string& filter, const std::string& topic);
 
 template <class Pred>
 bool eventually(Pred pred, std::chrono::milliseconds timeout) {
-    auto until = std::chrono::steady_clock::now() + timeout;
+    auto until = std::chrono::steady_clock::now() + scaled(timeout);
     while (std::chrono::steady_clock::now() < until) {
         if (pred()) return true;
         struct timespec ts {
