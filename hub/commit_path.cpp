@@ -18,11 +18,11 @@ constexpr std::size_t max_batch_messages = 256;
 /// Delivered marks wait at most this long for a commit of their own.
 constexpr milliseconds marks_delay{250};
 
+}  // namespace
+
 json iso_or_null(const std::optional<time_point>& t) {
     return t ? json(format_time(*t)) : json(nullptr);
 }
-
-}  // namespace
 
 commit_path::commit_path(asio::io_context& io, store& st, std::string hub_id,
                          std::shared_ptr<spdlog::logger> log, std::function<bool()> read_only, hooks h)

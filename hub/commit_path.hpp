@@ -27,6 +27,9 @@ class logger;
 
 namespace warden::hub {
 
+/// A time as SPEC's ISO 8601 text, or JSON null when there is none (status answers).
+nlohmann::json iso_or_null(const std::optional<time_point>& t);
+
 class commit_path {
 public:
     /// What the commit path asks of the hub.

@@ -68,10 +68,6 @@ constexpr const char* activity_key = "activity";
 /// beside the engine's own away flag.
 constexpr const char* away_key = "away_set";
 
-json iso_or_null(const std::optional<time_point>& t) {
-    return t ? json(format_time(*t)) : json(nullptr);
-}
-
 }  // namespace
 
 struct hub::impl {

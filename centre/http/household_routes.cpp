@@ -52,13 +52,6 @@ std::vector<stored_alert> alerts_of(api_context& api, const std::vector<std::str
     return all;
 }
 
-/// 400 naming every bad field: {"error": "<first field>: <message>", "fields": [{"field","message"}]}.
-void invalid(response& res, const std::vector<field_error>& errors) {
-    auto fields = json::array();
-    for (const auto& e : errors) fields.push_back({{"field", e.field}, {"message", e.message}});
-    reply(res, 400, {{"error", errors.front().field + ": " + errors.front().message}, {"fields", fields}});
-}
-
 /// The answer to a create or update.
 void answer_save(api_context& api, response& res, const caller& c, const save_result& r, int ok_status,
                  const char* done) {

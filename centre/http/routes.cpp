@@ -43,6 +43,15 @@ void error(response& res, int status, const std::string& message) {
     reply(res, status, {{"error", message}});
 }
 
+void invalid(response& res, const std::vector<field_error>& errors) {
+    auto fields = nlohmann::json::array();
+    for (const auto& e : errors) fields.push_back({{"field", e.field}, {"message", e.message}});
+    reply(res, 400,
+          {{"error", errors.front().field + ": " + errors.front().message},
+           {"field", errors.front().field},
+           {"fields", fields}});
+}
+
 std::optional<nlohmann::json> body_json(const request& req, response& res) {
     if (!json_within_depth(req.body)) {
         error(res, 400, "the body nests deeper than " + std::to_string(max_json_depth) + " levels");

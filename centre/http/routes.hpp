@@ -89,6 +89,9 @@ struct api_context {
 void reply(response& res, int status, const nlohmann::json& body);
 /// Writes {"error": message} with `status`.
 void error(response& res, int status, const std::string& message);
+/// 400 naming every bad field: {"error": "<first field>: <message>", "field": "<first field>",
+/// "fields": [{"field","message"}]}.
+void invalid(response& res, const std::vector<field_error>& errors);
 /// The body as a JSON object ({} when empty), or nullopt with a 400 already written.
 std::optional<nlohmann::json> body_json(const request& req, response& res);
 /// True if the Content-Type is application/json (parameters such as charset allowed). A cross-site form

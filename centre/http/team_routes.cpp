@@ -14,11 +14,6 @@ using nlohmann::json;
 
 #define WARDEN_TEAM_PATH R"(/api/teams/([A-Za-z0-9._-]{1,64}))"
 
-void invalid(response& res, const std::vector<field_error>& errors) {
-    reply(res, 400,
-          {{"error", errors.front().field + ": " + errors.front().message}, {"field", errors.front().field}});
-}
-
 }  // namespace
 
 void team_routes(route_table& t) {

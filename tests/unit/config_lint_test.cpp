@@ -25,10 +25,6 @@ std::optional<milliseconds> test_defaults(source_type s) {
     }
 }
 
-int L(int n) {
-    return base_lines() + n;
-}
-
 /// The warnings for the base home plus `extra`, as warden-ctl check prints them.
 std::vector<std::string> warnings_with(const std::string& extra, const std::string& replace_from = {},
                                        const std::string& replace_to = {}) {

@@ -10,11 +10,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// Line `n` of the text appended to base_home.
-int L(int n) {
-    return base_lines() + n;
-}
-
 const rule_spec& rule_named(const hub_config& c, std::string_view id) {
     for (const auto& r : c.rules)
         if (r.id == id) return r;

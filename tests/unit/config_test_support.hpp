@@ -84,6 +84,11 @@ inline int base_lines() {
     return static_cast<int>(std::count(base_home.begin(), base_home.end(), '\n'));
 }
 
+/// Line `n` of the text appended to base_home.
+inline int L(int n) {
+    return base_lines() + n;
+}
+
 /// The errors parsing `text` reports (empty if it loads).
 inline std::vector<std::string> errors_of(const std::string& text, const std::string& name = "hub.toml") {
     try {

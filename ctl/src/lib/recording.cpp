@@ -6,26 +6,26 @@
 namespace warden::ctl {
 
 // ordered: lines read at, topic, payload as in SPEC 2.4, and payload objects keep the device's key order.
-using json = nlohmann::ordered_json;
+using nlohmann::ordered_json;
 
 std::string format_recording_line(const recorded_message& m) {
-    json line = json::object();
+    ordered_json line = ordered_json::object();
     line["at"] = format_time(m.at);
     line["topic"] = m.topic;
-    json value = json::parse(m.payload, nullptr, false);
+    ordered_json value = ordered_json::parse(m.payload, nullptr, false);
     if (value.is_discarded()) {
         line["payload"] = m.payload;
     } else {
         line["payload"] = std::move(value);
     }
-    return line.dump(-1, ' ', false, json::error_handler_t::replace);
+    return line.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
 }
 
 recorded_message parse_recording_line(std::string_view text, std::string_view name, int line_no) {
     auto fail = [&](std::string_view why) {
         return recording_error(fmt::format("{}:{}: {}", name, line_no, why));
     };
-    json j = json::parse(text, nullptr, false);
+    ordered_json j = ordered_json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.is_object()) throw fail("not a JSON object");
     recorded_message m;
     auto at = j.find("at");
