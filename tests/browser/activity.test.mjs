@@ -12,46 +12,22 @@
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
-  apiSession, artifactsDir, binDir, browserOrSkip, centreBin, centreCommand, check, Children, expectText, findProgram,
-  freePort, launch, sourceDir, startBroker, tail, waitForHealth,
+  apiSession, binDir, BrowserTest, browserOrSkip, centreBin, centreCommand, check, expectText, findProgram, freePort,
+  launch, startBroker, startCentre, writeCentreConfig,
 } from './harness.mjs';
 
 const chromium = await browserOrSkip();
-const artifacts = artifactsDir();
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-activity-'));
-const children = new Children();
-const password = 'correct-horse-battery';
-const weeksBin = path.join(binDir, 'warden-activity-weeks');
 let context = null;
 let page = null;
-const pageErrors = [];
-const browserLog = [];
-
-const watchdog = setTimeout(() => {
-  console.error('FAIL: the test took longer than 180 s');
-  cleanup().finally(() => process.exit(1));
-}, 180_000);
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => cleanup().finally(() => process.exit(1)));
-
-let failed = false;
-try {
-  await run();
-  console.log('PASS: browser_activity');
-} catch (e) {
-  failed = true;
-  console.error(`FAIL: ${e.stack || e}`);
-  if (browserLog.length) console.error(`--- browser console ---\n${browserLog.slice(-40).join('\n')}`);
-  const log = path.join(tmp, 'centre.log');
-  if (fs.existsSync(log)) console.error(`--- centre log (tail) ---\n${tail(fs.readFileSync(log, 'utf8'), 40)}`);
-  if (page) await shot('activity-failure.png').catch(() => {});
-} finally {
-  await cleanup();
-  clearTimeout(watchdog);
-}
-process.exit(failed ? 1 : 0);
+const t = new BrowserTest('browser_activity', {
+  tmpPrefix: 'warden-activity-', limitMs: 180_000, failureShot: 'activity-failure.png', browser: () => ({ context, page }),
+});
+const { tmp, children, artifacts, browserLog, pageErrors } = t;
+const password = 'correct-horse-battery';
+const weeksBin = path.join(binDir, 'warden-activity-weeks');
+await t.run(run);
 
 // ------------------------------------------------------------------------------------------------
 
@@ -60,26 +36,13 @@ async function run() {
   check(fs.existsSync(weeksBin), `no warden-activity-weeks at ${weeksBin} (build it)`);
   const mqttPort = await startBroker(children, tmp);
   const httpPort = await freePort();
-  const config = path.join(tmp, 'centre.toml');
-  fs.writeFileSync(config, [
-    '[centre]',
-    `database = ${JSON.stringify(path.join(tmp, 'centre.db'))}`,
-    '[mqtt]',
-    `uri = "tcp://127.0.0.1:${mqttPort}"`,
-    '[http]',
-    `listen = "127.0.0.1:${httpPort}"`,
-    `web_root = ${JSON.stringify(path.join(sourceDir, 'centre', 'web'))}`,
-    '[activity]',
-    'night_bathroom_nights = 3',
-    '',
-  ].join('\n'));
+  const config = writeCentreConfig(tmp, mqttPort, httpPort, ['[activity]', 'night_bathroom_nights = 3']);
   for (const team of ['north', 'south']) centreCommand(['--config', config, 'team', 'add', team]);
   centreCommand(['--config', config, 'user', 'add', 'admin1', '--role', 'admin'], `${password}\n`);
   centreCommand(['--config', config, 'user', 'add', 'carl', '--role', 'care', '--team', 'north'], `${password}\n`);
   centreCommand(['--config', config, 'user', 'add', 'sian', '--role', 'care', '--team', 'south'], `${password}\n`);
   const base = `http://127.0.0.1:${httpPort}`;
-  children.start('centre', centreBin, ['--config', config], path.join(tmp, 'centre.log'));
-  await waitForHealth(base, 20_000);
+  await startCentre(t, config, base);
 
   // --- a fictional household on the north team's caseload, its hub linked before summaries arrive
   const admin = await apiSession(base, 'admin1', password);
@@ -188,15 +151,4 @@ async function login(user) {
 
 async function shot(name) {
   await page.screenshot({ path: path.join(artifacts, name), fullPage: true });
-}
-
-async function cleanup() {
-  try {
-    await context?.close();
-  } catch {
-    // the browser may already be gone
-  }
-  context = null;
-  await children.stopAll();
-  fs.rmSync(tmp, { recursive: true, force: true });
 }

@@ -27,56 +27,23 @@
 // Screenshots are written to the artifacts folder (console.png on failure too).
 
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  apiSession, artifactsDir, browserOrSkip, centreBin, centreCommand, check, Children, expectText as expectTextOn, launch,
-  publish, sourceDir, startBroker, stop, tail, freePort, waitForHealth,
+  apiSession, BrowserTest, browserOrSkip, centreBin, centreCommand, check, expectText as expectTextOn, freePort, launch,
+  publish, startBroker, startCentre, stop, writeCentreConfig,
 } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const chromium = await browserOrSkip();
-const artifacts = artifactsDir();
-const screenshot = path.join(artifacts, 'console.png');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-browser-'));
-const children = new Children();
 let context = null;
 let page = null;
-const pageErrors = [];
-const browserLog = [];
+const t = new BrowserTest('browser_console', {
+  tmpPrefix: 'warden-browser-', limitMs: 280_000, finalShot: 'console.png', browser: () => ({ context, page }),
+});
+const { tmp, children, artifacts, browserLog, pageErrors } = t;
 const expectText = (target, pattern, timeout) => expectTextOn(page, target, pattern, timeout);
-
-const watchdog = setTimeout(() => {
-  console.error('FAIL: the test took longer than 280 s');
-  cleanup().finally(() => process.exit(1));
-}, 280_000);
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => cleanup().finally(() => process.exit(1)));
-
-let failed = false;
-try {
-  await run();
-  console.log('PASS: browser_console');
-} catch (e) {
-  failed = true;
-  console.error(`FAIL: ${e.stack || e}`);
-  if (browserLog.length) console.error(`--- browser console ---\n${browserLog.slice(-40).join('\n')}`);
-  const log = path.join(tmp, 'centre.log');
-  if (fs.existsSync(log)) console.error(`--- centre log (tail) ---\n${tail(fs.readFileSync(log, 'utf8'), 40)}`);
-} finally {
-  if (page) {
-    try {
-      fs.mkdirSync(artifacts, { recursive: true });
-      await page.screenshot({ path: screenshot, fullPage: true });
-      console.log(`screenshot: ${path.relative(process.cwd(), screenshot) || screenshot}`);
-    } catch (e) {
-      console.error(`could not save the screenshot: ${e.message}`);
-    }
-  }
-  await cleanup();
-  clearTimeout(watchdog);
-}
-process.exit(failed ? 1 : 0);
+await t.run(run);
 
 // ------------------------------------------------------------------------------------------------
 
@@ -88,23 +55,8 @@ async function run() {
 
   // --- the centre, its database in the temp dir, serving the console from the source tree
   const httpPort = await freePort();
-  const config = path.join(tmp, 'centre.toml');
   centreCommand(['key', 'create', path.join(tmp, 'records.key')]);
-  fs.writeFileSync(
-    config,
-    [
-      '[centre]',
-      `database = ${JSON.stringify(path.join(tmp, 'centre.db'))}`,
-      '[mqtt]',
-      `uri = "tcp://127.0.0.1:${mqttPort}"`,
-      '[http]',
-      `listen = "127.0.0.1:${httpPort}"`,
-      `web_root = ${JSON.stringify(path.join(sourceDir, 'centre', 'web'))}`,
-      '[records]',
-      'key_file = "records.key"',
-      '',
-    ].join('\n'),
-  );
+  const config = writeCentreConfig(tmp, mqttPort, httpPort, ['[records]', 'key_file = "records.key"']);
   const password = 'op1-correct-horse';
   centreCommand(['--config', config, 'user', 'add', 'op1', '--role', 'operator'], `${password}\n`);
   centreCommand(['--config', config, 'user', 'add', 'tech1', '--role', 'technician'], `${password}\n`);
@@ -112,12 +64,7 @@ async function run() {
   centreCommand(['--config', config, 'user', 'add', 'adm1', '--role', 'admin'], `${password}\n`);
 
   const base = `http://127.0.0.1:${httpPort}`;
-  const startCentre = async () => {
-    const child = children.start('centre', centreBin, ['--config', config], path.join(tmp, 'centre.log'));
-    await waitForHealth(base, 20_000);
-    return child;
-  };
-  let centre = await startCentre();
+  let centre = await startCentre(t, config, base);
 
   // --- a fictional household on home-01 (the busy shift's first home), added by a supervisor
   const sup = await apiSession(base, 'sup1', password);
@@ -286,7 +233,7 @@ async function run() {
   await stop(centre);
   await page.locator('#stream-banner').waitFor({ state: 'visible', timeout: 15_000 });
   await expectText('#stream-banner', /disconnected/i);
-  centre = await startCentre();
+  centre = await startCentre(t, config, base);
   await page.waitForSelector('#conn[data-state="live"]', { timeout: 20_000 });
   await page.locator('#stream-banner').waitFor({ state: 'hidden' });
   publish(mqttPort, 'warden/v1/hub-test/alert', {
@@ -796,15 +743,4 @@ function shiftAlert(hub, seq, type, priority) {
 
 function tones() {
   return page.evaluate(() => window.__wardenTones ?? []);
-}
-
-async function cleanup() {
-  try {
-    await context?.close();
-  } catch {
-    // the browser may already be gone
-  }
-  context = null;
-  await children.stopAll();
-  fs.rmSync(tmp, { recursive: true, force: true });
 }

@@ -1,6 +1,7 @@
 // What the browser tests share: finding Chromium and playwright-core (skip with 77 when missing,
 // unless WARDEN_REQUIRE_BROWSER=1), a Mosquitto and a warden-centre of their own on free loopback
-// ports in a temporary folder, an API session from node, and waiting for text on the page.
+// ports in a temporary folder, an API session from node, waiting for text on the page, and the
+// scaffold around each test's steps (BrowserTest: watchdog, failure report, clean-up).
 //
 //   WARDEN_BIN_DIR     folder with warden-centre (default: <source>/build/bin)
 //   WARDEN_SOURCE_DIR  the checkout (default: two folders up from this file)
@@ -214,4 +215,99 @@ export async function expectText(page, target, pattern, timeout = 10_000) {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`expected ${locator} to match ${pattern}, it reads "${text}"`);
+}
+
+/**
+ * What every browser test does around its steps: a temporary folder (`tmp`), the programs it starts
+ * (`children`), the page's console lines and errors (`browserLog`, `pageErrors`, filled by the test's
+ * own listeners), a watchdog (`limitMs`, scaled by WARDEN_TEST_TIME_SCALE), Ctrl-C, and on the way
+ * out the browser closed, the programs stopped and the folder removed.
+ *
+ * `browser()` answers the test's current `{ context, page }` (either may be null). run(steps) prints
+ * PASS, or FAIL with the browser's console and the centre log's tail, saves `failureShot` (or
+ * `finalShot`, pass or fail) in the artifacts folder, and exits 0 or 1.
+ */
+export class BrowserTest {
+  constructor(name, { tmpPrefix, browser, limitMs = 180_000, failureShot = null, finalShot = null }) {
+    this.name = name;
+    this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
+    this.children = new Children();
+    this.browserLog = [];
+    this.pageErrors = [];
+    this.artifacts = artifactsDir();
+    this.browser = browser;
+    this.limitMs = limitMs * timeScale;
+    this.failureShot = failureShot;
+    this.finalShot = finalShot;
+  }
+
+  async run(steps) {
+    const watchdog = setTimeout(() => {
+      console.error(`FAIL: the test took longer than ${this.limitMs / 1000} s`);
+      this.cleanup().finally(() => process.exit(1));
+    }, this.limitMs);
+    for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => this.cleanup().finally(() => process.exit(1)));
+    let failed = false;
+    try {
+      await steps();
+      console.log(`PASS: ${this.name}`);
+    } catch (e) {
+      failed = true;
+      console.error(`FAIL: ${e.stack || e}`);
+      if (this.browserLog.length) console.error(`--- browser console ---\n${this.browserLog.slice(-40).join('\n')}`);
+      const log = path.join(this.tmp, 'centre.log');
+      if (fs.existsSync(log)) console.error(`--- centre log (tail) ---\n${tail(fs.readFileSync(log, 'utf8'), 40)}`);
+    }
+    const shot = this.finalShot ?? (failed ? this.failureShot : null);
+    const { page } = this.browser();
+    if (shot && page) {
+      const file = path.join(this.artifacts, shot);
+      try {
+        await page.screenshot({ path: file, fullPage: true });
+        console.log(`screenshot: ${path.relative(process.cwd(), file) || file}`);
+      } catch (e) {
+        console.error(`could not save the screenshot: ${e.message}`);
+      }
+    }
+    await this.cleanup();
+    clearTimeout(watchdog);
+    process.exit(failed ? 1 : 0);
+  }
+
+  async cleanup() {
+    try {
+      await this.browser().context?.close();
+    } catch {
+      // the browser may already be gone
+    }
+    await this.children.stopAll();
+    fs.rmSync(this.tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Writes `<tmp>/centre.toml`: the database in `tmp`, the broker on `mqttPort`, HTTP on `httpPort`,
+ * the console served from the source tree, then `extra` lines (sections of the test's own).
+ */
+export function writeCentreConfig(tmp, mqttPort, httpPort, extra = []) {
+  const config = path.join(tmp, 'centre.toml');
+  fs.writeFileSync(config, [
+    '[centre]',
+    `database = ${JSON.stringify(path.join(tmp, 'centre.db'))}`,
+    '[mqtt]',
+    `uri = "tcp://127.0.0.1:${mqttPort}"`,
+    '[http]',
+    `listen = "127.0.0.1:${httpPort}"`,
+    `web_root = ${JSON.stringify(path.join(sourceDir, 'centre', 'web'))}`,
+    ...extra,
+    '',
+  ].join('\n'));
+  return config;
+}
+
+/** Starts the centre of `config` (its log `<tmp>/centre.log`) and waits until `base` answers healthy. */
+export async function startCentre(t, config, base) {
+  const child = t.children.start('centre', centreBin, ['--config', config], path.join(t.tmp, 'centre.log'));
+  await waitForHealth(base, 20_000);
+  return child;
 }

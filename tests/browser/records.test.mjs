@@ -10,45 +10,21 @@
 // records-*.png in WARDEN_ARTIFACTS_DIR.
 
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
-  apiSession, artifactsDir, browserOrSkip, centreBin, centreCommand, check, Children, expectText, freePort, launch,
-  publish, sourceDir, startBroker, tail, waitForHealth,
+  apiSession, BrowserTest, browserOrSkip, centreBin, centreCommand, check, expectText, freePort, launch, publish,
+  startBroker, startCentre, writeCentreConfig,
 } from './harness.mjs';
 
 const chromium = await browserOrSkip();
-const artifacts = artifactsDir();
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-records-'));
-const children = new Children();
-const password = 'correct-horse-battery';
 let context = null;
 let page = null;
-const pageErrors = [];
-const browserLog = [];
-
-const watchdog = setTimeout(() => {
-  console.error('FAIL: the test took longer than 180 s');
-  cleanup().finally(() => process.exit(1));
-}, 180_000);
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => cleanup().finally(() => process.exit(1)));
-
-let failed = false;
-try {
-  await run();
-  console.log('PASS: browser_records');
-} catch (e) {
-  failed = true;
-  console.error(`FAIL: ${e.stack || e}`);
-  if (browserLog.length) console.error(`--- browser console ---\n${browserLog.slice(-40).join('\n')}`);
-  const log = path.join(tmp, 'centre.log');
-  if (fs.existsSync(log)) console.error(`--- centre log (tail) ---\n${tail(fs.readFileSync(log, 'utf8'), 40)}`);
-  if (page) await shot('records-failure.png').catch(() => {});
-} finally {
-  await cleanup();
-  clearTimeout(watchdog);
-}
-process.exit(failed ? 1 : 0);
+const t = new BrowserTest('browser_records', {
+  tmpPrefix: 'warden-records-', limitMs: 180_000, failureShot: 'records-failure.png', browser: () => ({ context, page }),
+});
+const { tmp, children, artifacts, browserLog, pageErrors } = t;
+const password = 'correct-horse-battery';
+await t.run(run);
 
 // ------------------------------------------------------------------------------------------------
 
@@ -58,27 +34,14 @@ async function run() {
 
   // --- the centre with a records key, two teams and a user of each role
   const httpPort = await freePort();
-  const config = path.join(tmp, 'centre.toml');
   centreCommand(['key', 'create', path.join(tmp, 'records.key')]);
-  fs.writeFileSync(config, [
-    '[centre]',
-    `database = ${JSON.stringify(path.join(tmp, 'centre.db'))}`,
-    '[mqtt]',
-    `uri = "tcp://127.0.0.1:${mqttPort}"`,
-    '[http]',
-    `listen = "127.0.0.1:${httpPort}"`,
-    `web_root = ${JSON.stringify(path.join(sourceDir, 'centre', 'web'))}`,
-    '[records]',
-    'key_file = "records.key"',
-    '',
-  ].join('\n'));
+  const config = writeCentreConfig(tmp, mqttPort, httpPort, ['[records]', 'key_file = "records.key"']);
   for (const team of ['north', 'south']) centreCommand(['--config', config, 'team', 'add', team]);
   for (const [user, role] of [['op1', 'operator'], ['sup1', 'supervisor'], ['admin1', 'admin']])
     centreCommand(['--config', config, 'user', 'add', user, '--role', role], `${password}\n`);
   centreCommand(['--config', config, 'user', 'add', 'carl', '--role', 'care', '--team', 'north'], `${password}\n`);
   const base = `http://127.0.0.1:${httpPort}`;
-  children.start('centre', centreBin, ['--config', config], path.join(tmp, 'centre.log'));
-  await waitForHealth(base, 20_000);
+  await startCentre(t, config, base);
 
   // --- two fictional households, one per team, added by an admin through the API
   const admin = await apiSession(base, 'admin1', password);
@@ -255,15 +218,4 @@ async function logout() {
 
 async function shot(name) {
   await page.screenshot({ path: path.join(artifacts, name), fullPage: true });
-}
-
-async function cleanup() {
-  try {
-    await context?.close();
-  } catch {
-    // the browser may already be gone
-  }
-  context = null;
-  await children.stopAll();
-  fs.rmSync(tmp, { recursive: true, force: true });
 }
