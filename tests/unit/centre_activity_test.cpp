@@ -49,11 +49,11 @@ std::vector<wellbeing_notice> notices_at(const test::activity_weeks& w, time_poi
     return analyse_activity(all, t, now, 28).notices;
 }
 
-std::vector<const wellbeing_notice*> of_kind(const std::vector<wellbeing_notice>& ns,
-                                             const std::string& kind) {
-    std::vector<const wellbeing_notice*> out;
+/// The notices of one kind, copied: the list they are taken from is often a temporary.
+std::vector<wellbeing_notice> of_kind(const std::vector<wellbeing_notice>& ns, const std::string& kind) {
+    std::vector<wellbeing_notice> out;
     for (const auto& n : ns)
-        if (n.kind == kind) out.push_back(&n);
+        if (n.kind == kind) out.push_back(n);
     return out;
 }
 
@@ -97,23 +97,23 @@ TEST(ActivityNotices, NightTimeBathroomVisitsTwiceTheUsualOnThreeNightsRaiseANot
     auto ns = notices_at(w, day_at(48, 1h));
     auto found = of_kind(ns, "night_bathroom");
     ASSERT_EQ(found.size(), 1u) << kinds(ns);
-    EXPECT_TRUE(found[0]->active);
-    EXPECT_EQ(found[0]->from, date_of_day(45));
-    EXPECT_EQ(found[0]->to, date_of_day(47));
-    ASSERT_EQ(found[0]->days.size(), 3u);
-    EXPECT_GE(found[0]->days[0].value, 4);
-    ASSERT_TRUE(found[0]->days[0].baseline);
-    EXPECT_LT(*found[0]->days[0].baseline, 2.0);
-    EXPECT_NE(found[0]->evidence.find(date_of_day(46)), std::string::npos) << found[0]->evidence;
-    EXPECT_NE(found[0]->evidence.find("visits"), std::string::npos) << found[0]->evidence;
+    EXPECT_TRUE(found[0].active);
+    EXPECT_EQ(found[0].from, date_of_day(45));
+    EXPECT_EQ(found[0].to, date_of_day(47));
+    ASSERT_EQ(found[0].days.size(), 3u);
+    EXPECT_GE(found[0].days[0].value, 4);
+    ASSERT_TRUE(found[0].days[0].baseline);
+    EXPECT_LT(*found[0].days[0].baseline, 2.0);
+    EXPECT_NE(found[0].evidence.find(date_of_day(46)), std::string::npos) << found[0].evidence;
+    EXPECT_NE(found[0].evidence.find("visits"), std::string::npos) << found[0].evidence;
 
     // The infection treated: from day 50 the nights are as before, and the notice ends.
     w.changes.until = 50;
     auto after = of_kind(notices_at(w, day_at(54, 1h)), "night_bathroom");
     ASSERT_EQ(after.size(), 1u);
-    EXPECT_FALSE(after[0]->active);
-    EXPECT_GE(after[0]->to, date_of_day(49));  // the first night after may still be a busy one by chance
-    EXPECT_LE(after[0]->to, date_of_day(50));
+    EXPECT_FALSE(after[0].active);
+    EXPECT_GE(after[0].to, date_of_day(49));  // the first night after may still be a busy one by chance
+    EXPECT_LE(after[0].to, date_of_day(50));
 }
 
 TEST(ActivityNotices, GettingUpTwoHoursLaterOnThreeDays) {
@@ -123,10 +123,10 @@ TEST(ActivityNotices, GettingUpTwoHoursLaterOnThreeDays) {
     auto ns = notices_at(w, day_at(47, 1h));
     auto found = of_kind(ns, "late_rise");
     ASSERT_EQ(found.size(), 1u) << kinds(ns);
-    EXPECT_TRUE(found[0]->active);
-    EXPECT_EQ(found[0]->from, date_of_day(44));
-    EXPECT_NE(found[0]->evidence.find("usually 07:"), std::string::npos) << found[0]->evidence;
-    for (const auto& d : found[0]->days) EXPECT_GE(d.value - d.baseline.value_or(0), 120) << d.date;
+    EXPECT_TRUE(found[0].active);
+    EXPECT_EQ(found[0].from, date_of_day(44));
+    EXPECT_NE(found[0].evidence.find("usually 07:"), std::string::npos) << found[0].evidence;
+    for (const auto& d : found[0].days) EXPECT_GE(d.value - d.baseline.value_or(0), 120) << d.date;
 }
 
 TEST(ActivityNotices, NoKitchenUseOnADay) {
@@ -136,12 +136,12 @@ TEST(ActivityNotices, NoKitchenUseOnADay) {
     auto ns = notices_at(w, day_at(51, 1h));
     auto found = of_kind(ns, "no_kitchen");
     ASSERT_EQ(found.size(), 1u) << kinds(ns);
-    EXPECT_TRUE(found[0]->active);
-    EXPECT_EQ(found[0]->from, date_of_day(50));
+    EXPECT_TRUE(found[0].active);
+    EXPECT_EQ(found[0].from, date_of_day(50));
     // The next day the kitchen is used again: the notice has ended.
     auto next = of_kind(notices_at(w, day_at(52, 1h)), "no_kitchen");
     ASSERT_EQ(next.size(), 1u);
-    EXPECT_FALSE(next[0]->active);
+    EXPECT_FALSE(next[0].active);
 }
 
 TEST(ActivityNotices, NoTimeOutForSevenDays) {
@@ -152,17 +152,17 @@ TEST(ActivityNotices, NoTimeOutForSevenDays) {
     auto ns = notices_at(w, day_at(47, 1h));
     auto found = of_kind(ns, "no_time_out");
     ASSERT_EQ(found.size(), 1u) << kinds(ns);
-    EXPECT_TRUE(found[0]->active);
-    EXPECT_GE(found[0]->days.size(), 7u);
-    EXPECT_LE(found[0]->from, date_of_day(40));
-    for (const auto& d : found[0]->days) EXPECT_EQ(d.value, 0) << d.date;
-    EXPECT_NE(found[0]->evidence.find("days running"), std::string::npos) << found[0]->evidence;
+    EXPECT_TRUE(found[0].active);
+    EXPECT_GE(found[0].days.size(), 7u);
+    EXPECT_LE(found[0].from, date_of_day(40));
+    for (const auto& d : found[0].days) EXPECT_EQ(d.value, 0) << d.date;
+    EXPECT_NE(found[0].evidence.find("days running"), std::string::npos) << found[0].evidence;
     // Out again on day 50: ended.
     w.changes.until = 50;
     auto later = notices_at(w, day_at(53, 1h));
     auto ended = of_kind(later, "no_time_out");
     ASSERT_EQ(ended.size(), 1u) << kinds(later);
-    EXPECT_FALSE(ended[0]->active);
+    EXPECT_FALSE(ended[0].active);
 }
 
 TEST(ActivityNotices, ARoomUnderSixteenDegreesForMoreThanSixHours) {
@@ -172,13 +172,13 @@ TEST(ActivityNotices, ARoomUnderSixteenDegreesForMoreThanSixHours) {
     auto ns = notices_at(w, day_at(50, 8h));
     auto found = of_kind(ns, "cold_room");
     ASSERT_EQ(found.size(), 1u) << kinds(ns);
-    EXPECT_TRUE(found[0]->active);
-    EXPECT_EQ(found[0]->room, "Bedroom");
-    EXPECT_NE(found[0]->evidence.find("8 hours"), std::string::npos) << found[0]->evidence;
+    EXPECT_TRUE(found[0].active);
+    EXPECT_EQ(found[0].room, "Bedroom");
+    EXPECT_NE(found[0].evidence.find("8 hours"), std::string::npos) << found[0].evidence;
     auto later = of_kind(notices_at(w, day_at(50, 14h)), "cold_room");
     ASSERT_EQ(later.size(), 1u);
-    EXPECT_FALSE(later[0]->active) << "warm again since 10:00";
-    EXPECT_NE(later[0]->evidence.find("10 hours"), std::string::npos) << later[0]->evidence;
+    EXPECT_FALSE(later[0].active) << "warm again since 10:00";
+    EXPECT_NE(later[0].evidence.find("10 hours"), std::string::npos) << later[0].evidence;
 }
 
 TEST(ActivityNotices, ActivityFortyPercentBelowTheUsualForThreeDays) {
@@ -188,8 +188,8 @@ TEST(ActivityNotices, ActivityFortyPercentBelowTheUsualForThreeDays) {
     auto ns = notices_at(w, day_at(48, 1h));
     auto found = of_kind(ns, "low_activity");
     ASSERT_EQ(found.size(), 1u) << kinds(ns);
-    EXPECT_TRUE(found[0]->active);
-    for (const auto& d : found[0]->days) EXPECT_LE(d.value, 60.0) << d.date;
+    EXPECT_TRUE(found[0].active);
+    for (const auto& d : found[0].days) EXPECT_LE(d.value, 60.0) << d.date;
 }
 
 // The caseload list's notices (active_notices): from only the hours of its window, the same active
