@@ -329,7 +329,7 @@ void mqtt_client::publish(const std::string& topic, const std::string& payload, 
 std::optional<mqtt_client::msg> mqtt_client::next(const std::string& filter,
                                                   std::chrono::milliseconds timeout) {
     std::unique_lock lk(impl_->m);
-    auto until = std::chrono::steady_clock::now() + scaled(timeout);
+    auto until = std::chrono::steady_clock::now() + timeout;
     while (true) {
         for (auto it = impl_->inbox.begin(); it != impl_->inbox.end(); ++it) {
             if (topic_matches(filter, it->topic)) {

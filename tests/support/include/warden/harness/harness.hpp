@@ -103,9 +103,10 @@ private:
 
 /// How many times longer a test waits for something to happen in this run: WARDEN_TEST_TIME_SCALE
 /// (whole number, 1 to 20), which `scripts/test --asan` and `--tsan` set because the sanitizers slow
-/// every process several times; 1 when unset. eventually(), wait_for_port(), mqtt_client::next(),
-/// process::wait() and run() scale their timeouts by it, so a passing test is no slower; only a wait
-/// that runs out (or a check that nothing arrives) takes longer.
+/// every process several times; 1 when unset. eventually(), wait_for_port(), process::wait() and run()
+/// scale their timeouts by it, so a passing test is no slower; only a wait that runs out takes longer.
+/// mqtt_client::next() does not: tests use its timeout both to wait for a message and as a window in
+/// which none may come, and a longer window would take in messages that rightly come after it.
 int time_scale();
 inline std::chrono::milliseconds scaled(std::chrono::milliseconds d) {
     return d * time_scale();
