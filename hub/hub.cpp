@@ -346,6 +346,9 @@ void hub::impl::shutdown() {
     asio::post(io_, [this] {
         uplink_.enqueue(commit_.commit_final());
         uplink_.stop([this] {
+            // Acks that came while the uplink closed: their delivered marks are committed too, or the
+            // next start would send those alerts again.
+            commit_.commit_final();
             if (dc09_) dc09_->stop();
             signals_.cancel();
             io_.stop();
