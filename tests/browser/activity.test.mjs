@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   apiSession, binDir, BrowserTest, browserOrSkip, centreBin, centreCommand, check, expectText, findProgram, freePort,
-  launch, startBroker, startCentre, writeCentreConfig,
+  launch, startBroker, startCentre, timeScale, writeCentreConfig,
 } from './harness.mjs';
 
 const chromium = await browserOrSkip();
@@ -61,13 +61,14 @@ async function run() {
   check(lines.length > 1300, `eight weeks of hours (${lines.length})`);
   const pub = findProgram('mosquitto_pub', ['/usr/bin/mosquitto_pub']);
   const sent = spawnSync(pub, ['-h', '127.0.0.1', '-p', String(mqttPort), '-q', '1', '-t', 'warden/v1/hub-act/activity', '-l'],
-    { input: gen.stdout, encoding: 'utf8', timeout: 60_000 });
+    { input: gen.stdout, encoding: 'utf8', timeout: 60_000 * timeScale });
   check(sent.status === 0, `mosquitto_pub sent the summaries: ${sent.stderr}`);
 
   // --- stored: the centre's view from the API shows every day and the notice
   const carl = await apiSession(base, 'carl', password);
   let view = null;
-  for (let i = 0; i < 200; i += 1) {
+  // Up to 30 s (longer under a sanitizer): the centre stores the 1,344 hours one message at a time.
+  for (let i = 0; i < 200 * timeScale; i += 1) {
     view = (await carl.get(`/api/households/${id}/activity?days=14`)).body;
     if (view?.notices?.some((n) => n.kind === 'night_bathroom') && view.days.filter((d) => !d.missing).length >= 13) break;
     await new Promise((r) => setTimeout(r, 150));
