@@ -494,7 +494,10 @@ void cold_room(analysis& a, std::int64_t from, std::vector<wellbeing_notice>& ou
         auto minutes = static_cast<double>((lm - d * day_ms) / 60'000);
         return std::pair(d, minutes);
     };
-    for (const auto& [room, list] : rooms) {
+    for (const auto& entry : rooms) {
+        // Not a structured binding: clang before 16 (the fuzz builds) refuses to capture one in a lambda.
+        const auto& room = entry.first;
+        const auto& list = entry.second;
         std::vector<reading> run;
         auto emit = [&](bool at_end) {
             if (static_cast<int>(run.size()) > t.cold_hours) {
