@@ -533,6 +533,30 @@ TEST(CentreIngest, DeeplyNestedPayloadsAreRefusedBeforeAnythingRecursesIntoThem)
               std::string::npos);
 }
 
+TEST(CentreIngest, APayloadHoldingANulByteIsRefusedNotReadUpToIt) {
+    // nlohmann's parser ends the input at a NUL byte: what came before it would pass for the payload.
+    harness::temp_dir dir;
+    auto db = open_store(harness::test_database(dir / "centre.db"));
+    auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+    asio::io_context io;
+    mqtt::options mo;
+    mo.uri = "tcp://127.0.0.1:1";  // never started: handle() is fed directly
+    mo.client_id = "centre-nul-test";
+    mqtt::session session(io, mo, log);
+    centre_metrics metrics;
+    ingest in(io, session, *db, metrics, log, {});
+    auto for_hub = [](const std::string& hub) {
+        return R"({"hub":")" + hub + R"(","outbox":0,"sensors":{"online":1,"offline":0,"battery_low":0}})";
+    };
+    in.handle({"warden/v1/hub-nul/heartbeat", for_hub("hub-nul") + std::string("\0{\"anything\":1}", 15)});
+    in.handle({"warden/v1/hub-ok/heartbeat", for_hub("hub-ok")});
+    io.poll();
+    EXPECT_FALSE(db->get_hub("hub-nul")) << "the payload was read up to its NUL byte";
+    EXPECT_TRUE(db->get_hub("hub-ok"));
+    EXPECT_NE(metrics.render(*db, 0, time_point{}).find("warden_payloads_rejected_total 1\n"),
+              std::string::npos);
+}
+
 TEST(CentreHttp, ListenAddresses) {
     EXPECT_EQ(parse_listen("127.0.0.1:8080"), (std::pair<std::string, int>{"127.0.0.1", 8080}));
     EXPECT_EQ(parse_listen("[::1]:80"), (std::pair<std::string, int>{"::1", 80}));
