@@ -274,22 +274,28 @@ TEST(CentreIngest, FaultsAreOffUnlessAsked) {
     EXPECT_THROW(ingest_faults_from("exit-after-comit"), std::invalid_argument);
 }
 
+/// An ingest fed directly through handle(): its session is never started (no broker; acks fail quietly).
+struct fed_ingest {
+    harness::temp_dir dir;
+    std::unique_ptr<store> db = open_store(harness::test_database(dir / "centre.db"));
+    std::shared_ptr<spdlog::logger> log =
+        std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+    asio::io_context io;
+    mqtt::session session{io, {.uri = "tcp://127.0.0.1:1", .client_id = "centre-ingest-test"}, log};
+    centre_metrics metrics;
+    ingest in{io, session, *db, metrics, log, {}};
+};
+
 /// Found while writing the centre_ingest fuzz target (its check that what is stored renders as JSON):
 /// a heartbeat's version was cut at 64 bytes, which could split a UTF-8 character; the stored half
 /// made GET /api/hubs fail for every user (nlohmann's dump() throws on invalid UTF-8). It is cut at a
 /// character boundary now. No broker: the session is never started, acks fail quietly.
 TEST(CentreIngest, ALongVersionIsCutWithoutSplittingACharacter) {
-    harness::temp_dir dir;
-    auto db = open_store(harness::test_database(dir / "centre.db"));
-    auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
-    asio::io_context io;
-    mqtt::session session(io, {.uri = "tcp://127.0.0.1:1", .client_id = "centre-ingest-test"}, log);
-    centre_metrics metrics;
-    ingest in(io, session, *db, metrics, log, {});
+    fed_ingest f;
     std::string version = std::string(63, 'v') + "\u00e9-and-more";  // é is 2 bytes: bytes 63 and 64
-    in.handle({"warden/v1/hub-u/heartbeat", nlohmann::json{{"hub", "hub-u"}, {"version", version}}.dump()});
-    io.run();
-    auto hub = db->get_hub("hub-u");
+    f.in.handle({"warden/v1/hub-u/heartbeat", nlohmann::json{{"hub", "hub-u"}, {"version", version}}.dump()});
+    f.io.run();
+    auto hub = f.db->get_hub("hub-u");
     ASSERT_TRUE(hub);
     EXPECT_EQ(hub->version, std::string(63, 'v'));
     EXPECT_NO_THROW(to_json(*hub).dump());
@@ -298,28 +304,22 @@ TEST(CentreIngest, ALongVersionIsCutWithoutSplittingACharacter) {
 /// The heartbeat's "away" field (docs/hub.md): stored and shown on GET /api/hubs; a heartbeat without it
 /// (an older hub) or with a malformed one leaves the hub's away mode unknown (null), never "off".
 TEST(CentreIngest, AHeartbeatsAwayModeIsStoredAndUnknownWhenMissingOrMalformed) {
-    harness::temp_dir dir;
-    auto db = open_store(harness::test_database(dir / "centre.db"));
-    auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
-    asio::io_context io;
-    mqtt::session session(io, {.uri = "tcp://127.0.0.1:1", .client_id = "centre-ingest-test"}, log);
-    centre_metrics metrics;
-    ingest in(io, session, *db, metrics, log, {});
-    in.handle(
+    fed_ingest f;
+    f.in.handle(
         {"warden/v1/hub-a/heartbeat",
          R"({"hub":"hub-a","outbox":0,"away":{"on":true,"since":"2026-11-30T21:05:00.000Z","by":"centre",)"
          R"("user":"olive","request":"c-1a2b"}})"});
-    in.handle({"warden/v1/hub-b/heartbeat", R"({"hub":"hub-b","outbox":0,"away":{"on":false}})"});
-    in.handle({"warden/v1/hub-old/heartbeat", R"({"hub":"hub-old","outbox":0})"});
-    in.handle({"warden/v1/hub-bad/heartbeat", R"({"hub":"hub-bad","outbox":0,"away":"on"})"});
-    io.run();
-    auto a = to_json(*db->get_hub("hub-a"));
+    f.in.handle({"warden/v1/hub-b/heartbeat", R"({"hub":"hub-b","outbox":0,"away":{"on":false}})"});
+    f.in.handle({"warden/v1/hub-old/heartbeat", R"({"hub":"hub-old","outbox":0})"});
+    f.in.handle({"warden/v1/hub-bad/heartbeat", R"({"hub":"hub-bad","outbox":0,"away":"on"})"});
+    f.io.run();
+    auto a = to_json(*f.db->get_hub("hub-a"));
     EXPECT_EQ(a.at("away"),
               nlohmann::json::parse(R"({"on":true,"since":"2026-11-30T21:05:00.000Z","by":"centre",)"
                                     R"("user":"olive","request":"c-1a2b"})"));
-    EXPECT_EQ(to_json(*db->get_hub("hub-b")).at("away"), nlohmann::json::parse(R"({"on":false})"));
+    EXPECT_EQ(to_json(*f.db->get_hub("hub-b")).at("away"), nlohmann::json::parse(R"({"on":false})"));
     for (const char* hub : {"hub-old", "hub-bad"}) {
-        auto h = db->get_hub(hub);
+        auto h = f.db->get_hub(hub);
         ASSERT_TRUE(h) << hub << ": the heartbeat itself is taken";
         EXPECT_TRUE(to_json(*h).at("away").is_null()) << hub;
     }
@@ -509,51 +509,33 @@ std::string nested_object(int levels) {
 TEST(CentreIngest, DeeplyNestedPayloadsAreRefusedBeforeAnythingRecursesIntoThem) {
     // Security finding 16: a 13,000-level heartbeat's sensors were stored and copied recursively (dump,
     // then the console's GET /api/hubs), which overflows a thread's stack. Refused at ingest now.
-    harness::temp_dir dir;
-    auto db = open_store(harness::test_database(dir / "centre.db"));
-    auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
-    asio::io_context io;
-    mqtt::options mo;
-    mo.uri = "tcp://127.0.0.1:1";  // never started: handle() is fed directly
-    mo.client_id = "centre-depth-test";
-    mqtt::session session(io, mo, log);
-    centre_metrics metrics;
-    ingest in(io, session, *db, metrics, log, {});
+    fed_ingest f;
     auto deep = nested_object(13'000);
-    in.handle({"warden/v1/hub-deep/heartbeat", R"({"hub":"hub-deep","outbox":0,"sensors":)" + deep + "}"});
-    in.handle({"warden/v1/hub-deep/status", R"({"state":"online","x":)" + deep + "}"});
-    in.handle({"warden/v1/hub-deep/alert", R"({"hub":"hub-deep","x":)" + deep + "}"});
+    f.in.handle({"warden/v1/hub-deep/heartbeat", R"({"hub":"hub-deep","outbox":0,"sensors":)" + deep + "}"});
+    f.in.handle({"warden/v1/hub-deep/status", R"({"state":"online","x":)" + deep + "}"});
+    f.in.handle({"warden/v1/hub-deep/alert", R"({"hub":"hub-deep","x":)" + deep + "}"});
     // 32 levels is still fine.
-    in.handle(
+    f.in.handle(
         {"warden/v1/hub-ok/heartbeat", R"({"hub":"hub-ok","outbox":0,"sensors":)" + nested_object(30) + "}"});
-    io.poll();
-    EXPECT_FALSE(db->get_hub("hub-deep")) << "the nested heartbeat or status was stored";
-    EXPECT_TRUE(db->get_hub("hub-ok"));
-    EXPECT_NE(metrics.render(*db, 0, time_point{}).find("warden_payloads_rejected_total 3\n"),
+    f.io.poll();
+    EXPECT_FALSE(f.db->get_hub("hub-deep")) << "the nested heartbeat or status was stored";
+    EXPECT_TRUE(f.db->get_hub("hub-ok"));
+    EXPECT_NE(f.metrics.render(*f.db, 0, time_point{}).find("warden_payloads_rejected_total 3\n"),
               std::string::npos);
 }
 
 TEST(CentreIngest, APayloadHoldingANulByteIsRefusedNotReadUpToIt) {
     // nlohmann's parser ends the input at a NUL byte: what came before it would pass for the payload.
-    harness::temp_dir dir;
-    auto db = open_store(harness::test_database(dir / "centre.db"));
-    auto log = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
-    asio::io_context io;
-    mqtt::options mo;
-    mo.uri = "tcp://127.0.0.1:1";  // never started: handle() is fed directly
-    mo.client_id = "centre-nul-test";
-    mqtt::session session(io, mo, log);
-    centre_metrics metrics;
-    ingest in(io, session, *db, metrics, log, {});
+    fed_ingest f;
     auto for_hub = [](const std::string& hub) {
         return R"({"hub":")" + hub + R"(","outbox":0,"sensors":{"online":1,"offline":0,"battery_low":0}})";
     };
-    in.handle({"warden/v1/hub-nul/heartbeat", for_hub("hub-nul") + std::string("\0{\"anything\":1}", 15)});
-    in.handle({"warden/v1/hub-ok/heartbeat", for_hub("hub-ok")});
-    io.poll();
-    EXPECT_FALSE(db->get_hub("hub-nul")) << "the payload was read up to its NUL byte";
-    EXPECT_TRUE(db->get_hub("hub-ok"));
-    EXPECT_NE(metrics.render(*db, 0, time_point{}).find("warden_payloads_rejected_total 1\n"),
+    f.in.handle({"warden/v1/hub-nul/heartbeat", for_hub("hub-nul") + std::string("\0{\"anything\":1}", 15)});
+    f.in.handle({"warden/v1/hub-ok/heartbeat", for_hub("hub-ok")});
+    f.io.poll();
+    EXPECT_FALSE(f.db->get_hub("hub-nul")) << "the payload was read up to its NUL byte";
+    EXPECT_TRUE(f.db->get_hub("hub-ok"));
+    EXPECT_NE(f.metrics.render(*f.db, 0, time_point{}).find("warden_payloads_rejected_total 1\n"),
               std::string::npos);
 }
 
