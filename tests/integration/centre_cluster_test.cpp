@@ -150,11 +150,7 @@ private:
     std::thread thread_;
 };
 
-std::size_t count(const std::string& text, const std::string& what) {
-    std::size_t n = 0;
-    for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
-    return n;
-}
+using harness::occurrences;
 
 class CentreClusterTest : public ::testing::Test {
 protected:
@@ -219,7 +215,7 @@ protected:
             auto& c = centres[i];
             if (!c.proc.running()) continue;
             auto log = c.log();
-            if (count(log, "this instance is the leader") > count(log, "no longer the leader")) {
+            if (occurrences(log, "this instance is the leader") > occurrences(log, "no longer the leader")) {
                 found = i;
                 ++n;
             }
@@ -267,12 +263,24 @@ TEST_F(CentreClusterTest, AStormSurvivesTheLeaderKilledAndTheKilledInstanceRejoi
     for (int i = 0; i < first_wave; ++i) fleet.send(hubs[i], 1);
     ASSERT_TRUE(fleet.all_acked_resending(30s)) << fleet.collect() << " unacked";
     for (auto& c : centres)  // the shared subscription gives each instance its share
-        EXPECT_GT(count(c.log(), "alert stored alert=storm-"), 5u) << c.name << "\n" << c.log();
+        EXPECT_GT(occurrences(c.log(), "alert stored alert=storm-"), 5u) << c.name << "\n" << c.log();
     EXPECT_TRUE(harness::eventually([&] {
         for (int i = 0; i < first_wave; ++i)
             if (!stream.has_alert(hubs[i] + "-1")) return false;
         return true;
     })) << stream.received();
+
+    // Supervision can only miss a hub it knows: every hub's heartbeat is stored before the kill. (On a quiet
+    // machine the storm starts within a second of the first heartbeats; one the killed instance took but had
+    // not stored left quiet-1 unknown to the survivor, which then rightly raised nothing for it.)
+    api hubs_reader(centres[0].port);
+    ASSERT_EQ(hubs_reader.login("olive", "olive-password"), 200);
+    ASSERT_TRUE(harness::eventually(
+        [&] {
+            auto [code, body] = hubs_reader.get("/api/hubs");
+            return code == 200 && body.is_array() && body.size() == hubs.size();
+        },
+        15s));
 
     // The storm, and the leader killed in the middle of it.
     const int victim = leader();
@@ -328,7 +336,7 @@ TEST_F(CentreClusterTest, AStormSurvivesTheLeaderKilledAndTheKilledInstanceRejoi
     EXPECT_EQ(leader(), survivor);
     for (int i = 0; i < storm_hubs; i += 5) fleet.send(hubs[i], 2);
     ASSERT_TRUE(fleet.all_acked_resending(60s)) << fleet.collect() << " unacked";
-    EXPECT_GT(count(centres[victim].log(), "alert stored alert=storm-"), 5u) << centres[victim].log();
+    EXPECT_GT(occurrences(centres[victim].log(), "alert stored alert=storm-"), 5u) << centres[victim].log();
     EXPECT_TRUE(harness::eventually(
         [&] {
             for (int i = 0; i < storm_hubs; i += 5)

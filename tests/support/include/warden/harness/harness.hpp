@@ -141,6 +141,13 @@ private:
     std::unique_ptr<impl> impl_;
 };
 
+/// How many times `what` occurs in `text` (overlapping counts too): log lines that must appear once.
+inline std::size_t occurrences(const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
+    return n;
+}
+
 /// True if an MQTT topic matches a filter with + and # wildcards.
 bool topic_matches(const std::string& filter, const std::string& topic);
 
