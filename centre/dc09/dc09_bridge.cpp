@@ -1,9 +1,12 @@
 #include "warden/centre/dc09_bridge.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #ifdef WARDEN_CENTRE_DC09
+#include "warden/centre/hub_limits.hpp"
 #include "warden/dc09/receiver.hpp"
 #endif
 
@@ -34,6 +37,7 @@ struct dc09_bridge::impl {
 
     /// Stores the event; true (ACK the frame) once it is committed.
     bool take(const dc09::received_event& e) {
+        if (refused(e.hub)) return false;
         alert a;
         a.id = e.key;
         a.hub = e.hub;
@@ -82,9 +86,26 @@ struct dc09_bridge::impl {
         }
     }
 
+    /// A disabled hub's frames are refused as its MQTT messages are: neither stored nor ACKed, so the
+    /// sender keeps them and they arrive once the hub is enabled again. Audited at most once a minute
+    /// per hub, with the count.
+    bool refused(const std::string& hub) {
+        auto disabled = db_.disabled_hubs();
+        if (std::find(disabled.begin(), disabled.end(), hub) == disabled.end()) return false;
+        if (auto report = refusals_.add(hub, 1, std::chrono::steady_clock::now())) {
+            log_->warn("hub disabled, dc09 frames refused hub={} count={}", hub, report);
+            db_.audit("system", "hub_refused", hub,
+                      fmt::format("{} DC-09 frame{} refused (not stored, not acked): the hub is disabled",
+                                  report, report == 1 ? "" : "s"),
+                      now_ms());
+        }
+        return true;
+    }
+
     store& db_;
     std::shared_ptr<spdlog::logger> log_;
     changed_handler changed_;
+    paced_counter refusals_{std::chrono::minutes{1}};
     dc09::receiver rx_;
 };
 

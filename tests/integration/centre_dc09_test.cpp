@@ -22,14 +22,15 @@ using json = nlohmann::json;
 
 namespace {
 
-/// Sends one frame over TCP and returns the reply bytes (up to CR), or "" on timeout.
-std::string send_frame(int port, const std::string& bytes) {
+/// Sends one frame over TCP and returns the reply bytes (up to CR), or "" when none came within
+/// `wait_s` seconds.
+std::string send_frame(int port, const std::string& bytes, int wait_s = 5) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(port));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    timeval tv{5, 0};
+    timeval tv{wait_s, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     std::string reply;
     if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
@@ -52,16 +53,17 @@ protected:
     harness::broker broker;
     int http_port = harness::free_port(), dc09_port = harness::free_port();
     harness::process centre;
+    std::filesystem::path config;
+    const std::string bin = std::string(WARDEN_BIN_DIR) + "/warden-centre";
 
     void SetUp() override {
-        auto config =
+        config =
             dir.write("centre.toml", "[centre]\ndatabase = \"" + harness::test_database(dir / "centre.db") +
                                          "\"\n[mqtt]\nuri = \"" + broker.uri() +
                                          "\"\n[http]\nlisten = \"127.0.0.1:" + std::to_string(http_port) +
                                          "\"\n[dc09]\nlisten = \"127.0.0.1:" + std::to_string(dc09_port) +
                                          "\"\ntransport = \"tcp\"\n[[dc09.account]]\naccount = \"1234\"\n"
                                          "hub = \"hub-0001\"\n");
-        const std::string bin = std::string(WARDEN_BIN_DIR) + "/warden-centre";
         auto add =
             harness::run({bin, "--config", config.string(), "user", "add", "olive", "--role", "operator"},
                          "olive-password\n");
@@ -156,6 +158,49 @@ TEST_F(CentreDc09, ARestoreDoesNotClearAnAlarmNoOperatorHasTaken) {
     ASSERT_EQ(ack->status, 200) << ack->body;
     ASSERT_NE(send("WH").find("\"ACK\""), std::string::npos) << centre.log();
     EXPECT_FALSE(raised().at("cleared_at").is_null()) << raised();
+
+    centre.signal(SIGTERM);
+    EXPECT_EQ(centre.wait(10s), 0) << centre.log();
+}
+
+// Security finding 2 on the second path: a disabled hub's DC-09 frames are refused as its MQTT messages
+// are (no reply, nothing stored), so the sender keeps resending, and the frame is taken once the hub is
+// enabled again.
+TEST_F(CentreDc09, ADisabledHubsFrameIsNeitherStoredNorAckedAndArrivesOnceEnabled) {
+    auto hub = [&](const std::string& verb) {
+        auto r = harness::run({bin, "--config", config.string(), "hub", verb, "hub-0001"});
+        EXPECT_EQ(r.code, 0) << r.output;
+    };
+    auto stored = [&] {
+        httplib::Client cli("127.0.0.1", http_port);
+        auto login =
+            cli.Post("/api/login", R"({"user":"olive","password":"olive-password"})", "application/json");
+        EXPECT_TRUE(login && login->status == 200);
+        auto cookie = login->get_header_value("Set-Cookie");
+        auto r = cli.Get("/api/alerts?state=all", {{"Cookie", cookie.substr(0, cookie.find(';'))}});
+        EXPECT_TRUE(r);
+        return json::parse(r->body).size();
+    };
+
+    // The centre knows the hub from a first frame (a hub it never heard from cannot be disabled).
+    ASSERT_NE(send_frame(dc09_port, dc09::encode(frame_of(2, "1234", "QA"))).find("\"ACK\""),
+              std::string::npos)
+        << centre.log();
+    ASSERT_EQ(stored(), 1u);
+
+    hub("disable");
+    const auto bytes = dc09::encode(frame_of(3, "1234", "FA"));
+    EXPECT_EQ(send_frame(dc09_port, bytes, 1), "") << centre.log();
+    EXPECT_EQ(send_frame(dc09_port, bytes, 1), "") << centre.log();
+    EXPECT_EQ(stored(), 1u);
+    // Audited once for the first refusal; the second, within the minute, waits for the next report.
+    EXPECT_EQ(harness::occurrences(centre.log(), "hub disabled, dc09 frames refused hub=hub-0001 count=1"),
+              1u)
+        << centre.log();
+
+    hub("enable");
+    EXPECT_NE(send_frame(dc09_port, bytes).find("\"ACK\""), std::string::npos) << centre.log();
+    EXPECT_EQ(stored(), 2u);
 
     centre.signal(SIGTERM);
     EXPECT_EQ(centre.wait(10s), 0) << centre.log();
