@@ -61,6 +61,8 @@ constexpr std::size_t drop_log_topics = 1024;
 
 /// The router's press levels, kept inside the saved rule state (the engine ignores the key).
 constexpr const char* levels_key = "sensor_levels";
+/// The router's press counters (Shelly gen1 event_cnt), kept there too.
+constexpr const char* counters_key = "sensor_counters";
 /// The activity tracker's state, kept inside the saved rule state too (committed with the hours it
 /// finished, so a restart neither loses nor repeats an hour).
 constexpr const char* activity_key = "activity";
@@ -242,6 +244,12 @@ hub::impl::impl(config::hub_config c, std::shared_ptr<spdlog::logger> l, hub_opt
                 for (const auto& [id, v] : it->items())
                     if (v.is_boolean()) levels[id] = v.get<bool>();
                 router_.restore_levels(levels);
+            }
+            if (auto it = j.find(counters_key); it != j.end() && it->is_object()) {
+                std::map<std::string, double> counters;
+                for (const auto& [id, v] : it->items())
+                    if (v.is_number()) counters[id] = v.get<double>();
+                router_.restore_counters(counters);
             }
             if (auto it = j.find(activity_key); it != j.end() && activity_) activity_->restore_state(*it);
             if (auto it = j.find(away_key); it != j.end())
@@ -598,6 +606,7 @@ commit_path::hooks hub::impl::commit_hooks() {
 std::string hub::impl::rule_state() const {
     auto j = engine_.save_state();
     if (j.is_object()) j[levels_key] = router_.levels();
+    if (j.is_object()) j[counters_key] = router_.counters();
     if (j.is_object() && activity_) j[activity_key] = activity_->save_state();
     if (j.is_object()) j[away_key] = to_json(away_);
     return j.dump();

@@ -163,6 +163,19 @@ void router::restore_levels(const std::map<std::string, bool>& levels) {
         if (auto it = levels.find(impl_->sensors[i].id); it != levels.end()) impl_->pressed[i] = it->second;
 }
 
+std::map<std::string, double> router::counters() const {
+    std::map<std::string, double> out;
+    for (std::size_t i = 0; i < impl_->sensors.size(); ++i)
+        if (impl_->counters[i]) out[impl_->sensors[i].id] = *impl_->counters[i];
+    return out;
+}
+
+void router::restore_counters(const std::map<std::string, double>& counters) {
+    for (std::size_t i = 0; i < impl_->sensors.size(); ++i)
+        if (auto it = counters.find(impl_->sensors[i].id); it != counters.end())
+            impl_->counters[i] = it->second;
+}
+
 std::vector<std::string> router::subscriptions() const {
     return impl_->filters;
 }

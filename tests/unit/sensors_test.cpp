@@ -181,6 +181,29 @@ TEST(Router, ALatchedPressStaysCountedAcrossARestartWhenItsLevelsAreRestored) {
     EXPECT_EQ(sig(forgetful, "zigbee2mqtt/pendant", R"({"sos":true,"battery":80})"), warden::signal::active);
 }
 
+TEST(Router, AShellyPressCounterStaysKnownAcrossARestartWhenItsCountersAreRestored) {
+    std::vector<config::sensor_spec> sensors{
+        spec("cord", sensor_kind::pull_cord, source_type::shelly, "shellies/shellyix3-10521CF2C2C2")};
+    const std::string topic = "shellies/shellyix3-10521CF2C2C2/input_event/0";
+    router before(sensors);
+    EXPECT_TRUE(before.counters().empty());
+    EXPECT_EQ(sig(before, topic, R"({"event":"S","event_cnt":4})"), warden::signal::active);
+    EXPECT_EQ(sig(before, topic, R"({"event":"S","event_cnt":4})"), warden::signal::none);  // the 30 s repeat
+    auto saved = before.counters();
+    EXPECT_EQ(saved, (std::map<std::string, double>{{"cord", 4}}));
+
+    // The hub restarts: gen1's next status update re-publishes the same event.
+    router after(sensors);
+    after.restore_counters(saved);
+    after.restore_counters({{"gone", 9}});  // a sensor no longer configured: ignored
+    EXPECT_EQ(sig(after, topic, R"({"event":"S","event_cnt":4})"), warden::signal::none);
+    EXPECT_EQ(sig(after, topic, R"({"event":"S","event_cnt":5})"), warden::signal::active);
+
+    // Without the saved counters the re-published event would be a false alarm.
+    router forgetful(sensors);
+    EXPECT_EQ(sig(forgetful, topic, R"({"event":"S","event_cnt":4})"), warden::signal::active);
+}
+
 TEST(Router, ARetainedPressIsOldNewsButItsStateCounts) {
     router r({spec("pendant", sensor_kind::pendant, source_type::zigbee2mqtt, "zigbee2mqtt/pendant"),
               spec("smoke", sensor_kind::smoke, source_type::zigbee2mqtt, "zigbee2mqtt/smoke"),

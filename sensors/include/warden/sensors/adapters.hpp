@@ -71,6 +71,14 @@ public:
     /// Restores what levels() returned (at start, before any decode). Unknown sensor ids are ignored.
     void restore_levels(const std::map<std::string, bool>& levels);
 
+    /// The last press counter seen of each sensor whose device counts its presses (Shelly gen1
+    /// `event_cnt`), by sensor id. A press is a new count; gen1 re-publishes its last event with every
+    /// status update, so this memory must outlive a restart too, or the first re-publish after it
+    /// would count as a new press. Saved and restored like levels().
+    std::map<std::string, double> counters() const;
+    /// Restores what counters() returned (at start, before any decode). Unknown sensor ids are ignored.
+    void restore_counters(const std::map<std::string, double>& counters);
+
 private:
     struct impl;
     std::unique_ptr<impl> impl_;
