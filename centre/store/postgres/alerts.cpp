@@ -61,18 +61,17 @@ std::vector<ingest_result> postgres_store::ingest(const ingest_batch& b) {
         for (const auto& f : b.floods) hubs.insert(f.hub);
         for (const auto& h : b.heartbeats) hubs.insert(h.hub);
         for (const auto& s : b.statuses) hubs.insert(s.hub);
-        for (const auto& h : hubs) lock(t, lock_class::hub, h);
+        lock_all(t, lock_class::hub, hubs);
         std::vector<ingest_result> results;
         results.reserve(b.alerts.size());
         for (const auto& f : b.floods) {
             ensure_hub(t, f.hub, b.received_at);
-            insert_alert(t, f, b.received_at, false);  // an id stored already is the flood going on
+            insert_alert(t, f, b.received_at, false, false);  // an id stored already: the flood goes on
         }
         std::map<std::string, std::int64_t> folded;  // flood id -> alerts folded into it by this batch
         for (std::size_t i = 0; i < b.alerts.size(); ++i) {
             const auto& a = b.alerts[i];
-            results.push_back(insert_alert(t, a, b.received_at, b.keep_reused_ids));
-            touch_hub(t, a.hub, b.received_at);
+            results.push_back(insert_alert(t, a, b.received_at, b.keep_reused_ids, true));
             const auto* into = i < b.folded_into.size() && b.folded_into[i] ? &*b.folded_into[i] : nullptr;
             if (into && results.back().fresh) {
                 fold(t, results.back().id, *into, b.received_at);
@@ -83,11 +82,18 @@ std::vector<ingest_result> postgres_store::ingest(const ingest_batch& b) {
             if (auto it = folded.find(f.id); it != folded.end())
                 update_flood(t, f, it->second, b.received_at);
         for (const auto& h : b.heartbeats) {
-            touch_hub(t, h.hub, b.received_at);
+            // One round trip: the hub created on first sight, or its last_seen and report moved on.
             auto away = away_columns::to_row(h.away);
             t.run(
-                "UPDATE hubs SET last_heartbeat_ms = $1, outbox = $2, sensors = $3, version = $4, away = $5, "
-                "away_since_ms = $6, away_by = $7, away_user = $8, away_request = $9 WHERE id = $10",
+                "INSERT INTO hubs(id, first_seen_ms, last_seen_ms, last_heartbeat_ms, outbox, sensors, "
+                "version, "
+                "away, away_since_ms, away_by, away_user, away_request) VALUES ($10, $1, $1, $1, $2, $3, $4, "
+                "$5, "
+                "$6, $7, $8, $9) ON CONFLICT(id) DO UPDATE SET last_seen_ms = excluded.last_seen_ms, "
+                "last_heartbeat_ms = excluded.last_heartbeat_ms, outbox = excluded.outbox, sensors = "
+                "excluded.sensors, version = excluded.version, away = excluded.away, away_since_ms = "
+                "excluded.away_since_ms, away_by = excluded.away_by, away_user = excluded.away_user, "
+                "away_request = excluded.away_request",
                 b.received_at, h.outbox, h.sensors, h.version, away.on, away.since, away.by, away.user,
                 away.request, h.hub);
         }
@@ -275,24 +281,65 @@ void postgres_store::do_resolve(tx& t, const std::string& id, const std::string&
 /// (`<id>.r<n>`: a hub that reused its ids refers to its latest alert of that id).
 std::optional<std::string> postgres_store::current_alert(tx& t, const std::string& hub,
                                                          const std::string& id) {
-    return t.text_of(
+    auto r = t.run_planned(
         "SELECT id FROM alerts WHERE hub = $1 AND state = 'raised' AND (id = $2 OR (id > ($2 || "
         "'.r') AND id < ($2 || '.s'))) ORDER BY rowid DESC LIMIT 1",
         hub, id);
+    return r.empty() ? std::nullopt : std::optional(text(r[0], 0));
 }
 
-ingest_result postgres_store::insert_alert(tx& t, const alert& a, time_point received, bool keep_reused) {
+namespace {
+/// The INSERT of a new alert: its parameters are $1 to $18, the id $1, the hub $2, the state $5 and the
+/// time received $16.
+constexpr const char* insert_alert_sql =
+    "INSERT INTO alerts(id, hub, seq, type, state, priority, sia, at_ms, rule, sensor, location, text, "
+    "clears, "
+    "value, status, received_ms, resolved_ms, resolved_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+    "$11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT(id) DO NOTHING";
+}  // namespace
+
+ingest_result postgres_store::insert_alert(tx& t, const alert& a, time_point received, bool keep_reused,
+                                           bool touch) {
     ingest_result r{false, a.id, std::nullopt};
     const bool cleared = a.state == alert_state::cleared;
+    // Stored already (another instance took the same alert a moment before): a resend. A cleared alert
+    // is stored resolved by the system when it arrives.
+    auto insert = [&](const std::string& sql, const std::string& id, const std::optional<std::string>& clears,
+                      const auto&... more) {
+        return t.run(sql, id, a.hub, static_cast<std::int64_t>(a.seq), a.type,
+                     std::string(to_string(a.state)), static_cast<int>(a.priority), a.sia, a.at, a.rule,
+                     a.sensor, a.location, a.text, clears, a.value,
+                     std::string(cleared ? "resolved" : "open"), received,
+                     cleared ? std::optional(ms(received)) : std::nullopt,
+                     cleared ? std::optional<std::string>("system") : std::nullopt, more...);
+    };
+    if (!(cleared && a.clears)) {
+        // Most alerts are new and clear nothing: one round trip stores the alert, its first history row
+        // and (with `touch`) the hub's last_seen. An id stored already takes the path below.
+        static const std::string fresh_sql =
+            std::string("WITH stored AS (") + insert_alert_sql +
+            " RETURNING id), history AS (INSERT INTO alert_history(alert_id, at_ms, action, user_name, "
+            "detail) "
+            "SELECT id, $16, 'received', 'hub', $5 FROM stored), hub AS (INSERT INTO hubs(id, first_seen_ms, "
+            "last_seen_ms) SELECT $2, $16, $16 WHERE $19 ON CONFLICT(id) DO UPDATE SET last_seen_ms = "
+            "excluded.last_seen_ms) SELECT count(*) FROM stored";
+        auto stored = insert(fresh_sql, a.id, a.clears, touch);
+        if (int64(stored[0], 0) == 1) {
+            r.fresh = true;
+            return r;
+        }
+    } else if (touch) {
+        touch_hub(t, a.hub, received);
+    }
     // Rows already stored under this id or derived from it, oldest first. One with the same content
     // means this is a resend; otherwise the hub reused the id for a new alert.
     std::vector<std::string> taken;
     std::optional<time_point> first_received;
     std::optional<std::string> resend_of;
     for (const auto& row :
-         t.run("SELECT id, received_ms, at_ms, type, state, sensor, rule FROM alerts WHERE id = "
-               "$1 OR (id > ($1 || '.r') AND id < ($1 || '.s')) ORDER BY rowid",
-               a.id)) {
+         t.run_planned("SELECT id, received_ms, at_ms, type, state, sensor, rule FROM alerts WHERE id = "
+                       "$1 OR (id > ($1 || '.r') AND id < ($1 || '.s')) ORDER BY rowid",
+                       a.id)) {
         const bool same = time(row, 2) == a.at && text(row, 3) == a.type &&
                           text(row, 4) == to_string(a.state) && text(row, 5) == a.sensor &&
                           text(row, 6) == a.rule;
@@ -315,19 +362,7 @@ ingest_result postgres_store::insert_alert(tx& t, const alert& a, time_point rec
     }
     std::optional<std::string> target;
     if (cleared && a.clears) target = current_alert(t, a.hub, *a.clears);
-    // A cleared alert is stored resolved by the system when it arrives. Stored already (another
-    // instance took the same alert a moment before): a resend.
-    const auto stored = t.changes(
-        "INSERT INTO alerts(id, hub, seq, type, state, priority, sia, at_ms, rule, sensor, location, text, "
-        "clears, value, status, received_ms, resolved_ms, resolved_by) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-        "$8, "
-        "$9, $10, $11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT(id) DO NOTHING",
-        r.id, a.hub, static_cast<std::int64_t>(a.seq), a.type, std::string(to_string(a.state)),
-        static_cast<int>(a.priority), a.sia, a.at, a.rule, a.sensor, a.location, a.text,
-        target ? target : a.clears, a.value, std::string(cleared ? "resolved" : "open"), received,
-        cleared ? std::optional(ms(received)) : std::nullopt,
-        cleared ? std::optional<std::string>("system") : std::nullopt);
-    if (stored == 0) return r;
+    if (insert(insert_alert_sql, r.id, target ? target : a.clears).affected_rows() == 0) return r;
     r.fresh = true;
     add_history(t, r.id, received, "received", "hub", std::string(to_string(a.state)));
     if (r.id != a.id)

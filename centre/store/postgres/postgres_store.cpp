@@ -290,6 +290,31 @@ void lock(tx& t, lock_class kind, const std::string& key) {
     t.run("SELECT pg_advisory_xact_lock($1, hashtext($2))", static_cast<int>(kind), key);
 }
 
+void lock_all(tx& t, lock_class kind, const std::set<std::string>& keys) {
+    if (keys.size() <= 1) {
+        if (!keys.empty()) lock(t, kind, *keys.begin());
+        return;
+    }
+    // unnest yields the elements in the array's order and the aggregate takes each lock as its row comes,
+    // so two transactions lock their common keys in the same order and never wait on each other in a cycle.
+    t.run("SELECT count(pg_advisory_xact_lock($1, hashtext(k))) FROM unnest($2::text[]) AS k",
+          static_cast<int>(kind), text_array(keys));
+}
+
+std::string text_array(const std::set<std::string>& items) {
+    std::string out = "{";
+    for (const auto& item : items) {
+        if (out.size() > 1) out += ',';
+        out += '"';
+        for (char c : item) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
+        }
+        out += '"';
+    }
+    return out + "}";
+}
+
 postgres_store::postgres_store(std::string uri) : uri_(std::move(uri)) {
     borrow();  // connect now: a wrong address fails at start
     migrate();

@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -105,6 +106,16 @@ public:
     pqxx::result run(const std::string& sql, const A&... a) {
         return w_.exec_prepared(c_.statement(sql), param(a)...);
     }
+    /// Like run(), as an unnamed statement: planned for these parameters and the tables as they are now.
+    /// For a statement whose best plan depends on its values (a filter that is off when its parameter
+    /// is empty) or on a table's size (a range of ids): a prepared statement's generic plan, made once
+    /// while the alerts table was nearly empty, scanned the whole table on every run for the life of the
+    /// connection (a storm of 10,000 alerts took 12 s instead of 3). Planning costs more than a prepared
+    /// statement's run, so the statements of every alert keep run().
+    template <class... A>
+    pqxx::result run_planned(const std::string& sql, const A&... a) {
+        return w_.exec_params(sql, param(a)...);
+    }
     /// SQL text run as it is, without parameters (migrations: several statements).
     void plain(const std::string& sql) { w_.exec(sql); }
     /// The first row, if any.
@@ -140,6 +151,10 @@ private:
 enum class lock_class : int { migrate = 0x57a7d00, hub = 0x57a7d01, users = 0x57a7d02, records = 0x57a7d03 };
 /// Takes a transaction-scoped advisory lock (held until commit or rollback).
 void lock(tx& t, lock_class kind, const std::string& key = {});
+/// Takes the locks of all `keys`, in their (sorted) order, in one round trip.
+void lock_all(tx& t, lock_class kind, const std::set<std::string>& keys);
+/// `items` as a PostgreSQL array literal for a text[] parameter: each element quoted, `"` and `\` escaped.
+std::string text_array(const std::set<std::string>& items);
 
 #define WARDEN_ALERT_COLUMNS                                                                                 \
     "id, hub, seq, type, state, priority, sia, at_ms, rule, sensor, location, text, clears, value, status, " \
@@ -328,7 +343,8 @@ private:
     void do_resolve(tx& t, const std::string& id, const std::string& user, const std::string& outcome,
                     const std::string& note, time_point now);
     std::optional<std::string> current_alert(tx& t, const std::string& hub, const std::string& id);
-    ingest_result insert_alert(tx& t, const alert& a, time_point received, bool keep_reused);
+    /// Stores `a` unless it is a resend; with `touch`, also moves its hub's last_seen on (or creates it).
+    ingest_result insert_alert(tx& t, const alert& a, time_point received, bool keep_reused, bool touch);
     void fold(tx& t, const std::string& id, const std::string& flood_id, time_point received);
     void update_flood(tx& t, const alert& flood, std::int64_t added, time_point received);
     void add_history(tx& t, const std::string& id, time_point at, const char* action, const std::string& user,

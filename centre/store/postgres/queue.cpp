@@ -12,8 +12,9 @@ using namespace query_codes;
 pqxx::result run_query(tx& t, const std::string& sql, const alert_query& q) {
     std::optional<int> prio;
     if (q.prio) prio = static_cast<int>(*q.prio);
-    return t.run(sql, q.state, q.hub, q.text, q.limit, kind_code(q.kind), technical_types(), q.type, prio,
-                 q.now, q.team);
+    // Planned for its values: each filter whose parameter is empty drops out of the plan.
+    return t.run_planned(sql, q.state, q.hub, q.text, q.limit, kind_code(q.kind), technical_types(), q.type,
+                         prio, q.now, q.team);
 }
 
 std::vector<queue_group> postgres_store::queue_groups(const alert_query& query) {
