@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <stdexcept>
 
 #include "detail.hpp"
@@ -151,29 +152,42 @@ router::~router() = default;
 router::router(router&&) noexcept = default;
 router& router::operator=(router&&) noexcept = default;
 
-std::map<std::string, bool> router::levels() const {
-    std::map<std::string, bool> out;
-    for (std::size_t i = 0; i < impl_->sensors.size(); ++i)
-        if (impl_->pressed[i]) out[impl_->sensors[i].id] = *impl_->pressed[i];
+namespace {
+
+/// What a router remembers per sensor (`values[i]` of `sensors[i]`), by sensor id: what it has seen only.
+template <class T>
+std::map<std::string, T> by_id(const std::vector<config::sensor_spec>& sensors,
+                               const std::vector<std::optional<T>>& values) {
+    std::map<std::string, T> out;
+    for (std::size_t i = 0; i < sensors.size(); ++i)
+        if (values[i]) out[sensors[i].id] = *values[i];
     return out;
+}
+
+/// The reverse of by_id(): ids of sensors no longer configured are ignored.
+template <class T>
+void restore_by_id(const std::vector<config::sensor_spec>& sensors, const std::map<std::string, T>& saved,
+                   std::vector<std::optional<T>>& values) {
+    for (std::size_t i = 0; i < sensors.size(); ++i)
+        if (auto it = saved.find(sensors[i].id); it != saved.end()) values[i] = it->second;
+}
+
+}  // namespace
+
+std::map<std::string, bool> router::levels() const {
+    return by_id(impl_->sensors, impl_->pressed);
 }
 
 void router::restore_levels(const std::map<std::string, bool>& levels) {
-    for (std::size_t i = 0; i < impl_->sensors.size(); ++i)
-        if (auto it = levels.find(impl_->sensors[i].id); it != levels.end()) impl_->pressed[i] = it->second;
+    restore_by_id(impl_->sensors, levels, impl_->pressed);
 }
 
 std::map<std::string, double> router::counters() const {
-    std::map<std::string, double> out;
-    for (std::size_t i = 0; i < impl_->sensors.size(); ++i)
-        if (impl_->counters[i]) out[impl_->sensors[i].id] = *impl_->counters[i];
-    return out;
+    return by_id(impl_->sensors, impl_->counters);
 }
 
 void router::restore_counters(const std::map<std::string, double>& counters) {
-    for (std::size_t i = 0; i < impl_->sensors.size(); ++i)
-        if (auto it = counters.find(impl_->sensors[i].id); it != counters.end())
-            impl_->counters[i] = it->second;
+    restore_by_id(impl_->sensors, counters, impl_->counters);
 }
 
 std::vector<std::string> router::subscriptions() const {

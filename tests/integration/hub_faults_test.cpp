@@ -22,6 +22,17 @@ using json = nlohmann::json;
 
 namespace {
 
+config::sensor_spec sensor(std::string id, sensor_kind kind, config::source_type source, std::string topic,
+                           std::string location) {
+    config::sensor_spec s;
+    s.id = std::move(id);
+    s.kind = kind;
+    s.source = source;
+    s.topic = std::move(topic);
+    s.location = std::move(location);
+    return s;
+}
+
 config::hub_config make_config(const harness::temp_dir& dir, const harness::broker& home,
                                const harness::broker& centre) {
     config::hub_config c;
@@ -32,13 +43,8 @@ config::hub_config make_config(const harness::temp_dir& dir, const harness::brok
     c.centre.broker.uri = centre.uri();
     c.centre.heartbeat = 60s;
     c.centre.ack_timeout = 300ms;
-    config::sensor_spec s;
-    s.id = "pendant";
-    s.kind = sensor_kind::pendant;
-    s.source = config::source_type::zigbee2mqtt;
-    s.topic = "zigbee2mqtt/pendant";
-    s.location = "worn";
-    c.sensors.push_back(s);
+    c.sensors.push_back(sensor("pendant", sensor_kind::pendant, config::source_type::zigbee2mqtt,
+                               "zigbee2mqtt/pendant", "worn"));
     return c;
 }
 
@@ -245,13 +251,8 @@ TEST(HubFaults, LatchedPressCountedBeforeARestartIsNotRaisedAgainAfterIt) {
     centre.subscribe("warden/v1/+/alert", 1);
     harness::mqtt_client probe(home.uri());
     auto config = make_config(dir, home, centre_broker);
-    config::sensor_spec cord;
-    cord.id = "cord";
-    cord.kind = sensor_kind::pull_cord;
-    cord.source = config::source_type::shelly;
-    cord.topic = "shellies/shellyix3-10521CF2C2C2";
-    cord.location = "bathroom";
-    config.sensors.push_back(cord);
+    config.sensors.push_back(sensor("cord", sensor_kind::pull_cord, config::source_type::shelly,
+                                    "shellies/shellyix3-10521CF2C2C2", "bathroom"));
     const std::string cord_event = "shellies/shellyix3-10521CF2C2C2/input_event/0";
 
     acking_centre c(centre);
