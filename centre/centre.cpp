@@ -134,10 +134,12 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
 
     std::unique_ptr<dc09_bridge> dc09;
     if (cfg.dc09) {
-        dc09 =
-            std::make_unique<dc09_bridge>(io, *cfg.dc09, *db, log, [&](const std::vector<std::string>& ids) {
+        dc09 = std::make_unique<dc09_bridge>(
+            io, *cfg.dc09, *db, log,
+            [&](const std::vector<std::string>& ids) {
                 for (const auto& id : ids) alert_event(id);
-            });
+            },
+            [&in](ingest_batch& b) { in.fold_beyond_rate(b); });
         dc09->start();
     }
 

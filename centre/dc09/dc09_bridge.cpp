@@ -20,8 +20,12 @@ bool dc09_available() noexcept {
 
 struct dc09_bridge::impl {
     impl(asio::io_context& io, const config::dc09_receiver_spec& spec, store& db,
-         std::shared_ptr<spdlog::logger> l, changed_handler c)
-        : db_(db), log_(std::move(l)), changed_(std::move(c)), rx_(io, options(spec), log_) {
+         std::shared_ptr<spdlog::logger> l, changed_handler c, fold_handler f)
+        : db_(db),
+          log_(std::move(l)),
+          changed_(std::move(c)),
+          fold_(std::move(f)),
+          rx_(io, options(spec), log_) {
         rx_.on_event([this](const dc09::received_event& e) { return take(e); });
         rx_.on_link_test([this](const std::string& account, const std::string& hub) {
             log_->debug("dc09 link test account={} hub={}", account, hub);
@@ -73,10 +77,19 @@ struct dc09_bridge::impl {
             // A DC-09 id (account, seq, time) carries no alert content, and a frame without a timestamp
             // takes its `at` from receipt: a repeated id is always a resend.
             b.keep_reused_ids = false;
+            if (fold_) fold_(b);
             auto results = db_.ingest(b);
             if (results.at(0).fresh) {
-                log_->info("dc09 alert stored alert={} hub={} type={} priority={} transport={}", a.id, a.hub,
-                           a.type, to_string(a.priority), e.transport);
+                if (!b.folded_into.empty() && b.folded_into[0]) {
+                    // Beyond the hub's rate: stored and ACKed, kept out of the queue, counted on the flood.
+                    changed.front() = *b.folded_into[0];
+                    log_->warn(
+                        "alert flood: dc09 alert beyond the hub's rate folded alert={} hub={} flood={}", a.id,
+                        a.hub, *b.folded_into[0]);
+                } else {
+                    log_->info("dc09 alert stored alert={} hub={} type={} priority={} transport={}", a.id,
+                               a.hub, a.type, to_string(a.priority), e.transport);
+                }
                 if (changed_) changed_(changed);
             }
             return true;
@@ -105,13 +118,14 @@ struct dc09_bridge::impl {
     store& db_;
     std::shared_ptr<spdlog::logger> log_;
     changed_handler changed_;
+    fold_handler fold_;
     paced_counter refusals_{std::chrono::minutes{1}};
     dc09::receiver rx_;
 };
 
 dc09_bridge::dc09_bridge(asio::io_context& io, const config::dc09_receiver_spec& spec, store& db,
-                         std::shared_ptr<spdlog::logger> log, changed_handler changed)
-    : impl_(std::make_unique<impl>(io, spec, db, std::move(log), std::move(changed))) {}
+                         std::shared_ptr<spdlog::logger> log, changed_handler changed, fold_handler fold)
+    : impl_(std::make_unique<impl>(io, spec, db, std::move(log), std::move(changed), std::move(fold))) {}
 
 void dc09_bridge::start() {
     impl_->rx_.start();
@@ -132,7 +146,7 @@ bool dc09_available() noexcept {
 struct dc09_bridge::impl {};
 
 dc09_bridge::dc09_bridge(asio::io_context&, const config::dc09_receiver_spec&, store&,
-                         std::shared_ptr<spdlog::logger>, changed_handler) {
+                         std::shared_ptr<spdlog::logger>, changed_handler, fold_handler) {
     throw std::runtime_error("[dc09] is configured but this build has no DC-09 receiver");
 }
 

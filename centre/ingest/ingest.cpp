@@ -301,6 +301,23 @@ alert ingest::flood_alert(const std::string& hub) {
     return f;
 }
 
+void ingest::fold_beyond_rate(ingest_batch& b) {
+    // Beyond its hub's rate, an alert is folded into the hub's flood alert (stored, acked, not queued).
+    std::map<std::string, std::string> floods;  // hub -> its flood alert's id, for hubs beyond their rate
+    auto now = clock_.steady();
+    for (std::size_t i = 0; i < b.alerts.size(); ++i) {
+        const auto& a = b.alerts[i];
+        if (rate_.take(a.hub, now)) continue;
+        b.folded_into.resize(b.alerts.size());
+        auto it = floods.find(a.hub);
+        if (it == floods.end()) {
+            b.floods.push_back(flood_alert(a.hub));
+            it = floods.emplace(a.hub, b.floods.back().id).first;
+        }
+        b.folded_into[i] = it->second;
+    }
+}
+
 void ingest::flush() {
     ingest_batch b;
     b.received_at = clock_.wall();
@@ -317,24 +334,11 @@ void ingest::flush() {
     activity_.clear();
 
     std::vector<ingest_result> results;
-    std::map<std::string, std::string> floods;  // hub -> its flood alert's id, for hubs beyond their rate
     try {
         refuse_disabled(pending, b.heartbeats, b.statuses, liveness, activity);
-        // Beyond its hub's rate, an alert is folded into the hub's flood alert (stored, acked, not queued).
-        auto now = clock_.steady();
-        for (std::size_t i = 0; i < pending.size(); ++i) {
-            const auto& a = pending[i].a;
-            if (rate_.take(a.hub, now)) continue;
-            b.folded_into.resize(pending.size());
-            auto it = floods.find(a.hub);
-            if (it == floods.end()) {
-                b.floods.push_back(flood_alert(a.hub));
-                it = floods.emplace(a.hub, b.floods.back().id).first;
-            }
-            b.folded_into[i] = it->second;
-        }
         b.alerts.reserve(pending.size());
         for (const auto& p : pending) b.alerts.push_back(p.a);
+        fold_beyond_rate(b);
         results = db_.ingest(b);
     } catch (const std::exception& e) {
         // Nothing is acked: the hubs resend, and the next batch tries again.

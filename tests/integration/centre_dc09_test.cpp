@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <map>
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -46,7 +47,8 @@ std::string send_frame(int port, const std::string& bytes, int wait_s = 5) {
     return reply;
 }
 
-/// The real warden-centre with a DC-09 receiver (account 1234 -> hub-0001) and an operator, olive.
+/// The real warden-centre with a DC-09 receiver (account 1234 -> hub-0001) and an operator, olive. A hub's
+/// rate is a burst of 4 alerts, then 1 a minute.
 class CentreDc09 : public ::testing::Test {
 protected:
     harness::temp_dir dir;
@@ -63,7 +65,8 @@ protected:
                                          "\"\n[http]\nlisten = \"127.0.0.1:" + std::to_string(http_port) +
                                          "\"\n[dc09]\nlisten = \"127.0.0.1:" + std::to_string(dc09_port) +
                                          "\"\ntransport = \"tcp\"\n[[dc09.account]]\naccount = \"1234\"\n"
-                                         "hub = \"hub-0001\"\n");
+                                         "hub = \"hub-0001\"\n[ingest]\nhub_alert_burst = 4\n"
+                                         "hub_alerts_per_minute = 1\n");
         auto add =
             harness::run({bin, "--config", config.string(), "user", "add", "olive", "--role", "operator"},
                          "olive-password\n");
@@ -201,6 +204,44 @@ TEST_F(CentreDc09, ADisabledHubsFrameIsNeitherStoredNorAckedAndArrivesOnceEnable
     hub("enable");
     EXPECT_NE(send_frame(dc09_port, bytes).find("\"ACK\""), std::string::npos) << centre.log();
     EXPECT_EQ(stored(), 2u);
+
+    centre.signal(SIGTERM);
+    EXPECT_EQ(centre.wait(10s), 0) << centre.log();
+}
+
+// Security finding 2 (flood folding) on the second path: a hub's DC-09 events take tokens of the same
+// bucket as its MQTT alerts; beyond it they are stored and ACKed (nothing lost) but folded into the hub's
+// flood alert, out of the queue.
+TEST_F(CentreDc09, EventsBeyondTheHubsRateAreAckedStoredAndFoldedIntoItsFloodAlert) {
+    for (int seq = 1; seq <= 6; ++seq)
+        ASSERT_NE(send_frame(dc09_port, dc09::encode(frame_of(seq, "1234", "FA"))).find("\"ACK\""),
+                  std::string::npos)
+            << seq << "\n"
+            << centre.log();
+
+    httplib::Client cli("127.0.0.1", http_port);
+    auto login =
+        cli.Post("/api/login", R"({"user":"olive","password":"olive-password"})", "application/json");
+    ASSERT_TRUE(login && login->status == 200);
+    auto cookie = login->get_header_value("Set-Cookie");
+    const httplib::Headers auth{{"Cookie", cookie.substr(0, cookie.find(';'))}};
+    std::map<std::string, int> queued;
+    auto open = cli.Get("/api/alerts", auth);
+    ASSERT_TRUE(open);
+    for (const auto& a : json::parse(open->body)) ++queued[a.at("type").get<std::string>()];
+    EXPECT_EQ(queued, (std::map<std::string, int>{{"alert_flood", 1}, {"smoke", 4}})) << open->body;
+    auto all = cli.Get("/api/alerts?state=all", auth);
+    ASSERT_TRUE(all);
+    int stored = 0;
+    for (const auto& a : json::parse(all->body)) {
+        stored += a.at("type") == "smoke";
+        if (a.at("type") == "alert_flood") {
+            EXPECT_NE(a.at("text").get<std::string>().find("(2 folded)"), std::string::npos) << a;
+        }
+    }
+    EXPECT_EQ(stored, 6);
+    EXPECT_NE(centre.log().find("alert flood: dc09 alert beyond the hub's rate folded"), std::string::npos)
+        << centre.log();
 
     centre.signal(SIGTERM);
     EXPECT_EQ(centre.wait(10s), 0) << centre.log();

@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <csignal>
+#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -609,10 +611,21 @@ TEST_F(CtlTest, ExportWhileTheHubRunsThenReplayRaisesTheSameAlarm) {
     }
     ASSERT_TRUE(seen);
 
+    // The recording is a home's raw sensor traffic: mode 0600 whatever the umask, also over a file that
+    // was readable by all.
     auto file = dir / "day.jsonl";
+    std::ofstream(file) << "an older, longer file that the export replaces\n";
+    std::filesystem::permissions(
+        file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                  std::filesystem::perms::group_read | std::filesystem::perms::others_read);
+    const auto old_umask = ::umask(022);
     auto ex = ctl_run({"export", "--config", config.string(), "--since", "1h", "--out", file.string()});
+    ::umask(old_umask);
     ASSERT_EQ(ex.code, 0) << ex.all();
+    EXPECT_EQ(std::filesystem::status(file).permissions() & std::filesystem::perms::mask,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     auto text = ctl_test::read_all(file);
+    EXPECT_EQ(text.find("an older"), std::string::npos) << text;
     EXPECT_NE(text.find(R"("topic":"zigbee2mqtt/pendant","payload":{"action":)"), std::string::npos) << text;
     EXPECT_NE(text.find(R"("topic":"zigbee2mqtt/hall_pir")"), std::string::npos) << text;
     EXPECT_TRUE(hub.running()) << "export disturbed the hub\n" << hub.log();

@@ -111,6 +111,10 @@ public:
     /// shared ones, `$share/<group>/warden/v1/+/alert` and so on: the broker hands each message to one
     /// instance of the group, which stores it and acks it over its own connection once committed.
     void start(const std::string& share_group = {});
+    /// Marks the alerts of `b` beyond their hub's rate as folded into the hub's flood alert (which it adds
+    /// to b.floods). Every alert takes a token of its hub's bucket, whichever path it came by: the DC-09
+    /// bridge calls this too. On the io_context's thread.
+    void fold_beyond_rate(ingest_batch& b);
     /// Handles one received message (called by the session's handler; public for tests).
     void handle(mqtt::message m);
     /// Stores and acks whatever has been received but not yet flushed (at shutdown).
