@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "activity_hub_config.hpp"
 #include "warden/common/time.hpp"
 #include "warden/harness/harness.hpp"
 
@@ -101,25 +102,8 @@ protected:
         centre_db = dir / "centre.db";
         std::filesystem::create_directories(dir / "hub");
         hub_toml =
-            dir.write("hub.toml", "[hub]\nid = \"" + hub_id + "\"\ndata_dir = \"" + (dir / "hub").string() +
-                                      "\"\ntimezone = \"Europe/London\"\n[local]\nuri = \"" + home.uri() +
-                                      "\"\n[centre]\nuri = \"" + centre_broker.uri() + R"("
-heartbeat = "1s"
-ack_timeout = "1s"
-
-[[sensor]]
-id = "hall"
-kind = "motion"
-source = "zigbee2mqtt"
-topic = "zigbee2mqtt/hall"
-location = "Hall"
-
-[activity]
-share = true
-
-[activity.rooms]
-"Hall" = "hall"
-)");
+            dir.write("hub.toml", activity_test_support::hub_toml(hub_id, (dir / "hub").string(), home.uri(),
+                                                                  centre_broker.uri(), "1s", false));
         centre_toml = dir.write(
             "centre.toml",
             "[centre]\ndatabase = \"" + centre_db.string() + "\"\n[mqtt]\nuri = \"" + centre_broker.uri() +

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "activity_hub_config.hpp"
 #include "warden/common/time.hpp"
 #include "warden/harness/harness.hpp"
 
@@ -29,33 +30,7 @@ const std::string hub_id = "hub-0001";
 constexpr int period_ms = 2000;
 
 std::string config(const std::string& data_dir, const std::string& home, const std::string& centre) {
-    return "[hub]\nid = \"" + hub_id + "\"\ndata_dir = \"" + data_dir +
-           "\"\ntimezone = \"Europe/London\"\n\n[local]\nuri = \"" + home + "\"\n\n[centre]\nuri = \"" +
-           centre +
-           R"("
-heartbeat = "1s"
-ack_timeout = "300ms"
-
-[[sensor]]
-id = "pendant"
-kind = "pendant"
-source = "zigbee2mqtt"
-topic = "zigbee2mqtt/pendant"
-location = "worn"
-
-[[sensor]]
-id = "hall"
-kind = "motion"
-source = "zigbee2mqtt"
-topic = "zigbee2mqtt/hall"
-location = "Hall"
-
-[activity]
-share = true
-
-[activity.rooms]
-"Hall" = "hall"
-)";
+    return activity_test_support::hub_toml(hub_id, data_dir, home, centre, "300ms", true);
 }
 
 /// One row of the hub's activity outbox, read from its database file.
