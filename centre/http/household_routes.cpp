@@ -53,6 +53,18 @@ std::vector<stored_alert> alerts_of(api_context& api, const std::vector<std::str
 }
 
 /// The answer to a create or update.
+
+/// Which team's caseload a household is on decides which care professionals read it: only an admin
+/// puts it on one or moves it (as POST .../team). A supervisor's edit keeps the team as it was; changing
+/// it answers 403 with the field.
+bool may_set_team(response& res, const caller& c, const std::optional<std::string>& was,
+                  const std::optional<std::string>& wanted) {
+    if (c.who == role::admin || wanted == was) return true;
+    reply(res, 403,
+          {{"error", "team: only an admin puts a household on a team's caseload"}, {"field", "team"}});
+    return false;
+}
+
 void answer_save(api_context& api, response& res, const caller& c, const save_result& r, int ok_status,
                  const char* done) {
     if (r.status == save_status::not_found) return error(res, 404, "no such household");
@@ -134,6 +146,7 @@ void household_routes(route_table& t) {
     t.post("/api/households", record_editors, [&api](const request& req, response& res, const caller& c) {
         auto h = household_body(req, res);
         if (!h) return;
+        if (!may_set_team(res, c, std::nullopt, h->team)) return;
         writing(res, [&] {
             answer_save(api, res, c, api.db.create_household(*h, c.session.user, api.now()), 201, "created");
         });
@@ -147,6 +160,7 @@ void household_routes(route_table& t) {
         // The code is never in ordinary answers, so an edit form cannot send it back: absent keeps it.
         auto j = nlohmann::json::parse(req.body, nullptr, false);
         if (!j.contains("key_safe_code")) h->key_safe_code = old->key_safe_code;
+        if (!may_set_team(res, c, old->team, h->team)) return;
         writing(res, [&] {
             answer_save(api, res, c, api.db.update_household(id, *h, c.session.user, api.now()), 200,
                         "updated");

@@ -6,8 +6,9 @@
 
 namespace warden::activity_test_support {
 
-inline std::string hub_toml(const std::string& hub_id, const std::string& data_dir, const std::string& home_uri,
-                            const std::string& centre_uri, const std::string& ack_timeout, bool with_pendant) {
+inline std::string hub_toml(const std::string& hub_id, const std::string& data_dir,
+                            const std::string& home_uri, const std::string& centre_uri,
+                            const std::string& ack_timeout, bool with_pendant) {
     std::string toml = "[hub]\nid = \"" + hub_id + "\"\ndata_dir = \"" + data_dir +
                        "\"\ntimezone = \"Europe/London\"\n\n[local]\nuri = \"" + home_uri +
                        "\"\n\n[centre]\nuri = \"" + centre_uri + "\"\nheartbeat = \"1s\"\nack_timeout = \"" +

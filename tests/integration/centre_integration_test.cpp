@@ -1383,6 +1383,36 @@ TEST_F(records_test, EachRoleSeesWhatItMayOfARecord) {
     for (const auto& j : {tech, care, sup}) EXPECT_EQ(j.dump().find("KS-N-1"), std::string::npos);
 }
 
+// The team decides which care professionals read a record: only an admin puts a household on a caseload or
+// moves it. A supervisor edits the rest of the record (the edit form sends the team back unchanged).
+TEST_F(records_test, OnlyAnAdminPutsAHouseholdOnATeamsCaseload) {
+    start_with_households();
+    auto sup = login("sue", "supervisor");
+    const auto path = "/api/households/" + std::to_string(north);
+    auto record = sup.get(path).second;
+    record["instructions"] = "Back door";
+    auto [kept, kept_body] = sup.post(path, record);
+    EXPECT_EQ(kept, 200) << kept_body;
+    record["team"] = "south";
+    auto [moved, moved_body] = sup.post(path, record);
+    EXPECT_EQ(moved, 403) << moved_body;
+    EXPECT_EQ(moved_body.value("field", ""), "team") << moved_body;
+    record["team"] = nullptr;
+    EXPECT_EQ(sup.post(path, record).first, 403) << "taken off the caseload by a supervisor";
+    EXPECT_EQ(sup.get(path).second.at("team"), "north");
+
+    auto created = household_json("N-3", "ZZ99 3NN", "hub-n3", "Nell");
+    created["team"] = "north";
+    EXPECT_EQ(sup.post("/api/households", created).first, 403);
+    created.erase("team");
+    EXPECT_EQ(sup.post("/api/households", created).first, 201);
+
+    record["team"] = "south";
+    auto [by_admin, admin_body] = admin->post(path, record);
+    EXPECT_EQ(by_admin, 200) << admin_body;
+    EXPECT_EQ(admin_body.at("team"), "south");
+}
+
 TEST_F(records_test, ACareUserSeesTheirCaseloadOnlyAndEveryOtherIdIsNotFound) {
     start_with_households();
     auto mine = raise("hub-n", 1);

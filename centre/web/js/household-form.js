@@ -198,7 +198,8 @@ export class HouseholdForm {
         ...[0, 1, 2, 3].map((i) => field(`address_lines[${i}]`, `Address line ${i + 1}`, lines[i] ?? '', { required: i === 0 })),
         field('postcode', 'Postcode', r.postcode ?? '', { required: true, autocapitalize: 'characters' }),
         field('external_ref', 'Council reference', r.external_ref ?? ''),
-        field('team', 'Caseload team', r.team ?? '', { choices: teamChoices }),
+        // Only an admin puts a household on a caseload (it decides which care professionals read it).
+        field('team', this.#ctx.role() === 'admin' ? 'Caseload team' : 'Caseload team (set by an admin)', r.team ?? '', { choices: teamChoices, disabled: this.#ctx.role() !== 'admin' }),
         field('hubs', 'Hubs (comma-separated ids)', (r.hubs ?? []).join(', '), { spellcheck: 'false' })),
       h('fieldset', {}, h('legend', {}, 'Access'),
         field('key_safe_code', this.#id && r.key_safe_code_set ? 'New key safe code (empty keeps the stored one)' : 'Key safe code', '', { autocomplete: 'off' }),
@@ -252,7 +253,7 @@ export class HouseholdForm {
 /** One labelled input with its error line; `name` is the API's field name (data-field). */
 function field(name, label, value, opts = {}) {
   const id = `hf-${name.replace(/[^a-z0-9]+/gi, '-').replace(/-$/, '')}`;
-  const attrs = { id, dataset: { field: name }, required: opts.required };
+  const attrs = { id, dataset: { field: name }, required: opts.required, disabled: opts.disabled };
   let input;
   if (opts.checkbox) input = h('input', { ...attrs, type: 'checkbox', checked: !!value });
   else if (opts.textarea) input = h('textarea', { ...attrs, rows: 2, maxlength: 2000 });
