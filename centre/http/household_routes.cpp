@@ -52,8 +52,6 @@ std::vector<stored_alert> alerts_of(api_context& api, const std::vector<std::str
     return all;
 }
 
-/// The answer to a create or update.
-
 /// Which team's caseload a household is on decides which care professionals read it: only an admin
 /// puts it on one or moves it (as POST .../team). A supervisor's edit keeps the team as it was; changing
 /// it answers 403 with the field.
@@ -65,6 +63,7 @@ bool may_set_team(response& res, const caller& c, const std::optional<std::strin
     return false;
 }
 
+/// The answer to a create or update.
 void answer_save(api_context& api, response& res, const caller& c, const save_result& r, int ok_status,
                  const char* done) {
     if (r.status == save_status::not_found) return error(res, 404, "no such household");

@@ -87,9 +87,9 @@ std::vector<ingest_result> postgres_store::ingest(const ingest_batch& b) {
             t.run(
                 "INSERT INTO hubs(id, first_seen_ms, last_seen_ms, last_heartbeat_ms, outbox, sensors, "
                 "version, "
-                "away, away_since_ms, away_by, away_user, away_request) VALUES ($10, $1, $1, $1, $2, $3, $4, "
-                "$5, "
-                "$6, $7, $8, $9) ON CONFLICT(id) DO UPDATE SET last_seen_ms = excluded.last_seen_ms, "
+                "away, away_since_ms, away_by, away_user, away_request) "
+                "VALUES ($10, $1, $1, $1, $2, $3, $4, $5, $6, $7, $8, $9) "
+                "ON CONFLICT(id) DO UPDATE SET last_seen_ms = excluded.last_seen_ms, "
                 "last_heartbeat_ms = excluded.last_heartbeat_ms, outbox = excluded.outbox, sensors = "
                 "excluded.sensors, version = excluded.version, away = excluded.away, away_since_ms = "
                 "excluded.away_since_ms, away_by = excluded.away_by, away_user = excluded.away_user, "
@@ -293,17 +293,17 @@ namespace {
 /// time received $16.
 constexpr const char* insert_alert_sql =
     "INSERT INTO alerts(id, hub, seq, type, state, priority, sia, at_ms, rule, sensor, location, text, "
-    "clears, "
-    "value, status, received_ms, resolved_ms, resolved_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-    "$11, $12, $13, $14, $15, $16, $17, $18) ON CONFLICT(id) DO NOTHING";
+    "clears, value, status, received_ms, resolved_ms, resolved_by) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) "
+    "ON CONFLICT(id) DO NOTHING";
 }  // namespace
 
 ingest_result postgres_store::insert_alert(tx& t, const alert& a, time_point received, bool keep_reused,
                                            bool touch) {
     ingest_result r{false, a.id, std::nullopt};
     const bool cleared = a.state == alert_state::cleared;
-    // Stored already (another instance took the same alert a moment before): a resend. A cleared alert
-    // is stored resolved by the system when it arrives.
+    // The alert under `id`; a cleared one is stored resolved by the system when it arrives. An id stored
+    // already (another instance took the same alert a moment before) inserts nothing: a resend.
     auto insert = [&](const std::string& sql, const std::string& id, const std::optional<std::string>& clears,
                       const auto&... more) {
         return t.run(sql, id, a.hub, static_cast<std::int64_t>(a.seq), a.type,
@@ -317,12 +317,12 @@ ingest_result postgres_store::insert_alert(tx& t, const alert& a, time_point rec
         // Most alerts are new and clear nothing: one round trip stores the alert, its first history row
         // and (with `touch`) the hub's last_seen. An id stored already takes the path below.
         static const std::string fresh_sql =
-            std::string("WITH stored AS (") + insert_alert_sql +
-            " RETURNING id), history AS (INSERT INTO alert_history(alert_id, at_ms, action, user_name, "
-            "detail) "
-            "SELECT id, $16, 'received', 'hub', $5 FROM stored), hub AS (INSERT INTO hubs(id, first_seen_ms, "
-            "last_seen_ms) SELECT $2, $16, $16 WHERE $19 ON CONFLICT(id) DO UPDATE SET last_seen_ms = "
-            "excluded.last_seen_ms) SELECT count(*) FROM stored";
+            std::string("WITH stored AS (") + insert_alert_sql + " RETURNING id), " +
+            "history AS (INSERT INTO alert_history(alert_id, at_ms, action, user_name, detail) "
+            "SELECT id, $16, 'received', 'hub', $5 FROM stored), "
+            "hub AS (INSERT INTO hubs(id, first_seen_ms, last_seen_ms) SELECT $2, $16, $16 WHERE $19 "
+            "ON CONFLICT(id) DO UPDATE SET last_seen_ms = excluded.last_seen_ms) "
+            "SELECT count(*) FROM stored";
         auto stored = insert(fresh_sql, a.id, a.clears, touch);
         if (int64(stored[0], 0) == 1) {
             r.fresh = true;
