@@ -19,6 +19,11 @@ bool hub_rate_limiter::take(const std::string& hub, time_point now) {
     return true;
 }
 
+void hub_rate_limiter::give_back(const std::string& hub) {
+    if (auto it = buckets_.find(hub); it != buckets_.end())
+        it->second.tokens = std::min<double>(std::max(1, opts_.burst), it->second.tokens + 1);
+}
+
 std::uint64_t paced_counter::add(const std::string& key, std::uint64_t n, time_point now) {
     auto& s = keys_[key];
     s.held += n;

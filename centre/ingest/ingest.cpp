@@ -368,6 +368,7 @@ void ingest::flush() {
         auto& ids = by_hub[a.hub];
         if (std::find(ids.begin(), ids.end(), a.id) == ids.end()) ids.push_back(a.id);
         const bool fold = i < b.folded_into.size() && b.folded_into[i];
+        if (!r.fresh && !fold) rate_.give_back(a.hub);  // a resend took a token: not a new alert
         if (r.fresh && fold) {
             ++stored;
             ++folded[*b.folded_into[i]];

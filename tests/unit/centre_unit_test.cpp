@@ -222,6 +222,18 @@ TEST(CentreIngest, EachHubHasItsOwnAlertRateWithABurst) {
     EXPECT_FALSE(r.take("noisy", t + 1h));
 }
 
+TEST(CentreIngest, ATokenGivenBackNeverFillsTheBucketBeyondItsBurst) {
+    hub_rate_limiter r({.alerts_per_minute = 6, .burst = 2});
+    auto t = std::chrono::steady_clock::time_point{} + 1h;
+    EXPECT_TRUE(r.take("hub", t));
+    r.give_back("hub");
+    r.give_back("hub");
+    r.give_back("never-seen");  // no bucket yet: nothing to give back to
+    EXPECT_TRUE(r.take("hub", t));
+    EXPECT_TRUE(r.take("hub", t));
+    EXPECT_FALSE(r.take("hub", t));
+}
+
 TEST(CentreIngest, RefusalsAreReportedAtMostOnceAnIntervalWithTheirCount) {
     paced_counter p(1min);
     auto t = std::chrono::steady_clock::time_point{} + 1h;
@@ -274,6 +286,22 @@ TEST(CentreIngest, FaultsAreOffUnlessAsked) {
     EXPECT_THROW(ingest_faults_from("exit-after-comit"), std::invalid_argument);
 }
 
+/// A hub's pendant alert `seq`, as it publishes it.
+alert pendant_alert(const std::string& hub, std::uint64_t seq) {
+    alert a;
+    a.hub = hub;
+    a.seq = seq;
+    a.id = make_alert_id(hub, seq);
+    a.type = "pendant";
+    a.priority = priority::critical;
+    a.at = *parse_time("2026-11-28T12:00:00Z");
+    a.rule = "pendant";
+    return a;
+}
+std::string alert_payload(const std::string& hub, std::uint64_t seq) {
+    return warden::to_json(pendant_alert(hub, seq)).dump();
+}
+
 /// An ingest fed directly through handle(): its session is never started (no broker; acks fail quietly).
 struct fed_ingest {
     harness::temp_dir dir;
@@ -285,6 +313,27 @@ struct fed_ingest {
     centre_metrics metrics;
     ingest in{io, session, *db, metrics, log, {}};
 };
+
+/// Alerts a hub resends because an ack was lost are not new alerts: the tokens they took go back, so
+/// the hub's next new alerts are not folded for them, and resends beyond the rate raise no flood alert
+/// (default rate: a burst of 20).
+TEST(CentreIngest, ResendsDoNotCountAgainstTheHubsRate) {
+    fed_ingest f;
+    auto send = [&](int from, int to) {
+        for (int seq = from; seq <= to; ++seq)
+            f.in.handle({"warden/v1/hub-r/alert", alert_payload("hub-r", seq)});
+        f.io.restart();
+        f.io.run();
+    };
+    send(1, 15);   // 15 of the 20 tokens
+    send(1, 15);   // the same 15 again: resends, their tokens given back
+    send(16, 20);  // 5 new: within the burst
+    auto all = f.db->list_alerts({.state = "all", .limit = 100});
+    EXPECT_EQ(all.size(), 20u);
+    for (const auto& a : all) EXPECT_FALSE(a.folded_into) << a.a.id << " folded";
+    send(21, 21);  // the 21st new alert in the burst is beyond it
+    EXPECT_TRUE(f.db->get_alert("hub-r-21")->folded_into);
+}
 
 /// Found while writing the centre_ingest fuzz target (its check that what is stored renders as JSON):
 /// a heartbeat's version was cut at 64 bytes, which could split a UTF-8 character; the stored half
@@ -350,17 +399,7 @@ TEST(CentreIngest, AlertsReceivedTogetherAreAckedInOneMessagePerHub) {
     harness::mqtt_client hubs(broker.uri(), "sim-hubs");
     hubs.subscribe("warden/v1/+/ack");
 
-    auto payload = [](const std::string& hub, std::uint64_t seq) {
-        alert a;
-        a.hub = hub;
-        a.seq = seq;
-        a.id = make_alert_id(hub, seq);
-        a.type = "pendant";
-        a.priority = priority::critical;
-        a.at = *parse_time("2026-11-28T12:00:00Z");
-        a.rule = "pendant";
-        return warden::to_json(a).dump();
-    };
+    auto payload = alert_payload;
     for (std::uint64_t seq = 1; seq <= 3; ++seq) in.handle({"warden/v1/hub-x/alert", payload("hub-x", seq)});
     in.handle({"warden/v1/hub-y/alert", payload("hub-y", 1)});
     in.handle({"warden/v1/hub-x/alert", payload("hub-x", 2)});  // a resend in the same batch
@@ -481,15 +520,7 @@ TEST(CentreIngest, ActivitySummariesAreStoredOnceThenAckedAndBadOnesAreNeither) 
                       }),
         1);
     // An alert and summaries of one hub in one batch: one ack message carries both.
-    alert a;
-    a.hub = "hub-a";
-    a.seq = 1;
-    a.id = make_alert_id("hub-a", 1);
-    a.type = "pendant";
-    a.priority = priority::critical;
-    a.at = *parse_time("2026-11-28T12:00:00Z");
-    a.rule = "pendant";
-    in.handle({"warden/v1/hub-a/alert", warden::to_json(a).dump()});
+    in.handle({"warden/v1/hub-a/alert", alert_payload("hub-a", 1)});
     in.handle({"warden/v1/hub-a/activity", to_json(hours[5]).dump()});
     auto both = acks(1);
     ASSERT_EQ(both.size(), 1u);

@@ -64,10 +64,6 @@ std::vector<ingest_result> postgres_store::ingest(const ingest_batch& b) {
         lock_all(t, lock_class::hub, hubs);
         std::vector<ingest_result> results;
         results.reserve(b.alerts.size());
-        for (const auto& f : b.floods) {
-            ensure_hub(t, f.hub, b.received_at);
-            insert_alert(t, f, b.received_at, false, false);  // an id stored already: the flood goes on
-        }
         std::map<std::string, std::int64_t> folded;  // flood id -> alerts folded into it by this batch
         for (std::size_t i = 0; i < b.alerts.size(); ++i) {
             const auto& a = b.alerts[i];
@@ -78,9 +74,15 @@ std::vector<ingest_result> postgres_store::ingest(const ingest_batch& b) {
                 ++folded[*into];
             }
         }
-        for (const auto& f : b.floods)
-            if (auto it = folded.find(f.id); it != folded.end())
-                update_flood(t, f, it->second, b.received_at);
+        // A flood alert is raised (or goes on) only for new alerts folded into it: resends beyond the
+        // rate (an ack lost) are no flood.
+        for (const auto& f : b.floods) {
+            auto it = folded.find(f.id);
+            if (it == folded.end()) continue;
+            ensure_hub(t, f.hub, b.received_at);
+            insert_alert(t, f, b.received_at, false, false);  // an id stored already: the flood goes on
+            update_flood(t, f, it->second, b.received_at);
+        }
         for (const auto& h : b.heartbeats) {
             // One round trip: the hub created on first sight, or its last_seen and report moved on.
             auto away = away_columns::to_row(h.away);

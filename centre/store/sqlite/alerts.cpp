@@ -51,10 +51,6 @@ std::vector<ingest_result> sqlite_store::ingest(const ingest_batch& b) {
     auto tx = writer_.begin();
     std::vector<ingest_result> results;
     results.reserve(b.alerts.size());
-    for (const auto& f : b.floods) {
-        ensure_hub(f.hub, b.received_at);
-        insert_alert(f, b.received_at, false);  // an id stored already is the flood going on
-    }
     std::map<std::string, std::int64_t> folded;  // flood id -> alerts folded into it by this batch
     // A hub is touched once per batch (its first alert), not once per alert: the same last_seen_ms.
     std::set<std::string_view> touched;
@@ -68,8 +64,15 @@ std::vector<ingest_result> sqlite_store::ingest(const ingest_batch& b) {
             ++folded[*into];
         }
     }
-    for (const auto& f : b.floods)
-        if (auto it = folded.find(f.id); it != folded.end()) update_flood(f, it->second, b.received_at);
+    // A flood alert is raised (or goes on) only for new alerts folded into it: resends beyond the rate
+    // (an ack lost) are no flood.
+    for (const auto& f : b.floods) {
+        auto it = folded.find(f.id);
+        if (it == folded.end()) continue;
+        ensure_hub(f.hub, b.received_at);
+        insert_alert(f, b.received_at, false);  // an id stored already is the flood going on
+        update_flood(f, it->second, b.received_at);
+    }
     for (const auto& h : b.heartbeats) {
         touch_hub(h.hub, b.received_at);
         auto away = away_columns::to_row(h.away);

@@ -25,6 +25,9 @@ public:
     explicit hub_rate_limiter(hub_rate_options o) : opts_(o) {}
     /// True (a token taken) if `hub` is within its rate at `now`; false if this alert is beyond it.
     bool take(const std::string& hub, time_point now);
+    /// Puts back the token an alert took that turned out to be a resend (stored already): a hub that
+    /// resends because an ack was lost is not nearer its limit for it. Never beyond the burst.
+    void give_back(const std::string& hub);
 
 private:
     struct bucket {
