@@ -116,6 +116,7 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
     ho.listen = cfg.http_listen;
     ho.web_root = cfg.web_root.empty() ? std::string(default_web_root()) : cfg.web_root;
     ho.session_ttl = cfg.session_ttl;
+    ho.sse_ping = cfg.stream_ping;
     ho.session_lifetime = cfg.session_lifetime;
     ho.trusted_proxies = cfg.trusted_proxies;
     ho.activity = cfg.activity;

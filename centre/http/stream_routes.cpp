@@ -51,7 +51,10 @@ void stream_routes(route_table& t) {
                         case sse_subscriber::wait_result::closed:
                             return false;
                         case sse_subscriber::wait_result::timeout:
-                            out = ": ping\n\n";
+                            // A named event (a comment line never reaches a page's script), with the
+                            // interval, so a client can tell a stalled stream from a quiet one.
+                            out = fmt::format("event: ping\ndata: {{\"at\":\"{}\",\"every_ms\":{}}}\n\n",
+                                              format_time(api.now()), ping.count());
                             break;
                         case sse_subscriber::wait_result::events:
                             for (const auto& e : evs)

@@ -21,8 +21,8 @@ constexpr std::string_view top_keys[] = {"centre", "mqtt",    "http",       "ing
 constexpr std::string_view centre_keys[] = {"database"};
 constexpr std::string_view mqtt_keys[] = {"uri",       "username", "password", "ca_file",
                                           "cert_file", "key_file", "client_id"};
-constexpr std::string_view http_keys[] = {"listen", "web_root", "session_ttl", "session_lifetime",
-                                          "trusted_proxies"};
+constexpr std::string_view http_keys[] = {"listen",           "web_root",    "session_ttl",
+                                          "session_lifetime", "stream_ping", "trusted_proxies"};
 constexpr std::string_view ingest_keys[] = {"hub_alerts_per_minute", "hub_alert_burst"};
 constexpr std::string_view supervision_keys[] = {"heartbeat_grace", "escalate_after"};
 constexpr std::string_view dc09_keys[] = {"listen", "transport", "max_clock_skew", "account"};
@@ -231,6 +231,14 @@ centre_config parse_centre(std::string_view text, const std::string& name,
         }
         if (auto ttl = r.duration("session_ttl", true)) cfg.session_ttl = *ttl;
         if (auto life = r.duration("session_lifetime", true)) cfg.session_lifetime = *life;
+        if (auto ping = r.duration("stream_ping", true)) {
+            if (*ping < std::chrono::seconds{1} || *ping > std::chrono::seconds{60})
+                d.error(r.value_pos("stream_ping"),
+                        "http.stream_ping: must be between \"1s\" and \"60s\" (a proxy may close a stream "
+                        "idle for longer; the default \"15s\" suits nginx's 60 s read timeout)");
+            else
+                cfg.stream_ping = *ping;
+        }
         // The reverse proxies whose X-Forwarded-For names the client (deploy/nginx): IP addresses only.
         if (auto proxies = r.string_list("trusted_proxies", "trusted_proxies = [\"127.0.0.1\"]")) {
             for (const auto& p : *proxies) {

@@ -56,7 +56,9 @@ async function run() {
   // --- the centre, its database in the temp dir, serving the console from the source tree
   const httpPort = await freePort();
   centreCommand(['key', 'create', path.join(tmp, 'records.key')]);
-  const config = writeCentreConfig(tmp, mqttPort, httpPort, ['[records]', 'key_file = "records.key"']);
+  // A ping every second on an idle stream, so a stalled stream shows within the test (7 s).
+  const config = writeCentreConfig(tmp, mqttPort, httpPort,
+    ['stream_ping = "1s"', '[records]', 'key_file = "records.key"']);
   const password = 'op1-correct-horse';
   centreCommand(['--config', config, 'user', 'add', 'op1', '--role', 'operator'], `${password}\n`);
   centreCommand(['--config', config, 'user', 'add', 'tech1', '--role', 'technician'], `${password}\n`);
@@ -253,6 +255,21 @@ async function run() {
   await second.waitFor({ timeout: 10_000 });
   check(/\bprio-high\b/.test(await second.getAttribute('class')), 'the flood alert is high priority');
   check(!/\bflash\b/.test(await second.getAttribute('class')), 'only critical alerts flash');
+
+  // --- the stream stalls: the centre stops answering (SIGSTOP) while the connection stays open, as a
+  // hung centre or a proxy holding the connection would. With a ping every second, a stream silent for
+  // two pings and 5 s is down: the banner, and a new connection, live once the centre answers again.
+  await page.waitForSelector('#conn[data-state="live"]');
+  centre.kill('SIGSTOP');
+  const stalledAt = Date.now();
+  try {
+    await page.locator('#stream-banner').waitFor({ state: 'visible', timeout: 20_000 });
+    check(Date.now() - stalledAt >= 5_000, `the stall banner came after ${Date.now() - stalledAt} ms of silence`);
+  } finally {
+    centre.kill('SIGCONT');
+  }
+  await page.waitForSelector('#conn[data-state="live"]', { timeout: 20_000 });
+  await page.locator('#stream-banner').waitFor({ state: 'hidden' });
 
   // --- hubs view shows the simulated hub
   await page.keyboard.press('2');

@@ -89,6 +89,15 @@ TEST(CentreConfig, SessionIdleTimeAndLifetime) {
                           {"http.session_lifetime"}, "centre.toml"));
 }
 
+TEST(CentreConfig, StreamPingBetweenOneAndSixtySeconds) {
+    EXPECT_EQ(parse_centre_config(minimal, "centre.toml").stream_ping, 15s);
+    EXPECT_EQ(parse_centre_config(minimal + "[http]\nstream_ping = \"2s\"\n", "centre.toml").stream_ping, 2s);
+    EXPECT_TRUE(one_error(centre_errors(minimal + "[http]\nstream_ping = \"500ms\"\n"), 6, 15,
+                          {"http.stream_ping", "between"}, "centre.toml"));
+    EXPECT_TRUE(one_error(centre_errors(minimal + "[http]\nstream_ping = \"2m\"\n"), 6, 15,
+                          {"http.stream_ping", "nginx"}, "centre.toml"));
+}
+
 TEST(CentreConfig, TrustedProxiesAreIpAddresses) {
     EXPECT_TRUE(parse_centre_config(minimal, "centre.toml").trusted_proxies.empty());
     auto c =

@@ -105,6 +105,11 @@ const stream = new LiveStream({
     state.downSince ??= Date.now();
     showConnection();
   },
+  // Open but silent past two pings: shown as down at once (the reconnection that follows decides).
+  onstall: () => {
+    state.downSince = Date.now() - BANNER_AFTER_MS - 1;
+    showConnection();
+  },
   onclosed: async () => {
     // The centre refused the stream: a lost session sends us to the login page.
     try {

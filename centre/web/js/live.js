@@ -1,7 +1,15 @@
-// The live stream (GET /api/stream, server-sent events `alert` and `hub`). The browser's EventSource
-// reconnects by itself after a network drop; when the centre refuses the stream (401, 503) the
-// EventSource closes for good and this class reconnects with a backoff. Every (re)connection calls
+// The live stream (GET /api/stream, server-sent events `alert`, `hub` and `ping`). The browser's
+// EventSource reconnects by itself after a network drop; when the centre refuses the stream (401, 503)
+// the EventSource closes for good and this class reconnects with a backoff. Every (re)connection calls
 // onopen, so the console can reload the queue and not miss what happened while it was away.
+//
+// A stream can also stall without closing: the centre hangs, or a proxy holds the connection open with
+// nothing coming through. The centre sends a `ping` event on an idle stream every `every_ms`; a stream
+// that carries nothing at all for two of those intervals and 5 s more is taken as stalled: onstall(),
+// and a new connection.
+
+const DEFAULT_PING_MS = 15_000; // until the centre's first ping says its interval
+const STALL_CHECK_MS = 1_000;
 
 export class LiveStream {
   #es = null;
@@ -9,10 +17,21 @@ export class LiveStream {
   #backoff = 1000;
   #stopped = true;
   #handlers;
+  #heardAt = 0; // when the open stream last carried anything
+  #pingMs = DEFAULT_PING_MS;
+  #watchdog = null;
 
-  /** handlers: onopen(), ondown(), onalert(alert), onhub(hub), onclosed() (refused: check the session). */
+  /**
+   * handlers: onopen(), ondown(), onstall() (open but silent too long; a reconnection follows),
+   * onalert(alert), onhub(hub), onclosed() (refused: check the session).
+   */
   constructor(handlers) {
     this.#handlers = handlers;
+  }
+
+  /** How long an open stream may carry nothing before it is taken as stalled. */
+  get stallAfterMs() {
+    return 2 * this.#pingMs + 5_000;
   }
 
   get connected() {
@@ -22,13 +41,23 @@ export class LiveStream {
   start() {
     this.#stopped = false;
     this.#connect();
+    clearInterval(this.#watchdog);
+    this.#watchdog = setInterval(() => this.#checkStall(), STALL_CHECK_MS);
   }
 
   stop() {
     this.#stopped = true;
     clearTimeout(this.#retry);
+    clearInterval(this.#watchdog);
+    this.#watchdog = null;
     this.#es?.close();
     this.#es = null;
+  }
+
+  #checkStall() {
+    if (this.#stopped || !this.connected || Date.now() - this.#heardAt <= this.stallAfterMs) return;
+    this.reconnect();
+    this.#handlers.onstall?.();
   }
 
   /** Drops the current connection (if any) and connects again now. */
@@ -47,10 +76,14 @@ export class LiveStream {
     es.addEventListener('open', () => {
       if (es !== this.#es) return;
       this.#backoff = 1000;
+      this.#heardAt = Date.now();
       this.#handlers.onopen();
     });
     es.addEventListener('alert', (e) => this.#deliver(es, e, this.#handlers.onalert));
     es.addEventListener('hub', (e) => this.#deliver(es, e, this.#handlers.onhub));
+    es.addEventListener('ping', (e) => this.#deliver(es, e, (ping) => {
+      if (Number.isFinite(ping?.every_ms) && ping.every_ms > 0) this.#pingMs = ping.every_ms;
+    }));
     es.addEventListener('error', () => {
       if (es !== this.#es) return;
       this.#handlers.ondown();
@@ -67,6 +100,7 @@ export class LiveStream {
 
   #deliver(es, event, handler) {
     if (es !== this.#es) return;
+    this.#heardAt = Date.now();
     let data;
     try {
       data = JSON.parse(event.data);

@@ -80,7 +80,10 @@ struct http_options {
     milliseconds session_ttl{8 * 3'600'000};
     /// Every session ends this long after login, however busy (and so does its event stream).
     milliseconds session_lifetime{12 * 3'600'000};
-    std::chrono::seconds sse_ping{15};
+    /// An idle event stream carries a `ping` event this often (config [http] stream_ping): it keeps
+    /// proxies from closing the stream, and tells a client that hears nothing for longer that the
+    /// stream has stalled.
+    milliseconds sse_ping{15'000};
     /// Whether the centre broker is connected (any thread); /healthz answers 503 while it is not.
     std::function<bool()> broker_connected;
     /// Peers whose X-Forwarded-For is believed (the reverse proxy): for them the right-most address in

@@ -78,6 +78,8 @@ struct centre_config {
     milliseconds session_ttl{8 * 3'600'000};  ///< [http] session_ttl: idle sessions expire after this
     milliseconds session_lifetime{
         12 * 3'600'000};  ///< [http] session_lifetime: any session ends this long after login
+    /// [http] stream_ping: an idle event stream carries a ping this often (1 s to 60 s).
+    milliseconds stream_ping{15'000};
     /// [http] trusted_proxies: peers whose X-Forwarded-For names the client (the shipped nginx).
     std::vector<std::string> trusted_proxies;
     /// [ingest] hub_alerts_per_minute and hub_alert_burst: a token bucket per hub; alerts beyond it are
