@@ -419,10 +419,21 @@ async function busyShift(mqttPort, password, sup) {
   await page.mouse.wheel(0, -2000);
 
   // --- age cues with the injected clock: past 60 s, then 180 s, the look changes and the sound rises
+  // (and the live indicator is watched: a clock that jumps ahead is no stalled stream)
+  await page.evaluate(() => {
+    const conn = document.getElementById('conn');
+    window.connStates = [];
+    new MutationObserver(() => window.connStates.push(conn.dataset.state))
+      .observe(conn, { attributes: true, attributeFilter: ['data-state'] });
+  });
   await page.clock.fastForward(61_000);
   await page.waitForFunction(() => document.querySelectorAll('#queue-body tr.late-60').length > 0);
   await page.waitForFunction(() => /-1$/.test(document.body.dataset.sound));
   check((await page.locator('#queue-body tr.late-180').count()) === 0, 'no 180 s cue yet');
+  await page.waitForTimeout(2_000);
+  const connStates = await page.evaluate(() => window.connStates);
+  check(connStates.length > 0 && connStates.every((s) => s === 'live'),
+    `the page's clock jumped 61 s ahead and the stream was taken as down: ${connStates.join(', ')}`);
   await page.screenshot({ path: path.join(artifacts, 'shift-late-60.png') });
 
   // --- the held call comes back at its call-back time, at the top, with sound
