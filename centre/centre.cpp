@@ -140,7 +140,9 @@ int run_centre(const config::centre_config& cfg, std::shared_ptr<spdlog::logger>
             [&](const std::vector<std::string>& ids) {
                 for (const auto& id : ids) alert_event(id);
             },
-            [&in](ingest_batch& b) { in.fold_beyond_rate(b); });
+            dc09_bridge::ingest_hooks{
+                .fold = [&in](ingest_batch& b) { in.fold_beyond_rate(b); },
+                .refused = [&in](const std::string& hub) { in.report_refused(hub, 1, "dc09 frame"); }});
         dc09->start();
     }
 

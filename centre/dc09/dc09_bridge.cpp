@@ -6,7 +6,6 @@
 #include <spdlog/spdlog.h>
 
 #ifdef WARDEN_CENTRE_DC09
-#include "warden/centre/hub_limits.hpp"
 #include "warden/dc09/receiver.hpp"
 #endif
 
@@ -20,11 +19,11 @@ bool dc09_available() noexcept {
 
 struct dc09_bridge::impl {
     impl(asio::io_context& io, const config::dc09_receiver_spec& spec, store& db,
-         std::shared_ptr<spdlog::logger> l, changed_handler c, fold_handler f)
+         std::shared_ptr<spdlog::logger> l, changed_handler c, ingest_hooks h)
         : db_(db),
           log_(std::move(l)),
           changed_(std::move(c)),
-          fold_(std::move(f)),
+          hooks_(std::move(h)),
           rx_(io, options(spec), log_) {
         rx_.on_event([this](const dc09::received_event& e) { return take(e); });
         rx_.on_link_test([this](const std::string& account, const std::string& hub) {
@@ -77,7 +76,7 @@ struct dc09_bridge::impl {
             // A DC-09 id (account, seq, time) carries no alert content, and a frame without a timestamp
             // takes its `at` from receipt: a repeated id is always a resend.
             b.keep_reused_ids = false;
-            if (fold_) fold_(b);
+            if (hooks_.fold) hooks_.fold(b);
             auto results = db_.ingest(b);
             if (results.at(0).fresh) {
                 if (!b.folded_into.empty() && b.folded_into[0]) {
@@ -100,32 +99,25 @@ struct dc09_bridge::impl {
     }
 
     /// A disabled hub's frames are refused as its MQTT messages are: neither stored nor ACKed, so the
-    /// sender keeps them and they arrive once the hub is enabled again. Audited at most once a minute
-    /// per hub, with the count.
+    /// sender keeps them and they arrive once the hub is enabled again. Reported as ingest reports its
+    /// refusals (hooks_.refused), in the same once-a-minute count per hub.
     bool refused(const std::string& hub) {
         auto disabled = db_.disabled_hubs();
         if (std::find(disabled.begin(), disabled.end(), hub) == disabled.end()) return false;
-        if (auto report = refusals_.add(hub, 1, std::chrono::steady_clock::now())) {
-            log_->warn("hub disabled, dc09 frames refused hub={} count={}", hub, report);
-            db_.audit("system", "hub_refused", hub,
-                      fmt::format("{} DC-09 frame{} refused (not stored, not acked): the hub is disabled",
-                                  report, report == 1 ? "" : "s"),
-                      now_ms());
-        }
+        if (hooks_.refused) hooks_.refused(hub);
         return true;
     }
 
     store& db_;
     std::shared_ptr<spdlog::logger> log_;
     changed_handler changed_;
-    fold_handler fold_;
-    paced_counter refusals_{std::chrono::minutes{1}};
+    ingest_hooks hooks_;
     dc09::receiver rx_;
 };
 
 dc09_bridge::dc09_bridge(asio::io_context& io, const config::dc09_receiver_spec& spec, store& db,
-                         std::shared_ptr<spdlog::logger> log, changed_handler changed, fold_handler fold)
-    : impl_(std::make_unique<impl>(io, spec, db, std::move(log), std::move(changed), std::move(fold))) {}
+                         std::shared_ptr<spdlog::logger> log, changed_handler changed, ingest_hooks hooks)
+    : impl_(std::make_unique<impl>(io, spec, db, std::move(log), std::move(changed), std::move(hooks))) {}
 
 void dc09_bridge::start() {
     impl_->rx_.start();
@@ -146,7 +138,7 @@ bool dc09_available() noexcept {
 struct dc09_bridge::impl {};
 
 dc09_bridge::dc09_bridge(asio::io_context&, const config::dc09_receiver_spec&, store&,
-                         std::shared_ptr<spdlog::logger>, changed_handler, fold_handler) {
+                         std::shared_ptr<spdlog::logger>, changed_handler, ingest_hooks) {
     throw std::runtime_error("[dc09] is configured but this build has no DC-09 receiver");
 }
 

@@ -230,13 +230,17 @@ void ingest::refuse_disabled(std::vector<pending_alert>& alerts, std::vector<hea
     std::erase_if(liveness, [&](const auto& l) { return disabled.contains(l.first); });
     for (const auto& [hub, n] : refused) {
         for (std::uint64_t i = 0; i < n; ++i) metrics_.rejected();  // warden_payloads_rejected_total
-        auto report = refusals_.add(hub, n, clock_.steady());
-        if (report == 0) continue;
-        auto detail = fmt::format("{} message{} refused (not stored, not acked): the hub is disabled", report,
-                                  report == 1 ? "" : "s");
-        log_->warn("hub disabled, messages refused hub={} count={}", hub, report);
-        db_.audit("system", "hub_refused", hub, detail, clock_.wall());
+        report_refused(hub, n, "message");
     }
+}
+
+void ingest::report_refused(const std::string& hub, std::uint64_t n, std::string_view what) {
+    auto report = refusals_.add(hub, n, clock_.steady());
+    if (report == 0) return;
+    auto detail = fmt::format("{} {}{} refused (not stored, not acked): the hub is disabled", report, what,
+                              report == 1 ? "" : "s");
+    log_->warn("hub disabled, {}s refused hub={} count={}", what, hub, report);
+    db_.audit("system", "hub_refused", hub, detail, clock_.wall());
 }
 
 std::map<std::string, std::vector<std::string>> ingest::store_activity(std::vector<activity_hour> hours,

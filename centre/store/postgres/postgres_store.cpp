@@ -291,10 +291,7 @@ void lock(tx& t, lock_class kind, const std::string& key) {
 }
 
 void lock_all(tx& t, lock_class kind, const std::set<std::string>& keys) {
-    if (keys.size() <= 1) {
-        if (!keys.empty()) lock(t, kind, *keys.begin());
-        return;
-    }
+    if (keys.empty()) return;
     // unnest yields the elements in the array's order and the aggregate takes each lock as its row comes,
     // so two transactions lock their common keys in the same order and never wait on each other in a cycle.
     t.run("SELECT count(pg_advisory_xact_lock($1, hashtext(k))) FROM unnest($2::text[]) AS k",

@@ -28,12 +28,17 @@ class dc09_bridge {
 public:
     /// Called with the ids of alerts stored or changed.
     using changed_handler = std::function<void(const std::vector<std::string>& alert_ids)>;
-    /// Applies the hubs' rate to a batch before it is stored (ingest::fold_beyond_rate), so a hub's
-    /// DC-09 events count against the same bucket as its MQTT alerts; none when empty.
-    using fold_handler = std::function<void(ingest_batch&)>;
+    /// What the DC-09 path shares with ingest's per-hub defences; either may be empty.
+    struct ingest_hooks {
+        /// Applies the hubs' rate to a batch before it is stored (ingest::fold_beyond_rate), so a hub's
+        /// DC-09 events count against the same bucket as its MQTT alerts.
+        std::function<void(ingest_batch&)> fold;
+        /// Reports a frame of a disabled hub refused (ingest::report_refused).
+        std::function<void(const std::string& hub)> refused;
+    };
     /// Throws std::invalid_argument for a bad [dc09] section, std::runtime_error if DC-09 is not built.
     dc09_bridge(asio::io_context& io, const config::dc09_receiver_spec& spec, store& db,
-                std::shared_ptr<spdlog::logger> log, changed_handler changed, fold_handler fold = {});
+                std::shared_ptr<spdlog::logger> log, changed_handler changed, ingest_hooks hooks = {});
     ~dc09_bridge();
     dc09_bridge(const dc09_bridge&) = delete;
     dc09_bridge& operator=(const dc09_bridge&) = delete;

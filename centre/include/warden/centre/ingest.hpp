@@ -115,6 +115,10 @@ public:
     /// to b.floods). Every alert takes a token of its hub's bucket, whichever path it came by: the DC-09
     /// bridge calls this too. On the io_context's thread.
     void fold_beyond_rate(ingest_batch& b);
+    /// Reports `n` of `hub`'s `what`s ("message", "DC-09 frame") refused because the hub is disabled: logged
+    /// and audited (hub_refused) at most once a minute per hub, whichever path, with the count since the
+    /// last report. The DC-09 bridge calls this too. On the io_context's thread.
+    void report_refused(const std::string& hub, std::uint64_t n, std::string_view what);
     /// Handles one received message (called by the session's handler; public for tests).
     void handle(mqtt::message m);
     /// Stores and acks whatever has been received but not yet flushed (at shutdown).
